@@ -1,0 +1,115 @@
+"""Compile validated knowledge into the SQLite file the assistant reads.
+
+The file is written beside the target and moved into place only when it is
+complete, so a failed build never leaves a half-written knowledge base.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.knowledge.model import Knowledge
+
+SCHEMA_VERSION = 1
+
+
+def build_database(knowledge: Knowledge, target: Path) -> Path:
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".knowledge-", suffix=".db", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _write(knowledge, sqlite_utils.Database(tmp))
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
+    topic_rows, situation_rows, answer_rows, fee_rows = [], [], [], []
+    for t_pos, topic in enumerate(knowledge.topics.values()):
+        topic_rows.append(
+            {
+                "key": topic.key,
+                "name": topic.name,
+                "attendance": topic.attendance,
+                "question": topic.question,
+                "person_question": topic.person_question,
+                "assisted": topic.assisted,
+                "position": t_pos,
+            }
+        )
+        for s_pos, situation in enumerate(topic.situations):
+            situation_rows.append(
+                {
+                    "topic": topic.key,
+                    "key": situation.key,
+                    "label": situation.label,
+                    "ask_person": situation.ask_person,
+                    "keywords": json.dumps(list(situation.keywords), ensure_ascii=False),
+                    "position": s_pos,
+                }
+            )
+        for answer in topic.answers:
+            answer_id = len(answer_rows) + 1
+            answer_rows.append(
+                {
+                    "id": answer_id,
+                    "topic": topic.key,
+                    "situation": answer.situation,
+                    "person": answer.person,
+                    "lead": answer.lead,
+                    "link": answer.link,
+                    "municipal_link": answer.municipal_link,
+                    "text": answer.text,
+                    "sources": json.dumps(list(answer.sources)),
+                    "reviewed": answer.reviewed,
+                }
+            )
+            fee_rows.extend({"answer_id": answer_id, **dataclasses.asdict(fee)} for fee in answer.fees)
+
+    db["topics"].insert_all(topic_rows, pk="key")
+    db["situations"].insert_all(situation_rows, pk=("topic", "key"), foreign_keys=[("topic", "topics", "key")])
+    db["answers"].insert_all(answer_rows, pk="id", foreign_keys=[("topic", "topics", "key")])
+    db["fees"].insert_all(
+        fee_rows,
+        columns={"answer_id": int, "label": str, "kr": int, "year": int, "source": str},
+        foreign_keys=[("answer_id", "answers", "id")],
+    )
+    db["answers"].enable_fts(["lead", "text"], tokenize="unicode61")
+    db["municipalities"].insert_all(
+        (
+            {
+                "key": m.key,
+                "name": m.name,
+                "website_url": m.website_url,
+                "phone_number": m.phone_number,
+                "phone_hours": m.phone_hours,
+                "address": m.address,
+                "booking_url": m.booking_url,
+                "waste": json.dumps(m.waste),
+                "primary_colour": m.primary_colour,
+                "unverified": json.dumps(list(m.unverified)),
+            }
+            for m in knowledge.municipalities.values()
+        ),
+        pk="key",
+    )
+    db["barriers"].insert_all(({"key": k, "text": v} for k, v in knowledge.barriers.items()), pk="key")
+    db["messages"].insert_all(({"name": k, "text": v} for k, v in knowledge.messages.items()), pk="name")
+    db["build_info"].insert_all(
+        [
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "built_at", "value": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+        ],
+        pk="key",
+    )

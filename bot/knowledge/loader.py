@@ -1,0 +1,340 @@
+"""Read and validate knowledge/ into a Knowledge object.
+
+Every problem names the file, line and field; all problems are collected
+before anything is raised so an editor sees the whole list at once.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+import jinja2
+
+from bot.knowledge.fields import Fields
+from bot.knowledge.model import (
+    BARRIERS,
+    PERSONS,
+    WASTE_LINKS,
+    Answer,
+    Fee,
+    Knowledge,
+    Municipality,
+    Situation,
+    Topic,
+)
+from bot.knowledge.problems import KnowledgeError, Problem
+from bot.knowledge.yaml_lines import load_yaml
+
+# Files in knowledge/national/ that are not errand topics.
+SPECIAL_FILES = {"assistance.yml", "messages.yml"}
+REQUIRED_MESSAGES = (
+    "alternative",
+    "attendance",
+    "assisted_contact",
+    "clarify",
+    "clarify_none",
+    "out_of_scope",
+    "missing_answer",
+    "general_assistance",
+    "technical_error",
+    "empty_message",
+    "too_long",
+)
+_PHONE = re.compile(r"^(\+45 ?)?(\d{2} ?){3}\d{2}$")
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def load_knowledge(root: Path) -> Knowledge:
+    root = Path(root)
+    problems: list[Problem] = []
+    topics: dict[str, Topic] = {}
+    municipalities: dict[str, Municipality] = {}
+    barriers: dict[str, str] = {}
+    messages: dict[str, str] = {}
+
+    national = root / "national"
+    if not national.is_dir():
+        raise KnowledgeError([Problem(str(national), "", "folder is missing")])
+    for path in sorted(national.glob("*.yml")):
+        display = _display(path, root)
+        try:
+            data = load_yaml(path, display)
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
+            continue
+        fields = Fields(display)
+        if path.name == "assistance.yml":
+            barriers = _read_barriers(data, fields)
+        elif path.name == "messages.yml":
+            messages = _read_messages(data, fields)
+        else:
+            topic = _read_topic(data, fields, expected_key=path.stem)
+            if topic is not None:
+                topics[topic.key] = topic
+        problems.extend(fields.problems)
+
+    for path in sorted((root / "municipalities").glob("*.yml")):
+        display = _display(path, root)
+        try:
+            data = load_yaml(path, display)
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
+            continue
+        fields = Fields(display)
+        municipality = _read_municipality(data, fields, expected_key=path.stem)
+        problems.extend(fields.problems)
+        if municipality is not None:
+            municipalities[municipality.key] = municipality
+
+    if not topics and not problems:
+        problems.append(Problem(str(national), "", "no topic files found"))
+    if not municipalities:
+        problems.append(Problem(str(root / "municipalities"), "", "no municipality files found"))
+    if not problems:
+        problems.extend(_check_templates(topics, municipalities, messages, root))
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(topics=topics, municipalities=municipalities, barriers=barriers, messages=messages)
+
+
+def _read_topic(data: Any, f: Fields, expected_key: str) -> Optional[Topic]:
+    if not isinstance(data, dict):
+        f.problem(data, None, "", "expected a mapping with topic, name, situations and answers")
+        return None
+    f.unknown_keys(
+        data,
+        ["topic", "name", "attendance", "question", "person_question", "assisted", "situations", "answers"],
+        "",
+    )
+    key = f.get(data, "topic", "topic", "key")
+    if key and key != expected_key:
+        f.problem(data, "topic", "topic", f"must match the file name ({expected_key!r})")
+    name = f.get(data, "name", "name", "str")
+    attendance = f.get(data, "attendance", "attendance", "bool", default=False)
+    question = f.get(data, "question", "question", "str")
+    assisted = f.get(data, "assisted", "assisted", "str")
+    person_question = f.get(data, "person_question", "person_question", "str", required=False)
+
+    situations: list[Situation] = []
+    for i, item in enumerate(f.get(data, "situations", "situations", "list", default=[])):
+        path = f"situations[{i}]"
+        f.unknown_keys(item, ["key", "label", "ask_person", "keywords"], path)
+        s_key = f.get(item, "key", f"{path}.key", "key")
+        label = f.get(item, "label", f"{path}.label", "str")
+        ask_person = f.get(item, "ask_person", f"{path}.ask_person", "bool", required=False, default=False)
+        keywords = f.get(item, "keywords", f"{path}.keywords", "list", required=False, default=[])
+        if any(not isinstance(k, str) or not k.strip() for k in keywords):
+            f.problem(item, "keywords", f"{path}.keywords", "every keyword must be text")
+            keywords = []
+        if s_key in {s.key for s in situations}:
+            f.problem(item, "key", f"{path}.key", f"situation {s_key!r} is listed twice")
+        if ask_person and not person_question:
+            f.problem(item, "ask_person", f"{path}.ask_person", "needs a person_question on the topic")
+        if s_key and label:
+            situations.append(Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords)))
+    if not situations:
+        f.problem(data, "situations", "situations", "at least one situation is required")
+
+    answers: list[Answer] = []
+    for i, item in enumerate(f.get(data, "answers", "answers", "list", default=[])):
+        answer = _read_answer(item, f, f"answers[{i}]", key or expected_key, situations)
+        if answer is not None:
+            answers.append(answer)
+
+    for situation in situations:
+        persons = {a.person for a in answers if a.situation == situation.key}
+        if not persons:
+            f.problem(data, "answers", "answers", f"no answer for situation {situation.key!r}")
+        elif situation.ask_person and None not in persons and not set(PERSONS) <= persons:
+            missing = ", ".join(p for p in PERSONS if p not in persons)
+            f.problem(data, "answers", "answers", f"situation {situation.key!r} asks for the person but has no answer for: {missing}")
+
+    if f.problems or not (key and name and question and assisted):
+        return None
+    return Topic(
+        key=key,
+        name=name,
+        attendance=attendance,
+        question=question,
+        assisted=assisted,
+        situations=tuple(situations),
+        answers=tuple(answers),
+        person_question=person_question,
+    )
+
+
+def _read_answer(item: Any, f: Fields, path: str, topic: str, situations: list[Situation]) -> Optional[Answer]:
+    f.unknown_keys(
+        item,
+        ["situation", "person", "lead", "link", "municipal_link", "text", "sources", "reviewed", "fees"],
+        path,
+    )
+    situation = f.get(item, "situation", f"{path}.situation", "key")
+    if situation and situation not in {s.key for s in situations}:
+        f.problem(item, "situation", f"{path}.situation", f"unknown situation {situation!r}")
+    person = f.get(item, "person", f"{path}.person", "key", required=False)
+    if person and person not in PERSONS:
+        f.problem(item, "person", f"{path}.person", f"must be one of {', '.join(PERSONS)}")
+    lead = f.get(item, "lead", f"{path}.lead", "str")
+    text = f.get(item, "text", f"{path}.text", "str")
+    link = f.get(item, "link", f"{path}.link", "url", required=False)
+    municipal_link = f.get(item, "municipal_link", f"{path}.municipal_link", "key", required=False)
+    if municipal_link and municipal_link not in WASTE_LINKS:
+        f.problem(item, "municipal_link", f"{path}.municipal_link", f"must be one of {', '.join(WASTE_LINKS)}")
+    if not link and not municipal_link:
+        f.problem(item, "link", f"{path}.link", "every answer needs a link or a municipal_link")
+    sources = f.get(item, "sources", f"{path}.sources", "list", default=[])
+    if isinstance(item, dict) and "sources" in item and not sources:
+        f.problem(item, "sources", f"{path}.sources", "at least one source URL is required")
+    for j, source in enumerate(sources):
+        if f._check(source, "url") != source:
+            f.problem(sources, j, f"{path}.sources[{j}]", f"must be an https:// link, got {source!r}")
+    reviewed = f.get(item, "reviewed", f"{path}.reviewed", "date")
+    fees = []
+    for j, fee in enumerate(f.get(item, "fees", f"{path}.fees", "list", required=False, default=[])):
+        fee_path = f"{path}.fees[{j}]"
+        f.unknown_keys(fee, ["label", "kr", "year", "source"], fee_path)
+        label = f.get(fee, "label", f"{fee_path}.label", "str")
+        kr = f.get(fee, "kr", f"{fee_path}.kr", "int")
+        year = f.get(fee, "year", f"{fee_path}.year", "year")
+        source = f.get(fee, "source", f"{fee_path}.source", "url")
+        if label and kr is not None and year and source:
+            fees.append(Fee(label, kr, year, source))
+    if not (situation and lead and text and reviewed and sources):
+        return None
+    return Answer(
+        topic=topic,
+        situation=situation,
+        person=person,
+        lead=lead,
+        text=text,
+        sources=tuple(sources),
+        reviewed=reviewed,
+        link=link,
+        municipal_link=municipal_link,
+        fees=tuple(fees),
+    )
+
+
+def _group(data: Any, f: Fields, name: str, values: dict[str, str]) -> tuple[dict, bool]:
+    """Read one sourced group (website, phone, ...): values plus provenance."""
+    group = f.get(data, name, name, "dict", default={})
+    allowed = list(values) + ["source", "sources", "verified", "reviewed", "note"]
+    f.unknown_keys(group, allowed, name)
+    result = {}
+    for field, kind in values.items():
+        result[field] = f.get(group, field, f"{name}.{field}", kind, required=False)
+    verified = f.get(group, "verified", f"{name}.verified", "bool", default=False)
+    f.get(group, "reviewed", f"{name}.reviewed", "date")
+    has_value = any(v is not None for v in result.values())
+    source = group.get("source") if isinstance(group, dict) else None
+    sources = group.get("sources") if isinstance(group, dict) else None
+    if verified and has_value and not (source or sources):
+        f.problem(group, "verified", f"{name}.verified", "a verified group needs a source or sources")
+    if isinstance(sources, dict):
+        for field, url in sources.items():
+            if field not in values:
+                f.problem(sources, field, f"{name}.sources.{field}", "names no field of this group")
+    return result, bool(verified)
+
+
+def _read_municipality(data: Any, f: Fields, expected_key: str) -> Optional[Municipality]:
+    if not isinstance(data, dict):
+        f.problem(data, None, "", "expected a mapping with key, name, website, phone, borgerservice and waste")
+        return None
+    f.unknown_keys(data, ["key", "name", "website", "phone", "borgerservice", "waste", "theme"], "")
+    key = f.get(data, "key", "key", "key")
+    if key and key != expected_key:
+        f.problem(data, "key", "key", f"must match the file name ({expected_key!r})")
+    name = f.get(data, "name", "name", "str")
+    website, website_ok = _group(data, f, "website", {"url": "url"})
+    if website.get("url") is None and isinstance(data.get("website"), dict) and data["website"].get("url") is None:
+        f.problem(data["website"], "url", "website.url", "missing (required: every answer falls back to it)")
+    phone, phone_ok = _group(data, f, "phone", {"number": "str", "hours": "str"})
+    if phone.get("number") and not _PHONE.match(phone["number"]):
+        f.problem(data.get("phone"), "number", "phone.number", f"not a Danish phone number: {phone['number']!r}")
+    service, service_ok = _group(data, f, "borgerservice", {"address": "str", "booking_url": "url"})
+    waste_fields = {"company": "str", **{name: "url" for name in WASTE_LINKS}}
+    waste, waste_ok = _group(data, f, "waste", waste_fields)
+    theme = f.get(data, "theme", "theme", "dict", required=False, default={})
+    f.unknown_keys(theme, ["primary_colour"], "theme")
+    colour = theme.get("primary_colour") if isinstance(theme, dict) else None
+    if colour is not None and not (isinstance(colour, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", colour)):
+        f.problem(theme, "primary_colour", "theme.primary_colour", "must be a colour like #1a5276")
+        colour = None
+    if f.problems or not (key and name and website.get("url")):
+        return None
+    unverified = tuple(
+        group
+        for group, ok, values in (
+            ("website", website_ok, website),
+            ("phone", phone_ok, phone),
+            ("borgerservice", service_ok, service),
+            ("waste", waste_ok, waste),
+        )
+        if not ok or any(v is None for v in values.values())
+    )
+    return Municipality(
+        key=key,
+        name=name,
+        website_url=website["url"],
+        phone_number=phone.get("number") if phone_ok else None,
+        phone_hours=phone.get("hours") if phone_ok else None,
+        address=service.get("address") if service_ok else None,
+        booking_url=service.get("booking_url") if service_ok else None,
+        waste={k: v for k, v in waste.items() if v is not None} if waste_ok else {},
+        primary_colour=colour,
+        unverified=unverified,
+    )
+
+
+def _read_barriers(data: Any, f: Fields) -> dict[str, str]:
+    f.unknown_keys(data, ["barriers"], "")
+    barriers = f.get(data, "barriers", "barriers", "dict", default={})
+    result = {}
+    for barrier in BARRIERS:
+        text = f.get(barriers, barrier, f"barriers.{barrier}", "str")
+        if text:
+            result[barrier] = text
+    f.unknown_keys(barriers, BARRIERS, "barriers")
+    return result
+
+
+def _read_messages(data: Any, f: Fields) -> dict[str, str]:
+    f.unknown_keys(data, ["messages"], "")
+    messages = f.get(data, "messages", "messages", "dict", default={})
+    result = {}
+    for name in REQUIRED_MESSAGES:
+        text = f.get(messages, name, f"messages.{name}", "str")
+        if text:
+            result[name] = text
+    f.unknown_keys(messages, REQUIRED_MESSAGES, "messages")
+    return result
+
+
+def _check_templates(topics, municipalities, messages, root: Path) -> list[Problem]:
+    """Render every template for every municipality so typos fail at build time."""
+    from bot.answers import template_context
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    problems = []
+    for municipality in municipalities.values():
+        context = template_context(municipality, topics)
+        items = [(f"knowledge/national/messages.yml", f"messages.{k}", v) for k, v in messages.items()]
+        for topic in topics.values():
+            display = f"knowledge/national/{topic.key}.yml"
+            items.append((display, "assisted", topic.assisted))
+            items.extend((display, f"answers[{a.situation}].text", a.text) for a in topic.answers)
+        for display, field, text in items:
+            try:
+                env.from_string(text).render(**context, length=0)
+            except jinja2.TemplateError as exc:
+                problems.append(Problem(display, field, f"template error for {municipality.key}: {exc}"))
+    return problems

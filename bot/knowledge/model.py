@@ -1,0 +1,95 @@
+"""Plain data classes for the validated knowledge base."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+PERSONS = ("voksen", "barn")
+WASTE_LINKS = ("collection_url", "missed_url", "storskrald_url", "genbrugsplads_url", "sorting_url")
+BARRIERS = (
+    "ingen_mitid",
+    "ingen_computer",
+    "fritaget_digital_post",
+    "blind",
+    "ordblind",
+    "paaroerende",
+)
+
+
+@dataclass(frozen=True)
+class Fee:
+    label: str
+    kr: int
+    year: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Situation:
+    key: str
+    label: str
+    ask_person: bool = False
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    topic: str
+    situation: str
+    person: Optional[str]
+    lead: str
+    text: str
+    sources: tuple[str, ...]
+    reviewed: str
+    link: Optional[str] = None
+    municipal_link: Optional[str] = None
+    fees: tuple[Fee, ...] = ()
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    name: str
+    attendance: bool
+    question: str
+    assisted: str
+    situations: tuple[Situation, ...]
+    answers: tuple[Answer, ...]
+    person_question: Optional[str] = None
+
+    def situation(self, key: Optional[str]) -> Optional[Situation]:
+        return next((s for s in self.situations if s.key == key), None)
+
+    def answer_for(self, situation: str, person: Optional[str]) -> Optional[Answer]:
+        """The most specific answer: exact person first, then the person-less one."""
+        candidates = [a for a in self.answers if a.situation == situation]
+        for answer in candidates:
+            if person and answer.person == person:
+                return answer
+        return next((a for a in candidates if a.person is None), None)
+
+
+@dataclass(frozen=True)
+class Municipality:
+    key: str
+    name: str
+    website_url: str
+    phone_number: Optional[str] = None
+    phone_hours: Optional[str] = None
+    address: Optional[str] = None
+    booking_url: Optional[str] = None
+    waste: dict = field(default_factory=dict)
+    primary_colour: Optional[str] = None
+    # Groups whose values are not (fully) verified against a source.
+    unverified: tuple[str, ...] = ()
+
+    def waste_link(self, name: str) -> Optional[str]:
+        return self.waste.get(name)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    topics: dict[str, Topic]
+    municipalities: dict[str, Municipality]
+    barriers: dict[str, str]
+    messages: dict[str, str]

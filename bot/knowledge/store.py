@@ -1,0 +1,109 @@
+"""Read the compiled knowledge database back into a Knowledge object.
+
+The database is small, so it is read once and answered from memory; the
+file itself stays the single artefact the assistant ships with.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.knowledge.build import SCHEMA_VERSION
+from bot.knowledge.model import Answer, Fee, Knowledge, Municipality, Situation, Topic
+
+
+class KnowledgeDatabaseError(RuntimeError):
+    pass
+
+
+def open_knowledge(path: Path) -> Knowledge:
+    path = Path(path)
+    if not path.is_file():
+        raise KnowledgeDatabaseError(f"{path}: knowledge database not found (run `make knowledge`)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite_utils.Database(conn)
+        info = {r["key"]: r["value"] for r in db["build_info"].rows}
+        if info.get("schema_version") != str(SCHEMA_VERSION):
+            raise KnowledgeDatabaseError(
+                f"{path}: schema_version {info.get('schema_version')!r}, expected {SCHEMA_VERSION} (rebuild it)"
+            )
+        return _read(db)
+    except sqlite3.DatabaseError as exc:
+        raise KnowledgeDatabaseError(f"{path}: unreadable knowledge database ({exc})") from exc
+    finally:
+        if "conn" in locals():
+            conn.close()
+
+
+def _read(db: sqlite_utils.Database) -> Knowledge:
+    fees: dict[int, list[Fee]] = {}
+    for row in db["fees"].rows:
+        fees.setdefault(row["answer_id"], []).append(Fee(row["label"], row["kr"], row["year"], row["source"]))
+    situations: dict[str, list[Situation]] = {}
+    for row in db["situations"].rows_where(order_by="topic, position"):
+        situations.setdefault(row["topic"], []).append(
+            Situation(row["key"], row["label"], bool(row["ask_person"]), tuple(json.loads(row["keywords"])))
+        )
+    answers: dict[str, list[Answer]] = {}
+    for row in db["answers"].rows_where(order_by="id"):
+        answers.setdefault(row["topic"], []).append(
+            Answer(
+                topic=row["topic"],
+                situation=row["situation"],
+                person=row["person"],
+                lead=row["lead"],
+                text=row["text"],
+                sources=tuple(json.loads(row["sources"])),
+                reviewed=row["reviewed"],
+                link=row["link"],
+                municipal_link=row["municipal_link"],
+                fees=tuple(fees.get(row["id"], ())),
+            )
+        )
+    topics = {
+        row["key"]: Topic(
+            key=row["key"],
+            name=row["name"],
+            attendance=bool(row["attendance"]),
+            question=row["question"],
+            assisted=row["assisted"],
+            situations=tuple(situations.get(row["key"], ())),
+            answers=tuple(answers.get(row["key"], ())),
+            person_question=row["person_question"],
+        )
+        for row in db["topics"].rows_where(order_by="position")
+    }
+    municipalities = {
+        row["key"]: Municipality(
+            key=row["key"],
+            name=row["name"],
+            website_url=row["website_url"],
+            phone_number=row["phone_number"],
+            phone_hours=row["phone_hours"],
+            address=row["address"],
+            booking_url=row["booking_url"],
+            waste=json.loads(row["waste"]),
+            primary_colour=row["primary_colour"],
+            unverified=tuple(json.loads(row["unverified"])),
+        )
+        for row in db["municipalities"].rows
+    }
+    return Knowledge(
+        topics=topics,
+        municipalities=municipalities,
+        barriers={r["key"]: r["text"] for r in db["barriers"].rows},
+        messages={r["name"]: r["text"] for r in db["messages"].rows},
+    )
+
+
+def search_answers(path: Path, query: str, limit: int = 5) -> list[dict]:
+    """Full-text search over answer leads and texts (for editors and staff)."""
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    try:
+        return list(db["answers"].search(query, limit=limit, columns=["topic", "situation", "person", "lead", "text"]))
+    finally:
+        db.conn.close()
