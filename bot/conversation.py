@@ -1,0 +1,149 @@
+"""Decide what to say for one turn, independent of Rasa.
+
+The Rasa actions translate the tracker into a ``Turn`` and the ``Result``
+back into events; everything that decides the answer lives here so it can
+be tested directly and reused by other channels.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Optional
+
+from bot.answers import Reply, Responder
+from bot.knowledge.model import BARRIERS, Knowledge, Municipality
+from bot.outcomes import OutcomeLog
+from bot.situations import normalise_person, normalise_situation
+
+log = logging.getLogger(__name__)
+
+NEEDS_ASSISTANCE = "needs_assistance"
+# Replies when the configuration itself is broken, so no municipality data
+# can be trusted; deliberately free of template fields.
+SETUP_ERROR = (
+    "Beklager, assistenten er ikke sat rigtigt op lige nu, så jeg kan ikke svare. "
+    "Kontakt venligst kommunen via kommunens hjemmeside."
+)
+
+
+class UnknownMunicipality(LookupError):
+    pass
+
+
+@dataclass
+class Turn:
+    intent: Optional[str]
+    entities: list[dict] = field(default_factory=list)
+    topic: Optional[str] = None
+    situation: Optional[str] = None
+    person: Optional[str] = None
+    barriers: list[str] = field(default_factory=list)
+    municipality: Optional[str] = None
+    intent_ranking: list[dict] = field(default_factory=list)
+
+    def entity_values(self, name: str) -> list[str]:
+        return [str(e.get("value")) for e in self.entities if e.get("entity") == name and e.get("value")]
+
+
+@dataclass
+class Result:
+    reply: Reply
+    slots: dict = field(default_factory=dict)
+
+
+class Assistant:
+    def __init__(self, knowledge: Knowledge, outcomes: Optional[OutcomeLog], default_municipality: str):
+        self.knowledge = knowledge
+        self.responder = Responder(knowledge)
+        self.outcomes = outcomes
+        self.default_municipality = default_municipality
+
+    def municipality(self, key: Optional[str]) -> Municipality:
+        key = (key or self.default_municipality or "").strip().lower()
+        try:
+            return self.knowledge.municipalities[key]
+        except KeyError:
+            known = ", ".join(sorted(self.knowledge.municipalities))
+            raise UnknownMunicipality(
+                f"unknown municipality {key!r} (KOMMUNEBOT_MUNICIPALITY or session metadata); known: {known}"
+            ) from None
+
+    # -- turn handlers -------------------------------------------------
+
+    def answer_errand(self, turn: Turn) -> Result:
+        municipality = self.municipality(turn.municipality)
+        topic_key = turn.intent if turn.intent in self.knowledge.topics else turn.topic
+        topic = self.knowledge.topics.get(topic_key) if topic_key else None
+        barriers = self._barriers(turn)
+
+        if turn.intent == NEEDS_ASSISTANCE or barriers:
+            reply = self.responder.assisted(topic, barriers, municipality)
+            return self._finish(reply, municipality, topic=topic_key if topic else None, barriers=barriers)
+        if topic is None:
+            return self._finish(self.responder.clarify([], municipality), municipality)
+
+        same_topic = turn.topic == topic.key
+        situation = self._first(normalise_situation(topic, v) for v in turn.entity_values("situation"))
+        if situation is None and same_topic and topic.situation(turn.situation):
+            situation = turn.situation
+        person = self._first(normalise_person(v) for v in turn.entity_values("person"))
+        if person is None and same_topic:
+            person = turn.person
+
+        if situation is None:
+            reply = self.responder.ask_situation(topic)
+        elif topic.situation(situation).ask_person and person is None:
+            reply = self.responder.ask_person(topic, situation)
+        else:
+            reply = self.responder.errand(topic, situation, person, municipality)
+            if reply is None:
+                log.error("knowledge base has no answer for topic=%s situation=%s person=%s", topic.key, situation, person)
+                reply = self.responder.missing_answer(municipality, topic.key)
+        return self._finish(reply, municipality, topic=topic.key, situation=situation, person=person, barriers=barriers)
+
+    def clarify(self, turn: Turn) -> Result:
+        """Low NLU confidence: ask, offering the closest errands; never guess."""
+        # A typed answer to our own question ("mistet") is often too short to
+        # classify; when it names a situation of the open topic, use it.
+        if turn.topic in self.knowledge.topics:
+            topic = self.knowledge.topics[turn.topic]
+            if any(normalise_situation(topic, v) for v in turn.entity_values("situation")):
+                return self.answer_errand(Turn(**{**turn.__dict__, "intent": topic.key}))
+        municipality = self.municipality(turn.municipality)
+        candidates = [
+            r.get("name")
+            for r in turn.intent_ranking
+            if r.get("name") in self.knowledge.topics and (r.get("confidence") or 0) >= 0.05
+        ][:3]
+        return self._finish(self.responder.clarify(candidates, municipality), municipality)
+
+    def out_of_scope(self, turn: Turn) -> Result:
+        municipality = self.municipality(turn.municipality)
+        return self._finish(self.responder.out_of_scope(municipality), municipality)
+
+    def technical_error(self, municipality_key: Optional[str]) -> str:
+        try:
+            return self.responder.message("technical_error", self.municipality(municipality_key))
+        except UnknownMunicipality:
+            return SETUP_ERROR
+
+    # -- helpers ----------------------------------------------------------
+
+    def _barriers(self, turn: Turn) -> list[str]:
+        found = set(turn.barriers or [])
+        for value in turn.entity_values("barrier"):
+            if value in BARRIERS:
+                found.add(value)
+        return [b for b in BARRIERS if b in found]
+
+    @staticmethod
+    def _first(values) -> Optional[str]:
+        return next((v for v in values if v), None)
+
+    def _finish(self, reply: Reply, municipality: Municipality, **slots) -> Result:
+        if reply.outcome and self.outcomes is not None:
+            try:
+                self.outcomes.record(municipality.key, reply.outcome, reply.topic, reply.situation)
+            except Exception:  # the citizen still gets the answer; the gap is logged
+                log.exception("could not record outcome %s for %s", reply.outcome, municipality.key)
+        return Result(reply, {"kommune": municipality.key, **slots})

@@ -1,0 +1,215 @@
+"""Start and stop the action server and the Rasa server together.
+
+Used by `make run` (foreground, Ctrl-C stops both), by the test suite
+(real servers on their own ports and files) and by `make bench`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO, Optional
+
+from bot.settings import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "kommunebot.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+def http_json(url: str, body: Optional[dict] = None, timeout: float = 30) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+class Stack:
+    def __init__(
+        self,
+        rasa_port: int = 5005,
+        action_port: int = 5055,
+        env: Optional[dict] = None,
+        log_dir: Optional[Path] = None,
+        model: Path = MODEL,
+    ):
+        self.rasa_port = rasa_port
+        self.action_port = action_port
+        self.model = model
+        self.log_dir = log_dir
+        self.env = {**os.environ, **(env or {}), "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port)}
+        self.env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+        self.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        self.actions: Optional[subprocess.Popen] = None
+        self.rasa: Optional[subprocess.Popen] = None
+        self._logs: list[IO] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.log", "ab")
+            self._logs.append(out)
+        return subprocess.Popen(
+            args,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            "actions", [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"]
+        )
+
+    def start_rasa(self) -> None:
+        if not self.model.is_file():
+            raise FileNotFoundError(f"{self.model}: no trained model (run `make model`)")
+        self.rasa = self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(self.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+        )
+
+    def wait_actions(self, timeout: float = 90) -> None:
+        self._wait(f"http://localhost:{self.action_port}/health", self.actions, "action server", timeout)
+
+    def wait_rasa(self, timeout: float = 180) -> None:
+        self._wait(f"{self.url}/status", self.rasa, "Rasa server", timeout, key="model_id")
+
+    def _wait(self, url: str, proc, name: str, timeout: float, key: Optional[str] = None) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
+            try:
+                status, body = http_json(url, timeout=2)
+                if status == 200 and (key is None or (isinstance(body, dict) and body.get(key))):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{name} not ready at {url} after {timeout:.0f} s")
+
+    def start(self) -> None:
+        self.start_actions()
+        self.start_rasa()
+        self.wait_actions()
+        self.wait_rasa()
+
+    @staticmethod
+    def _stop(proc: Optional[subprocess.Popen]) -> None:
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, PermissionError):
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def stop_rasa(self) -> None:
+        self._stop(self.rasa)
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        self.stop_actions()
+        for handle in self._logs:
+            handle.close()
+        self._logs.clear()
+
+    def send(self, sender: str, message: str, metadata: Optional[dict] = None, timeout: float = 30):
+        body = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        return http_json(f"{self.url}/webhooks/rest/webhook", body, timeout=timeout)
+
+
+def _check_municipality() -> Optional[str]:
+    from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    try:
+        knowledge = open_knowledge(settings.knowledge_db)
+    except KnowledgeDatabaseError as exc:
+        return str(exc)
+    if settings.municipality not in knowledge.municipalities:
+        known = ", ".join(sorted(knowledge.municipalities))
+        return f"KOMMUNEBOT_MUNICIPALITY={settings.municipality!r} is unknown; choose one of: {known}"
+    return None
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the Kommunebot action server and Rasa server")
+    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    args = parser.parse_args(argv)
+
+    problem = _check_municipality()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    stack = Stack(args.rasa_port, args.action_port)
+    started = time.monotonic()
+    try:
+        print(f"Starting the action server on port {args.action_port} and Rasa on port {args.rasa_port} ...", flush=True)
+        stack.start()
+        municipality = os.environ.get("KOMMUNEBOT_MUNICIPALITY", "nyborg")
+        print(
+            f"\nKommunebot is ready for {municipality} after {time.monotonic() - started:.0f} s.\n"
+            f"  Chat in the terminal:  make shell\n"
+            f"  Or with curl:          curl -s -X POST {stack.url}/webhooks/rest/webhook "
+            f"-H 'Content-Type: application/json' -d '{{\"sender\": \"demo\", \"message\": \"hvordan fornyer jeg mit pas\"}}'\n"
+            f"Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while True:
+            for name, proc in (("action server", stack.actions), ("Rasa server", stack.rasa)):
+                if proc.poll() is not None:
+                    print(f"error: the {name} stopped (exit code {proc.returncode})", file=sys.stderr)
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Shared fixtures: the real knowledge base, and the real servers on test ports."""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot import runtime
+from bot.knowledge.build import build_database
+from bot.knowledge.loader import load_knowledge
+from bot.settings import PROJECT_ROOT
+
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+MODEL = PROJECT_ROOT / "models" / "kommunebot.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def knowledge():
+    return load_knowledge(KNOWLEDGE_DIR)
+
+
+@pytest.fixture
+def runtime_env(tmp_path, monkeypatch, knowledge):
+    """Point bot.runtime at a fresh knowledge database and outcome file."""
+    db = build_database(knowledge, tmp_path / "knowledge.db")
+    monkeypatch.setenv("KOMMUNEBOT_KNOWLEDGE_DB", str(db))
+    monkeypatch.setenv("KOMMUNEBOT_DATA_DB", str(tmp_path / "kommunebot.db"))
+    monkeypatch.setenv("KOMMUNEBOT_MUNICIPALITY", "nyborg")
+    runtime.reset()
+    yield tmp_path
+    runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The real action server and Rasa server with the trained model,
+    on free ports, with their own SQLite files."""
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} is missing: run the suite with `make test`, which trains it")
+    from bot.stack import Stack
+
+    var = tmp_path_factory.mktemp("var")
+    knowledge_db = PROJECT_ROOT / "build" / "knowledge.db"
+    env = {
+        "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
+        "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
+        "KOMMUNEBOT_KNOWLEDGE_DB": str(knowledge_db),
+        "KOMMUNEBOT_MUNICIPALITY": "nyborg",
+    }
+    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs")
+    stack.var = var
+    try:
+        stack.start()
+    except Exception:
+        stack.stop()
+        logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in (var / "logs").glob("*.log"))
+        pytest.fail(f"could not start the servers:\n{logs}")
+    yield stack
+    stack.stop()
