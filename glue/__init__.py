@@ -1,0 +1,1 @@
+"""Rasa-side glue that runs inside the Rasa server: input channel, tracker store."""
