@@ -1,0 +1,80 @@
+# Kommunebot: `make run` sets everything up and starts the assistant;
+# `make test` sets everything up and runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+SPACY_DIR := build/spacy-da
+SPACY := $(SPACY_DIR)/meta.json
+KNOWLEDGE_DB := build/knowledge.db
+MODEL := models/kommunebot.tar.gz
+
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export KOMMUNEBOT_MUNICIPALITY ?= nyborg
+export KOMMUNEBOT_TRACKER_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+# No telemetry or other calls home: the only network is the package registry.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
+TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+.PHONY: help setup venv spacy knowledge model train run shell test bench lock clean
+
+help:
+	@echo "make run    set up everything and start the assistant (Ctrl-C stops it)"
+	@echo "make test   set up everything and run the whole test suite"
+	@echo "make shell  chat with the running assistant in the terminal"
+	@echo "make bench  measure latency, throughput, memory, training and start time"
+
+$(INSTALLED): requirements.lock requirements.in pyproject.toml scripts/make-venv.sh
+	scripts/make-venv.sh
+	@touch $@
+
+venv: $(INSTALLED)
+
+$(SPACY): bot/spacy_pipeline.py $(INSTALLED)
+	$(PY) -m bot.spacy_pipeline --output $(SPACY_DIR)
+
+spacy: $(SPACY)
+
+$(KNOWLEDGE_DB): $(KNOWLEDGE_SOURCES) $(wildcard bot/knowledge/*.py) bot/answers.py $(INSTALLED)
+	$(PY) -m bot.knowledge.cli build --output $@
+
+knowledge: $(KNOWLEDGE_DB)
+
+# Trains only when data, config or the spaCy folder changed; --force because
+# Rasa cannot see a change in the spaCy folder itself.
+$(MODEL): $(TRAINING_DATA) $(SPACY)
+	@mkdir -p models
+	$(RASA) train --fixed-model-name kommunebot --out models --force
+
+model: $(MODEL)
+train: $(MODEL)
+
+setup: $(INSTALLED) $(SPACY) $(KNOWLEDGE_DB) $(MODEL)
+
+run: setup
+	scripts/run.sh
+
+shell: $(INSTALLED)
+	$(PY) -m bot.chat_cli --url http://localhost:$(RASA_PORT)
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) scripts/bench.py
+
+lock: $(INSTALLED)
+	@{ echo "# Exact versions for a reproducible install (pip install -c requirements.lock -r requirements.in)."; \
+	   echo "# Regenerate with \`make lock\` after changing requirements.in."; \
+	   $(PY) -m pip freeze --all --exclude-editable | grep -v '^kommunebot'; } > requirements.lock
+
+clean:
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,109 @@
+"""Conversations through the real Rasa server, action server and SQLite files."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.server
+
+
+def chat(stack, *messages, metadata=None):
+    sender = f"test-{uuid.uuid4().hex[:10]}"
+    replies = []
+    for message in messages:
+        status, body = stack.send(sender, message, metadata=metadata)
+        assert status == 200, body
+        replies.append(body)
+    return sender, replies
+
+
+def texts(reply):
+    return "\n".join(m.get("text", "") for m in reply)
+
+
+@pytest.mark.parametrize(
+    "message,expected",
+    [
+        ("jeg har et spørgsmål om pas", "Nyt pas eller fornyelse"),  # asks the situation
+        ("hvordan fornyer jeg mit pas", "Er passet til en voksen eller et barn"),  # then the person
+        ("mit kørekort er blevet stjålet", "duplikatkørekort"),
+        ("hvornår bliver min skraldespand tømt", "affaldonline.dk/kalender/nyborg"),
+        ("jeg er arbejdsgiver og skal anmelde sygdom for en medarbejder", "NemRefusion"),
+        ("jeg er ledig og syg, hvad gør jeg", "jobnet"),
+    ],
+)
+def test_errands_in_natural_danish(stack, message, expected):
+    _, (reply,) = chat(stack, message)
+    everything = texts(reply) + json.dumps([m.get("buttons") for m in reply], ensure_ascii=False)
+    assert expected in everything
+
+
+def test_button_path_to_a_child_passport_price(stack):
+    _, replies = chat(stack, "hvad koster et pas", '/pas{"situation": "pris", "person": "barn"}')
+    assert replies[0][0]["buttons"][0]["payload"] == '/pas{"situation": "pris", "person": "voksen"}'
+    assert "150 kr. under 12 år" in texts(replies[1])
+    assert "bestilt tid" in texts(replies[1])
+
+
+def test_digital_inclusion_follow_up(stack):
+    _, replies = chat(stack, "jeg skal have nyt kørekort fordi det er udløbet", "jeg har ikke noget mitid")
+    assert "fstyr.dk" in texts(replies[0])
+    second = texts(replies[1])
+    assert "Borgerservice" in second and "fstyr.dk" not in second
+
+
+def test_other_municipality_via_metadata(stack):
+    _, (reply,) = chat(stack, "hvad er vejret i morgen", metadata={"kommune": "glostrup"})
+    assert "glostrup.dk" in texts(reply) and "43 23 61 00" in texts(reply)
+
+
+def test_bad_input_gets_a_danish_answer(stack):
+    _, replies = chat(stack, "", "   ", "x" * 10_000, "😀😀😀", "<script>alert('x')</script>")
+    assert "tom" in texts(replies[0]) and "tom" in texts(replies[1])
+    assert "for lang" in texts(replies[2]) and "10000 tegn" in texts(replies[2])
+    for reply in replies[3:]:
+        assert reply and texts(reply).strip()
+        assert "<script>" not in texts(reply)
+
+
+def test_malformed_request_is_rejected_clearly(stack):
+    from bot.stack import http_json
+
+    status, body = http_json(f"{stack.url}/webhooks/rest/webhook", {"message": "hej"})
+    assert status == 400 and "sender" in body["error"] and body["text"].startswith("Beskeden")
+
+
+def test_unknown_municipality_metadata(stack):
+    _, (reply,) = chat(stack, "jeg har mistet mit pas", metadata={"kommune": "atlantis"})
+    assert "ikke sat rigtigt op" in texts(reply)
+
+
+def test_conversation_is_stored_in_the_sqlite_tracker_and_outcomes_recorded(stack):
+    sender, _ = chat(stack, "storskrald afhentning")
+    with sqlite3.connect(stack.var / "tracker.db") as conn:
+        rows = conn.execute("select type_name from events where sender_id = ?", (sender,)).fetchall()
+    assert ("user",) in rows and ("bot",) in rows
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        outcomes = conn.execute("select municipality, topic, situation, outcome from outcomes").fetchall()
+    assert ("nyborg", "affald", "storskrald", "selfservice") in outcomes
+    # The outcome table never holds text or the sender.
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        columns = [r[1] for r in conn.execute("pragma table_info(outcomes)")]
+    assert columns == ["id", "at", "municipality", "topic", "situation", "outcome"]
+
+
+def test_action_server_down_gives_a_danish_message_then_recovers(stack):
+    stack.stop_actions()
+    try:
+        _, (reply,) = chat(stack, "hvornår bliver skraldet hentet")
+        assert "teknisk fejl" in texts(reply)
+        log = (stack.var / "logs" / "rasa.log").read_text(errors="replace")
+        assert "is the action server running" in log
+    finally:
+        stack.start_actions()
+        stack.wait_actions()
+    _, (reply,) = chat(stack, "hvornår bliver skraldet hentet")
+    assert "teknisk fejl" not in texts(reply)
