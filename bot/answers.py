@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Optional
 
 import jinja2
@@ -21,6 +22,12 @@ FALLBACK = "fallback"
 OUT_OF_SCOPE = "out_of_scope"
 
 _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+@lru_cache(maxsize=512)
+def _template(text: str) -> jinja2.Template:
+    # Compiling is most of the cost of rendering; the texts are few and fixed.
+    return _env.from_string(text)
 
 
 @dataclass
@@ -78,7 +85,7 @@ class Responder:
 
     def render(self, text: str, municipality: Municipality, **extra) -> str:
         context = template_context(municipality, self.knowledge.topics)
-        return " ".join(_env.from_string(text).render(**context, **extra).split())
+        return " ".join(_template(text).render(**context, **extra).split())
 
     def message(self, name: str, municipality: Municipality, **extra) -> str:
         return self.render(self.knowledge.messages[name], municipality, **extra)
