@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 
 import jinja2
 
-from bot.knowledge.model import BARRIERS, Knowledge, Municipality, Topic
+from bot.knowledge.model import BARRIERS, Answer, Knowledge, Municipality, Topic
 
 SELFSERVICE = "selfservice"
 BOOKING = "booking"
@@ -118,15 +118,31 @@ class Responder:
         outcome = BOOKING if topic.attendance else SELFSERVICE
         return Reply("\n".join(lines), outcome=outcome, topic=topic.key, situation=situation)
 
-    def assisted(self, topic: Optional[Topic], barriers: Iterable[str], municipality: Municipality) -> Reply:
-        """Booked help and phone instead of repeating the self-service link."""
+    def assisted(
+        self,
+        topic: Optional[Topic],
+        barriers: Iterable[str],
+        municipality: Municipality,
+        answer: Optional[Answer] = None,
+    ) -> Reply:
+        """Booked help and phone instead of repeating the self-service link.
+
+        When the situation is known its facts (price, delivery time ...) are
+        kept, since they matter however the citizen applies."""
         intro = topic.assisted if topic else self.knowledge.messages["general_assistance"]
         lines = [self.render(intro, municipality)]
+        if answer is not None:
+            lines.append(self.render(answer.text, municipality))
         for barrier in BARRIERS:  # fixed order keeps replies stable
             if barrier in set(barriers) and barrier in self.knowledge.barriers:
                 lines.append(self.render(self.knowledge.barriers[barrier], municipality))
         lines.append(self.message("assisted_contact", municipality))
-        return Reply("\n".join(lines), outcome=ASSISTED, topic=topic.key if topic else None)
+        return Reply(
+            "\n".join(lines),
+            outcome=ASSISTED,
+            topic=topic.key if topic else None,
+            situation=answer.situation if answer else None,
+        )
 
     def clarify(self, candidates: list[str], municipality: Municipality) -> Reply:
         topics = [self.knowledge.topics[c] for c in candidates if c in self.knowledge.topics]

@@ -76,10 +76,10 @@ class Assistant:
         topic = self.knowledge.topics.get(topic_key) if topic_key else None
         barriers = self._barriers(turn)
 
-        if turn.intent == NEEDS_ASSISTANCE or barriers:
-            reply = self.responder.assisted(topic, barriers, municipality)
-            return self._finish(reply, municipality, topic=topic_key if topic else None, barriers=barriers)
         if topic is None:
+            if turn.intent == NEEDS_ASSISTANCE or barriers:
+                reply = self.responder.assisted(None, barriers, municipality)
+                return self._finish(reply, municipality, barriers=barriers)
             return self._finish(self.responder.clarify([], municipality), municipality)
 
         same_topic = turn.topic == topic.key
@@ -90,6 +90,13 @@ class Assistant:
         if person is None and same_topic:
             person = turn.person
 
+        if turn.intent == NEEDS_ASSISTANCE or barriers:
+            # No questions first: the assisted channel helps whatever the situation.
+            answer = topic.answer_for(situation, person) if situation else None
+            reply = self.responder.assisted(topic, barriers, municipality, answer)
+            return self._finish(
+                reply, municipality, topic=topic.key, situation=situation, person=person, barriers=barriers
+            )
         if situation is None:
             reply = self.responder.ask_situation(topic)
         elif topic.situation(situation).ask_person and person is None:

@@ -181,6 +181,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    # Explicit handlers: a shell may start us with SIGINT ignored, and
+    # SIGTERM (from a service manager) must stop the servers too.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     stack = Stack(args.rasa_port, args.action_port)
     started = time.monotonic()
     try:

@@ -153,3 +153,15 @@ def test_missing_knowledge_entry(runtime_env, caplog):
         messages, _ = run(ActionAnswerErrand(), tracker("affald", [("situation", "storskrald")]))
     assert "Jeg har desværre ikke et svar" in messages[0]["text"] and "nyborg.dk" in messages[0]["text"]
     assert "storskrald" in caplog.text
+
+
+def test_assisted_answer_keeps_the_facts_but_not_the_link(runtime_env):
+    messages, slots = run(
+        ActionAnswerErrand(),
+        tracker("pas", [("situation", "pris"), ("person", "barn")], slots={"barriers": ["ingen_computer"]}),
+    )
+    text = messages[0]["text"]
+    assert "150 kr. under 12 år" in text and "Bestil en tid i Borgerservice" in text
+    assert "borger.dk/transport-trafik-rejser" not in text
+    assert slots["situation"] == "pris"
+    assert outcomes(runtime_env)[-1]["situation"] == "pris"
