@@ -42,3 +42,12 @@ def test_tracker_store_url_is_split_for_postgresql(monkeypatch):
         "username": "bot",
         "password": "s3cret",
     }
+
+
+def test_sqlite_tracker_store_is_pooled_and_in_wal_mode(tmp_path):
+    from sqlalchemy.pool import QueuePool
+
+    store = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 't.db'}")
+    assert isinstance(store.engine.pool, QueuePool)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -71,9 +71,9 @@ def load_knowledge(root: Path) -> Knowledge:
             continue
         fields = Fields(display)
         if path.name == "assistance.yml":
-            barriers = _read_barriers(data, fields)
+            barriers = _read_text_table(data, fields, "barriers", BARRIERS)
         elif path.name == "messages.yml":
-            messages = _read_messages(data, fields)
+            messages = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES)
         else:
             topic = _read_topic(data, fields, expected_key=path.stem)
             if topic is not None:
@@ -295,27 +295,16 @@ def _read_municipality(data: Any, f: Fields, expected_key: str) -> Optional[Muni
     )
 
 
-def _read_barriers(data: Any, f: Fields) -> dict[str, str]:
-    f.unknown_keys(data, ["barriers"], "")
-    barriers = f.get(data, "barriers", "barriers", "dict", default={})
+def _read_text_table(data: Any, f: Fields, group: str, names: tuple[str, ...]) -> dict[str, str]:
+    """A file holding one mapping ``group`` of required named texts."""
+    f.unknown_keys(data, [group], "")
+    table = f.get(data, group, group, "dict", default={})
     result = {}
-    for barrier in BARRIERS:
-        text = f.get(barriers, barrier, f"barriers.{barrier}", "str")
-        if text:
-            result[barrier] = text
-    f.unknown_keys(barriers, BARRIERS, "barriers")
-    return result
-
-
-def _read_messages(data: Any, f: Fields) -> dict[str, str]:
-    f.unknown_keys(data, ["messages"], "")
-    messages = f.get(data, "messages", "messages", "dict", default={})
-    result = {}
-    for name in REQUIRED_MESSAGES:
-        text = f.get(messages, name, f"messages.{name}", "str")
+    for name in names:
+        text = f.get(table, name, f"{group}.{name}", "str")
         if text:
             result[name] = text
-    f.unknown_keys(messages, REQUIRED_MESSAGES, "messages")
+    f.unknown_keys(table, names, group)
     return result
 
 
