@@ -1,6 +1,7 @@
 """REST input channel with Kommunebot's guards.
 
-Replaces Rasa's RestInput route so that empty and oversized messages are
+Replaces Rasa's RestInput route so that CPR numbers are removed before Rasa
+parses, logs or stores the message, empty and oversized messages are
 answered in Danish without reaching Rasa, message text never goes to the
 logs, and a turn that produced no reply (e.g. the action server is down)
 still ends with a Danish explanation instead of silence.
@@ -17,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.message_guard import check_message
+from bot.redaction import redact
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,10 +89,15 @@ class KommuneRestInput(InputChannel):
                 text = guard_reply(checked.problem, municipality, checked.length)
                 return response.json([{"recipient_id": sender, "text": text}])
 
+            # Redact before Rasa sees the text: whatever reaches Rasa is stored.
+            redaction = redact(checked.text)
+            if redaction.changed:
+                metadata = {**metadata, "redacted": redaction.counts}
+                log.info("redacted %s in a message from %s", redaction.counts, sender)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(checked.text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(redaction.text, collector, sender, input_channel=self.name(), metadata=metadata)
                 )
             except asyncio.CancelledError:
                 log.error("message from %s timed out in Rasa", sender)

@@ -95,6 +95,22 @@ def test_conversation_is_stored_in_the_sqlite_tracker_and_outcomes_recorded(stac
     assert columns == ["id", "at", "municipality", "topic", "situation", "outcome"]
 
 
+def test_cpr_number_never_reaches_tracker_store_databases_or_logs(stack):
+    forms = ["010203-1234", "010203 1234", "0102031234"]
+    sender, _ = chat(stack, f"mit cpr er {forms[0]} og min søns er {forms[1]}", f"jeg mistede mit pas, cpr {forms[2]}")
+    files = [stack.var / "tracker.db", stack.var / "kommunebot.db", *(stack.var / "logs").glob("*.log")]
+    files += [p for p in stack.var.glob("*.db-wal")]
+    for path in files:
+        data = path.read_bytes()
+        for form in forms:
+            assert form.encode() not in data, f"{form} found in {path.name}"
+    with sqlite3.connect(stack.var / "tracker.db") as conn:
+        stored = [json.loads(d) for (d,) in conn.execute(
+            "select data from events where sender_id = ? and type_name = 'user'", (sender,))]
+    assert stored and all("[CPR-nummer fjernet]" in e["text"] for e in stored)
+    assert stored[0]["metadata"]["redacted"] == {"cpr": 2}
+
+
 def test_action_server_down_gives_a_danish_message_then_recovers(stack):
     stack.stop_actions()
     try:
