@@ -1,0 +1,230 @@
+"""Booked callbacks and their append-only journal, in SQLite (WAL).
+
+Notatpligt and journalisering: every booking, cancellation and staff action
+is appended to ``events``; triggers refuse updates and deletes there, so the
+journal cannot be rewritten through any code path. Events never repeat the
+citizen's name or phone number, so they may outlive the callback row that
+retention deletes.
+
+Capacity is enforced inside one ``BEGIN IMMEDIATE`` transaction: SQLite
+lets one writer in at a time, so when many citizens take the last place of
+a slot at once, exactly one succeeds and the others get ``SlotFull``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+ACTIVE = ("booked", "in_progress", "no_answer")
+STATUSES = ("booked", "in_progress", "completed", "no_answer", "cancelled")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS callbacks (
+    id INTEGER PRIMARY KEY,
+    reference TEXT UNIQUE,
+    municipality TEXT NOT NULL,
+    topic TEXT,
+    category TEXT,
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'booked',
+    conversation_id TEXT,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS callbacks_slot ON callbacks (municipality, slot, status);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    reference TEXT,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_reference ON events (reference);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+"""
+
+
+class SlotFull(Exception):
+    """The chosen slot has no free place left."""
+
+
+class CallbackNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Callback:
+    reference: str
+    municipality: str
+    topic: Optional[str]
+    category: Optional[str]
+    name: str
+    phone: str
+    slot: dt.datetime
+    status: str
+    created: str
+    version: int
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("slot times must be timezone-aware")
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class CallbackStore:
+    def __init__(self, path: Path, timeout: float = 15.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = timeout
+        self._local = threading.local()
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: transactions are opened explicitly below.
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _event(conn: sqlite3.Connection, reference: Optional[str], action: str, actor: str, **details) -> None:
+        conn.execute(
+            "INSERT INTO events (at, reference, action, actor, details) VALUES (?, ?, ?, ?, ?)",
+            (_iso(_now()), reference, action, actor, json.dumps(details, ensure_ascii=False, sort_keys=True)),
+        )
+
+    def book(
+        self,
+        municipality: str,
+        slot: dt.datetime,
+        capacity: int,
+        name: str,
+        phone: str,
+        topic: Optional[str] = None,
+        category: Optional[str] = None,
+        conversation_id: Optional[str] = None,
+    ) -> Callback:
+        slot_iso = _iso(slot)
+        now = _iso(_now())
+        with self._write() as conn:
+            (taken,) = conn.execute(
+                f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND status IN {ACTIVE}",
+                (municipality, slot_iso),
+            ).fetchone()
+            if taken >= capacity:
+                raise SlotFull(slot_iso)
+            cursor = conn.execute(
+                "INSERT INTO callbacks (municipality, topic, category, name, phone, slot, status, conversation_id,"
+                " created, updated) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)",
+                (municipality, topic, category, name, phone, slot_iso, conversation_id, now, now),
+            )
+            reference = f"CB-{dt.date.today().year}-{cursor.lastrowid:06d}"
+            conn.execute("UPDATE callbacks SET reference = ? WHERE id = ?", (reference, cursor.lastrowid))
+            self._event(conn, reference, "booked", "citizen", municipality=municipality, topic=topic,
+                        category=category, slot=slot_iso)
+        return self.get(reference)
+
+    def get(self, reference: str) -> Callback:
+        conn = self._connect()
+        try:
+            row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference.strip().upper(),)).fetchone()
+        finally:
+            conn.close()
+        if row is None:
+            raise CallbackNotFound(reference)
+        return Callback(
+            reference=row["reference"],
+            municipality=row["municipality"],
+            topic=row["topic"],
+            category=row["category"],
+            name=row["name"],
+            phone=row["phone"],
+            slot=dt.datetime.fromisoformat(row["slot"]),
+            status=row["status"],
+            created=row["created"],
+            version=row["version"],
+        )
+
+    def cancel(self, reference: str, actor: str = "citizen", conversation_id: Optional[str] = None) -> Callback:
+        """Cancel an active callback. A citizen may only cancel from the
+        conversation that booked it, so a guessed reference is not enough."""
+        reference = reference.strip().upper()
+        with self._write() as conn:
+            row = conn.execute("SELECT status, conversation_id FROM callbacks WHERE reference = ?", (reference,)).fetchone()
+            if row is None or (actor == "citizen" and conversation_id is not None
+                               and row["conversation_id"] not in (None, conversation_id)):
+                raise CallbackNotFound(reference)
+            if row["status"] in ACTIVE:
+                conn.execute(
+                    "UPDATE callbacks SET status = 'cancelled', updated = ?, version = version + 1 WHERE reference = ?",
+                    (_iso(_now()), reference),
+                )
+                self._event(conn, reference, "cancelled", actor)
+        return self.get(reference)
+
+    def booked_count(self, municipality: str, slot: dt.datetime) -> int:
+        conn = self._connect()
+        try:
+            (count,) = conn.execute(
+                f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND status IN {ACTIVE}",
+                (municipality, _iso(slot)),
+            ).fetchone()
+        finally:
+            conn.close()
+        return count
+
+    def events(self, reference: Optional[str] = None) -> list[dict]:
+        conn = self._connect()
+        try:
+            if reference is None:
+                rows = conn.execute("SELECT * FROM events ORDER BY id").fetchall()
+            else:
+                rows = conn.execute("SELECT * FROM events WHERE reference = ? ORDER BY id", (reference,)).fetchall()
+        finally:
+            conn.close()
+        return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
+
+    def delete_closed_before(self, cutoff: dt.datetime, actor: str = "retention") -> int:
+        """Delete closed callbacks (personal data) last updated before ``cutoff``."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM callbacks WHERE status IN ('completed', 'cancelled') AND updated < ?",
+                (_iso(cutoff),),
+            )
+            deleted = cursor.rowcount
+            self._event(conn, None, "retention_callbacks", actor, deleted=deleted, cutoff=_iso(cutoff))
+        return deleted
