@@ -28,7 +28,7 @@ endif
 KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup venv spacy knowledge model train run shell test bench lock clean
+.PHONY: help setup venv spacy knowledge model train run shell test bench lock retention clean
 
 help:
 	@echo "make run    set up everything and start the assistant (Ctrl-C stops it)"
@@ -74,6 +74,10 @@ test: setup
 
 bench: setup
 	$(PY) scripts/bench.py
+
+# Delete conversations and closed callbacks older than KOMMUNEBOT_RETENTION_DAYS (30).
+retention: $(INSTALLED)
+	$(PY) -m bot.retention
 
 lock: $(INSTALLED)
 	@{ echo "# Exact versions for a reproducible install (pip install -c requirements.lock -r requirements.in)."; \

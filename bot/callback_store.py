@@ -218,6 +218,11 @@ class CallbackStore:
             conn.close()
         return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
 
+    def record(self, action: str, actor: str, reference: Optional[str] = None, **details) -> None:
+        """Append a journal entry that belongs to no single booking step."""
+        with self._write() as conn:
+            self._event(conn, reference, action, actor, **details)
+
     def delete_closed_before(self, cutoff: dt.datetime, actor: str = "retention") -> int:
         """Delete closed callbacks (personal data) last updated before ``cutoff``."""
         with self._write() as conn:

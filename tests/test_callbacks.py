@@ -130,3 +130,30 @@ def test_retention_deletes_closed_personal_data_but_keeps_the_journal(tmp_path):
     assert store.get(active.reference).status == "booked"
     assert [e["action"] for e in store.events(done.reference)] == ["booked", "cancelled"]
     assert store.events()[-1]["action"] == "retention_callbacks"
+
+
+def test_retention_command_on_real_tracker_and_callback_files(tmp_path, monkeypatch):
+    import json as _json
+    import time
+
+    from bot import retention
+    from bot.settings import Settings
+
+    tracker = tmp_path / "tracker.db"
+    conn = sqlite3.connect(tracker)
+    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL,"
+                 " intent_name TEXT, action_name TEXT, data TEXT)")
+    old, new = time.time() - 40 * 86400, time.time() - 3600
+    rows = [("old", old), ("old", old + 10), ("recent", old), ("recent", new)]
+    conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
+                     [(s, t, _json.dumps({})) for s, t in rows])
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("KOMMUNEBOT_TRACKER_URL", f"sqlite:///{tracker}")
+    monkeypatch.setenv("KOMMUNEBOT_DATA_DB", str(tmp_path / "kommunebot.db"))
+    assert retention.main(["--days", "30"]) == 0
+    remaining = sqlite3.connect(tracker).execute("SELECT DISTINCT sender_id FROM events").fetchall()
+    assert remaining == [("recent",)]
+    runs = [e for e in CallbackStore(tmp_path / "kommunebot.db").events() if e["action"] == "retention_run"]
+    assert runs and runs[0]["details"]["conversations"] == 1 and runs[0]["details"]["days"] == 30
+    assert retention.main(["--days", "0"]) == 1
