@@ -36,6 +36,32 @@ class CallbackHours:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def to_json(self) -> dict:
+        return {
+            "windows": {d: [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in w] for d, w in self.windows.items()},
+            "slot_minutes": self.slot_minutes,
+            "capacity": self.capacity,
+            "min_notice_minutes": self.min_notice_minutes,
+            "days_ahead": self.days_ahead,
+            "closed_dates": sorted(d.isoformat() for d in self.closed_dates),
+            "timezone": self.timezone,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CallbackHours":
+        return cls(
+            windows={
+                d: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in w)
+                for d, w in data["windows"].items()
+            },
+            slot_minutes=data["slot_minutes"],
+            capacity=data["capacity"],
+            min_notice_minutes=data["min_notice_minutes"],
+            days_ahead=data["days_ahead"],
+            closed_dates=frozenset(dt.date.fromisoformat(d) for d in data["closed_dates"]),
+            timezone=data["timezone"],
+        )
+
     def is_closed(self, day: dt.date) -> bool:
         return day in self.closed_dates or day in holidays.country_holidays("DK", years=day.year)
 

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from bot.knowledge.model import Knowledge
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -99,10 +99,20 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                 "waste": json.dumps(m.waste),
                 "primary_colour": m.primary_colour,
                 "unverified": json.dumps(list(m.unverified)),
+                "callbacks": json.dumps(m.callback_hours.to_json()) if m.callback_hours else None,
+                "retention_days": m.retention_days,
             }
             for m in knowledge.municipalities.values()
         ),
         pk="key",
+    )
+    db["sensitive_terms"].insert_all(
+        (
+            {"category": c.key, "label": c.label, "urgent": c.urgent, "term": term, "position": i}
+            for c in knowledge.sensitive.values()
+            for i, term in enumerate(c.terms)
+        ),
+        columns={"category": str, "label": str, "urgent": bool, "term": str, "position": int},
     )
     db["barriers"].insert_all(({"key": k, "text": v} for k, v in knowledge.barriers.items()), pk="key")
     db["messages"].insert_all(({"name": k, "text": v} for k, v in knowledge.messages.items()), pk="name")

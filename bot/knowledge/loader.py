@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 import jinja2
 
+from bot.knowledge.callbacks_config import combine, read_callbacks
 from bot.knowledge.fields import Fields
 from bot.knowledge.model import (
     BARRIERS,
@@ -20,6 +21,7 @@ from bot.knowledge.model import (
     Fee,
     Knowledge,
     Municipality,
+    SensitiveCategory,
     Situation,
     Topic,
 )
@@ -27,7 +29,8 @@ from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import load_yaml
 
 # Files in knowledge/national/ that are not errand topics.
-SPECIAL_FILES = {"assistance.yml", "messages.yml"}
+SPECIAL_FILES = {"assistance.yml", "messages.yml", "callbacks.yml"}
+SENSITIVE_FILE = "sensitive_terms.yml"
 REQUIRED_MESSAGES = (
     "alternative",
     "attendance",
@@ -58,6 +61,8 @@ def load_knowledge(root: Path) -> Knowledge:
     municipalities: dict[str, Municipality] = {}
     barriers: dict[str, str] = {}
     messages: dict[str, str] = {}
+    callback_defaults: dict = {}
+    sensitive: dict = {}
 
     national = root / "national"
     if not national.is_dir():
@@ -74,6 +79,9 @@ def load_knowledge(root: Path) -> Knowledge:
             barriers = _read_text_table(data, fields, "barriers", BARRIERS)
         elif path.name == "messages.yml":
             messages = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES)
+        elif path.name == "callbacks.yml":
+            fields.unknown_keys(data, ["callbacks"], "")
+            callback_defaults = read_callbacks(data, fields, "callbacks", required=True)
         else:
             topic = _read_topic(data, fields, expected_key=path.stem)
             if topic is not None:
@@ -88,10 +96,21 @@ def load_knowledge(root: Path) -> Knowledge:
             problems.extend(exc.problems)
             continue
         fields = Fields(display)
-        municipality = _read_municipality(data, fields, expected_key=path.stem)
+        municipality = _read_municipality(data, fields, expected_key=path.stem, callback_defaults=callback_defaults)
         problems.extend(fields.problems)
         if municipality is not None:
             municipalities[municipality.key] = municipality
+
+    sensitive_path = root / SENSITIVE_FILE
+    if sensitive_path.exists():
+        display = _display(sensitive_path, root)
+        try:
+            data = load_yaml(sensitive_path, display)
+            fields = Fields(display)
+            sensitive = _read_sensitive(data, fields)
+            problems.extend(fields.problems)
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
 
     if not topics and not problems:
         problems.append(Problem(str(national), "", "no topic files found"))
@@ -101,7 +120,9 @@ def load_knowledge(root: Path) -> Knowledge:
         problems.extend(_check_templates(topics, municipalities, messages, root))
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(topics=topics, municipalities=municipalities, barriers=barriers, messages=messages)
+    return Knowledge(
+        topics=topics, municipalities=municipalities, barriers=barriers, messages=messages, sensitive=sensitive
+    )
 
 
 def _read_topic(data: Any, f: Fields, expected_key: str) -> Optional[Topic]:
@@ -245,11 +266,13 @@ def _group(data: Any, f: Fields, name: str, values: dict[str, str]) -> tuple[dic
     return result, bool(verified)
 
 
-def _read_municipality(data: Any, f: Fields, expected_key: str) -> Optional[Municipality]:
+def _read_municipality(data: Any, f: Fields, expected_key: str, callback_defaults: dict) -> Optional[Municipality]:
     if not isinstance(data, dict):
         f.problem(data, None, "", "expected a mapping with key, name, website, phone, borgerservice and waste")
         return None
-    f.unknown_keys(data, ["key", "name", "website", "phone", "borgerservice", "waste", "theme"], "")
+    f.unknown_keys(data, ["key", "name", "website", "phone", "borgerservice", "waste", "theme", "callbacks"], "")
+    override = read_callbacks(data, f, "callbacks", required=False) if "callbacks" in data else {}
+    callback_hours, retention_days = combine(callback_defaults, override)
     key = f.get(data, "key", "key", "key")
     if key and key != expected_key:
         f.problem(data, "key", "key", f"must match the file name ({expected_key!r})")
@@ -292,7 +315,33 @@ def _read_municipality(data: Any, f: Fields, expected_key: str) -> Optional[Muni
         waste={k: v for k, v in waste.items() if v is not None} if waste_ok else {},
         primary_colour=colour,
         unverified=unverified,
+        callback_hours=callback_hours,
+        retention_days=retention_days,
     )
+
+
+def _read_sensitive(data: Any, f: Fields) -> dict[str, SensitiveCategory]:
+    """Categories of personal/sensitive matters and their lemma terms."""
+    f.unknown_keys(data, ["categories", "urgent"], "")
+    result: dict[str, SensitiveCategory] = {}
+    for group, urgent in (("categories", False), ("urgent", True)):
+        categories = f.get(data, group, group, "dict", default={})
+        for key, item in categories.items():
+            path = f"{group}.{key}"
+            f.unknown_keys(item, ["label", "terms"], path)
+            label = f.get(item, "label", f"{path}.label", "str")
+            terms = f.get(item, "terms", f"{path}.terms", "list", default=[])
+            clean = []
+            for i, term in enumerate(terms):
+                if not isinstance(term, str) or not term.strip():
+                    f.problem(terms, i, f"{path}.terms[{i}]", "must be non-empty text")
+                else:
+                    clean.append(" ".join(term.lower().split()))
+            if key in result:
+                f.problem(categories, key, path, "category listed twice")
+            if label and clean:
+                result[key] = SensitiveCategory(key, label, urgent, tuple(clean))
+    return result
 
 
 def _read_text_table(data: Any, f: Fields, group: str, names: tuple[str, ...]) -> dict[str, str]:

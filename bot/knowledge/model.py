@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from bot.callback_hours import CallbackHours
+
 PERSONS = ("voksen", "barn")
 WASTE_LINKS = ("collection_url", "missed_url", "storskrald_url", "genbrugsplads_url", "sorting_url")
 BARRIERS = (
@@ -82,9 +84,19 @@ class Municipality:
     primary_colour: Optional[str] = None
     # Groups whose values are not (fully) verified against a source.
     unverified: tuple[str, ...] = ()
+    callback_hours: Optional[CallbackHours] = None
+    retention_days: int = 30
 
     def waste_link(self, name: str) -> Optional[str]:
         return self.waste.get(name)
+
+
+@dataclass(frozen=True)
+class SensitiveCategory:
+    key: str
+    label: str
+    urgent: bool
+    terms: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -93,3 +105,4 @@ class Knowledge:
     municipalities: dict[str, Municipality]
     barriers: dict[str, str]
     messages: dict[str, str]
+    sensitive: dict[str, SensitiveCategory] = field(default_factory=dict)

@@ -12,7 +12,8 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.knowledge.build import SCHEMA_VERSION
-from bot.knowledge.model import Answer, Fee, Knowledge, Municipality, Situation, Topic
+from bot.callback_hours import CallbackHours
+from bot.knowledge.model import Answer, Fee, Knowledge, Municipality, SensitiveCategory, Situation, Topic
 
 
 class KnowledgeDatabaseError(RuntimeError):
@@ -89,10 +90,18 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
             waste=json.loads(row["waste"]),
             primary_colour=row["primary_colour"],
             unverified=tuple(json.loads(row["unverified"])),
+            callback_hours=CallbackHours.from_json(json.loads(row["callbacks"])) if row["callbacks"] else None,
+            retention_days=row["retention_days"],
         )
         for row in db["municipalities"].rows
     }
+    sensitive: dict[str, SensitiveCategory] = {}
+    for row in db["sensitive_terms"].rows_where(order_by="rowid"):
+        current = sensitive.get(row["category"])
+        terms = (current.terms if current else ()) + (row["term"],)
+        sensitive[row["category"]] = SensitiveCategory(row["category"], row["label"], bool(row["urgent"]), terms)
     return Knowledge(
+        sensitive=sensitive,
         topics=topics,
         municipalities=municipalities,
         barriers={r["key"]: r["text"] for r in db["barriers"].rows},
