@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import SETUP_ERROR, Assistant, Result, Turn, UnknownMunicipality
-from bot.runtime import get_assistant
+from bot.runtime import get_assistant, get_detector
+from bot.sensitive import URGENT_INTENT, Detection
 
 log = logging.getLogger(__name__)
 
-SLOTS = ("kommune", "topic", "situation", "person", "barriers")
+SLOTS = ("kommune", "topic", "situation", "person", "barriers", "sensitive_category")
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -31,8 +32,23 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     )
 
 
+def detect_sensitive(tracker: Tracker, force: bool = False) -> Optional[Detection]:
+    """Personal or urgent matters are diverted before any errand answer."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    redacted = (message.get("metadata") or {}).get("redacted")
+    detection = get_detector().detect(message.get("text") or "", intent.get("name"), intent.get("confidence") or 0.0, redacted)
+    if detection is None and force:
+        urgent = intent.get("name") == URGENT_INTENT
+        detection = Detection("urgent" if urgent else "personal", "Personlig sag", urgent, "nlu")
+    return detection
+
+
 def respond(
-    dispatcher: CollectingDispatcher, tracker: Tracker, handler: Callable[[Assistant, Turn], Result]
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    handler: Callable[[Assistant, Turn], Result],
+    force_sensitive: bool = False,
 ) -> list[dict[str, Any]]:
     """Run one handler; whatever goes wrong, the citizen gets a Danish reply."""
     turn = turn_from_tracker(tracker)
@@ -43,7 +59,12 @@ def respond(
         dispatcher.utter_message(text=SETUP_ERROR)
         return []
     try:
-        result = handler(assistant, turn)
+        detection = detect_sensitive(tracker, force_sensitive)
+        if detection is not None:
+            redacted = bool(((tracker.latest_message or {}).get("metadata") or {}).get("redacted"))
+            result = assistant.sensitive(turn, detection, redacted)
+        else:
+            result = handler(assistant, turn)
     except UnknownMunicipality as exc:
         log.error("%s", exc)
         dispatcher.utter_message(text=SETUP_ERROR)
@@ -79,3 +100,13 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher, tracker, domain):
         return respond(dispatcher, tracker, Assistant.out_of_scope)
+
+
+class ActionSensitive(Action):
+    """personal_matter and urgent_danger: never answered in chat."""
+
+    def name(self) -> str:
+        return "action_sensitive"
+
+    async def run(self, dispatcher, tracker, domain):
+        return respond(dispatcher, tracker, Assistant.out_of_scope, force_sensitive=True)

@@ -87,8 +87,8 @@ class Responder:
         context = template_context(municipality, self.knowledge.topics)
         return " ".join(_template(text).render(**context, **extra).split())
 
-    def message(self, name: str, municipality: Municipality, **extra) -> str:
-        return self.render(self.knowledge.messages[name], municipality, **extra)
+    def message(self, message: str, municipality: Municipality, **extra) -> str:
+        return self.render(self.knowledge.messages[message], municipality, **extra)
 
     def ask_situation(self, topic: Topic) -> Reply:
         buttons = [button(s.label, topic.key, situation=s.key) for s in topic.situations]

@@ -10,9 +10,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Optional
 
-from bot.answers import Reply, Responder
+from bot.answers import Reply, Responder, button
 from bot.knowledge.model import BARRIERS, Knowledge, Municipality
 from bot.outcomes import OutcomeLog
+from bot.sensitive import Detection
 from bot.situations import normalise_person, normalise_situation
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,21 @@ class Assistant:
     def out_of_scope(self, turn: Turn) -> Result:
         municipality = self.municipality(turn.municipality)
         return self._finish(self.responder.out_of_scope(municipality), municipality)
+
+    def sensitive(self, turn: Turn, detection: Detection, redacted: bool) -> Result:
+        """Never answer a personal matter in chat: explain why and offer a callback.
+
+        The reply does not repeat anything the citizen wrote."""
+        municipality = self.municipality(turn.municipality)
+        say = lambda name: self.responder.message(name, municipality)  # noqa: E731
+        lines = [say("urgent")] if detection.urgent else []
+        lines.append(say("sensitive"))
+        if redacted:
+            lines.append(say("sensitive_cpr"))
+        lines.append(say("offer_callback"))
+        buttons = [button("Ja, ring mig op", "callback_request"), button("Nej tak", "deny")]
+        reply = Reply("\n".join(lines), buttons, outcome="emergency" if detection.urgent else None)
+        return self._finish(reply, municipality, sensitive_category=detection.category)
 
     def technical_error(self, municipality_key: Optional[str]) -> str:
         try:

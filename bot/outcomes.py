@@ -17,7 +17,7 @@ import sqlite_utils
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("selfservice", "booking", "assisted", "fallback", "out_of_scope")
+OUTCOMES = ("selfservice", "booking", "assisted", "fallback", "out_of_scope", "callback", "emergency")
 
 
 class OutcomeLog:

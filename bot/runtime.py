@@ -13,6 +13,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _assistant: Optional[Assistant] = None
+_detector = None
+_flow = None
 
 
 def get_assistant() -> Assistant:
@@ -34,10 +36,36 @@ def get_assistant() -> Assistant:
         return _assistant
 
 
+def get_detector():
+    """The sensitive-matter detector (loads the Danish spaCy pipeline once)."""
+    global _detector
+    assistant = get_assistant()
+    with _lock:
+        if _detector is None:
+            from bot.sensitive import SensitiveDetector
+
+            _detector = SensitiveDetector(assistant.knowledge.sensitive, Settings.from_env().spacy_path)
+        return _detector
+
+
+def get_callback_flow():
+    global _flow
+    assistant = get_assistant()
+    with _lock:
+        if _flow is None:
+            from bot.callback_flow import CallbackFlow
+            from bot.callback_store import CallbackStore
+
+            _flow = CallbackFlow(assistant.knowledge, assistant.responder, CallbackStore(Settings.from_env().data_db))
+        return _flow
+
+
 def reset() -> None:
     """Forget the loaded assistant (tests switch settings between cases)."""
-    global _assistant
+    global _assistant, _detector, _flow
     with _lock:
+        _detector = None
+        _flow = None
         if _assistant is not None and _assistant.outcomes is not None:
             _assistant.outcomes.close()
         _assistant = None

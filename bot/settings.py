@@ -34,6 +34,7 @@ class Settings:
     data_db: Path
     tracker_url: str
     max_message_chars: int
+    spacy_path: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -43,4 +44,5 @@ class Settings:
             data_db=_path("KOMMUNEBOT_DATA_DB", "var/kommunebot.db"),
             tracker_url=os.environ.get("KOMMUNEBOT_TRACKER_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
             max_message_chars=_int("KOMMUNEBOT_MAX_MESSAGE_CHARS", 2000),
+            spacy_path=_path("KOMMUNEBOT_SPACY_PATH", "build/spacy-da"),
         )

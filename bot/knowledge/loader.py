@@ -43,7 +43,38 @@ REQUIRED_MESSAGES = (
     "technical_error",
     "empty_message",
     "too_long",
+    "sensitive",
+    "sensitive_cpr",
+    "urgent",
+    "offer_callback",
+    "callback_privacy",
+    "ask_name",
+    "invalid_name",
+    "ask_phone",
+    "invalid_phone",
+    "ask_topic",
+    "ask_slot",
+    "more_slots",
+    "no_slots",
+    "slot_taken",
+    "invalid_slot",
+    "callback_booked",
+    "callback_failed",
+    "callback_stopped",
+    "callback_cancelled",
+    "callback_not_found",
+    "ask_reference",
 )
+# Per-message variables some texts use; rendered with samples at build time.
+TEMPLATE_EXTRAS = {
+    "length": 0,
+    "retention_days": 30,
+    "topic": "pas",
+    "name": "Karen",
+    "slot": "tirsdag 24. november kl. 09.00",
+    "phone": "+45 20 30 40 50",
+    "reference": "CB-2026-000001",
+}
 _PHONE = re.compile(r"^(\+45 ?)?(\d{2} ?){3}\d{2}$")
 
 
@@ -372,7 +403,7 @@ def _check_templates(topics, municipalities, messages, root: Path) -> list[Probl
             items.extend((display, f"answers[{a.situation}].text", a.text) for a in topic.answers)
         for display, field, text in items:
             try:
-                env.from_string(text).render(**context, length=0)
+                env.from_string(text).render(**context, **TEMPLATE_EXTRAS)
             except jinja2.TemplateError as exc:
                 problems.append(Problem(display, field, f"template error for {municipality.key}: {exc}"))
     return problems

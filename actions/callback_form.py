@@ -1,0 +1,192 @@
+"""Rasa glue for the callback form: ask, validate, book, stop, cancel.
+
+Each step calls bot.callback_flow; these classes only move values between
+the tracker and that module.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.callback_flow import MORE
+from bot.conversation import SETUP_ERROR
+from bot.runtime import get_assistant, get_callback_flow
+
+log = logging.getLogger(__name__)
+
+FORM_SLOTS = ("cb_name", "cb_phone", "cb_topic_ok", "cb_slot", "cb_after", "cb_offered_last")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _context(tracker: Tracker):
+    assistant = get_assistant()
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    municipality = assistant.municipality(metadata.get("kommune") or tracker.get_slot("kommune"))
+    return get_callback_flow(), municipality
+
+
+def _guarded(dispatcher: CollectingDispatcher, work) -> list[dict[str, Any]]:
+    try:
+        return work()
+    except Exception:
+        log.exception("callback step failed")
+        dispatcher.utter_message(text=SETUP_ERROR)
+        return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
+
+
+class AskName(Action):
+    def name(self) -> str:
+        return "action_ask_cb_name"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            dispatcher.utter_message(text=flow.ask_name(municipality))
+            return []
+
+        return _guarded(dispatcher, work)
+
+
+class AskPhone(Action):
+    def name(self) -> str:
+        return "action_ask_cb_phone"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            dispatcher.utter_message(text=flow.responder.message("ask_phone", municipality))
+            return []
+
+        return _guarded(dispatcher, work)
+
+
+class AskTopic(Action):
+    def name(self) -> str:
+        return "action_ask_cb_topic_ok"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            label = flow.topic_label(tracker.get_slot("topic"), tracker.get_slot("sensitive_category"))
+            dispatcher.utter_message(
+                text=flow.responder.message("ask_topic", municipality, topic=label),
+                buttons=[{"title": "Ja", "payload": "/affirm"}, {"title": "Nej, noget andet", "payload": "/deny"}],
+            )
+            return []
+
+        return _guarded(dispatcher, work)
+
+
+class AskSlot(Action):
+    def name(self) -> str:
+        return "action_ask_cb_slot"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            after = tracker.get_slot("cb_after")
+            reply = flow.slot_question(municipality, _now(), dt.datetime.fromisoformat(after) if after else None)
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+            offered = [b["payload"] for b in reply.buttons if b["payload"] != MORE]
+            if not offered:  # nothing free: the form cannot continue
+                return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
+            return [SlotSet("cb_offered_last", offered[-1])]
+
+        return _guarded(dispatcher, work)
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    def validate_cb_name(self, value, dispatcher, tracker, domain):
+        flow, municipality = _context(tracker)
+        check = flow.check_name(value, municipality)
+        if check.error:
+            dispatcher.utter_message(text=check.error)
+        return {"cb_name": check.value}
+
+    def validate_cb_phone(self, value, dispatcher, tracker, domain):
+        flow, municipality = _context(tracker)
+        check = flow.check_phone(value, municipality)
+        if check.error:
+            dispatcher.utter_message(text=check.error)
+        return {"cb_phone": check.value}
+
+    def validate_cb_topic_ok(self, value, dispatcher, tracker, domain):
+        return {"cb_topic_ok": bool(value)}
+
+    def validate_cb_slot(self, value, dispatcher, tracker, domain):
+        flow, municipality = _context(tracker)
+        check = flow.check_slot(value, municipality, _now())
+        if check.value == MORE:
+            return {"cb_slot": None, "cb_after": tracker.get_slot("cb_offered_last")}
+        if check.error:
+            dispatcher.utter_message(text=check.error)
+            return {"cb_slot": None, "cb_after": None}
+        return {"cb_slot": check.value.isoformat()}
+
+
+class BookCallback(Action):
+    def name(self) -> str:
+        return "action_book_callback"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            topic = tracker.get_slot("topic") if tracker.get_slot("cb_topic_ok") else None
+            category = tracker.get_slot("sensitive_category")
+            reply = flow.book(
+                municipality,
+                dt.datetime.fromisoformat(tracker.get_slot("cb_slot")),
+                tracker.get_slot("cb_name"),
+                tracker.get_slot("cb_phone"),
+                topic,
+                category,
+                tracker.sender_id,
+            )
+            if reply.situation == "slot_taken":
+                # Someone took the last place meanwhile: offer the next slots.
+                dispatcher.utter_message(text=flow.responder.message("slot_taken", municipality))
+                return [SlotSet("cb_slot", None), SlotSet("cb_after", None), FollowupAction("callback_form")]
+            dispatcher.utter_message(text=reply.text)
+            if reply.outcome:
+                get_assistant().outcomes.record(municipality.key, reply.outcome, topic, category)
+            return [SlotSet(s, None) for s in FORM_SLOTS]
+
+        return _guarded(dispatcher, work)
+
+
+class StopCallback(Action):
+    def name(self) -> str:
+        return "action_stop_callback"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            dispatcher.utter_message(text=flow.responder.message("callback_stopped", municipality))
+            return [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in FORM_SLOTS)]
+
+        return _guarded(dispatcher, work)
+
+
+class CancelCallback(Action):
+    def name(self) -> str:
+        return "action_cancel_callback"
+
+    async def run(self, dispatcher, tracker, domain):
+        def work():
+            flow, municipality = _context(tracker)
+            reply = flow.cancel((tracker.latest_message or {}).get("text"), municipality, tracker.sender_id)
+            dispatcher.utter_message(text=reply.text)
+            return []
+
+        return _guarded(dispatcher, work)
