@@ -32,6 +32,23 @@ def _assistant():
     return get_assistant()
 
 
+def prepare(text: object, metadata: dict, max_chars: int, sender: str) -> tuple[Optional[str], dict, Optional[str]]:
+    """Guard and redact one incoming message.
+
+    Returns (text for Rasa, metadata, None) or (None, metadata, Danish reply)."""
+    municipality = metadata.get("kommune")
+    checked = check_message(text, max_chars)
+    if checked.problem:
+        log.info("message from %s not passed on: %s (%d chars)", sender, checked.problem, checked.length)
+        return None, metadata, guard_reply(checked.problem, municipality, checked.length)
+    # Redact before Rasa sees the text: whatever reaches Rasa is stored.
+    redaction = redact(checked.text)
+    if redaction.changed:
+        metadata = {**metadata, "redacted": redaction.counts}
+        log.info("redacted %s in a message from %s", redaction.counts, sender)
+    return redaction.text, metadata, None
+
+
 def guard_reply(problem: str, municipality: Optional[str], length: int) -> str:
     try:
         assistant = _assistant()
@@ -83,21 +100,13 @@ class KommuneRestInput(InputChannel):
             sender = str(body["sender"])[:128]
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             municipality = metadata.get("kommune")
-            checked = check_message(body.get("message"), self.settings.max_message_chars)
-            if checked.problem:
-                log.info("message from %s not passed on: %s (%d chars)", sender, checked.problem, checked.length)
-                text = guard_reply(checked.problem, municipality, checked.length)
-                return response.json([{"recipient_id": sender, "text": text}])
-
-            # Redact before Rasa sees the text: whatever reaches Rasa is stored.
-            redaction = redact(checked.text)
-            if redaction.changed:
-                metadata = {**metadata, "redacted": redaction.counts}
-                log.info("redacted %s in a message from %s", redaction.counts, sender)
+            text, metadata, refusal = prepare(body.get("message"), metadata, self.settings.max_message_chars, sender)
+            if refusal is not None:
+                return response.json([{"recipient_id": sender, "text": refusal}])
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(redaction.text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
                 )
             except asyncio.CancelledError:
                 log.error("message from %s timed out in Rasa", sender)

@@ -111,6 +111,42 @@ def test_cpr_number_never_reaches_tracker_store_databases_or_logs(stack):
     assert stored[0]["metadata"]["redacted"] == {"cpr": 2}
 
 
+def test_socketio_channel_redacts_and_answers(stack):
+    import asyncio
+
+    import socketio
+
+    session_id = f"sock-{uuid.uuid4().hex[:8]}"
+
+    async def talk():
+        client = socketio.AsyncClient()
+        replies, answered = [], asyncio.Event()
+
+        @client.on("bot_uttered")
+        async def on_bot(data):
+            replies.append(data)
+            answered.set()
+
+        await client.connect(stack.url, socketio_path="/socket.io")
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.sleep(0.3)
+        await client.emit("user_uttered", {"message": "mit kørekort er stjålet, cpr 010203-1234", "session_id": session_id})
+        await asyncio.wait_for(answered.wait(), timeout=30)
+        answered.clear()
+        await client.emit("user_uttered", {"message": "   ", "session_id": session_id})
+        await asyncio.wait_for(answered.wait(), timeout=30)
+        await asyncio.sleep(0.5)
+        await client.disconnect()
+        return replies
+
+    replies = asyncio.run(talk())
+    assert replies[0]["text"] and "tom" in replies[-1]["text"]
+    with sqlite3.connect(stack.var / "tracker.db") as conn:
+        data = [d for (d,) in conn.execute("select data from events where sender_id = ?", (session_id,))]
+    assert data and not any("010203" in d for d in data)
+    assert any("[CPR-nummer fjernet]" in d for d in data)
+
+
 def test_action_server_down_gives_a_danish_message_then_recovers(stack):
     stack.stop_actions()
     try:

@@ -1,0 +1,61 @@
+"""Socket.io input channel with the same guards as the REST channel.
+
+Rasa's SocketIOInput builds the UserMessage and hands it to
+``on_new_message``; we wrap that callback so the text is checked and CPR
+numbers are redacted before Rasa parses, logs or stores anything, and a
+turn without any reply still ends with a Danish explanation.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+from bot.settings import Settings
+from glue.rest_channel import error_reply, prepare
+
+log = logging.getLogger(__name__)
+
+
+class _CountingOutput(SocketIOOutput):
+    """Knows whether the assistant said anything during the turn."""
+
+    def __init__(self, inner: SocketIOOutput) -> None:
+        super().__init__(inner.sio, inner.bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+
+class KommuneSocketIOInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        max_chars = Settings.from_env().max_message_chars
+
+        async def guarded(message: UserMessage) -> None:
+            output = _CountingOutput(message.output_channel)
+            metadata = message.metadata if isinstance(message.metadata, dict) else {}
+            text, metadata, refusal = prepare(message.text, metadata, max_chars, message.sender_id)
+            if refusal is not None:
+                await output.send_text_message(message.sender_id, refusal)
+                return
+            message.text = text
+            message.metadata = metadata
+            message.output_channel = output
+            try:
+                await on_new_message(message)
+            except Exception:
+                log.exception("Rasa failed on a socket.io message from %s", message.sender_id)
+            if output.sent == 0:
+                log.error("no reply for %s: is the action server running?", message.sender_id)
+                await output.send_text_message(message.sender_id, error_reply(metadata.get("kommune")))
+
+        return super().blueprint(guarded)
