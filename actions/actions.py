@@ -37,7 +37,13 @@ def detect_sensitive(tracker: Tracker, force: bool = False) -> Optional[Detectio
     message = tracker.latest_message or {}
     intent = message.get("intent") or {}
     redacted = (message.get("metadata") or {}).get("redacted")
-    detection = get_detector().detect(message.get("text") or "", intent.get("name"), intent.get("confidence") or 0.0, redacted)
+    detection = get_detector().detect(
+        message.get("text") or "",
+        intent.get("name"),
+        intent.get("confidence") or 0.0,
+        redacted,
+        message.get("intent_ranking"),
+    )
     if detection is None and force:
         urgent = intent.get("name") == URGENT_INTENT
         detection = Detection("urgent" if urgent else "personal", "Personlig sag", urgent, "nlu")

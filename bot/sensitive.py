@@ -25,6 +25,17 @@ SENSITIVE_INTENT = "personal_matter"
 URGENT_INTENT = "urgent_danger"
 # Below this the NLU alone does not escalate; the term list still can.
 INTENT_THRESHOLD = 0.6
+# The NLU alone escalates only messages about someone in particular: a
+# generic question ("hvad er reglerne for aktindsigt?") names nobody.
+_PERSONAL = re.compile(
+    r"\b(jeg|mig|min|mit|mine|vi|os|vores|du|din|dit|han|hun|ham|hende|hans|hendes|"
+    r"søn\w*|datter\w*|døtre\w*|barn\w*|børn\w*|mand(en)?|kone(n)?|mor(en)?|far(en)?|"
+    r"forældre\w*|nabo\w*|kæreste\w*|eks\w*|svigermor|bror|søster|familie\w*)\b"
+)
+
+# When the NLU is unsure (nlu_fallback), a sensitive intent this close to
+# the top escalates anyway: asking a caseworker to call is the safe error.
+UNSURE_THRESHOLD = 0.4
 
 
 @dataclass(frozen=True)
@@ -63,8 +74,19 @@ class SensitiveDetector:
         return next((c for c in found if c.urgent), found[0])
 
     def detect(
-        self, text: str, intent: Optional[str], confidence: float, redacted: Optional[dict] = None
+        self,
+        text: str,
+        intent: Optional[str],
+        confidence: float,
+        redacted: Optional[dict] = None,
+        ranking: Optional[list] = None,
     ) -> Optional[Detection]:
+        if intent == "nlu_fallback":
+            # The real candidates are in the ranking; take the best sensitive one.
+            candidates = [r for r in ranking or [] if r.get("name") in (SENSITIVE_INTENT, URGENT_INTENT)]
+            best = max(candidates, key=lambda r: r.get("confidence") or 0, default=None)
+            if best is not None and (best.get("confidence") or 0) >= UNSURE_THRESHOLD:
+                intent, confidence = best["name"], INTENT_THRESHOLD
         term = self.match_terms(text or "")
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms")
@@ -72,10 +94,10 @@ class SensitiveDetector:
             return Detection("urgent", "Akut fare", True, "nlu")
         if term is not None:
             return Detection(term.key, term.label, False, "terms")
-        if redacted and redacted.get("cpr"):
+        if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
-        if intent == SENSITIVE_INTENT and confidence >= INTENT_THRESHOLD:
+        if intent == SENSITIVE_INTENT and confidence >= INTENT_THRESHOLD and _PERSONAL.search((text or "").lower()):
             return Detection("personal", "Personlig sag", False, "nlu")
         return None
 

@@ -147,6 +147,49 @@ def test_socketio_channel_redacts_and_answers(stack):
     assert any("[CPR-nummer fjernet]" in d for d in data)
 
 
+def test_sensitive_matter_books_a_callback_end_to_end(stack):
+    sender = f"test-{uuid.uuid4().hex[:10]}"
+    say = lambda text: stack.send(sender, text)[1]  # noqa: E731
+    first = texts(say("min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor"))
+    assert "ikke er en sikker kanal" in first and "sygedagpengesag" not in first
+    intro = texts(say("/callback_request"))
+    assert "sletter dem senest 30 dage efter" in intro and "Hvad er dit navn?" in intro
+    assert "navn" in texts(say("1234"))
+    assert "telefonnummer" in texts(say("Karen Hansen"))
+    assert "dansk telefonnummer" in texts(say("999"))
+    topic = say("+45 20 30 40 50")
+    assert "Drejer det sig om" in texts(topic) and topic[0]["buttons"][0]["payload"] == "/affirm"
+    offer = say("/affirm")
+    first_times = [b["payload"] for b in offer[0]["buttons"]]
+    assert first_times[-1] == "andre tider"
+    later = say("andre tider")
+    later_times = [b["payload"] for b in later[0]["buttons"]]
+    assert later_times[0] > first_times[-2]
+    booked = texts(say(later_times[0]))
+    assert "Dit bookingnummer er CB-" in booked and "+45 20 30 40 50" in booked
+    reference = booked.split("bookingnummer er ")[1].split(".")[0]
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        row = conn.execute("select status, name, phone, category from callbacks where reference = ?", (reference,)).fetchone()
+        outcome = conn.execute("select outcome from outcomes order by id desc limit 1").fetchone()
+    assert row == ("booked", "Karen Hansen", "+45 20 30 40 50", row[3]) and outcome == ("callback",)
+    assert "er aflyst" in texts(say(f"jeg vil gerne aflyse {reference}"))
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        actions = [a for (a,) in conn.execute("select action from events where reference = ? order by id", (reference,))]
+    assert actions == ["booked", "cancelled"]
+
+
+def test_callback_form_can_be_stopped(stack):
+    sender = f"test-{uuid.uuid4().hex[:10]}"
+    stack.send(sender, "kan jeg tale med et menneske")
+    _, reply = stack.send(sender, "nej")
+    assert "ikke bestilt noget opkald" in texts(reply)
+
+
+def test_urgent_danger_gives_112_first(stack):
+    _, (reply,) = chat(stack, "jeg vil ikke leve mere")
+    assert texts(reply).startswith("Er du eller en anden i akut fare, så ring 112 nu.")
+
+
 def test_action_server_down_gives_a_danish_message_then_recovers(stack):
     stack.stop_actions()
     try:
