@@ -20,10 +20,6 @@ export KOMMUNEBOT_TRACKER_URL ?= sqlite:///$(CURDIR)/var/tracker.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
-# Progress bars would fill CI logs with thousands of carriage-return lines.
-ifdef CI
-export TQDM_DISABLE := 1
-endif
 
 KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)

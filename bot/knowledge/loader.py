@@ -85,6 +85,16 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _open(path: Path, root: Path, problems: list[Problem]) -> tuple[Any, Optional[Fields]]:
+    """Parse one file; a YAML error is recorded and (None, None) returned."""
+    display = _display(path, root)
+    try:
+        return load_yaml(path, display), Fields(display)
+    except KnowledgeError as exc:
+        problems.extend(exc.problems)
+        return None, None
+
+
 def load_knowledge(root: Path) -> Knowledge:
     root = Path(root)
     problems: list[Problem] = []
@@ -99,13 +109,9 @@ def load_knowledge(root: Path) -> Knowledge:
     if not national.is_dir():
         raise KnowledgeError([Problem(str(national), "", "folder is missing")])
     for path in sorted(national.glob("*.yml")):
-        display = _display(path, root)
-        try:
-            data = load_yaml(path, display)
-        except KnowledgeError as exc:
-            problems.extend(exc.problems)
+        data, fields = _open(path, root, problems)
+        if fields is None:
             continue
-        fields = Fields(display)
         if path.name == "assistance.yml":
             barriers = _read_text_table(data, fields, "barriers", BARRIERS)
         elif path.name == "messages.yml":
@@ -120,13 +126,9 @@ def load_knowledge(root: Path) -> Knowledge:
         problems.extend(fields.problems)
 
     for path in sorted((root / "municipalities").glob("*.yml")):
-        display = _display(path, root)
-        try:
-            data = load_yaml(path, display)
-        except KnowledgeError as exc:
-            problems.extend(exc.problems)
+        data, fields = _open(path, root, problems)
+        if fields is None:
             continue
-        fields = Fields(display)
         municipality = _read_municipality(data, fields, expected_key=path.stem, callback_defaults=callback_defaults)
         problems.extend(fields.problems)
         if municipality is not None:
@@ -134,14 +136,10 @@ def load_knowledge(root: Path) -> Knowledge:
 
     sensitive_path = root / SENSITIVE_FILE
     if sensitive_path.exists():
-        display = _display(sensitive_path, root)
-        try:
-            data = load_yaml(sensitive_path, display)
-            fields = Fields(display)
+        data, fields = _open(sensitive_path, root, problems)
+        if fields is not None:
             sensitive = _read_sensitive(data, fields)
             problems.extend(fields.problems)
-        except KnowledgeError as exc:
-            problems.extend(exc.problems)
 
     if not topics and not problems:
         problems.append(Problem(str(national), "", "no topic files found"))
