@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -20,8 +20,12 @@ SLOTS = ("kommune", "topic", "situation", "person", "barriers", "sensitive_categ
 def turn_from_tracker(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     metadata = message.get("metadata") or {}
+    intent = message.get("intent") or {}
     return Turn(
-        intent=(message.get("intent") or {}).get("name"),
+        intent=intent.get("name"),
+        confidence=intent.get("confidence") or 0.0,
+        text=message.get("text") or "",
+        redacted=metadata.get("redacted") or {},
         entities=list(message.get("entities") or []),
         topic=tracker.get_slot("topic"),
         situation=tracker.get_slot("situation"),
@@ -32,31 +36,20 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     )
 
 
-def detect_sensitive(tracker: Tracker, force: bool = False) -> Optional[Detection]:
-    """Personal or urgent matters are diverted before any errand answer."""
-    message = tracker.latest_message or {}
-    intent = message.get("intent") or {}
-    redacted = (message.get("metadata") or {}).get("redacted")
-    detection = get_detector().detect(
-        message.get("text") or "",
-        intent.get("name"),
-        intent.get("confidence") or 0.0,
-        redacted,
-        message.get("intent_ranking"),
-    )
-    if detection is None and force:
-        urgent = intent.get("name") == URGENT_INTENT
-        detection = Detection("urgent" if urgent else "personal", "Personlig sag", urgent, "nlu")
-    return detection
+def sensitive_anyway(assistant: Assistant, turn: Turn) -> Result:
+    """For personal_matter/urgent_danger when neither terms nor confidence
+    already gave a category: the intent alone decides."""
+    urgent = turn.intent == URGENT_INTENT
+    detection = Detection("urgent" if urgent else "personal", "Personlig sag", urgent, "nlu")
+    return assistant.sensitive(turn, detection)
 
 
 def respond(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    handler: Callable[[Assistant, Turn], Result],
-    force_sensitive: bool = False,
+    dispatcher: CollectingDispatcher, tracker: Tracker, handler: Callable[[Assistant, Turn], Result]
 ) -> list[dict[str, Any]]:
-    """Run one handler; whatever goes wrong, the citizen gets a Danish reply."""
+    """Run one handler; whatever goes wrong, the citizen gets a Danish reply.
+
+    Personal or urgent matters are diverted before any handler answers."""
     turn = turn_from_tracker(tracker)
     try:
         assistant = get_assistant()
@@ -65,12 +58,10 @@ def respond(
         dispatcher.utter_message(text=SETUP_ERROR)
         return []
     try:
-        detection = detect_sensitive(tracker, force_sensitive)
-        if detection is not None:
-            redacted = bool(((tracker.latest_message or {}).get("metadata") or {}).get("redacted"))
-            result = assistant.sensitive(turn, detection, redacted)
-        else:
-            result = handler(assistant, turn)
+        detection = get_detector().detect(
+            turn.text, turn.intent, turn.confidence, turn.redacted, turn.intent_ranking
+        )
+        result = assistant.sensitive(turn, detection) if detection else handler(assistant, turn)
     except UnknownMunicipality as exc:
         log.error("%s", exc)
         dispatcher.utter_message(text=SETUP_ERROR)
@@ -115,4 +106,4 @@ class ActionSensitive(Action):
         return "action_sensitive"
 
     async def run(self, dispatcher, tracker, domain):
-        return respond(dispatcher, tracker, Assistant.out_of_scope, force_sensitive=True)
+        return respond(dispatcher, tracker, sensitive_anyway)

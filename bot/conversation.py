@@ -7,7 +7,7 @@ be tested directly and reused by other channels.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from bot.answers import Reply, Responder, button
@@ -41,6 +41,10 @@ class Turn:
     barriers: list[str] = field(default_factory=list)
     municipality: Optional[str] = None
     intent_ranking: list[dict] = field(default_factory=list)
+    text: str = ""
+    confidence: float = 0.0
+    # What the input channel removed, e.g. {"cpr": 1}.
+    redacted: dict = field(default_factory=dict)
 
     def entity_values(self, name: str) -> list[str]:
         return [str(e.get("value")) for e in self.entities if e.get("entity") == name and e.get("value")]
@@ -116,7 +120,7 @@ class Assistant:
         if turn.topic in self.knowledge.topics:
             topic = self.knowledge.topics[turn.topic]
             if any(normalise_situation(topic, v) for v in turn.entity_values("situation")):
-                return self.answer_errand(Turn(**{**turn.__dict__, "intent": topic.key}))
+                return self.answer_errand(replace(turn, intent=topic.key))
         municipality = self.municipality(turn.municipality)
         candidates = [
             r.get("name")
@@ -129,7 +133,7 @@ class Assistant:
         municipality = self.municipality(turn.municipality)
         return self._finish(self.responder.out_of_scope(municipality), municipality)
 
-    def sensitive(self, turn: Turn, detection: Detection, redacted: bool) -> Result:
+    def sensitive(self, turn: Turn, detection: Detection) -> Result:
         """Never answer a personal matter in chat: explain why and offer a callback.
 
         The reply does not repeat anything the citizen wrote."""
@@ -137,7 +141,7 @@ class Assistant:
         say = lambda name: self.responder.message(name, municipality)  # noqa: E731
         lines = [say("urgent")] if detection.urgent else []
         lines.append(say("sensitive"))
-        if redacted:
+        if turn.redacted.get("cpr"):
             lines.append(say("sensitive_cpr"))
         lines.append(say("offer_callback"))
         buttons = [button("Ja, ring mig op", "callback_request"), button("Nej tak", "deny")]

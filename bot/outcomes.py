@@ -59,9 +59,5 @@ class OutcomeLog:
         with self._lock:
             self._db["outcomes"].insert(row)
 
-    def rows(self) -> list[dict]:
-        with self._lock:
-            return list(self._db["outcomes"].rows_where(order_by="id"))
-
     def close(self) -> None:
         self._db.conn.close()

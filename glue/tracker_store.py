@@ -26,7 +26,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         db = url.database or "rasa.db"
         if dialect.startswith("sqlite"):
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        log.info("tracker store: %s", url.render_as_string(hide_password=True) if hasattr(url, "render_as_string") else dialect)
+        log.info("tracker store: %s", url.render_as_string(hide_password=True))
         super().__init__(
             domain=domain,
             dialect=dialect,

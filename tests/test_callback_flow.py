@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -87,12 +88,12 @@ def test_storage_failure_is_told_plainly(flow, knowledge, tmp_path):
 
 def test_sensitive_reply_never_repeats_and_offers_callback(knowledge):
     assistant = Assistant(knowledge, None, "nyborg")
-    turn = Turn(intent="personal_matter", municipality="nyborg")
-    result = assistant.sensitive(turn, Detection("health", "Helbred", False, "terms"), redacted=True)
+    turn = Turn(intent="personal_matter", municipality="nyborg", redacted={"cpr": 1})
+    result = assistant.sensitive(turn, Detection("health", "Helbred", False, "terms"))
     text = result.reply.text
     assert "ikke er en sikker kanal" in text and "fjernet dit CPR-nummer" in text
     assert [b["payload"] for b in result.reply.buttons] == ["/callback_request", "/deny"]
     assert result.slots["sensitive_category"] == "health" and result.reply.outcome is None
-    urgent = assistant.sensitive(turn, Detection("suicide", "Selvmordstanker", True, "terms"), redacted=False)
+    urgent = assistant.sensitive(replace(turn, redacted={}), Detection("suicide", "Selvmordstanker", True, "terms"))
     assert urgent.reply.text.startswith("Er du eller en anden i akut fare, så ring 112 nu.")
     assert urgent.reply.outcome == "emergency" and "CPR" not in urgent.reply.text

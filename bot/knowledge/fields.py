@@ -98,6 +98,3 @@ class Fields:
             return value if isinstance(value, dict) else "!must be a mapping of fields"
         raise ValueError(f"unknown field kind {kind}")
 
-
-def is_url(value: Optional[str]) -> bool:
-    return isinstance(value, str) and bool(_URL.match(value))

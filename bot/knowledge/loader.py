@@ -28,8 +28,6 @@ from bot.knowledge.model import (
 from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import load_yaml
 
-# Files in knowledge/national/ that are not errand topics.
-SPECIAL_FILES = {"assistance.yml", "messages.yml", "callbacks.yml"}
 SENSITIVE_FILE = "sensitive_terms.yml"
 REQUIRED_MESSAGES = (
     "alternative",
@@ -146,7 +144,7 @@ def load_knowledge(root: Path) -> Knowledge:
     if not municipalities:
         problems.append(Problem(str(root / "municipalities"), "", "no municipality files found"))
     if not problems:
-        problems.extend(_check_templates(topics, municipalities, messages, root))
+        problems.extend(_check_templates(topics, municipalities, messages))
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -289,7 +287,7 @@ def _group(data: Any, f: Fields, name: str, values: dict[str, str]) -> tuple[dic
     if verified and has_value and not (source or sources):
         f.problem(group, "verified", f"{name}.verified", "a verified group needs a source or sources")
     if isinstance(sources, dict):
-        for field, url in sources.items():
+        for field in sources:
             if field not in values:
                 f.problem(sources, field, f"{name}.sources.{field}", "names no field of this group")
     return result, bool(verified)
@@ -386,7 +384,7 @@ def _read_text_table(data: Any, f: Fields, group: str, names: tuple[str, ...]) -
     return result
 
 
-def _check_templates(topics, municipalities, messages, root: Path) -> list[Problem]:
+def _check_templates(topics, municipalities, messages) -> list[Problem]:
     """Render every template for every municipality so typos fail at build time."""
     from bot.answers import template_context
 
