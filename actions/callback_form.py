@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
@@ -16,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.callback_flow import MORE
 from bot.conversation import SETUP_ERROR
 from bot.runtime import get_assistant, get_callback_flow
+
+from actions.actions import turn_from_tracker
 
 log = logging.getLogger(__name__)
 
@@ -28,79 +29,71 @@ def _now() -> dt.datetime:
 
 def _context(tracker: Tracker):
     assistant = get_assistant()
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    municipality = assistant.municipality(metadata.get("kommune") or tracker.get_slot("kommune"))
-    return get_callback_flow(), municipality
+    return get_callback_flow(), assistant.municipality(turn_from_tracker(tracker).municipality)
 
 
-def _guarded(dispatcher: CollectingDispatcher, work) -> list[dict[str, Any]]:
-    try:
-        return work()
-    except Exception:
-        log.exception("callback step failed")
-        dispatcher.utter_message(text=SETUP_ERROR)
-        return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
+class _Step:
+    """One step of the callback flow; any failure ends the form with a
+    Danish message instead of leaving the citizen without an answer.
+    A mixin, not an Action, so rasa_sdk does not register it by itself."""
 
+    action_name = ""
 
-class AskName(Action):
     def name(self) -> str:
-        return "action_ask_cb_name"
+        return self.action_name
+
+    def step(self, flow, municipality, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+        raise NotImplementedError
 
     async def run(self, dispatcher, tracker, domain):
-        def work():
+        try:
             flow, municipality = _context(tracker)
-            dispatcher.utter_message(text=flow.ask_name(municipality))
-            return []
-
-        return _guarded(dispatcher, work)
-
-
-class AskPhone(Action):
-    def name(self) -> str:
-        return "action_ask_cb_phone"
-
-    async def run(self, dispatcher, tracker, domain):
-        def work():
-            flow, municipality = _context(tracker)
-            dispatcher.utter_message(text=flow.responder.message("ask_phone", municipality))
-            return []
-
-        return _guarded(dispatcher, work)
+            return self.step(flow, municipality, dispatcher, tracker)
+        except Exception:
+            log.exception("callback step %s failed", self.action_name)
+            dispatcher.utter_message(text=SETUP_ERROR)
+            return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
 
 
-class AskTopic(Action):
-    def name(self) -> str:
-        return "action_ask_cb_topic_ok"
+class AskName(_Step, Action):
+    action_name = "action_ask_cb_name"
 
-    async def run(self, dispatcher, tracker, domain):
-        def work():
-            flow, municipality = _context(tracker)
-            label = flow.topic_label(tracker.get_slot("topic"), tracker.get_slot("sensitive_category"))
-            dispatcher.utter_message(
-                text=flow.responder.message("ask_topic", municipality, topic=label),
-                buttons=[{"title": "Ja", "payload": "/affirm"}, {"title": "Nej, noget andet", "payload": "/deny"}],
-            )
-            return []
-
-        return _guarded(dispatcher, work)
+    def step(self, flow, municipality, dispatcher, tracker):
+        dispatcher.utter_message(text=flow.ask_name(municipality))
+        return []
 
 
-class AskSlot(Action):
-    def name(self) -> str:
-        return "action_ask_cb_slot"
+class AskPhone(_Step, Action):
+    action_name = "action_ask_cb_phone"
 
-    async def run(self, dispatcher, tracker, domain):
-        def work():
-            flow, municipality = _context(tracker)
-            after = tracker.get_slot("cb_after")
-            reply = flow.slot_question(municipality, _now(), dt.datetime.fromisoformat(after) if after else None)
-            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
-            offered = [b["payload"] for b in reply.buttons if b["payload"] != MORE]
-            if not offered:  # nothing free: the form cannot continue
-                return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
-            return [SlotSet("cb_offered_last", offered[-1])]
+    def step(self, flow, municipality, dispatcher, tracker):
+        dispatcher.utter_message(text=flow.responder.message("ask_phone", municipality))
+        return []
 
-        return _guarded(dispatcher, work)
+
+class AskTopic(_Step, Action):
+    action_name = "action_ask_cb_topic_ok"
+
+    def step(self, flow, municipality, dispatcher, tracker):
+        label = flow.topic_label(tracker.get_slot("topic"), tracker.get_slot("sensitive_category"))
+        dispatcher.utter_message(
+            text=flow.responder.message("ask_topic", municipality, topic=label),
+            buttons=[{"title": "Ja", "payload": "/affirm"}, {"title": "Nej, noget andet", "payload": "/deny"}],
+        )
+        return []
+
+
+class AskSlot(_Step, Action):
+    action_name = "action_ask_cb_slot"
+
+    def step(self, flow, municipality, dispatcher, tracker):
+        after = tracker.get_slot("cb_after")
+        reply = flow.slot_question(municipality, _now(), dt.datetime.fromisoformat(after) if after else None)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+        offered = [b["payload"] for b in reply.buttons if b["payload"] != MORE]
+        if not offered:  # nothing free: the form cannot continue
+            return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
+        return [SlotSet("cb_offered_last", offered[-1])]
 
 
 class ValidateCallbackForm(FormValidationAction):
@@ -135,58 +128,43 @@ class ValidateCallbackForm(FormValidationAction):
         return {"cb_slot": check.value.isoformat()}
 
 
-class BookCallback(Action):
-    def name(self) -> str:
-        return "action_book_callback"
+class BookCallback(_Step, Action):
+    action_name = "action_book_callback"
 
-    async def run(self, dispatcher, tracker, domain):
-        def work():
-            flow, municipality = _context(tracker)
-            topic = tracker.get_slot("topic") if tracker.get_slot("cb_topic_ok") else None
-            category = tracker.get_slot("sensitive_category")
-            reply = flow.book(
-                municipality,
-                dt.datetime.fromisoformat(tracker.get_slot("cb_slot")),
-                tracker.get_slot("cb_name"),
-                tracker.get_slot("cb_phone"),
-                topic,
-                category,
-                tracker.sender_id,
-            )
-            if reply.situation == "slot_taken":
-                # Someone took the last place meanwhile: offer the next slots.
-                dispatcher.utter_message(text=flow.responder.message("slot_taken", municipality))
-                return [SlotSet("cb_slot", None), SlotSet("cb_after", None), FollowupAction("callback_form")]
-            dispatcher.utter_message(text=reply.text)
-            if reply.outcome:
-                get_assistant().outcomes.record(municipality.key, reply.outcome, topic, category)
-            return [SlotSet(s, None) for s in FORM_SLOTS]
-
-        return _guarded(dispatcher, work)
+    def step(self, flow, municipality, dispatcher, tracker):
+        topic = tracker.get_slot("topic") if tracker.get_slot("cb_topic_ok") else None
+        category = tracker.get_slot("sensitive_category")
+        reply = flow.book(
+            municipality,
+            dt.datetime.fromisoformat(tracker.get_slot("cb_slot")),
+            tracker.get_slot("cb_name"),
+            tracker.get_slot("cb_phone"),
+            topic,
+            category,
+            tracker.sender_id,
+        )
+        if reply.situation == "slot_taken":
+            # Someone took the last place meanwhile: offer the next slots.
+            dispatcher.utter_message(text=flow.responder.message("slot_taken", municipality))
+            return [SlotSet("cb_slot", None), SlotSet("cb_after", None), FollowupAction("callback_form")]
+        dispatcher.utter_message(text=reply.text)
+        if reply.outcome:
+            get_assistant().outcomes.record(municipality.key, reply.outcome, topic, category)
+        return [SlotSet(s, None) for s in FORM_SLOTS]
 
 
-class StopCallback(Action):
-    def name(self) -> str:
-        return "action_stop_callback"
+class StopCallback(_Step, Action):
+    action_name = "action_stop_callback"
 
-    async def run(self, dispatcher, tracker, domain):
-        def work():
-            flow, municipality = _context(tracker)
-            dispatcher.utter_message(text=flow.responder.message("callback_stopped", municipality))
-            return [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in FORM_SLOTS)]
-
-        return _guarded(dispatcher, work)
+    def step(self, flow, municipality, dispatcher, tracker):
+        dispatcher.utter_message(text=flow.responder.message("callback_stopped", municipality))
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in FORM_SLOTS)]
 
 
-class CancelCallback(Action):
-    def name(self) -> str:
-        return "action_cancel_callback"
+class CancelCallback(_Step, Action):
+    action_name = "action_cancel_callback"
 
-    async def run(self, dispatcher, tracker, domain):
-        def work():
-            flow, municipality = _context(tracker)
-            reply = flow.cancel((tracker.latest_message or {}).get("text"), municipality, tracker.sender_id)
-            dispatcher.utter_message(text=reply.text)
-            return []
-
-        return _guarded(dispatcher, work)
+    def step(self, flow, municipality, dispatcher, tracker):
+        reply = flow.cancel((tracker.latest_message or {}).get("text"), municipality, tracker.sender_id)
+        dispatcher.utter_message(text=reply.text)
+        return []

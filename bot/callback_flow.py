@@ -13,7 +13,7 @@ from typing import Optional
 
 from bot.answers import Reply, Responder
 from bot.callback_hours import danish_slot_label
-from bot.callback_store import CallbackNotFound, CallbackStore, SlotFull
+from bot.callback_store import CallbackNotFound, CallbackStore, SlotFull, storage_time
 from bot.knowledge.model import Knowledge, Municipality
 from bot.phone import parse_danish_phone
 
@@ -66,7 +66,10 @@ class CallbackFlow:
         self, municipality: Municipality, now: dt.datetime, after: Optional[dt.datetime] = None, taken: bool = False
     ) -> Reply:
         hours = municipality.callback_hours
-        slots = hours.free_slots(now, lambda s: self.store.booked_count(municipality.key, s), 3, after) if hours else []
+        slots = []
+        if hours:
+            counts = self.store.booked_counts(municipality.key, now)
+            slots = hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 3, after)
         if not slots:
             return Reply(self._say("no_slots", municipality))
         buttons = [{"title": danish_slot_label(s), "payload": s.isoformat()} for s in slots]

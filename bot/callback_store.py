@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +78,23 @@ class Callback:
     version: int
 
 
+_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE))
+
+
+def _count_active(conn: sqlite3.Connection, municipality: str, slot_iso: str) -> int:
+    (count,) = conn.execute(
+        f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND {_ACTIVE_SQL}",
+        (municipality, slot_iso),
+    ).fetchone()
+    return count
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _iso(value: dt.datetime) -> str:
+def storage_time(value: dt.datetime) -> str:
+    """How a time is stored: UTC, ISO 8601, to the second."""
     if value.tzinfo is None:
         raise ValueError("slot times must be timezone-aware")
     return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
@@ -94,8 +105,7 @@ class CallbackStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
-        self._local = threading.local()
-        with self._connect() as conn:
+        with self._read() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
 
@@ -105,6 +115,14 @@ class CallbackStore:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -124,7 +142,7 @@ class CallbackStore:
     def _event(conn: sqlite3.Connection, reference: Optional[str], action: str, actor: str, **details) -> None:
         conn.execute(
             "INSERT INTO events (at, reference, action, actor, details) VALUES (?, ?, ?, ?, ?)",
-            (_iso(_now()), reference, action, actor, json.dumps(details, ensure_ascii=False, sort_keys=True)),
+            (storage_time(_now()), reference, action, actor, json.dumps(details, ensure_ascii=False, sort_keys=True)),
         )
 
     def book(
@@ -138,14 +156,10 @@ class CallbackStore:
         category: Optional[str] = None,
         conversation_id: Optional[str] = None,
     ) -> Callback:
-        slot_iso = _iso(slot)
-        now = _iso(_now())
+        slot_iso = storage_time(slot)
+        now = storage_time(_now())
         with self._write() as conn:
-            (taken,) = conn.execute(
-                f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND status IN {ACTIVE}",
-                (municipality, slot_iso),
-            ).fetchone()
-            if taken >= capacity:
+            if _count_active(conn, municipality, slot_iso) >= capacity:
                 raise SlotFull(slot_iso)
             cursor = conn.execute(
                 "INSERT INTO callbacks (municipality, topic, category, name, phone, slot, status, conversation_id,"
@@ -159,11 +173,8 @@ class CallbackStore:
         return self.get(reference)
 
     def get(self, reference: str) -> Callback:
-        conn = self._connect()
-        try:
+        with self._read() as conn:
             row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference.strip().upper(),)).fetchone()
-        finally:
-            conn.close()
         if row is None:
             raise CallbackNotFound(reference)
         return Callback(
@@ -191,31 +202,31 @@ class CallbackStore:
             if row["status"] in ACTIVE:
                 conn.execute(
                     "UPDATE callbacks SET status = 'cancelled', updated = ?, version = version + 1 WHERE reference = ?",
-                    (_iso(_now()), reference),
+                    (storage_time(_now()), reference),
                 )
                 self._event(conn, reference, "cancelled", actor)
         return self.get(reference)
 
     def booked_count(self, municipality: str, slot: dt.datetime) -> int:
-        conn = self._connect()
-        try:
-            (count,) = conn.execute(
-                f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND status IN {ACTIVE}",
-                (municipality, _iso(slot)),
-            ).fetchone()
-        finally:
-            conn.close()
-        return count
+        with self._read() as conn:
+            return _count_active(conn, municipality, storage_time(slot))
+
+    def booked_counts(self, municipality: str, since: dt.datetime) -> dict[str, int]:
+        """Active bookings per slot (UTC ISO) from ``since`` on, in one query."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT slot, count(*) FROM callbacks WHERE municipality = ? AND slot >= ? AND {_ACTIVE_SQL}"
+                " GROUP BY slot",
+                (municipality, storage_time(since)),
+            ).fetchall()
+        return {slot: count for slot, count in rows}
 
     def events(self, reference: Optional[str] = None) -> list[dict]:
-        conn = self._connect()
-        try:
+        with self._read() as conn:
             if reference is None:
                 rows = conn.execute("SELECT * FROM events ORDER BY id").fetchall()
             else:
                 rows = conn.execute("SELECT * FROM events WHERE reference = ? ORDER BY id", (reference,)).fetchall()
-        finally:
-            conn.close()
         return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
 
     def record(self, action: str, actor: str, reference: Optional[str] = None, **details) -> None:
@@ -228,8 +239,8 @@ class CallbackStore:
         with self._write() as conn:
             cursor = conn.execute(
                 "DELETE FROM callbacks WHERE status IN ('completed', 'cancelled') AND updated < ?",
-                (_iso(cutoff),),
+                (storage_time(cutoff),),
             )
             deleted = cursor.rowcount
-            self._event(conn, None, "retention_callbacks", actor, deleted=deleted, cutoff=_iso(cutoff))
+            self._event(conn, None, "retention_callbacks", actor, deleted=deleted, cutoff=storage_time(cutoff))
         return deleted
