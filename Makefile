@@ -11,6 +11,7 @@ SPACY_DIR := build/spacy-da
 SPACY := $(SPACY_DIR)/meta.json
 KNOWLEDGE_DB := build/knowledge.db
 MODEL := models/kommunebot.tar.gz
+CHROMIUM := /usr/bin/chromium
 
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
@@ -65,7 +66,11 @@ run: setup
 shell: $(INSTALLED)
 	$(PY) -m bot.chat_cli --url http://localhost:$(RASA_PORT)
 
-test: setup
+# Browser tests use Debian's chromium, installed here when missing.
+$(CHROMIUM):
+	scripts/install-chromium.sh
+
+test: setup $(CHROMIUM)
 	$(PY) -m pytest
 
 bench: setup

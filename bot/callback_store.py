@@ -37,7 +37,9 @@ CREATE TABLE IF NOT EXISTS callbacks (
     conversation_id TEXT,
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
+    version INTEGER NOT NULL DEFAULT 1,
+    assigned_to TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS callbacks_slot ON callbacks (municipality, slot, status);
 CREATE TABLE IF NOT EXISTS events (
@@ -54,6 +56,20 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 """
+
+
+# Columns added after the first release; databases created before get them here.
+_LATER_COLUMNS = {
+    "assigned_to": "ALTER TABLE callbacks ADD COLUMN assigned_to TEXT",
+    "attempts": "ALTER TABLE callbacks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    present = {row["name"] for row in conn.execute("PRAGMA table_info(callbacks)")}
+    for column, statement in _LATER_COLUMNS.items():
+        if column not in present:
+            conn.execute(statement)
 
 
 class SlotFull(Exception):
@@ -76,6 +92,29 @@ class Callback:
     status: str
     created: str
     version: int
+    updated: str = ""
+    conversation_id: Optional[str] = None
+    assigned_to: Optional[str] = None
+    attempts: int = 0
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Callback":
+        return cls(
+            reference=row["reference"],
+            municipality=row["municipality"],
+            topic=row["topic"],
+            category=row["category"],
+            name=row["name"],
+            phone=row["phone"],
+            slot=dt.datetime.fromisoformat(row["slot"]),
+            status=row["status"],
+            created=row["created"],
+            version=row["version"],
+            updated=row["updated"],
+            conversation_id=row["conversation_id"],
+            assigned_to=row["assigned_to"],
+            attempts=row["attempts"],
+        )
 
 
 _ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE))
@@ -105,13 +144,19 @@ class CallbackStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
+        self._ready = False
         with self._read() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            _add_missing_columns(conn)
+        self._ready = True
 
     def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are opened explicitly below.
-        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        # Autocommit mode: transactions are opened explicitly below. After
+        # the schema exists the file is opened read-write only: a database
+        # deleted under a running server is an error, never a new empty file.
+        target = f"{self.path.resolve().as_uri()}?mode={'rw' if self._ready else 'rwc'}"
+        conn = sqlite3.connect(target, uri=True, timeout=self.timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
@@ -177,18 +222,7 @@ class CallbackStore:
             row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference.strip().upper(),)).fetchone()
         if row is None:
             raise CallbackNotFound(reference)
-        return Callback(
-            reference=row["reference"],
-            municipality=row["municipality"],
-            topic=row["topic"],
-            category=row["category"],
-            name=row["name"],
-            phone=row["phone"],
-            slot=dt.datetime.fromisoformat(row["slot"]),
-            status=row["status"],
-            created=row["created"],
-            version=row["version"],
-        )
+        return Callback.from_row(row)
 
     def cancel(self, reference: str, actor: str = "citizen", conversation_id: Optional[str] = None) -> Callback:
         """Cancel an active callback. A citizen may only cancel from the

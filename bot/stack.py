@@ -1,4 +1,4 @@
-"""Start and stop the action server and the Rasa server together.
+"""Start and stop the action server, the Rasa server and the staff console together.
 
 Used by `make run` (foreground, Ctrl-C stops both), by the test suite
 (real servers on their own ports and files) and by `make bench`.
@@ -41,9 +41,11 @@ class Stack:
         env: Optional[dict] = None,
         log_dir: Optional[Path] = None,
         model: Path = MODEL,
+        console_port: Optional[int] = None,
     ):
         self.rasa_port = rasa_port
         self.action_port = action_port
+        self.console_port = console_port
         self.model = model
         self.log_dir = log_dir
         self.env = {**os.environ, **(env or {}), "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port)}
@@ -51,6 +53,7 @@ class Stack:
         self.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
+        self.console: Optional[subprocess.Popen] = None
         self._logs: list[IO] = []
 
     @property
@@ -97,6 +100,18 @@ class Stack:
             ],
         )
 
+    @property
+    def console_url(self) -> str:
+        return f"http://localhost:{self.console_port}"
+
+    def start_console(self) -> None:
+        self.console = self._spawn(
+            "console", [sys.executable, "-m", "bot.console", "--port", str(self.console_port)]
+        )
+
+    def wait_console(self, timeout: float = 60) -> None:
+        self._wait(f"{self.console_url}/health", self.console, "staff console", timeout)
+
     def wait_actions(self, timeout: float = 90) -> None:
         self._wait(f"http://localhost:{self.action_port}/health", self.actions, "action server", timeout)
 
@@ -120,8 +135,15 @@ class Stack:
     def start(self) -> None:
         self.start_actions()
         self.start_rasa()
+        if self.console_port:
+            self.start_console()
+            self.wait_console()
         self.wait_actions()
         self.wait_rasa()
+
+    def processes(self) -> list[tuple[str, subprocess.Popen]]:
+        named = (("action server", self.actions), ("Rasa server", self.rasa), ("staff console", self.console))
+        return [(name, proc) for name, proc in named if proc is not None]
 
     @staticmethod
     def _stop(proc: Optional[subprocess.Popen]) -> None:
@@ -143,6 +165,7 @@ class Stack:
         self._stop(self.rasa)
 
     def stop(self) -> None:
+        self._stop(self.console)
         self.stop_rasa()
         self.stop_actions()
         for handle in self._logs:
@@ -171,10 +194,29 @@ def _check_municipality() -> Optional[str]:
     return None
 
 
+def _demo_logins() -> list[tuple[str, str, str]]:
+    """Demo mode: fresh random passwords for a caseworker and an admin.
+    There is no built-in default password, so each start prints new ones."""
+    from bot.console.accounts import Accounts
+    from bot.settings import Settings
+
+    accounts = Accounts(Settings.from_env().data_db)
+    return [
+        (username, role, accounts.ensure_demo_user(username, role=role))
+        for username, role in (("demo", "staff"), ("demo-admin", "admin"))
+    ]
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the Kommunebot action server and Rasa server")
+    parser = argparse.ArgumentParser(description="Run the Kommunebot servers: actions, Rasa and the staff console")
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument("--console-port", type=int, default=int(os.environ.get("KOMMUNEBOT_CONSOLE_PORT") or 8080))
     args = parser.parse_args(argv)
 
     problem = _check_municipality()
@@ -188,10 +230,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     # SIGTERM (from a service manager) must stop the servers too.
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-    stack = Stack(args.rasa_port, args.action_port)
+    demo = _flag("KOMMUNEBOT_DEMO", True)
+    logins = _demo_logins() if demo else []
+    stack = Stack(args.rasa_port, args.action_port, console_port=args.console_port)
     started = time.monotonic()
     try:
-        print(f"Starting the action server on port {args.action_port} and Rasa on port {args.rasa_port} ...", flush=True)
+        print(
+            f"Starting the action server on port {args.action_port}, Rasa on port {args.rasa_port} "
+            f"and the staff console on port {args.console_port} ...",
+            flush=True,
+        )
         stack.start()
         municipality = os.environ.get("KOMMUNEBOT_MUNICIPALITY", "nyborg")
         print(
@@ -199,11 +247,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             f"  Chat in the terminal:  make shell\n"
             f"  Or with curl:          curl -s -X POST {stack.url}/webhooks/rest/webhook "
             f"-H 'Content-Type: application/json' -d '{{\"sender\": \"demo\", \"message\": \"hvordan fornyer jeg mit pas\"}}'\n"
-            f"Press Ctrl-C to stop.\n",
+            f"  Staff console:         {stack.console_url}",
             flush=True,
         )
+        for username, role, password in logins:
+            print(f"    demo login ({role}): {username} / {password}", flush=True)
+        if not demo:
+            print("    create users with: .venv/bin/kommunebot users create NAME --role staff", flush=True)
+        print("Press Ctrl-C to stop.\n", flush=True)
         while True:
-            for name, proc in (("action server", stack.actions), ("Rasa server", stack.rasa)):
+            for name, proc in stack.processes():
                 if proc.poll() is not None:
                     print(f"error: the {name} stopped (exit code {proc.returncode})", file=sys.stderr)
                     return 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server; Ctrl-C stops both.
+# Start the action server, the Rasa server and the staff console; Ctrl-C stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var

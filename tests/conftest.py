@@ -41,8 +41,8 @@ def runtime_env(tmp_path, monkeypatch, knowledge):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """The real action server and Rasa server with the trained model,
-    on free ports, with their own SQLite files."""
+    """The real action server, Rasa server and staff console with the
+    trained model, on free ports, with their own SQLite files."""
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run the suite with `make test`, which trains it")
     from bot.stack import Stack
@@ -55,7 +55,7 @@ def stack(tmp_path_factory):
         "KOMMUNEBOT_KNOWLEDGE_DB": str(knowledge_db),
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
     }
-    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs")
+    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port())
     stack.var = var
     try:
         stack.start()
@@ -65,3 +65,27 @@ def stack(tmp_path_factory):
         pytest.fail(f"could not start the servers:\n{logs}")
     yield stack
     stack.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless chromium driven by Playwright; never a browser
+    downloaded by the test tool."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the suite with `make test`, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            # No calls home from the browser: this machine's network is closed.
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()

@@ -1,0 +1,161 @@
+"""Channel figures for the dashboard, from the anonymous outcome rows.
+
+Each row is one answered errand (a "henvendelse"), not a citizen or a whole
+conversation: the rows carry no conversation id by design.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from bot.outcomes import OUTCOMES
+
+OUTCOME_LABELS = {
+    "selfservice": "Selvbetjening",
+    "booking": "Tidsbestilling",
+    "assisted": "Hjælp til digital selvbetjening / anden kanal",
+    "callback": "Opringning bestilt",
+    "fallback": "Ikke forstået",
+    "out_of_scope": "Uden for emne",
+    "emergency": "Akut (112)",
+}
+# Settled in the chat: a self-service link, a booking link, or the right assisted channel.
+RESOLVED = ("selfservice", "booking", "assisted")
+# Digital answers that would otherwise have been a phone call.
+DIGITAL = ("selfservice", "booking")
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class ChannelCosts:
+    """Kroner per contact in each channel; a municipality may use its own."""
+
+    web: float = 3
+    phone: float = 40
+    attendance: float = 80
+    letter: float = 110
+    source: str = (
+        "Glostrup Kommunes kanalstrategi: ca. 3 kr. pr. henvendelse på hjemmesiden, 40 kr. pr. telefonopkald, "
+        "80 kr. ved personligt fremmøde og 110 kr. pr. e-mail/brev."
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    start: dt.date
+    end: dt.date
+    municipality: Optional[str]
+    total: int = 0
+    per_topic: list = field(default_factory=list)  # [(topic or "andet", count)], most first
+    per_day: list = field(default_factory=list)  # [(date, count)] for every day
+    per_outcome: dict = field(default_factory=dict)
+    shares: dict = field(default_factory=dict)
+    first_contact_resolution: float = 0.0
+    cost_avoided_kr: float = 0.0
+    assumptions: list = field(default_factory=list)
+
+
+def _assumptions(costs: ChannelCosts) -> list[str]:
+    saving = _kr(costs.phone - costs.web)
+    return [
+        "Hver række er én henvendelse, som assistenten svarede på – ikke én borger. En borger kan have flere "
+        "henvendelser i samme samtale.",
+        "Løst i første kontakt: henvendelser, der endte med et link til selvbetjening, et link til "
+        "tidsbestilling eller en henvisning til den rette hjælp. Opringninger, ikke forstået, uden for emne "
+        "og akut tæller ikke med.",
+        f"Anslået sparet: hver henvendelse, der endte med selvbetjening eller tidsbestilling, antages at have "
+        f"erstattet ét telefonopkald, og sparer forskellen mellem telefon og hjemmeside ({saving} kr.). "
+        "Øvrige udfald antages ikke at spare noget.",
+        costs.source,
+    ]
+
+
+def _kr(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def dashboard(
+    path: Path,
+    municipality: Optional[str],
+    start: dt.date,
+    end: dt.date,
+    costs: ChannelCosts = ChannelCosts(),
+    tz: str = "Europe/Copenhagen",
+) -> Dashboard:
+    zone = ZoneInfo(tz)
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    rows = _rows(Path(path), municipality, _utc_midnight(start, zone), _utc_midnight(end + dt.timedelta(days=1), zone))
+
+    per_day = {day: 0 for day in days}
+    per_topic: dict[str, int] = {}
+    per_outcome = {outcome: 0 for outcome in OUTCOMES}
+    for at, topic, outcome in rows:
+        local_day = dt.datetime.fromisoformat(at).astimezone(zone).date()
+        if local_day in per_day:
+            per_day[local_day] += 1
+        key = topic or "andet"
+        per_topic[key] = per_topic.get(key, 0) + 1
+        per_outcome[outcome] = per_outcome.get(outcome, 0) + 1
+
+    total = len(rows)
+    shares = {outcome: (count / total if total else 0.0) for outcome, count in per_outcome.items()}
+    return Dashboard(
+        start=start,
+        end=end,
+        municipality=municipality,
+        total=total,
+        per_topic=sorted(per_topic.items(), key=lambda item: (-item[1], item[0])),
+        per_day=list(per_day.items()),
+        per_outcome=per_outcome,
+        shares=shares,
+        first_contact_resolution=(sum(per_outcome[o] for o in RESOLVED) / total) if total else 0.0,
+        cost_avoided_kr=sum(per_outcome[o] for o in DIGITAL) * (costs.phone - costs.web),
+        assumptions=_assumptions(costs),
+    )
+
+
+def _utc_midnight(day: dt.date, zone: ZoneInfo) -> str:
+    local = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    return local.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _rows(path: Path, municipality: Optional[str], since: str, until: str) -> list[tuple]:
+    """Outcome rows in [since, until), or none when there is no data yet."""
+    if not path.is_file():
+        return []
+    # Read-only: the dashboard must never create or change the database.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes'").fetchone()
+        if not exists:
+            return []
+        sql = "SELECT at, topic, outcome FROM outcomes WHERE at >= ? AND at < ?"
+        params: list = [since, until]
+        if municipality:
+            sql += " AND municipality = ?"
+            params.append(municipality)
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def parse_period(start: Optional[str], end: Optional[str], today: dt.date) -> tuple[dt.date, dt.date]:
+    """The chosen period; by default the last 30 days up to today."""
+    end_date = _date(end, "Slutdatoen") if end else today
+    start_date = _date(start, "Startdatoen") if start else end_date - dt.timedelta(days=29)
+    if start_date > end_date:
+        raise ValueError("Startdatoen skal ligge før slutdatoen.")
+    if (end_date - start_date).days + 1 > MAX_DAYS:
+        raise ValueError(f"Vælg en periode på højst {MAX_DAYS} dage.")
+    return start_date, end_date
+
+
+def _date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{what} skal være i formatet ÅÅÅÅ-MM-DD.") from None

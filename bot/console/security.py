@@ -1,0 +1,60 @@
+"""Session cookies, CSRF checks, role permissions and security headers."""
+from __future__ import annotations
+
+import secrets
+from typing import Optional
+
+SESSION_COOKIE = "kb_session"
+LOGIN_COOKIE = "kb_login"  # double-submit token for the login form, before a session exists
+
+# What each role may do. Editors never see callbacks, so never a citizen's
+# name, phone number or conversation; admins also manage users.
+PERMISSIONS = {
+    "staff": frozenset({"callbacks", "dashboard"}),
+    "editor": frozenset({"dashboard"}),
+    "admin": frozenset({"callbacks", "dashboard", "users"}),
+}
+
+# No scripts at all; styles and images only from the console itself; the
+# console may not be framed, and forms only post back to it.
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Pages show citizens' names and phone numbers: never keep them in caches.
+    "Cache-Control": "no-store",
+}
+
+
+def allowed(role: Optional[str], permission: str) -> bool:
+    return permission in PERMISSIONS.get(role or "", frozenset())
+
+
+def set_cookie(response, name: str, value: str, secure: bool, max_age: Optional[int] = None) -> None:
+    response.cookies[name] = value
+    cookie = response.cookies[name]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = "/"
+    if secure:
+        cookie["secure"] = True
+    if max_age is not None:
+        cookie["max-age"] = max_age
+
+
+def clear_cookie(response, name: str, secure: bool) -> None:
+    set_cookie(response, name, "", secure, max_age=0)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def same_token(expected: Optional[str], submitted: Optional[str]) -> bool:
+    return bool(expected) and bool(submitted) and secrets.compare_digest(str(expected), str(submitted))

@@ -1,0 +1,108 @@
+"""Server-side sessions for the staff console.
+
+Only the SHA-256 of a session token is stored, so a copy of the database
+gives no usable sessions. Each session has its own CSRF token, which every
+form in the console carries back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+"""
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str  # the raw token: only known right after create()
+    user_id: int
+    csrf_token: str
+    created: dt.datetime
+    last_seen: dt.datetime
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Sessions:
+    def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
+                 idle_minutes: int = 30, absolute_hours: int = 10):
+        self.path = Path(path)
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.idle = dt.timedelta(minutes=idle_minutes)
+        self.absolute = dt.timedelta(hours=absolute_hours)
+        self._ready = False
+        with self._db() as conn:
+            conn.executescript(SCHEMA)
+        self._ready = True
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        mode = "rw" if self._ready else "rwc"
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=5,
+                               isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def create(self, user_id: int) -> Session:
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self.clock()
+        with self._db() as conn:
+            conn.execute(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created, last_seen) VALUES (?, ?, ?, ?, ?)",
+                (_digest(token), user_id, csrf, now.isoformat(), now.isoformat()),
+            )
+            # Expired sessions are removed as new ones are made.
+            conn.execute("DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+                         ((now - self.idle).isoformat(), (now - self.absolute).isoformat()))
+        return Session(token, user_id, csrf, now, now)
+
+    def get(self, token: Optional[str]) -> Optional[Session]:
+        if not token:
+            return None
+        now = self.clock()
+        with self._db() as conn:
+            row = conn.execute("SELECT * FROM sessions WHERE token_hash = ?", (_digest(token),)).fetchone()
+            if row is None:
+                return None
+            created, last_seen = dt.datetime.fromisoformat(row["created"]), dt.datetime.fromisoformat(row["last_seen"])
+            if now - last_seen > self.idle or now - created > self.absolute:
+                conn.execute("DELETE FROM sessions WHERE token_hash = ?", (row["token_hash"],))
+                return None
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), row["token_hash"]))
+        return Session("", row["user_id"], row["csrf_token"], created, now)
+
+    def delete(self, token: Optional[str]) -> None:
+        if token:
+            with self._db() as conn:
+                conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
+
+    def delete_for_user(self, user_id: int) -> None:
+        with self._db() as conn:
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
+    @staticmethod
+    def check_csrf(session: Optional[Session], submitted: Optional[str]) -> bool:
+        if session is None or not submitted:
+            return False
+        return hmac.compare_digest(session.csrf_token.encode(), str(submitted).encode())

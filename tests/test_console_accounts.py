@@ -1,0 +1,216 @@
+"""Staff-console accounts: argon2id hashes, password rules, growing delay,
+lockout, per-address limits, sessions, CSRF, the journal and the CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from bot.callback_store import CallbackStore
+from bot.cli import main as cli
+from bot.console.accounts import AccountError, Accounts, LockoutPolicy, LoginRefused
+from bot.console.sessions import Sessions
+
+PASSWORD = "korrekt-hest-batteri"
+
+
+class Clock:
+    def __init__(self):
+        self.now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **kw):
+        self.now += dt.timedelta(**kw)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "kommunebot.db"
+
+
+@pytest.fixture
+def accounts(db, clock):
+    accounts = Accounts(db, clock=clock)
+    accounts.create_user("anna", PASSWORD, "staff", "Anna Andersen")
+    return accounts
+
+
+def refused(accounts, username, password, ip="10.0.0.1") -> LoginRefused:
+    with pytest.raises(LoginRefused) as err:
+        accounts.authenticate(username, password, ip)
+    return err.value
+
+
+def test_passwords_are_argon2id_and_never_stored_in_plain(accounts, db):
+    (stored,) = sqlite3.connect(db).execute("SELECT password_hash FROM users WHERE username = 'anna'").fetchone()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD.encode() not in db.read_bytes()
+    assert accounts.authenticate("Anna", PASSWORD, "10.0.0.1").display_name == "Anna Andersen"
+
+
+@pytest.mark.parametrize("username,password,role,field", [
+    ("bo", "kort", "staff", "password"),
+    ("bo", "x" * 257, "staff", "password"),
+    ("bo", "mit-navn-er-bo-ikke-sandt", "staff", "password"),
+    ("b", PASSWORD, "staff", "username"),
+    ("bo med mellemrum", PASSWORD, "staff", "username"),
+    ("bo", PASSWORD, "chef", "role"),
+    ("anna", PASSWORD, "staff", "username"),  # already exists
+])
+def test_invalid_accounts_name_the_field(accounts, username, password, role, field):
+    with pytest.raises(AccountError) as err:
+        accounts.create_user(username, password, role)
+    assert err.value.field == field and str(err.value).startswith(f"{field}: ")
+
+
+def test_wrong_password_and_unknown_user_look_the_same(accounts):
+    assert refused(accounts, "anna", "forkert-forkert").reason == "bad_credentials"
+    assert refused(accounts, "ukendt", "forkert-forkert", ip="10.0.0.2").reason == "bad_credentials"
+
+
+def test_delay_grows_after_each_failure(accounts, clock):
+    assert refused(accounts, "anna", "forkert-1").reason == "bad_credentials"
+    early = refused(accounts, "anna", PASSWORD)  # even the right password waits
+    assert (early.reason, early.retry_after) == ("wait", 1)
+    clock.advance(seconds=1)
+    assert refused(accounts, "anna", "forkert-2").reason == "bad_credentials"
+    assert refused(accounts, "anna", PASSWORD).retry_after == 2
+    clock.advance(seconds=2)
+    assert refused(accounts, "anna", "forkert-3").reason == "bad_credentials"
+    assert refused(accounts, "anna", PASSWORD).retry_after == 4
+    clock.advance(seconds=4)
+    assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"
+    assert refused(accounts, "anna", "forkert-4").reason == "bad_credentials"
+    assert refused(accounts, "anna", PASSWORD).retry_after == 1  # success reset the count
+
+
+def test_lockout_after_ten_failures(accounts, clock):
+    for n in range(10):
+        assert refused(accounts, "anna", f"forkert-{n}", ip=f"10.0.1.{n}").reason == "bad_credentials"
+        clock.advance(seconds=60)
+    clock.advance(seconds=-60)
+    locked = refused(accounts, "anna", PASSWORD)
+    assert locked.reason == "locked" and locked.retry_after == 15 * 60
+    clock.advance(minutes=15)
+    assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"
+
+
+def test_password_reset_unlocks(accounts, clock):
+    for n in range(10):
+        refused(accounts, "anna", f"forkert-{n}")
+        clock.advance(seconds=60)
+    assert refused(accounts, "anna", PASSWORD).reason == "locked"
+    accounts.set_password("anna", "et-helt-nyt-kodeord")
+    assert accounts.authenticate("anna", "et-helt-nyt-kodeord", "10.0.0.1").username == "anna"
+
+
+def test_many_failures_from_one_address_pause_it(db, clock):
+    accounts = Accounts(db, clock=clock, policy=LockoutPolicy(ip_max=5))
+    accounts.create_user("anna", PASSWORD, "staff")
+    for n in range(5):
+        refused(accounts, f"gaet{n}", "forkert-forkert", ip="10.9.9.9")
+    paused = refused(accounts, "anna", PASSWORD, ip="10.9.9.9")
+    assert paused.reason == "wait" and paused.retry_after == 600
+    assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"  # other addresses unaffected
+    clock.advance(minutes=10, seconds=1)
+    assert accounts.authenticate("anna", PASSWORD, "10.9.9.9").username == "anna"
+
+
+def test_disabled_user_is_refused_only_with_the_right_password(accounts):
+    accounts.disable("anna", actor="ali")
+    assert refused(accounts, "anna", PASSWORD).reason == "disabled"
+    assert refused(accounts, "anna", "forkert-forkert", ip="10.0.0.3").reason == "bad_credentials"
+    accounts.enable("anna", actor="ali")
+    assert not accounts.get("anna").disabled
+
+
+def test_demo_password_is_random_and_replaced_each_time(db):
+    accounts = Accounts(db)
+    first = accounts.ensure_demo_user("demo")
+    second = accounts.ensure_demo_user("demo")
+    assert len(first) >= 12 and first != second
+    assert accounts.authenticate("demo", second, "10.0.0.1").role == "staff"
+    with pytest.raises(LoginRefused):
+        accounts.authenticate("demo", first, "10.0.0.2")
+
+
+def test_user_management_is_journaled_without_passwords(accounts, db):
+    accounts.set_password("anna", "endnu-et-kodeord", actor="ali")
+    accounts.disable("anna", actor="ali")
+    events = CallbackStore(db).events()
+    assert [(e["action"], e["actor"], e["details"]["user"]) for e in events] == [
+        ("user_created", "cli", "anna"), ("password_reset", "ali", "anna"), ("user_disabled", "ali", "anna")]
+    assert not any("kodeord" in str(e) or "hest" in str(e) for e in events)
+
+
+def test_sessions_store_only_a_hash_and_expire(db, clock):
+    sessions = Sessions(db, clock=clock)
+    session = sessions.create(7)
+    assert session.token.encode() not in db.read_bytes()
+    assert sessions.get(session.token).user_id == 7
+    clock.advance(minutes=29)
+    assert sessions.get(session.token) is not None  # activity keeps it alive ...
+    clock.advance(minutes=31)
+    assert sessions.get(session.token) is None  # ... idleness ends it
+    long = sessions.create(7)
+    for _ in range(21):
+        clock.advance(minutes=29)
+        sessions.get(long.token)
+    assert sessions.get(long.token) is None  # absolute limit of 10 hours
+    assert sessions.get("made-up") is None and sessions.get(None) is None
+
+
+def test_sessions_can_be_ended(db):
+    sessions = Sessions(db)
+    a, b = sessions.create(1), sessions.create(1)
+    sessions.delete(a.token)
+    assert sessions.get(a.token) is None and sessions.get(b.token) is not None
+    sessions.delete_for_user(1)
+    assert sessions.get(b.token) is None
+
+
+def test_csrf_check(db):
+    sessions = Sessions(db)
+    session = sessions.get(sessions.create(1).token)
+    assert Sessions.check_csrf(session, session.csrf_token)
+    assert not Sessions.check_csrf(session, session.csrf_token[:-1] + "x")
+    assert not Sessions.check_csrf(session, None) and not Sessions.check_csrf(None, "x")
+
+
+def test_cli_manages_users(db):
+    runner = CliRunner()
+    base = ["users", "--db", str(db)]
+    result = runner.invoke(cli, [*base, "create", "bo", "--role", "editor", "--name", "Bo B", "--password-stdin"],
+                           input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(cli, [*base, "list"]).output
+    assert "bo" in listing and "editor" in listing and "$argon2" not in listing
+    accounts = Accounts(db)
+    session = Sessions(db).create(accounts.get("bo").id)
+    assert runner.invoke(cli, [*base, "reset-password", "bo", "--password-stdin"],
+                         input="et-nyt-kodeord-her\n").exit_code == 0
+    assert Sessions(db).get(session.token) is None
+    assert accounts.authenticate("bo", "et-nyt-kodeord-her", "10.0.0.1").username == "bo"
+    assert runner.invoke(cli, [*base, "disable", "bo"]).exit_code == 0
+    assert accounts.get("bo").disabled
+
+
+@pytest.mark.parametrize("args,stdin,field", [
+    (["create", "bo", "--role", "boss", "--password-stdin"], PASSWORD + "\n", "role"),
+    (["create", "bo", "--role", "staff", "--password-stdin"], "kort\n", "password"),
+    (["disable", "findes-ikke"], "", "username"),
+])
+def test_cli_errors_name_the_field(db, args, stdin, field):
+    result = CliRunner().invoke(cli, ["users", "--db", str(db), *args], input=stdin)
+    assert result.exit_code == 2
+    assert f"error: {field}:" in result.output
+    assert "Traceback" not in result.output
