@@ -214,3 +214,14 @@ def test_cli_errors_name_the_field(db, args, stdin, field):
     assert result.exit_code == 2
     assert f"error: {field}:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_make_run_demo_logins_are_fresh_each_start(db, monkeypatch):
+    from bot.stack import _demo_logins
+
+    monkeypatch.setenv("KOMMUNEBOT_DATA_DB", str(db))
+    first, second = dict((u, p) for u, _, p in _demo_logins()), dict((u, p) for u, _, p in _demo_logins())
+    assert set(first) == {"demo", "demo-admin"} and first["demo"] != second["demo"]
+    accounts = Accounts(db)
+    assert accounts.authenticate("demo-admin", second["demo-admin"], "10.0.0.1").role == "admin"
+    assert accounts.authenticate("demo", second["demo"], "10.0.0.1").role == "staff"

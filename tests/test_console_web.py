@@ -239,3 +239,15 @@ def test_a_missing_database_gives_a_clear_page(tmp_path):
         assert "Traceback" not in response.text
     finally:
         server.stop()
+
+
+def test_malformed_and_unknown_requests_get_danish_pages(console, anna):
+    cb = _book(console)
+    csrf = hidden(anna.get(f"{console.url}/opringninger/{cb.reference}").text, "csrf")
+    bad = anna.post(f"{console.url}/opringninger/{cb.reference}/status",
+                    data={"csrf": csrf, "version": "abc", "status": "cancelled"})
+    assert bad.status_code == 400 and "Forespørgslen kunne ikke læses" in bad.text
+    missing = anna.get(f"{console.url}/opringninger/CB-1999-999999")
+    assert missing.status_code == 404 and "findes ikke" in missing.text
+    assert anna.get(f"{console.url}/ingen/side").status_code == 404
+    assert console.work.get(cb.reference).status == "booked"

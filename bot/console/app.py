@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic, response
-from sanic.exceptions import MethodNotSupported, NotFound
+from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 
 from bot.callback_hours import danish_slot_label
 from bot.callback_store import ACTIVE, CallbackNotFound
@@ -66,7 +66,6 @@ class Labels:
 
 def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic:
     app = Sanic(name)
-    app.config.FORWARDED_SECRET = None
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.static("/static", str(HERE / "static"), name="static")
 
@@ -144,6 +143,12 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     @app.exception(NotFound, MethodNotSupported)
     async def not_found(request, exc):
         return error_page(request, "not_found", 404)
+
+    @app.exception(SanicException)
+    async def http_error(request, exc):
+        # Malformed requests (bad form encoding, too large): a Danish page with Sanic's status.
+        log.warning("console %s on %s %s: %s", exc.status_code, request.method, request.path, exc)
+        return error_page(request, "bad_request", exc.status_code or 400)
 
     @app.exception(Exception)
     async def internal_error(request, exc):
@@ -275,7 +280,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         try:
             version = int(request.form.get("version") or "")
         except ValueError:
-            return error_page(request, "csrf", 400)
+            return error_page(request, "bad_request", 400)
         try:
             action(version, note)
         except CallbackNotFound:

@@ -56,6 +56,7 @@ ERRORS = {
     "Kontakt den driftsansvarlige, og giv dem tidspunktet herunder.",
     "internal": "Der skete en fejl i konsollen. Der er ikke gemt noget. Prøv igen, eller kontakt den "
     "driftsansvarlige, og giv dem tidspunktet herunder.",
+    "bad_request": "Forespørgslen kunne ikke læses. Der er ikke gemt noget. Gå tilbage, og prøv igen.",
     "bad_credentials": "Brugernavn eller adgangskode er forkert.",
     "wait": "For mange forkerte forsøg. Vent {seconds} sekunder, og prøv igen.",
     "locked": "Brugeren er spærret efter for mange forkerte forsøg. Prøv igen om {minutes} minutter, "
