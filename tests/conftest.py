@@ -16,6 +16,28 @@ KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 MODEL = PROJECT_ROOT / "models" / "kommunebot.tar.gz"
 
 
+def run_async(coroutine):
+    """Run a coroutine to completion in its own thread and event loop, so it
+    works even while Playwright's sync API holds this thread's loop."""
+    import asyncio
+    import threading
+
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the calling thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,11 +1,12 @@
 """The custom actions with real rasa_sdk Trackers and CollectingDispatchers."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 
 import pytest
+
+from tests.conftest import run_async
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -29,7 +30,7 @@ def tracker(intent, entities=(), slots=None, ranking=None, metadata=None):
 
 def run(action, t):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, {}))
+    events = run_async(action.run(dispatcher, t, {}))
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     return dispatcher.messages, slots
 

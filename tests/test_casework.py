@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import run_async
+
 from bot.casework import Casework, InvalidChange, QueueFilter, VersionConflict
 from bot.console.export import callbacks_csv
 from bot.transcripts import Transcripts
@@ -195,7 +197,6 @@ def test_csv_export_is_excel_friendly_and_injection_safe(work):
 
 
 def test_transcript_read_from_a_real_rasa_tracker_store(tmp_path):
-    import asyncio
 
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -210,7 +211,7 @@ def test_transcript_read_from_a_real_rasa_tracker_store(tmp_path):
                                                                                "payload": "/affirm"}]}))
     tracker.update(UserUttered("/affirm"))
     tracker.update(UserUttered("/affirm"))  # typed again later: no button on offer any more
-    asyncio.run(store.save(tracker))
+    run_async(store.save(tracker))
     lines = Transcripts(f"sqlite:///{db}").lines("conv-1")
     assert [(line.speaker, line.text) for line in lines] == [
         ("citizen", "<script>alert(1)</script> [CPR-nummer fjernet]"),

@@ -54,10 +54,13 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     # Keyboard only: the user name field has focus, Tab moves on, Enter submits.
     page.goto(stack.console_url + "/opringninger")
     assert page.url.endswith("/login?next=%2Fopringninger")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type("sagsbehandler")
     page.keyboard.press("Tab")
     page.keyboard.type(password)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("alert").count() == 0, page.get_by_role("alert").inner_text()
     page.get_by_role("heading", level=1, name="Opringninger").wait_for()
     assert page.evaluate("location.pathname") == "/opringninger"
     row = page.get_by_role("row").filter(has_text=reference)

@@ -2,7 +2,6 @@
 callback workflow, journal, export, security headers and database errors."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -13,7 +12,7 @@ import requests
 
 from bot.casework import Casework
 from bot.console.accounts import Accounts
-from tests.conftest import free_port
+from tests.conftest import free_port, run_async
 from tests.console_server import ConsoleServer, hidden, login
 
 PASSWORD = "korrekt-hest-batteri"
@@ -43,7 +42,7 @@ def _write_transcript(path):
     tracker = DialogueStateTracker("conv-xss", slots=[])
     tracker.update(UserUttered("<script>alert('xss')</script> jeg har brug for hjælp"))
     tracker.update(BotUttered("Det kan vi ikke tage i chatten."))
-    asyncio.run(SQLTrackerStore(dialect="sqlite", db=str(path)).save(tracker))
+    run_async(SQLTrackerStore(dialect="sqlite", db=str(path)).save(tracker))
 
 
 def _book(console, **kw):

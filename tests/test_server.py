@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import run_async
+
 pytestmark = pytest.mark.server
 
 
@@ -139,7 +141,7 @@ def test_socketio_channel_redacts_and_answers(stack):
         await client.disconnect()
         return replies
 
-    replies = asyncio.run(talk())
+    replies = run_async(talk())
     assert replies[0]["text"] and "tom" in replies[-1]["text"]
     with sqlite3.connect(stack.var / "tracker.db") as conn:
         data = [d for (d,) in conn.execute("select data from events where sender_id = ?", (session_id,))]
