@@ -12,6 +12,7 @@ SPACY := $(SPACY_DIR)/meta.json
 KNOWLEDGE_DB := build/knowledge.db
 MODEL := models/kommunebot.tar.gz
 CHROMIUM := /usr/bin/chromium
+NODE_DEPS := node_modules/.package-lock.json
 
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
@@ -25,7 +26,7 @@ export PYTHONHASHSEED := 0
 KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup venv spacy knowledge model train run shell test bench lock retention clean
+.PHONY: help setup venv spacy knowledge model train web run shell test bench lock retention clean
 
 help:
 	@echo "make run    set up everything and start the assistant (Ctrl-C stops it)"
@@ -58,7 +59,14 @@ $(MODEL): $(TRAINING_DATA) $(SPACY)
 model: $(MODEL)
 train: $(MODEL)
 
-setup: $(INSTALLED) $(SPACY) $(KNOWLEDGE_DB) $(MODEL)
+# The widget's socket.io client and axe-core, from the npm registry.
+$(NODE_DEPS): package.json package-lock.json
+	scripts/install-web.sh
+	@touch $@
+
+web: $(NODE_DEPS)
+
+setup: $(INSTALLED) $(SPACY) $(KNOWLEDGE_DB) $(MODEL) $(NODE_DEPS)
 
 run: setup
 	scripts/run.sh

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,3 +47,18 @@ class Settings:
             max_message_chars=_int("KOMMUNEBOT_MAX_MESSAGE_CHARS", 2000),
             spacy_path=_path("KOMMUNEBOT_SPACY_PATH", "build/spacy-da"),
         )
+
+
+def allowed_origins(env: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
+    """Web origins whose pages may talk to the assistant (the chat widget):
+    KOMMUNEBOT_ALLOWED_ORIGINS, comma-separated; by default only the demo
+    page. Never '*': a municipality lists its own sites."""
+    env = os.environ if env is None else env
+    raw = env.get("KOMMUNEBOT_ALLOWED_ORIGINS")
+    if raw:
+        origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+        if "*" in origins:
+            raise ValueError("KOMMUNEBOT_ALLOWED_ORIGINS must list origins; '*' is not allowed")
+        return origins
+    port = env.get("KOMMUNEBOT_SITE_PORT") or "8000"
+    return (f"http://localhost:{port}", f"http://127.0.0.1:{port}")

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Optional
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, allowed_origins
 
 MODEL = PROJECT_ROOT / "models" / "kommunebot.tar.gz"
 BIN = Path(sys.executable).parent
@@ -42,18 +42,23 @@ class Stack:
         log_dir: Optional[Path] = None,
         model: Path = MODEL,
         console_port: Optional[int] = None,
+        site_port: Optional[int] = None,
     ):
         self.rasa_port = rasa_port
         self.action_port = action_port
         self.console_port = console_port
+        self.site_port = site_port
         self.model = model
         self.log_dir = log_dir
         self.env = {**os.environ, **(env or {}), "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port)}
+        if site_port:
+            self.env["KOMMUNEBOT_SITE_PORT"] = str(site_port)
         self.env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         self.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
         self.console: Optional[subprocess.Popen] = None
+        self.site: Optional[subprocess.Popen] = None
         self._logs: list[IO] = []
 
     @property
@@ -97,6 +102,9 @@ class Stack:
                 "endpoints.yml",
                 "--credentials",
                 "credentials.yml",
+                # Browsers may call the REST channel only from these pages.
+                "--cors",
+                *allowed_origins(self.env),
             ],
         )
 
@@ -111,6 +119,18 @@ class Stack:
 
     def wait_console(self, timeout: float = 60) -> None:
         self._wait(f"{self.console_url}/health", self.console, "staff console", timeout)
+
+    @property
+    def site_url(self) -> str:
+        return f"http://localhost:{self.site_port}"
+
+    def start_site(self) -> None:
+        self.site = self._spawn(
+            "site", [sys.executable, "-m", "bot.site", "--port", str(self.site_port), "--rasa-url", self.url]
+        )
+
+    def wait_site(self, timeout: float = 60) -> None:
+        self._wait(f"{self.site_url}/health", self.site, "demo page server", timeout)
 
     def wait_actions(self, timeout: float = 90) -> None:
         self._wait(f"http://localhost:{self.action_port}/health", self.actions, "action server", timeout)
@@ -137,12 +157,18 @@ class Stack:
         self.start_rasa()
         if self.console_port:
             self.start_console()
+        if self.site_port:
+            self.start_site()
+        if self.console_port:
             self.wait_console()
+        if self.site_port:
+            self.wait_site()
         self.wait_actions()
         self.wait_rasa()
 
     def processes(self) -> list[tuple[str, subprocess.Popen]]:
-        named = (("action server", self.actions), ("Rasa server", self.rasa), ("staff console", self.console))
+        named = (("action server", self.actions), ("Rasa server", self.rasa), ("staff console", self.console),
+                 ("demo page server", self.site))
         return [(name, proc) for name, proc in named if proc is not None]
 
     @staticmethod
@@ -165,6 +191,7 @@ class Stack:
         self._stop(self.rasa)
 
     def stop(self) -> None:
+        self._stop(self.site)
         self._stop(self.console)
         self.stop_rasa()
         self.stop_actions()
@@ -217,6 +244,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     parser.add_argument("--console-port", type=int, default=int(os.environ.get("KOMMUNEBOT_CONSOLE_PORT") or 8080))
+    parser.add_argument("--site-port", type=int, default=int(os.environ.get("KOMMUNEBOT_SITE_PORT") or 8000))
     args = parser.parse_args(argv)
 
     problem = _check_municipality()
@@ -232,12 +260,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     signal.signal(signal.SIGTERM, interrupt)
     demo = _flag("KOMMUNEBOT_DEMO", True)
     logins = _demo_logins() if demo else []
-    stack = Stack(args.rasa_port, args.action_port, console_port=args.console_port)
+    stack = Stack(args.rasa_port, args.action_port, console_port=args.console_port, site_port=args.site_port)
     started = time.monotonic()
     try:
         print(
-            f"Starting the action server on port {args.action_port}, Rasa on port {args.rasa_port} "
-            f"and the staff console on port {args.console_port} ...",
+            f"Starting the action server on port {args.action_port}, Rasa on port {args.rasa_port}, "
+            f"the staff console on port {args.console_port} and the demo page on port {args.site_port} ...",
             flush=True,
         )
         stack.start()
@@ -247,6 +275,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             f"  Chat in the terminal:  make shell\n"
             f"  Or with curl:          curl -s -X POST {stack.url}/webhooks/rest/webhook "
             f"-H 'Content-Type: application/json' -d '{{\"sender\": \"demo\", \"message\": \"hvordan fornyer jeg mit pas\"}}'\n"
+            f"  Chat on the demo page: {stack.site_url}\n"
             f"  Staff console:         {stack.console_url}",
             flush=True,
         )

@@ -3,7 +3,8 @@
 Rasa's SocketIOInput builds the UserMessage and hands it to
 ``on_new_message``; we wrap that callback so the text is checked and CPR
 numbers are redacted before Rasa parses, logs or stores anything, and a
-turn without any reply still ends with a Danish explanation.
+turn without any reply still ends with a Danish explanation. Connections
+are accepted only from the configured origins (KOMMUNEBOT_ALLOWED_ORIGINS).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.settings import Settings
+from bot.settings import Settings, allowed_origins
 from glue.rest_channel import error_reply, prepare
 
 log = logging.getLogger(__name__)
@@ -58,4 +59,8 @@ class KommuneSocketIOInput(SocketIOInput):
                 log.error("no reply for %s: is the action server running?", message.sender_id)
                 await output.send_text_message(message.sender_id, error_reply(metadata.get("kommune")))
 
-        return super().blueprint(guarded)
+        blueprint = super().blueprint(guarded)
+        # Rasa creates the server with origin checks switched off; only the
+        # municipality's own pages may open a socket.
+        self.sio.eio.cors_allowed_origins = list(allowed_origins())
+        return blueprint

@@ -63,8 +63,8 @@ def runtime_env(tmp_path, monkeypatch, knowledge):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """The real action server, Rasa server and staff console with the
-    trained model, on free ports, with their own SQLite files."""
+    """The real action server, Rasa server, staff console and demo page
+    with the trained model, on free ports, with their own SQLite files."""
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run the suite with `make test`, which trains it")
     from bot.stack import Stack
@@ -77,7 +77,8 @@ def stack(tmp_path_factory):
         "KOMMUNEBOT_KNOWLEDGE_DB": str(knowledge_db),
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
     }
-    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port())
+    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port(),
+                  site_port=free_port())
     stack.var = var
     try:
         stack.start()

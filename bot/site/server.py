@@ -1,0 +1,106 @@
+"""The demo municipal page with the chat widget, and the widget's files.
+
+A municipality embeds the widget with one tag; everything it loads comes
+from this server (no CDN):
+
+    <script src="https://<this server>/widget/widget.js" data-server="https://<rasa server>"
+            data-kommune="nyborg" defer></script>
+
+``/widget/config.json`` gives the widget the municipality's name, verified
+phone number, website and colour from the knowledge base, so none of it is
+in code. Cross-origin reads are allowed only for the configured origins.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Sanic, response
+
+from bot.knowledge.store import open_knowledge
+from bot.settings import PROJECT_ROOT
+from bot.site.theme import widget_config
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+SOCKET_IO_CLIENT = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+WIDGET_FILES = {
+    "widget.js": (HERE / "static" / "widget.js", "application/javascript; charset=utf-8"),
+    "widget.css": (HERE / "static" / "widget.css", "text/css; charset=utf-8"),
+    "socket.io.min.js": (SOCKET_IO_CLIENT, "application/javascript; charset=utf-8"),
+}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    knowledge_db: Path
+    municipality: str
+    rasa_url: str  # as the citizen's browser reaches the Rasa server
+    allowed_origins: tuple[str, ...]
+
+
+def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
+    app = Sanic(name)
+    knowledge = open_knowledge(config.knowledge_db)
+    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    missing = [str(path) for path, _ in WIDGET_FILES.values() if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"widget files missing: {', '.join(missing)} (run `make web`)")
+
+    def cors(request, resp):
+        origin = request.headers.get("origin")
+        if origin and origin in config.allowed_origins:
+            resp.headers["Access-Control-Allow-Origin"] = origin
+            resp.headers["Vary"] = "Origin"
+        return resp
+
+    @app.middleware("response")
+    async def headers(request, resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+
+    @app.get("/health")
+    async def health(request):
+        return response.json({"status": "ok"})
+
+    @app.get("/")
+    async def demo_page(request):
+        key = request.args.get("kommune") or config.municipality
+        municipality = knowledge.municipalities.get(key)
+        if municipality is None:
+            return response.html(templates.get_template("unknown.html").render(
+                known=sorted(knowledge.municipalities.values(), key=lambda m: m.name)), status=404)
+        page = templates.get_template("demo.html").render(
+            municipality=municipality, rasa_url=config.rasa_url,
+            others=[m for m in sorted(knowledge.municipalities.values(), key=lambda m: m.name) if m.key != key],
+            topics=[t.name for t in knowledge.topics.values()],
+        )
+        # The demo page runs only our own files; the widget talks to the Rasa server.
+        csp = (f"default-src 'self'; connect-src 'self' {config.rasa_url} {_ws(config.rasa_url)}; "
+               "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'")
+        return response.html(page, headers={"Content-Security-Policy": csp})
+
+    @app.get("/widget/config.json")
+    async def widget_settings(request):
+        key = request.args.get("kommune") or config.municipality
+        municipality = knowledge.municipalities.get(key)
+        if municipality is None:
+            return cors(request, response.json({"error": f"unknown municipality {key!r}"}, status=404))
+        return cors(request, response.json(widget_config(municipality), headers={"Cache-Control": "max-age=300"}))
+
+    @app.get("/widget/<filename>")
+    async def widget_file(request, filename: str):
+        entry = WIDGET_FILES.get(filename)
+        if entry is None:
+            return response.text("not found", status=404)
+        path, content_type = entry
+        return cors(request, await response.file(path, mime_type=content_type,
+                                                 headers={"Cache-Control": "no-cache"}))
+
+    return app
+
+
+def _ws(url: str) -> str:
+    return url.replace("https://", "wss://").replace("http://", "ws://")

@@ -1,0 +1,497 @@
+/*
+ * Kommunebot chat widget. Embed with one tag:
+ *   <script src="https://<widget server>/widget/widget.js" data-server="https://<rasa server>"
+ *           data-kommune="nyborg" defer></script>
+ *
+ * No framework and no CDN: the stylesheet, the socket.io client and the
+ * municipality's settings come from the same server as this file.
+ * Messages go over Rasa's socket.io channel; when it cannot connect, over the
+ * REST channel. A message that could not be delivered stays in the
+ * conversation marked "Ikke sendt" with a button to send it again.
+ * Message text is only ever inserted as text nodes, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__kommunebotWidget) return;
+  window.__kommunebotWidget = true;
+
+  var SERVER = (script.getAttribute("data-server") || "").replace(/\/+$/, "");
+  var KOMMUNE = script.getAttribute("data-kommune") || "";
+  var BASE = new URL(".", script.src).href;
+  var STORE_KEY = "kommunebot:" + KOMMUNE;
+  var REPLY_TIMEOUT_MS = 20000;
+
+  var T = {
+    launcher: "Chat med os",
+    title: "Digital assistent",
+    close: "Luk chatten",
+    restart: "Start forfra",
+    restartDone: "Ny samtale startet.",
+    label: "Skriv dit spørgsmål",
+    send: "Send",
+    placeholder: "Fx: Hvordan fornyer jeg mit pas?",
+    intro: "Hej! Jeg kan hjælpe dig med at finde den rigtige selvbetjening. Skriv dit spørgsmål med dine egne ord.",
+    privacy: "Skriv ikke CPR-nummer eller andre personlige oplysninger i chatten.",
+    you: "Du",
+    bot: "Assistent",
+    typing: "Assistenten skriver …",
+    notSent: "Ikke sendt.",
+    resend: "Send igen",
+    offline: "Chatten kan ikke få forbindelse lige nu. Din besked er ikke sendt.",
+    online: "Forbindelsen er tilbage.",
+    reconnecting: "Forbindelsen blev afbrudt. Prøver igen …",
+    cprWarning: "Din besked ser ud til at indeholde et CPR-nummer. Skriv aldrig CPR-nummer i chatten.",
+    cprRemove: "Fjern nummeret og send",
+    cprEdit: "Ret beskeden",
+    cprRemoved: "[CPR-nummer fjernet]",
+    booked: "Din opringning er bestilt",
+    newWindow: "(åbner i nyt vindue)",
+    conversation: "Samtale"
+  };
+
+  // ---------------------------------------------------------------- state
+
+  var state = load() || fresh();
+  var config = { name: "", phone: null, phoneHours: null, website: "", colour: "#1d4f91" };
+  var socket = null;
+  var socketReady = false;
+  var awaiting = null; // {id, timer} while a reply is outstanding
+  var el = {};
+
+  function fresh() {
+    return { sessionId: newId(), messages: [], open: false };
+  }
+
+  function newId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
+    return String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
+  function load() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
+      if (saved && saved.sessionId && Array.isArray(saved.messages)) {
+        // A message that was on its way when the page closed did not get an answer here.
+        saved.messages.forEach(function (m) { if (m.status === "sending") m.status = "failed"; });
+        return saved;
+      }
+    } catch (e) { /* private mode or damaged data: start afresh */ }
+    return null;
+  }
+
+  function save() {
+    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* storage full or blocked */ }
+  }
+
+  // ------------------------------------------------------------------ CPR
+
+  // DDMMYY-SSSS with dash, space or nothing, with a real calendar date
+  // (the server checks the century too; this is only a warning).
+  var CPR = /(^|[^\d])(\d{2})(\d{2})(\d{2})[ \-\u2013]?(\d{4})(?!\d)/g;
+
+  function findCpr(text) {
+    var found = [];
+    text.replace(CPR, function (match, before, dd, mm, yy, serial, offset) {
+      var d = +dd, m = +mm;
+      if (m >= 1 && m <= 12 && d >= 1 && d <= new Date(2000, m, 0).getDate()) {
+        found.push(match.slice(before.length));
+      }
+      return match;
+    });
+    return found;
+  }
+
+  function removeCpr(text) {
+    findCpr(text).forEach(function (number) { text = text.split(number).join(T.cprRemoved); });
+    return text;
+  }
+
+  // ------------------------------------------------------------------- DOM
+
+  function make(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function build() {
+    var css = make("link", { rel: "stylesheet", href: BASE + "widget.css" });
+    if (!document.querySelector('link[href="' + BASE + 'widget.css"]')) document.head.appendChild(css);
+
+    el.root = make("div", { "class": "kb-widget", "data-kommune": KOMMUNE });
+    el.launcher = make("button", { type: "button", "class": "kb-launcher", "aria-expanded": "false",
+                                   "aria-controls": "kb-panel" });
+    el.launcherText = make("span", {}, T.launcher);
+    el.launcher.appendChild(el.launcherText);
+
+    el.panel = make("section", { id: "kb-panel", "class": "kb-panel", role: "dialog", "aria-modal": "false",
+                                 "aria-labelledby": "kb-title", hidden: "" });
+    var header = make("div", { "class": "kb-header" });
+    el.title = make("h2", { id: "kb-title", "class": "kb-title" }, T.title);
+    el.restart = make("button", { type: "button", "class": "kb-restart" }, T.restart);
+    el.close = make("button", { type: "button", "class": "kb-close", "aria-label": T.close });
+    el.close.appendChild(make("span", { "aria-hidden": "true" }, "\u00d7"));
+    header.appendChild(el.title);
+    header.appendChild(el.restart);
+    header.appendChild(el.close);
+
+    el.privacy = make("p", { "class": "kb-privacy" }, T.privacy);
+    el.status = make("div", { "class": "kb-status", role: "status", "aria-live": "polite" });
+    // A scrollable live region around a plain list: <ol> itself may not take role="log".
+    el.logBox = make("div", { "class": "kb-log", role: "log", "aria-live": "polite", "aria-label": T.conversation,
+                              tabindex: "0" });
+    el.log = make("ol", { "class": "kb-list" });
+    el.logBox.appendChild(el.log);
+    el.typing = make("p", { "class": "kb-typing", hidden: "" }, T.typing);
+
+    el.cpr = make("div", { "class": "kb-cpr", role: "alertdialog", "aria-labelledby": "kb-cpr-text", hidden: "" });
+    el.cprText = make("p", { id: "kb-cpr-text" }, T.cprWarning);
+    el.cprRemove = make("button", { type: "button", "class": "kb-primary" }, T.cprRemove);
+    el.cprEdit = make("button", { type: "button" }, T.cprEdit);
+    el.cpr.appendChild(el.cprText);
+    el.cpr.appendChild(el.cprRemove);
+    el.cpr.appendChild(el.cprEdit);
+
+    el.form = make("form", { "class": "kb-form" });
+    var label = make("label", { "for": "kb-input", "class": "kb-label" }, T.label);
+    el.input = make("textarea", { id: "kb-input", rows: "2", maxlength: "2000", placeholder: T.placeholder,
+                                  autocomplete: "off" });
+    el.send = make("button", { type: "submit", "class": "kb-send kb-primary" }, T.send);
+    el.form.appendChild(label);
+    el.form.appendChild(el.input);
+    el.form.appendChild(el.send);
+
+    [header, el.privacy, el.status, el.logBox, el.typing, el.cpr, el.form].forEach(function (node) {
+      el.panel.appendChild(node);
+    });
+    el.root.appendChild(el.panel);
+    el.root.appendChild(el.launcher);
+    document.body.appendChild(el.root);
+
+    el.launcher.addEventListener("click", function () { setOpen(!state.open, true); });
+    el.close.addEventListener("click", function () { setOpen(false, true); });
+    el.restart.addEventListener("click", restart);
+    el.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); setOpen(false, true); }
+    });
+    el.input.addEventListener("keydown", function (event) {
+      // Enter sends, Shift+Enter makes a new line.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        submit();
+      }
+    });
+    el.form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+    el.cprRemove.addEventListener("click", function () {
+      var text = removeCpr(el.input.value);
+      hideCpr();
+      el.input.value = "";
+      send(text, text);
+    });
+    el.cprEdit.addEventListener("click", function () { hideCpr(); el.input.focus(); });
+  }
+
+  function applyConfig() {
+    if (config.name) {
+      el.launcherText.textContent = "Chat med " + config.name;
+      el.title.textContent = config.name + " – " + T.title.toLowerCase();
+    }
+    if (config.colour) el.root.style.setProperty("--kb-colour", config.colour);
+  }
+
+  function setOpen(open, moveFocus) {
+    state.open = open;
+    save();
+    el.panel.hidden = !open;
+    el.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    el.root.classList.toggle("kb-is-open", open);
+    if (!moveFocus) return;
+    if (open) { el.input.focus(); scrollDown(); } else { el.launcher.focus(); }
+  }
+
+  function scrollDown() {
+    el.logBox.scrollTop = el.logBox.scrollHeight;
+  }
+
+  // Links in the assistant's text become real links; everything else stays text.
+  var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g;
+
+  function appendText(parent, text) {
+    var last = 0;
+    text.replace(URL_RE, function (url, offset) {
+      if (offset > last) parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = make("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
+      link.appendChild(make("span", { "class": "kb-visually-hidden" }, " " + T.newWindow));
+      parent.appendChild(link);
+      last = offset + url.length;
+      return url;
+    });
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // The whole log is drawn only at start and on "Start forfra"; afterwards
+  // messages are appended or replaced one at a time, so a screen reader
+  // announces each new message once instead of the whole conversation again.
+  function render() {
+    el.log.textContent = "";
+    if (!state.messages.length) {
+      el.log.appendChild(renderOne({ from: "bot", text: T.intro, intro: true }));
+    }
+    state.messages.forEach(function (message, index) {
+      el.log.appendChild(renderOne(message, index === state.messages.length - 1));
+    });
+    scrollDown();
+  }
+
+  function add(message) {
+    // Earlier quick replies no longer apply once the conversation moves on.
+    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons, .kb-intro"), function (node) {
+      node.parentNode.removeChild(node);
+    });
+    el.log.appendChild(renderOne(message, true));
+    scrollDown();
+  }
+
+  function update(message) {
+    var old = el.log.querySelector('[data-id="' + message.id + '"]');
+    var isLast = state.messages[state.messages.length - 1] === message;
+    if (old) old.parentNode.replaceChild(renderOne(message, isLast), old);
+  }
+
+  function renderOne(message, isLast) {
+    var item = make("li", { "class": "kb-msg kb-" + message.from });
+    if (message.id) item.setAttribute("data-id", message.id);
+    if (message.intro) item.classList.add("kb-intro");
+    item.appendChild(make("span", { "class": "kb-visually-hidden" }, (message.from === "user" ? T.you : T.bot) + ": "));
+    var body = make("p", { "class": "kb-text" });
+    appendText(body, message.text || "");
+    item.appendChild(body);
+    var reference = message.from === "bot" && /CB-\d{4}-\d{6}/.exec(message.text || "");
+    if (reference) {
+      item.classList.add("kb-confirmation");
+      item.insertBefore(make("p", { "class": "kb-confirmation-title" }, T.booked + ": " + reference[0]), body);
+    }
+    if (message.from === "user" && message.status === "failed") {
+      item.classList.add("kb-failed");
+      var failed = make("p", { "class": "kb-failed-note" }, T.notSent + " ");
+      var again = make("button", { type: "button", "class": "kb-resend" }, T.resend);
+      again.addEventListener("click", function () { resend(message.id); });
+      failed.appendChild(again);
+      item.appendChild(failed);
+    }
+    if (message.buttons && message.buttons.length && isLast) {
+      var group = make("div", { "class": "kb-buttons", role: "group", "aria-label": "Svarmuligheder" });
+      message.buttons.forEach(function (button) {
+        var choice = make("button", { type: "button", "class": "kb-choice" }, button.title);
+        choice.addEventListener("click", function () {
+          send(button.payload, button.title);
+          el.input.focus(); // the pressed button is gone; continue where the citizen types
+        });
+        group.appendChild(choice);
+      });
+      item.appendChild(group);
+    }
+    return item;
+  }
+
+  function setStatus(text, problem) {
+    el.status.textContent = "";
+    el.status.classList.toggle("kb-problem", !!problem);
+    if (!text) return;
+    var line = make("p", {});
+    appendText(line, text);
+    el.status.appendChild(line);
+  }
+
+  function offlineText(lead) {
+    var name = config.name || "kommunen";
+    lead = lead || T.offline;
+    if (config.phone) {
+      return lead + " Ring til " + name + " på " + config.phone +
+        (config.phoneHours ? " (" + config.phoneHours + ")" : "") + ", eller prøv igen om lidt.";
+    }
+    return lead + " Kontakt " + name + " – telefonnummeret står på " + (config.website || "kommunens hjemmeside") +
+      " – eller prøv igen om lidt.";
+  }
+
+  function showCpr() {
+    el.cpr.hidden = false;
+    el.cprRemove.focus();
+  }
+
+  function hideCpr() {
+    el.cpr.hidden = true;
+  }
+
+  // ------------------------------------------------------------- sending
+
+  function submit() {
+    var text = el.input.value.trim();
+    if (!text) { el.input.focus(); return; }
+    if (findCpr(text).length) { showCpr(); return; }
+    el.input.value = "";
+    send(text, text);
+  }
+
+  function send(payload, shown) {
+    var message = { id: newId(), from: "user", text: shown, payload: payload, status: "sending" };
+    state.messages.push(message);
+    save();
+    add(message);
+    deliver(message);
+  }
+
+  function resend(id) {
+    var message = state.messages.filter(function (m) { return m.id === id; })[0];
+    if (!message) return;
+    // Move it to the end, so the answer follows the question.
+    state.messages = state.messages.filter(function (m) { return m.id !== id; });
+    var old = el.log.querySelector('[data-id="' + id + '"]');
+    if (old) old.parentNode.removeChild(old);
+    message.status = "sending";
+    state.messages.push(message);
+    save();
+    add(message);
+    deliver(message);
+    el.input.focus();
+  }
+
+  function deliver(message) {
+    el.typing.hidden = false;
+    if (socket && socketReady) {
+      awaiting = { id: message.id, timer: window.setTimeout(function () { failed(message.id); }, REPLY_TIMEOUT_MS) };
+      socket.emit("user_uttered", { message: message.payload, session_id: state.sessionId,
+                                     metadata: { kommune: KOMMUNE } });
+      return;
+    }
+    viaRest(message);
+  }
+
+  function viaRest(message) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = window.setTimeout(function () { if (controller) controller.abort(); }, REPLY_TIMEOUT_MS);
+    fetch(SERVER + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sessionId, message: message.payload, metadata: { kommune: KOMMUNE } }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (replies) {
+      window.clearTimeout(timer);
+      delivered(message.id);
+      (replies || []).forEach(function (reply) {
+        receive({ text: reply.text, buttons: reply.buttons });
+      });
+      done();
+    }).catch(function () {
+      window.clearTimeout(timer);
+      failed(message.id);
+    });
+  }
+
+  function delivered(id) {
+    state.messages.forEach(function (m) { if (m.id === id) m.status = "sent"; });
+    setStatus("");
+  }
+
+  function failed(id) {
+    if (awaiting && awaiting.id === id) { window.clearTimeout(awaiting.timer); awaiting = null; }
+    state.messages.forEach(function (m) {
+      if (m.id === id && m.status === "sending") { m.status = "failed"; update(m); }
+    });
+    save();
+    done();
+    setStatus(offlineText(), true);
+  }
+
+  function done() {
+    el.typing.hidden = true;
+  }
+
+  function receive(reply) {
+    if (!reply || (!reply.text && !(reply.buttons || []).length)) return;
+    var message = { id: newId(), from: "bot", text: reply.text || "", buttons: reply.buttons || [] };
+    state.messages.push(message);
+    save();
+    add(message);
+  }
+
+  function restart() {
+    if (awaiting) { window.clearTimeout(awaiting.timer); awaiting = null; }
+    state = fresh();
+    state.open = true;
+    save();
+    if (socket && socketReady) socket.emit("session_request", { session_id: state.sessionId });
+    render();
+    done();
+    setStatus(T.restartDone);
+    el.input.focus();
+  }
+
+  // ------------------------------------------------------------ transport
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var tag = make("script", { src: src });
+      tag.onload = resolve;
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    });
+  }
+
+  function connect() {
+    if (!window.io) return;
+    // WebSocket only: the server checks the page's origin on connect; the REST
+    // channel covers networks where WebSockets are blocked.
+    socket = window.io(SERVER, { path: "/socket.io", transports: ["websocket"], reconnection: true,
+                                 reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", function () {
+      var wasDown = socketReady === false && el.status.classList.contains("kb-problem");
+      socketReady = true;
+      if (wasDown) setStatus(T.online);
+    });
+    socket.on("disconnect", function () {
+      socketReady = false;
+      if (awaiting) failed(awaiting.id);
+      else setStatus(offlineText(T.reconnecting), true);
+    });
+    socket.on("bot_uttered", function (data) {
+      if (awaiting) {
+        window.clearTimeout(awaiting.timer);
+        delivered(awaiting.id);
+        awaiting = null;
+      }
+      var buttons = (data && (data.quick_replies || data.buttons)) || [];
+      receive({ text: data && data.text, buttons: buttons.map(function (b) {
+        return { title: b.title, payload: b.payload };
+      }) });
+      // Replies come as several events without an end marker: keep the
+      // indicator briefly in case more follow.
+      window.clearTimeout(receive.quiet);
+      receive.quiet = window.setTimeout(done, 400);
+    });
+  }
+
+  function start() {
+    build();
+    render();
+    setOpen(state.open, false);
+    fetch(BASE + "config.json?kommune=" + encodeURIComponent(KOMMUNE))
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) { if (c) { config = c; applyConfig(); } })
+      .catch(function () { /* the widget works with its defaults */ });
+    // Until the socket is ready (or if its client cannot load), messages go over REST.
+    loadScript(BASE + "socket.io.min.js").then(connect).catch(function () { /* REST only */ });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
