@@ -6,18 +6,19 @@ English line naming the field, with exit code 2, never a traceback.
 from __future__ import annotations
 
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import click
 
-from bot.console.accounts import ROLES, AccountError, Accounts
+from bot.console.accounts import ROLES, AccountError, Accounts, User
 from bot.console.sessions import Sessions
 from bot.settings import Settings
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -36,22 +37,38 @@ def _password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
+_DB_HELP = "SQLite file with the users (default: KOMMUNEBOT_DATA_DB or var/kommunebot.db)"
+
+
 @click.group(name="kommunebot")
-def main() -> None:
+@click.option("--db", type=click.Path(path_type=Path), default=None, help=_DB_HELP)
+@click.pass_context
+def main(ctx: click.Context, db: Optional[Path]) -> None:
     """Kommunebot: a Danish citizen assistant for municipalities."""
+    ctx.obj = db
 
 
 @main.group()
-@click.option("--db", type=click.Path(path_type=Path), default=None,
-              help="SQLite file with the users (default: KOMMUNEBOT_DATA_DB or var/kommunebot.db)")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help=_DB_HELP)
 @click.pass_context
 def users(ctx: click.Context, db: Optional[Path]) -> None:
     """Manage staff-console users."""
-    ctx.obj = db or Settings.from_env().data_db
+    # Accepted before or after "users"; the nearer one wins.
+    ctx.obj = db or ctx.obj or Settings.from_env().data_db
 
 
 def _accounts(ctx: click.Context) -> Accounts:
-    return Accounts(ctx.obj)
+    try:
+        return Accounts(ctx.obj)
+    except (OSError, sqlite3.Error) as exc:
+        _fail(f"db: cannot open {ctx.obj}: {exc}")
+
+
+def _existing(accounts: Accounts, username: str) -> User:
+    user = accounts.get(username)
+    if user is None:
+        _fail(f"username: no user {username!r}")
+    return user
 
 
 @users.command("create")
@@ -78,12 +95,13 @@ def create(ctx, username: str, role: str, display_name: Optional[str], password_
 def reset_password(ctx, username: str, password_stdin: bool) -> None:
     """Set a new password; unlocks the user and ends their sessions."""
     accounts = _accounts(ctx)
+    user = _existing(accounts, username)  # before asking for a password in vain
     try:
-        accounts.set_password(username, _password(password_stdin), actor=_actor())
+        accounts.set_password(user.username, _password(password_stdin), actor=_actor())
     except AccountError as exc:
         _fail(str(exc))
-    Sessions(ctx.obj).delete_for_user(accounts.get(username).id)
-    click.echo(f"password reset for {username}")
+    Sessions(ctx.obj).delete_for_user(user.id)
+    click.echo(f"password reset for {user.username}")
 
 
 @users.command("disable")
@@ -92,12 +110,10 @@ def reset_password(ctx, username: str, password_stdin: bool) -> None:
 def disable(ctx, username: str) -> None:
     """Disable a user and end their sessions."""
     accounts = _accounts(ctx)
-    try:
-        accounts.disable(username, actor=_actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    Sessions(ctx.obj).delete_for_user(accounts.get(username).id)
-    click.echo(f"disabled {username}")
+    user = _existing(accounts, username)
+    accounts.disable(user.username, actor=_actor())
+    Sessions(ctx.obj).delete_for_user(user.id)
+    click.echo(f"disabled {user.username}")
 
 
 @users.command("enable")

@@ -99,3 +99,40 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=str(SHOTS / "queue-360px.png"), full_page=True)
     assert page.dialogs == []
+
+
+def test_console_pages_have_no_axe_violations(stack, chromium):
+    from bot.settings import PROJECT_ROOT
+
+    axe = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    import datetime as dt
+
+    from bot.casework import Casework
+
+    password = Accounts(stack.var / "kommunebot.db").ensure_demo_user("axe-admin", role="admin")
+    booked = Casework(stack.var / "kommunebot.db").book(
+        municipality="nyborg", slot=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1), capacity=99,
+        name="Axe Test", phone="+45 20 30 40 50", topic="pas", category="own_case")
+    # The console's CSP forbids every script; axe-core is injected only in this test context.
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+
+        def violations() -> list:
+            page.add_script_tag(path=str(axe))
+            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+        page.goto(stack.console_url + "/login")
+        found = {"login": violations()}
+        page.get_by_label("Brugernavn").fill("axe-admin")
+        page.get_by_label("Adgangskode").fill(password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log ind").click()
+        for path in ("/opringninger?visning=all", f"/opringninger/{booked.reference}", "/overblik", "/brugere"):
+            page.goto(stack.console_url + path)
+            found[path] = violations()
+        found = {path: v for path, v in found.items() if v}
+        assert found == {}
+    finally:
+        context.close()

@@ -5,6 +5,11 @@ so guessing names teaches nothing) and per client address. After the n-th
 failure in a row the next attempt must wait 2^(n-1) seconds (at most 60);
 a refused early attempt is not checked and does not count. After
 ``lock_after`` failures the name is locked for ``lock_minutes``.
+
+An attempt is counted as a failure in the same transaction that lets it
+through, and forgiven if the password turns out right: the console checks
+passwords on several threads, and parallel guesses must not all slip past
+the delay before the first one is counted.
 """
 from __future__ import annotations
 
@@ -38,11 +43,21 @@ CREATE TABLE IF NOT EXISTS users (
     created TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS login_failures (
-    key TEXT PRIMARY KEY,          -- 'user:<name>' or 'ip:<address>:<time>'
+    key TEXT PRIMARY KEY,          -- 'user:<name>'
     count INTEGER NOT NULL,
     last TEXT NOT NULL,
     locked_until TEXT
 );
+-- One row per failed attempt from an address, kept for the window only.
+CREATE TABLE IF NOT EXISTS login_failures_ip (
+    id INTEGER PRIMARY KEY,
+    ip TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_ip_at ON login_failures_ip (ip, at);
+-- The first release kept addresses in login_failures as 'ip:<address>:...',
+-- matched by prefix, so one IPv6 address could count against another.
+DELETE FROM login_failures WHERE key LIKE 'ip:%';
 """
 
 
@@ -82,6 +97,11 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _stamp(value: dt.datetime) -> str:
+    # Times are compared as text in SQL, so all are stored in UTC.
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
 class Accounts:
     def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
                  policy: LockoutPolicy = LockoutPolicy()):
@@ -110,6 +130,17 @@ class Accounts:
             yield conn
         finally:
             conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._db() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def _journal(self, action: str, actor: str, **details) -> None:
         CallbackStore(self.path).record(action, actor, **details)
@@ -140,11 +171,12 @@ class Accounts:
             raise AccountError("role", f"must be one of {', '.join(ROLES)}")
         self._check_password(username, password)
         display = " ".join((display_name or "").split())[:80]
+        created = self.clock().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
         with self._db() as conn:
             try:
                 conn.execute(
                     "INSERT INTO users (username, display_name, role, password_hash, created) VALUES (?, ?, ?, ?, ?)",
-                    (username, display, role, self.hasher.hash(password), self.clock().isoformat(timespec="seconds")),
+                    (username, display, role, self.hasher.hash(password), created),
                 )
             except sqlite3.IntegrityError:
                 raise AccountError("username", f"{username!r} already exists") from None
@@ -173,8 +205,9 @@ class Accounts:
     def set_password(self, username: str, password: str, actor: str = "cli") -> None:
         user = self._require(username)
         self._check_password(user.username, password)
-        with self._db() as conn:
-            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (self.hasher.hash(password), user.id))
+        hashed = self.hasher.hash(password)
+        with self._write() as conn:
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hashed, user.id))
             conn.execute("DELETE FROM login_failures WHERE key = ?", (f"user:{user.username}",))
         self._journal("password_reset", actor, user=user.username)
 
@@ -209,29 +242,34 @@ class Accounts:
 
     def authenticate(self, username: str, password: str, ip: str) -> User:
         username = (username or "").strip().lower()[:80]
+        password = password or ""
         now = self.clock()
-        user_key, ip_key = f"user:{username}", f"ip:{ip}"
-        with self._db() as conn:
-            self._refuse_if_throttled(conn, user_key, ip_key, now)
+        user_key, ip = f"user:{username}", str(ip or "")
+        with self._write() as conn:
+            self._refuse_if_throttled(conn, user_key, ip, now)
             row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+            ip_failure = self._count_failure(conn, user_key, ip, now)
         stored = row["password_hash"] if row is not None else self._dummy_hash
         try:
-            self.hasher.verify(stored, password or "")
+            self.hasher.verify(stored, password)
             ok = row is not None
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            self._failed(user_key, ip_key, now)
             raise LoginRefused("bad_credentials")
+        # Hashed before the write lock is taken: argon2 is slow on purpose.
+        rehashed = self.hasher.hash(password) if self.hasher.check_needs_rehash(stored) else None
+        with self._write() as conn:
+            # The right password ends the run of failures, also for a disabled user.
+            conn.execute("DELETE FROM login_failures WHERE key = ?", (user_key,))
+            conn.execute("DELETE FROM login_failures_ip WHERE id = ?", (ip_failure,))
+            if rehashed:
+                conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (rehashed, row["id"]))
         if row["disabled"]:
             raise LoginRefused("disabled")
-        with self._db() as conn:
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (user_key,))
-            if self.hasher.check_needs_rehash(stored):
-                conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (self.hasher.hash(password), row["id"]))
         return self._user(row)
 
-    def _refuse_if_throttled(self, conn, user_key: str, ip_key: str, now: dt.datetime) -> None:
+    def _refuse_if_throttled(self, conn, user_key: str, ip: str, now: dt.datetime) -> None:
         failure = conn.execute("SELECT * FROM login_failures WHERE key = ?", (user_key,)).fetchone()
         if failure is not None:
             if failure["locked_until"]:
@@ -244,34 +282,29 @@ class Accounts:
                 if now < ready:
                     raise LoginRefused("wait", _seconds(ready - now))
         window = dt.timedelta(minutes=self.policy.ip_window_minutes)
-        recent = conn.execute(
-            "SELECT count(*), min(last) FROM login_failures WHERE key LIKE ? AND last > ?",
-            (ip_key + ":%", (now - window).isoformat()),
+        count, oldest = conn.execute(
+            "SELECT count(*), min(at) FROM login_failures_ip WHERE ip = ? AND at > ?",
+            (ip, _stamp(now - window)),
         ).fetchone()
-        if recent[0] >= self.policy.ip_max:
-            raise LoginRefused("wait", _seconds(dt.datetime.fromisoformat(recent[1]) + window - now))
+        if count >= self.policy.ip_max:
+            raise LoginRefused("wait", _seconds(dt.datetime.fromisoformat(oldest) + window - now))
 
-    def _failed(self, user_key: str, ip_key: str, now: dt.datetime) -> None:
-        stamp = now.isoformat()
-        with self._db() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT count, locked_until FROM login_failures WHERE key = ?", (user_key,)).fetchone()
-            # A lock that has run out starts the count afresh.
-            count = 1 if row is None or row["locked_until"] else row["count"] + 1
-            locked = (now + dt.timedelta(minutes=self.policy.lock_minutes)).isoformat() \
-                if count >= self.policy.lock_after else None
-            conn.execute(
-                "INSERT INTO login_failures (key, count, last, locked_until) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET count = excluded.count, last = excluded.last,"
-                " locked_until = excluded.locked_until",
-                (user_key, count, stamp, locked),
-            )
-            # One row per failed attempt from an address; old ones are pruned.
-            conn.execute("INSERT OR IGNORE INTO login_failures (key, count, last) VALUES (?, 1, ?)",
-                         (f"{ip_key}:{stamp}:{secrets.token_hex(4)}", stamp))
-            cutoff = (now - dt.timedelta(minutes=self.policy.ip_window_minutes)).isoformat()
-            conn.execute("DELETE FROM login_failures WHERE key LIKE 'ip:%' AND last < ?", (cutoff,))
-            conn.execute("COMMIT")
+    def _count_failure(self, conn, user_key: str, ip: str, now: dt.datetime) -> int:
+        """Count the attempt as failed; returns the address row to forgive on success."""
+        row = conn.execute("SELECT count, locked_until FROM login_failures WHERE key = ?", (user_key,)).fetchone()
+        # A lock that has run out starts the count afresh.
+        count = 1 if row is None or row["locked_until"] else row["count"] + 1
+        locked = _stamp(now + dt.timedelta(minutes=self.policy.lock_minutes)) \
+            if count >= self.policy.lock_after else None
+        conn.execute(
+            "INSERT INTO login_failures (key, count, last, locked_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET count = excluded.count, last = excluded.last,"
+            " locked_until = excluded.locked_until",
+            (user_key, count, _stamp(now), locked),
+        )
+        window = dt.timedelta(minutes=self.policy.ip_window_minutes)
+        conn.execute("DELETE FROM login_failures_ip WHERE at <= ?", (_stamp(now - window),))
+        return conn.execute("INSERT INTO login_failures_ip (ip, at) VALUES (?, ?)", (ip, _stamp(now))).lastrowid
 
 
 def _seconds(delta: dt.timedelta) -> int:

@@ -41,6 +41,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _stamp(value: dt.datetime) -> str:
+    # Expired sessions are found by comparing times as text, so all are UTC.
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
 class Sessions:
     def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
                  idle_minutes: int = 30, absolute_hours: int = 10):
@@ -50,6 +55,7 @@ class Sessions:
         self.absolute = dt.timedelta(hours=absolute_hours)
         self._ready = False
         with self._db() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
         self._ready = True
 
@@ -70,11 +76,11 @@ class Sessions:
         with self._db() as conn:
             conn.execute(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created, last_seen) VALUES (?, ?, ?, ?, ?)",
-                (_digest(token), user_id, csrf, now.isoformat(), now.isoformat()),
+                (_digest(token), user_id, csrf, _stamp(now), _stamp(now)),
             )
             # Expired sessions are removed as new ones are made.
             conn.execute("DELETE FROM sessions WHERE last_seen < ? OR created < ?",
-                         ((now - self.idle).isoformat(), (now - self.absolute).isoformat()))
+                         (_stamp(now - self.idle), _stamp(now - self.absolute)))
         return Session(token, user_id, csrf, now, now)
 
     def get(self, token: Optional[str]) -> Optional[Session]:
@@ -89,7 +95,7 @@ class Sessions:
             if now - last_seen > self.idle or now - created > self.absolute:
                 conn.execute("DELETE FROM sessions WHERE token_hash = ?", (row["token_hash"],))
                 return None
-            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), row["token_hash"]))
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (_stamp(now), row["token_hash"]))
         return Session("", row["user_id"], row["csrf_token"], created, now)
 
     def delete(self, token: Optional[str]) -> None:
