@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 
 from bot.callback_store import CallbackStore
@@ -44,6 +46,18 @@ def accounts(db, clock):
     return accounts
 
 
+class CountingHasher(PasswordHasher):
+    """Remembers which hashes were verified (PasswordHasher has slots, so no monkeypatching)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.verified = []
+
+    def verify(self, hash, password):
+        self.verified.append(hash)
+        return super().verify(hash, password)
+
+
 def refused(accounts, username, password, ip="10.0.0.1") -> LoginRefused:
     with pytest.raises(LoginRefused) as err:
         accounts.authenticate(username, password, ip)
@@ -73,8 +87,27 @@ def test_invalid_accounts_name_the_field(accounts, username, password, role, fie
 
 
 def test_wrong_password_and_unknown_user_look_the_same(accounts):
+    accounts.hasher = CountingHasher()
     assert refused(accounts, "anna", "forkert-forkert").reason == "bad_credentials"
     assert refused(accounts, "ukendt", "forkert-forkert", ip="10.0.0.2").reason == "bad_credentials"
+    # The unknown name was checked too, against the dummy hash, so it takes as long.
+    assert len(accounts.hasher.verified) == 2 and accounts.hasher.verified[1] == accounts._dummy_hash
+    assert refused(accounts, "ukendt", "forkert-forkert", ip="10.0.0.2").reason == "wait"
+    assert len(accounts.hasher.verified) == 2  # a refused early attempt is not checked
+
+
+def test_outdated_hash_is_replaced_at_login(db):
+    accounts = Accounts(db)
+    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    accounts.create_user("anna", PASSWORD, "staff")
+    query = "SELECT password_hash FROM users WHERE username = 'anna'"
+    (before,) = sqlite3.connect(db).execute(query).fetchone()
+    accounts.hasher = PasswordHasher()
+    assert accounts.hasher.check_needs_rehash(before)
+    accounts.authenticate("anna", PASSWORD, "10.0.0.1")
+    (after,) = sqlite3.connect(db).execute(query).fetchone()
+    assert after.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and not accounts.hasher.check_needs_rehash(after)
+    assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"
 
 
 def test_delay_grows_after_each_failure(accounts, clock):
@@ -91,6 +124,20 @@ def test_delay_grows_after_each_failure(accounts, clock):
     assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"
     assert refused(accounts, "anna", "forkert-4").reason == "bad_credentials"
     assert refused(accounts, "anna", PASSWORD).retry_after == 1  # success reset the count
+
+
+def test_parallel_guesses_cannot_skip_the_delay(accounts):
+    # The console checks passwords on a thread pool; with the clock standing
+    # still, only the first of simultaneous guesses may be checked.
+    def attempt(n):
+        try:
+            accounts.authenticate("anna", f"forkert-{n}", f"10.0.2.{n}")
+        except LoginRefused as refusal:
+            return refusal.reason
+
+    with ThreadPoolExecutor(8) as pool:
+        reasons = sorted(pool.map(attempt, range(8)))
+    assert reasons == ["bad_credentials"] + ["wait"] * 7
 
 
 def test_lockout_after_ten_failures(accounts, clock):
@@ -125,12 +172,33 @@ def test_many_failures_from_one_address_pause_it(db, clock):
     assert accounts.authenticate("anna", PASSWORD, "10.9.9.9").username == "anna"
 
 
-def test_disabled_user_is_refused_only_with_the_right_password(accounts):
+def test_addresses_are_counted_exactly_and_successes_not_at_all(db, clock):
+    accounts = Accounts(db, clock=clock, policy=LockoutPolicy(ip_max=2))
+    accounts.create_user("anna", PASSWORD, "staff")
+    for n in range(2):
+        refused(accounts, f"gaet{n}", "forkert-forkert", ip="2001:db8::1:5")
+    assert refused(accounts, "anna", PASSWORD, ip="2001:db8::1:5").reason == "wait"
+    # An address that merely begins like the blocked one is another address.
+    for _ in range(3):
+        assert accounts.authenticate("anna", PASSWORD, "2001:db8::1").username == "anna"
+    refused(accounts, "gaet9", "forkert-forkert", ip="2001:db8::1")
+    assert accounts.authenticate("anna", PASSWORD, "2001:db8::1").username == "anna"  # 1 failure < 2
+
+
+def test_disabled_user_is_refused_only_with_the_right_password(accounts, db, clock):
+    sessions = Sessions(db, clock=clock)
+    anna = accounts.get("anna")
+    session = sessions.create(anna.id)
     accounts.disable("anna", actor="ali")
+    assert accounts.get("anna").disabled
+    sessions.delete_for_user(anna.id)  # the caller ends the sessions; Accounts knows none
+    assert sessions.get(session.token) is None
     assert refused(accounts, "anna", PASSWORD).reason == "disabled"
     assert refused(accounts, "anna", "forkert-forkert", ip="10.0.0.3").reason == "bad_credentials"
     accounts.enable("anna", actor="ali")
     assert not accounts.get("anna").disabled
+    clock.advance(seconds=1)
+    assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"
 
 
 def test_demo_password_is_random_and_replaced_each_time(db):
@@ -146,10 +214,14 @@ def test_demo_password_is_random_and_replaced_each_time(db):
 def test_user_management_is_journaled_without_passwords(accounts, db):
     accounts.set_password("anna", "endnu-et-kodeord", actor="ali")
     accounts.disable("anna", actor="ali")
+    accounts.enable("anna", actor="ali")
+    accounts.set_role("anna", "editor", actor="ali")
     events = CallbackStore(db).events()
     assert [(e["action"], e["actor"], e["details"]["user"]) for e in events] == [
-        ("user_created", "cli", "anna"), ("password_reset", "ali", "anna"), ("user_disabled", "ali", "anna")]
-    assert not any("kodeord" in str(e) or "hest" in str(e) for e in events)
+        ("user_created", "cli", "anna"), ("password_reset", "ali", "anna"), ("user_disabled", "ali", "anna"),
+        ("user_enabled", "ali", "anna"), ("role_changed", "ali", "anna")]
+    assert events[-1]["details"] == {"user": "anna", "role": "editor"}
+    assert not any("kodeord" in str(e) or "hest" in str(e) or "argon2" in str(e) for e in events)
 
 
 def test_sessions_store_only_a_hash_and_expire(db, clock):
@@ -200,8 +272,34 @@ def test_cli_manages_users(db):
                          input="et-nyt-kodeord-her\n").exit_code == 0
     assert Sessions(db).get(session.token) is None
     assert accounts.authenticate("bo", "et-nyt-kodeord-her", "10.0.0.1").username == "bo"
+    session = Sessions(db).create(accounts.get("bo").id)
     assert runner.invoke(cli, [*base, "disable", "bo"]).exit_code == 0
-    assert accounts.get("bo").disabled
+    assert accounts.get("bo").disabled and Sessions(db).get(session.token) is None
+    assert "disabled" in runner.invoke(cli, [*base, "list"]).output
+    assert runner.invoke(cli, [*base, "enable", "bo"]).exit_code == 0
+    assert not accounts.get("bo").disabled
+    actors = {e["actor"] for e in CallbackStore(db).events()}
+    assert len(actors) == 1 and actors.pop().startswith("cli:")
+
+
+def test_cli_prompts_for_the_password_without_echo(db):
+    result = CliRunner().invoke(cli, ["--db", str(db), "users", "create", "carl", "--role", "admin"],
+                                input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Password" in result.output and PASSWORD not in result.output
+    assert Accounts(db).authenticate("carl", PASSWORD, "10.0.0.1").role == "admin"
+
+
+def test_cli_reset_of_unknown_user_fails_before_asking_for_a_password(db):
+    result = CliRunner().invoke(cli, ["users", "--db", str(db), "reset-password", "findes-ikke"])
+    assert result.exit_code == 2 and "error: username:" in result.output
+    assert "Password" not in result.output
+
+
+def test_cli_unusable_database_is_an_error_not_a_traceback(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    result = CliRunner().invoke(cli, ["users", "--db", str(tmp_path / "a-file" / "x.db"), "list"])
+    assert result.exit_code == 2 and result.output.startswith("error: db: cannot open")
 
 
 @pytest.mark.parametrize("args,stdin,field", [
