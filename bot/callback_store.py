@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+
+from bot.sqlite_file import SQLiteFile
+from typing import Optional
 
 ACTIVE = ("booked", "in_progress", "no_answer")
 STATUSES = ("booked", "in_progress", "completed", "no_answer", "cancelled")
@@ -139,49 +140,13 @@ def storage_time(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-class CallbackStore:
+class CallbackStore(SQLiteFile):
     def __init__(self, path: Path, timeout: float = 15.0):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.timeout = timeout
-        self._ready = False
-        with self._read() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-            _add_missing_columns(conn)
-        self._ready = True
+        super().__init__(path, timeout)
 
-    def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are opened explicitly below. After
-        # the schema exists the file is opened read-write only: a database
-        # deleted under a running server is an error, never a new empty file.
-        target = f"{self.path.resolve().as_uri()}?mode={'rw' if self._ready else 'rwc'}"
-        conn = sqlite3.connect(target, uri=True, timeout=self.timeout, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
 
     @staticmethod
     def _event(conn: sqlite3.Connection, reference: Optional[str], action: str, actor: str, **details) -> None:

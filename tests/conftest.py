@@ -1,7 +1,6 @@
 """Shared fixtures: the real knowledge base, and the real servers on test ports."""
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-import pytest
 
 from tests.conftest import run_async
 from rasa_sdk import Tracker

@@ -137,7 +137,6 @@ def test_retention_command_on_real_tracker_and_callback_files(tmp_path, monkeypa
     import time
 
     from bot import retention
-    from bot.settings import Settings
 
     tracker = tmp_path / "tracker.db"
     conn = sqlite3.connect(tracker)

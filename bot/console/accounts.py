@@ -17,15 +17,15 @@ import datetime as dt
 import re
 import secrets
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.callback_store import CallbackStore
+from bot.sqlite_file import SQLiteFile
 
 ROLES = ("staff", "editor", "admin")
 DEMO_NAMES = {"staff": "Demo-sagsbehandler", "editor": "Demo-redaktør", "admin": "Demo-administrator"}
@@ -102,45 +102,18 @@ def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat()
 
 
-class Accounts:
+class Accounts(SQLiteFile):
     def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
                  policy: LockoutPolicy = LockoutPolicy()):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock or _utcnow
         self.policy = policy
         self.hasher = PasswordHasher()
         # Verified against when the user name is unknown, so the answer takes as long.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
-        self._ready = False
-        with self._db() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-        self._ready = True
+        super().__init__(path)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        # Opened per operation: the console is async and shares the file with
-        # other processes. Once set up, a missing file is an error, not a new one.
-        mode = "rw" if self._ready else "rwc"
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=5,
-                               isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._db() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
 
     def _journal(self, action: str, actor: str, **details) -> None:
         CallbackStore(self.path).record(action, actor, **details)
@@ -172,7 +145,7 @@ class Accounts:
         self._check_password(username, password)
         display = " ".join((display_name or "").split())[:80]
         created = self.clock().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-        with self._db() as conn:
+        with self._read() as conn:
             try:
                 conn.execute(
                     "INSERT INTO users (username, display_name, role, password_hash, created) VALUES (?, ?, ?, ?, ?)",
@@ -184,16 +157,16 @@ class Accounts:
         return self.get(username)
 
     def get(self, username: str) -> Optional[User]:
-        with self._db() as conn:
+        with self._read() as conn:
             return self._user(conn.execute("SELECT * FROM users WHERE username = ?",
                                            ((username or "").strip().lower(),)).fetchone())
 
     def get_by_id(self, user_id: int) -> Optional[User]:
-        with self._db() as conn:
+        with self._read() as conn:
             return self._user(conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone())
 
     def list_users(self) -> list[User]:
-        with self._db() as conn:
+        with self._read() as conn:
             return [self._user(row) for row in conn.execute("SELECT * FROM users ORDER BY username")]
 
     def _require(self, username: str) -> User:
@@ -213,7 +186,7 @@ class Accounts:
 
     def _set(self, username: str, column: str, value, action: str, actor: str, **details) -> None:
         user = self._require(username)
-        with self._db() as conn:
+        with self._read() as conn:
             conn.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user.id))
         self._journal(action, actor, user=user.username, **details)
 

@@ -11,10 +11,11 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
+
+from bot.sqlite_file import SQLiteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -46,34 +47,21 @@ def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat()
 
 
-class Sessions:
+class Sessions(SQLiteFile):
     def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
                  idle_minutes: int = 30, absolute_hours: int = 10):
-        self.path = Path(path)
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.idle = dt.timedelta(minutes=idle_minutes)
         self.absolute = dt.timedelta(hours=absolute_hours)
-        self._ready = False
-        with self._db() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-        self._ready = True
+        super().__init__(path)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        mode = "rw" if self._ready else "rwc"
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=5,
-                               isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            yield conn
-        finally:
-            conn.close()
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
 
     def create(self, user_id: int) -> Session:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self.clock()
-        with self._db() as conn:
+        with self._read() as conn:
             conn.execute(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created, last_seen) VALUES (?, ?, ?, ?, ?)",
                 (_digest(token), user_id, csrf, _stamp(now), _stamp(now)),
@@ -87,7 +75,7 @@ class Sessions:
         if not token:
             return None
         now = self.clock()
-        with self._db() as conn:
+        with self._read() as conn:
             row = conn.execute("SELECT * FROM sessions WHERE token_hash = ?", (_digest(token),)).fetchone()
             if row is None:
                 return None
@@ -100,11 +88,11 @@ class Sessions:
 
     def delete(self, token: Optional[str]) -> None:
         if token:
-            with self._db() as conn:
+            with self._read() as conn:
                 conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
 
     def delete_for_user(self, user_id: int) -> None:
-        with self._db() as conn:
+        with self._read() as conn:
             conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     @staticmethod

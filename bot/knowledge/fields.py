@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 from bot.knowledge.problems import Problem
 from bot.knowledge.yaml_lines import line_of

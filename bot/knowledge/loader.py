@@ -392,7 +392,7 @@ def _check_templates(topics, municipalities, messages) -> list[Problem]:
     problems = []
     for municipality in municipalities.values():
         context = template_context(municipality, topics)
-        items = [(f"knowledge/national/messages.yml", f"messages.{k}", v) for k, v in messages.items()]
+        items = [("knowledge/national/messages.yml", f"messages.{k}", v) for k, v in messages.items()]
         for topic in topics.values():
             display = f"knowledge/national/{topic.key}.yml"
             items.append((display, "assisted", topic.assisted))
