@@ -15,6 +15,7 @@ import click
 
 from bot.console.accounts import ROLES, AccountError, Accounts, User
 from bot.console.sessions import Sessions
+from bot.content.cli import register as register_content_commands
 from bot.settings import Settings
 
 
@@ -140,6 +141,9 @@ def list_users(ctx) -> None:
     for row in rows:
         click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
 
+
+# The editors' commands: topic new, municipality new, check, build, train, eval.
+register_content_commands(main)
 
 if __name__ == "__main__":
     main()

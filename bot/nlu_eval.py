@@ -50,6 +50,8 @@ def evaluate(url: str, examples: list[tuple[str, str]]) -> dict:
         "macro_f1_errands": round(sum(scored) / max(len(scored), 1), 3),
         "per_intent": per_intent,
         "misclassified": misses,
+        "gold": gold,
+        "predicted": predicted,
     }
 
 

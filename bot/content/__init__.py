@@ -1,0 +1,2 @@
+"""Editor tooling: scaffold new errands and municipalities, and check all
+content (knowledge, training data, domain, test stories) before training."""

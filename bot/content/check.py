@@ -1,0 +1,248 @@
+"""`kommunebot check`: every content problem, with file and line, in plain words.
+
+Rasa alone would train happily on most of these mistakes and the assistant
+would quietly misunderstand citizens; here they stop the editor before
+training. Each check is a small function returning problems, so a new rule
+is one more function.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from bot.content.training_data import Example, TrainingData, load_training_data
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import Knowledge
+from bot.knowledge.problems import KnowledgeError, Problem
+from bot.knowledge.yaml_lines import line_of, load_yaml
+
+MIN_EXAMPLES = 20  # any intent
+MIN_ERRAND_EXAMPLES = 60  # an errand: citizens phrase them in many ways
+REVIEW_MONTHS = 12  # an answer not reviewed for a year may be wrong
+NEAR_DUPLICATE = 0.75  # share of words two examples under different intents have in common
+ANSWER_ACTION = "action_answer_errand"
+NOT_ERRANDS = ("needs_assistance",)  # answered by the errand action, but no topic of its own
+CONTENT_FOLDERS = ("knowledge", "data", "tests/stories", "tests/nlu_heldout")
+TODO = re.compile(r"\bTODO\b")
+# Defined by Rasa itself, never in domain.yml.
+RASA_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
+RASA_INTENTS = frozenset({"nlu_fallback", "restart", "session_start", "back"})
+
+
+class Content:
+    """Everything the checks look at, read once."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.knowledge: Optional[Knowledge] = None
+        try:
+            self.knowledge = load_knowledge(root / "knowledge")
+        except KnowledgeError as exc:
+            self.problems.extend(exc.problems)
+        self.data: TrainingData = load_training_data(root, ("data",))
+        self.tests: TrainingData = load_training_data(root, ("tests/stories",))
+        self.problems.extend(self.data.problems + self.tests.problems)
+        self.domain = {}
+        try:
+            self.domain = load_yaml(root / "domain.yml", "domain.yml") or {}
+        except KnowledgeError as exc:
+            self.problems.extend(exc.problems)
+
+    def domain_list(self, key: str) -> list:
+        value = self.domain.get(key) or []
+        return list(value.keys()) if isinstance(value, dict) else list(value)
+
+    def errand_intents(self) -> set[str]:
+        """Intents a rule or story sends to the errand-answer action."""
+        intents = set()
+        for path in sorted((self.root / "data").rglob("*.yml")):
+            content = _safe_yaml(path)
+            for key in ("rules", "stories"):
+                for entry in (content or {}).get(key, []) or []:
+                    steps = entry.get("steps") or [] if isinstance(entry, dict) else []
+                    for before, after in zip(steps, steps[1:]):
+                        if isinstance(before, dict) and isinstance(after, dict) and \
+                                after.get("action") == ANSWER_ACTION and "intent" in before:
+                            intents.add(before["intent"])
+        return intents - set(NOT_ERRANDS)
+
+
+def _safe_yaml(path: Path):
+    try:
+        return load_yaml(path, str(path))
+    except KnowledgeError:
+        return None
+
+
+# --- the checks -------------------------------------------------------------
+
+
+def todo_markers(content: Content) -> Iterable[Problem]:
+    for folder in CONTENT_FOLDERS:
+        for path in sorted((content.root / folder).rglob("*.yml")):
+            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                if TODO.search(line):
+                    yield Problem(str(path.relative_to(content.root)), "", f"unfinished: {line.strip()}", number)
+    for number, line in enumerate((content.root / "domain.yml").read_text(encoding="utf-8").splitlines(), 1):
+        if TODO.search(line):
+            yield Problem("domain.yml", "", f"unfinished: {line.strip()}", number)
+
+
+def intents_have_examples_and_dialogue(content: Content) -> Iterable[Problem]:
+    grouped = content.data.by_intent()
+    errands = content.errand_intents() | set(content.knowledge.topics if content.knowledge else ())
+    intents = content.domain.get("intents") or []
+    for index, intent in enumerate(intents):
+        line = line_of(intents, index)
+        examples = grouped.get(intent, [])
+        minimum = MIN_ERRAND_EXAMPLES if intent in errands else MIN_EXAMPLES
+        if len(examples) < minimum:
+            yield Problem("domain.yml", f"intents.{intent}",
+                          f"has {len(examples)} training examples in data/nlu/; write at least {minimum}", line)
+        if intent not in content.data.dialogue_intents:
+            yield Problem("domain.yml", f"intents.{intent}",
+                          "no rule or story in data/rules/ or data/stories/ says what to do with it", line)
+    for intent, (file, line) in content.data.intent_lines.items():
+        if intent not in intents:
+            yield Problem(file, intent, "this intent is not listed under 'intents:' in domain.yml", line)
+
+
+def errands_have_knowledge(content: Content) -> Iterable[Problem]:
+    if content.knowledge is None:
+        return
+    intents = content.domain.get("intents") or []
+    for intent in sorted(content.errand_intents()):
+        if intent not in content.knowledge.topics:
+            file, line = content.data.intent_lines.get(intent, ("domain.yml", None))
+            yield Problem(file, intent, f"errand without an entry in knowledge/national/{intent}.yml", line)
+    for key in sorted(content.knowledge.topics):
+        if key not in intents:
+            yield Problem(f"knowledge/national/{key}.yml", "topic",
+                          f"no intent '{key}' in domain.yml, so citizens can never reach this entry", 1)
+        elif key not in content.errand_intents():
+            yield Problem(f"knowledge/national/{key}.yml", "topic",
+                          f"no rule sends intent '{key}' to {ANSWER_ACTION} in data/rules/", 1)
+
+
+def reviews_not_overdue(content: Content, today: Optional[dt.date] = None) -> Iterable[Problem]:
+    today = today or dt.date.today()
+    limit = today.replace(year=today.year - 1) if REVIEW_MONTHS == 12 else today - dt.timedelta(days=30 * REVIEW_MONTHS)
+    for path in sorted((content.root / "knowledge").rglob("*.yml")):
+        data = _safe_yaml(path)
+        for container, key, value in _walk(data):
+            if key == "reviewed" and isinstance(value, dt.date) and value < limit:
+                yield Problem(str(path.relative_to(content.root)), "reviewed",
+                              f"last reviewed {value.isoformat()}, more than {REVIEW_MONTHS} months ago: "
+                              "check the facts and the sources, then set today's date", line_of(container, key))
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield node, key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def examples_not_shared(content: Content) -> Iterable[Problem]:
+    seen: dict[str, Example] = {}
+    for example in content.data.examples:
+        key = _normal(example.text)
+        first = seen.setdefault(key, example)
+        if first is not example and first.intent != example.intent:
+            yield Problem(example.file, example.intent,
+                          f"the same example {example.text!r} is also under intent '{first.intent}' "
+                          f"({first.file}:{first.line}); keep it under one", example.line)
+
+
+def examples_not_confusable(content: Content) -> Iterable[Problem]:
+    """Near-duplicates under different intents: the model cannot tell them apart."""
+    words = [(e, frozenset(_normal(e.text).split())) for e in content.data.examples]
+    words = [(e, w) for e, w in words if len(w) >= 4]
+    by_word: dict[str, list[int]] = {}
+    for index, (_, w) in enumerate(words):
+        for word in w:
+            by_word.setdefault(word, []).append(index)
+    reported = set()
+    for index, (example, w) in enumerate(words):
+        candidates = set()
+        for word in w:
+            if len(by_word[word]) < 200:  # common words say nothing
+                candidates.update(by_word[word])
+        for other_index in sorted(candidates):
+            if other_index <= index:
+                continue
+            other, v = words[other_index]
+            if other.intent == example.intent or w == v:
+                continue
+            overlap = len(w & v) / len(w | v)
+            if overlap >= NEAR_DUPLICATE and (other_index, index) not in reported:
+                reported.add((index, other_index))
+                yield Problem(other.file, other.intent,
+                              f"{other.text!r} is almost the same as {example.text!r} under intent "
+                              f"'{example.intent}' ({example.file}:{example.line}); the assistant will confuse "
+                              "them: rephrase or move one", other.line)
+
+
+def entities_and_slots_in_domain(content: Content) -> Iterable[Problem]:
+    entities = set(content.domain_list("entities"))
+    slots = set(content.domain_list("slots")) | RASA_SLOTS
+    for example in content.data.examples:
+        for entity in example.entities:
+            if entity not in entities:
+                yield Problem(example.file, example.intent,
+                              f"entity '{entity}' is not listed under 'entities:' in domain.yml", example.line)
+    for slot, file, line in content.data.slots_used + content.tests.slots_used:
+        if slot not in slots:
+            yield Problem(file, slot, "slot is not defined under 'slots:' in domain.yml", line)
+    for intent, places in content.tests.dialogue_intents.items():
+        if intent not in (content.domain.get("intents") or []) and intent not in RASA_INTENTS:
+            file, line = places[0]
+            yield Problem(file, intent, "test story uses an intent that domain.yml does not list", line)
+
+
+CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
+    todo_markers,
+    intents_have_examples_and_dialogue,
+    errands_have_knowledge,
+    reviews_not_overdue,
+    examples_not_shared,
+    examples_not_confusable,
+    entities_and_slots_in_domain,
+)
+
+
+def rasa_validate(root: Path) -> list[Problem]:
+    """Rasa's own `data validate`, for what only Rasa knows (story conflicts, responses)."""
+    rasa = Path(sys.executable).parent / "rasa"
+    result = subprocess.run(
+        [str(rasa), "data", "validate", "--fail-on-warnings", "--domain", "domain.yml", "--data", "data"],
+        cwd=root, capture_output=True, text=True,
+    )
+    if result.returncode == 0:
+        return []
+    lines = [line for line in (result.stdout + result.stderr).splitlines()
+             if ("UserWarning" in line or "ERROR" in line or "WARNING" in line) and "telemetry" not in line]
+    return [Problem("rasa data validate", "", line.strip()) for line in lines[:20]] or [
+        Problem("rasa data validate", "", f"failed with exit code {result.returncode}")]
+
+
+def check(root: Path, with_rasa: bool = True) -> list[Problem]:
+    content = Content(root)
+    problems = list(content.problems)
+    for rule in CHECKS:
+        problems.extend(rule(content))
+    if with_rasa and not problems:
+        problems.extend(rasa_validate(root))
+    return problems

@@ -1,0 +1,106 @@
+"""Read Rasa's YAML training data with the line of every example, intent,
+rule and story step, so problems can point editors to the exact line."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.knowledge.problems import KnowledgeError, Problem
+from bot.knowledge.yaml_lines import line_of, load_yaml
+
+# [text](entity) or [text]{"entity": "name", ...}
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::[^)]*)?\)|\{[^}]*\"entity\"\s*:\s*\"(\w+)\"[^}]*\})")
+
+
+@dataclass(frozen=True)
+class Example:
+    intent: str
+    text: str  # without entity annotations
+    file: str
+    line: int
+    entities: tuple[str, ...] = ()
+
+
+@dataclass
+class TrainingData:
+    examples: list[Example] = field(default_factory=list)
+    intent_lines: dict[str, tuple[str, int]] = field(default_factory=dict)  # first place each intent is defined
+    dialogue_intents: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # intent -> rule/story steps
+    dialogue_actions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    slots_used: list[tuple[str, str, int]] = field(default_factory=list)  # slot, file, line
+    problems: list[Problem] = field(default_factory=list)
+
+    def by_intent(self) -> dict[str, list[Example]]:
+        grouped: dict[str, list[Example]] = {}
+        for example in self.examples:
+            grouped.setdefault(example.intent, []).append(example)
+        return grouped
+
+
+def plain_text(annotated: str) -> tuple[str, tuple[str, ...]]:
+    entities = tuple(m.group(2) or m.group(3) for m in _ANNOTATION.finditer(annotated))
+    return _ANNOTATION.sub(lambda m: m.group(1), annotated), entities
+
+
+def _read(path: Path, root: Path, data: TrainingData):
+    display = str(path.relative_to(root))
+    try:
+        return display, load_yaml(path, display)
+    except KnowledgeError as exc:
+        data.problems.extend(exc.problems)
+        return display, None
+
+
+def _examples(item, display: str, data: TrainingData) -> None:
+    intent = item.get("intent")
+    block = item.get("examples")
+    if not isinstance(block, str):
+        data.problems.append(Problem(display, f"{intent}.examples", "expected a block of '- example' lines",
+                                     line_of(item, "intent")))
+        return
+    data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
+    first = (line_of(item, "examples") or 0) + 1  # a literal block starts on the next line
+    for offset, raw in enumerate(block.splitlines()):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        line = first + offset
+        if not stripped.startswith("- "):
+            data.problems.append(Problem(display, intent, f"example must start with '- ': {stripped!r}", line))
+            continue
+        text, entities = plain_text(stripped[2:].strip())
+        data.examples.append(Example(intent, text, display, line, entities))
+
+
+def _steps(steps, display: str, data: TrainingData) -> None:
+    for index, step in enumerate(steps or []):
+        if not isinstance(step, dict):
+            continue
+        line = line_of(steps, index)
+        if "intent" in step:
+            data.dialogue_intents.setdefault(step["intent"], []).append((display, line))
+        if "action" in step:
+            data.dialogue_actions.setdefault(step["action"], []).append((display, line))
+        if "or" in step:
+            _steps(step["or"], display, data)
+        for slot_event in step.get("slot_was_set", []) or []:
+            names = slot_event.keys() if isinstance(slot_event, dict) else [slot_event]
+            data.slots_used.extend((name, display, line) for name in names)
+
+
+def load_training_data(root: Path, folders: tuple[str, ...] = ("data",)) -> TrainingData:
+    data = TrainingData()
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*.yml")):
+            display, content = _read(path, root, data)
+            if not isinstance(content, dict):
+                continue
+            for item in content.get("nlu", []) or []:
+                if isinstance(item, dict) and "intent" in item:
+                    _examples(item, display, data)
+            for key in ("rules", "stories"):
+                for entry in content.get(key, []) or []:
+                    if isinstance(entry, dict):
+                        _steps(entry.get("steps"), display, data)
+    return data
