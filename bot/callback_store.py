@@ -140,6 +140,15 @@ def storage_time(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def append_event(conn: sqlite3.Connection, reference: Optional[str], action: str, actor: str, **details) -> None:
+    """Journal an action inside the caller's transaction, so the change and
+    its journal entry are stored together or not at all."""
+    conn.execute(
+        "INSERT INTO events (at, reference, action, actor, details) VALUES (?, ?, ?, ?, ?)",
+        (storage_time(_now()), reference, action, actor, json.dumps(details, ensure_ascii=False, sort_keys=True)),
+    )
+
+
 class CallbackStore(SQLiteFile):
     def __init__(self, path: Path, timeout: float = 15.0):
         super().__init__(path, timeout)
@@ -148,12 +157,6 @@ class CallbackStore(SQLiteFile):
         conn.executescript(SCHEMA)
         _add_missing_columns(conn)
 
-    @staticmethod
-    def _event(conn: sqlite3.Connection, reference: Optional[str], action: str, actor: str, **details) -> None:
-        conn.execute(
-            "INSERT INTO events (at, reference, action, actor, details) VALUES (?, ?, ?, ?, ?)",
-            (storage_time(_now()), reference, action, actor, json.dumps(details, ensure_ascii=False, sort_keys=True)),
-        )
 
     def book(
         self,
@@ -178,7 +181,7 @@ class CallbackStore(SQLiteFile):
             )
             reference = f"CB-{dt.date.today().year}-{cursor.lastrowid:06d}"
             conn.execute("UPDATE callbacks SET reference = ? WHERE id = ?", (reference, cursor.lastrowid))
-            self._event(conn, reference, "booked", "citizen", municipality=municipality, topic=topic,
+            append_event(conn, reference, "booked", "citizen", municipality=municipality, topic=topic,
                         category=category, slot=slot_iso)
         return self.get(reference)
 
@@ -203,7 +206,7 @@ class CallbackStore(SQLiteFile):
                     "UPDATE callbacks SET status = 'cancelled', updated = ?, version = version + 1 WHERE reference = ?",
                     (storage_time(_now()), reference),
                 )
-                self._event(conn, reference, "cancelled", actor)
+                append_event(conn, reference, "cancelled", actor)
         return self.get(reference)
 
     def booked_count(self, municipality: str, slot: dt.datetime) -> int:
@@ -231,7 +234,7 @@ class CallbackStore(SQLiteFile):
     def record(self, action: str, actor: str, reference: Optional[str] = None, **details) -> None:
         """Append a journal entry that belongs to no single booking step."""
         with self._write() as conn:
-            self._event(conn, reference, action, actor, **details)
+            append_event(conn, reference, action, actor, **details)
 
     def delete_closed_before(self, cutoff: dt.datetime, actor: str = "retention") -> int:
         """Delete closed callbacks (personal data) last updated before ``cutoff``."""
@@ -241,5 +244,5 @@ class CallbackStore(SQLiteFile):
                 (storage_time(cutoff),),
             )
             deleted = cursor.rowcount
-            self._event(conn, None, "retention_callbacks", actor, deleted=deleted, cutoff=storage_time(cutoff))
+            append_event(conn, None, "retention_callbacks", actor, deleted=deleted, cutoff=storage_time(cutoff))
         return deleted

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from bot.callback_store import ACTIVE, Callback, CallbackNotFound, CallbackStore, _now, storage_time
+from bot.callback_store import ACTIVE, Callback, CallbackNotFound, CallbackStore, _now, append_event, storage_time
 from bot.redaction import redact
 
 # Which status may follow which. Completed and cancelled are final: a
@@ -141,9 +141,9 @@ class Casework(CallbackStore):
                 assignments += ", assigned_to = ?"
                 params.append(actor)
             self._changed(conn, reference, version, assignments, params)
-            self._event(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
+            append_event(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
             if note:
-                self._event(conn, reference, "note", actor, text=note)
+                append_event(conn, reference, "note", actor, text=note)
         return self.get(reference)
 
     def take(self, reference: str, version: int, actor: str) -> Callback:
@@ -154,9 +154,9 @@ class Casework(CallbackStore):
                 raise InvalidChange("closed")
             status = "in_progress" if current.status in ("booked", "no_answer") else current.status
             self._changed(conn, reference, version, "assigned_to = ?, status = ?", [actor, status])
-            self._event(conn, reference, "assigned", actor, to=actor, previous=current.assigned_to)
+            append_event(conn, reference, "assigned", actor, to=actor, previous=current.assigned_to)
             if status != current.status:
-                self._event(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
+                append_event(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
         return self.get(reference)
 
     def assign(self, reference: str, version: int, assignee: Optional[str], actor: str) -> Callback:
@@ -165,7 +165,7 @@ class Casework(CallbackStore):
             if current.status not in ACTIVE:
                 raise InvalidChange("closed")
             self._changed(conn, reference, version, "assigned_to = ?", [assignee or None])
-            self._event(conn, reference, "assigned", actor, to=assignee or None, previous=current.assigned_to)
+            append_event(conn, reference, "assigned", actor, to=assignee or None, previous=current.assigned_to)
         return self.get(reference)
 
     def add_note(self, reference: str, actor: str, note: str) -> None:
@@ -175,7 +175,7 @@ class Casework(CallbackStore):
             raise InvalidChange("note_required")
         with self._write() as conn:
             self._current(conn, reference)
-            self._event(conn, reference, "note", actor, text=note)
+            append_event(conn, reference, "note", actor, text=note)
 
     def record_view(self, reference: str, actor: str) -> None:
         self.record("viewed", actor, reference=reference)

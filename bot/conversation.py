@@ -12,6 +12,7 @@ from typing import Optional
 
 from bot.answers import Reply, Responder, button
 from bot.knowledge.model import BARRIERS, Knowledge, Municipality
+from bot.inbox import Inbox
 from bot.outcomes import OutcomeLog
 from bot.sensitive import Detection
 from bot.situations import normalise_person, normalise_situation
@@ -57,11 +58,13 @@ class Result:
 
 
 class Assistant:
-    def __init__(self, knowledge: Knowledge, outcomes: Optional[OutcomeLog], default_municipality: str):
+    def __init__(self, knowledge: Knowledge, outcomes: Optional[OutcomeLog], default_municipality: str,
+                 inbox: Optional[Inbox] = None):
         self.knowledge = knowledge
         self.responder = Responder(knowledge)
         self.outcomes = outcomes
         self.default_municipality = default_municipality
+        self.inbox = inbox
 
     def municipality(self, key: Optional[str]) -> Municipality:
         key = (key or self.default_municipality or "").strip().lower()
@@ -127,11 +130,22 @@ class Assistant:
             for r in turn.intent_ranking
             if r.get("name") in self.knowledge.topics and (r.get("confidence") or 0) >= 0.05
         ][:3]
+        self._keep_for_review(turn, municipality, "fallback")
         return self._finish(self.responder.clarify(candidates, municipality), municipality)
 
     def out_of_scope(self, turn: Turn) -> Result:
         municipality = self.municipality(turn.municipality)
+        self._keep_for_review(turn, municipality, "out_of_scope")
         return self._finish(self.responder.out_of_scope(municipality), municipality)
+
+    def _keep_for_review(self, turn: Turn, municipality: Municipality, outcome: str) -> None:
+        """Editors learn from what the assistant missed (the fallback inbox)."""
+        if self.inbox is None:
+            return
+        try:
+            self.inbox.add(municipality.key, turn.text or "", outcome, turn.intent, turn.confidence)
+        except Exception:  # the citizen still gets the answer; the gap is logged
+            log.exception("could not keep a %s message for review", outcome)
 
     def sensitive(self, turn: Turn, detection: Detection) -> Result:
         """Never answer a personal matter in chat: explain why and offer a callback.

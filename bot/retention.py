@@ -1,8 +1,9 @@
 """Delete old conversations and closed callbacks (`make retention`).
 
 Personal data is kept no longer than needed: tracker conversations whose
-last event is older than the retention period, and completed or cancelled
-callbacks, are deleted. The anonymous journal and outcome rows stay; each
+last event is older than the retention period, completed or cancelled
+callbacks, and messages in the editors' fallback inbox are deleted. The
+anonymous journal and outcome rows stay; each
 run is itself recorded in the journal.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import sqlalchemy as sa
 
 from bot.callback_store import CallbackStore
+from bot.inbox import Inbox
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,11 @@ def run(days: int, settings: Settings, now: dt.datetime | None = None) -> dict:
     store = CallbackStore(settings.data_db)
     conversations = delete_old_conversations(settings.tracker_url, cutoff)
     callbacks = store.delete_closed_before(cutoff)
-    store.record("retention_run", "retention", days=days, conversations=conversations, callbacks=callbacks)
-    return {"cutoff": cutoff.isoformat(timespec="seconds"), "conversations": conversations, "callbacks": callbacks}
+    inbox = Inbox(settings.data_db).delete_before(cutoff)
+    store.record("retention_run", "retention", days=days, conversations=conversations, callbacks=callbacks,
+                 inbox=inbox)
+    return {"cutoff": cutoff.isoformat(timespec="seconds"), "conversations": conversations, "callbacks": callbacks,
+            "inbox": inbox}
 
 
 def main(argv: list[str] | None = None) -> int:

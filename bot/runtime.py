@@ -7,6 +7,7 @@ from typing import Optional
 
 from bot.conversation import Assistant
 from bot.knowledge.store import open_knowledge
+from bot.inbox import Inbox
 from bot.outcomes import OutcomeLog
 from bot.settings import Settings
 
@@ -32,7 +33,8 @@ def get_assistant() -> Assistant:
                     settings.knowledge_db,
                     ", ".join(sorted(knowledge.municipalities)),
                 )
-            _assistant = Assistant(knowledge, OutcomeLog(settings.data_db), settings.municipality)
+            _assistant = Assistant(knowledge, OutcomeLog(settings.data_db), settings.municipality,
+                                   Inbox(settings.data_db))
         return _assistant
 
 

@@ -15,7 +15,7 @@ from bot.settings import PROJECT_ROOT
 
 
 class ConsoleServer:
-    def __init__(self, port: int, data_db: Path, tracker_url: str, log: Path):
+    def __init__(self, port: int, data_db: Path, tracker_url: str, log: Path, content_root: Optional[Path] = None):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         env = {
@@ -23,6 +23,7 @@ class ConsoleServer:
             "KOMMUNEBOT_DATA_DB": str(data_db),
             "KOMMUNEBOT_TRACKER_URL": tracker_url,
             "KOMMUNEBOT_KNOWLEDGE_DB": str(PROJECT_ROOT / "build" / "knowledge.db"),
+            "KOMMUNEBOT_CONTENT_ROOT": str(content_root or PROJECT_ROOT),
         }
         self._log = open(log, "ab")
         self.proc = subprocess.Popen(

@@ -192,6 +192,15 @@ def test_urgent_danger_gives_112_first(stack):
     assert texts(reply).startswith("Er du eller en anden i akut fare, så ring 112 nu.")
 
 
+def test_a_message_the_assistant_missed_reaches_the_editors_inbox(stack):
+    sender = f"test-{uuid.uuid4().hex[:10]}"
+    stack.send(sender, "kan I anbefale en god opskrift på blomkålssuppe")
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        rows = conn.execute("select text, outcome, status from inbox where text like '%blomkålssuppe%'").fetchall()
+    assert rows == [("kan I anbefale en god opskrift på blomkålssuppe", "out_of_scope", "new")] or \
+        rows == [("kan I anbefale en god opskrift på blomkålssuppe", "fallback", "new")]
+
+
 def test_action_server_down_gives_a_danish_message_then_recovers(stack):
     stack.stop_actions()
     try:

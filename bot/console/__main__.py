@@ -7,7 +7,9 @@ import os
 import sys
 
 from bot.console.app import ConsoleConfig, create_app
-from bot.settings import Settings
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
 
 
 def config_from_env() -> ConsoleConfig:
@@ -17,6 +19,7 @@ def config_from_env() -> ConsoleConfig:
         knowledge_db=settings.knowledge_db,
         tracker_url=settings.tracker_url,
         secure_cookies=(os.environ.get("KOMMUNEBOT_CONSOLE_SECURE_COOKIES") or "").lower() in ("1", "true", "yes"),
+        content_root=Path(os.environ.get("KOMMUNEBOT_CONTENT_ROOT") or PROJECT_ROOT),
     )
 
 

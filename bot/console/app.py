@@ -33,7 +33,11 @@ from bot.console.sessions import Sessions
 from bot.console.texts import (
     ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS,
 )
+from bot.content.nlu_append import AppendError, append_example
+from bot.content.training_data import load_training_data
+from bot.inbox import Inbox, InboxError
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+from bot.settings import PROJECT_ROOT
 from bot.transcripts import Transcripts
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,7 @@ class ConsoleConfig:
     knowledge_db: Path
     tracker_url: str
     secure_cookies: bool = False
+    content_root: Path = PROJECT_ROOT  # where data/nlu/ lives, for the fallback inbox
     db_timeout: float = 3.0  # a locked database gives a clear page quickly, not a hung browser
 
 
@@ -70,6 +75,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     app.static("/static", str(HERE / "static"), name="static")
 
     casework = Casework(config.data_db, timeout=config.db_timeout)
+    inbox = Inbox(config.data_db, timeout=config.db_timeout)
     accounts = Accounts(config.data_db)
     sessions = Sessions(config.data_db)
     transcripts = Transcripts(config.tracker_url)
@@ -164,7 +170,9 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         user = request.ctx.user
         if user is None:
             return response.redirect("/login")
-        return response.redirect("/opringninger" if security.allowed(user.role, "callbacks") else "/overblik")
+        if security.allowed(user.role, "callbacks"):
+            return response.redirect("/opringninger")
+        return response.redirect("/indbakke" if security.allowed(user.role, "inbox") else "/overblik")
 
     # --- login ---------------------------------------------------------
 
@@ -360,6 +368,53 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
                                            "Andel af henvendelserne fordelt på udfald.", id_prefix="udfald"),
             share_table=charts.data_table(share_items, ("Udfald", "Andel"), "Hvordan henvendelserne endte"),
         )
+
+    # --- the fallback inbox (editors) ---------------------------------
+
+    def inbox_page(request, status: int = 200, error: Optional[str] = None):
+        intents = sorted(load_training_data(config.content_root, ("data",)).intent_lines)
+        errands = [i for i in intents if i in labels.topics]
+        others = [i for i in intents if i not in labels.topics]
+        return render(request, "inbox.html", status=status, messages=inbox.list(), error=error,
+                      errands=errands, others=others)
+
+    @app.get("/indbakke")
+    @requires("inbox")
+    async def show_inbox(request):
+        return inbox_page(request)
+
+    def message_id(value: str) -> Optional[int]:
+        return int(value) if value.isdigit() else None
+
+    @app.post("/indbakke/<ident>/tildel")
+    @requires("inbox")
+    async def assign_message(request, ident: str):
+        actor = request.ctx.user.username
+        intent = request.form.get("intent") or ""
+        try:
+            message = inbox.get(message_id(ident) or -1)
+            if message.status != "new":
+                raise InboxError("already_decided")
+            file, line = append_example(config.content_root, intent, message.text)
+            inbox.decide(message.id, "assigned", actor, intent=intent, file=file, line=line)
+        except InboxError as exc:
+            if exc.reason == "not_found":
+                return error_page(request, "not_found", 404)
+            return inbox_page(request, 409, ERRORS[f"inbox_{exc.reason}"])
+        except AppendError as exc:
+            return inbox_page(request, 422, ERRORS[f"inbox_{exc.reason}"])
+        return response.redirect("/indbakke?besked=inbox_assigned", status=303)
+
+    @app.post("/indbakke/<ident>/afvis")
+    @requires("inbox")
+    async def dismiss_message(request, ident: str):
+        try:
+            inbox.decide(message_id(ident) or -1, "dismissed", request.ctx.user.username)
+        except InboxError as exc:
+            if exc.reason == "not_found":
+                return error_page(request, "not_found", 404)
+            return inbox_page(request, 409, ERRORS[f"inbox_{exc.reason}"])
+        return response.redirect("/indbakke?besked=inbox_dismissed", status=303)
 
     # --- users (admin) -------------------------------------------------
 

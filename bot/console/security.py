@@ -8,11 +8,12 @@ SESSION_COOKIE = "kb_session"
 LOGIN_COOKIE = "kb_login"  # double-submit token for the login form, before a session exists
 
 # What each role may do. Editors never see callbacks, so never a citizen's
-# name, phone number or conversation; admins also manage users.
+# name, phone number or conversation; they review the fallback inbox
+# (single redacted messages, no conversation). Admins also manage users.
 PERMISSIONS = {
     "staff": frozenset({"callbacks", "dashboard"}),
-    "editor": frozenset({"dashboard"}),
-    "admin": frozenset({"callbacks", "dashboard", "users"}),
+    "editor": frozenset({"dashboard", "inbox"}),
+    "admin": frozenset({"callbacks", "dashboard", "inbox", "users"}),
 }
 
 # No scripts at all; styles and images only from the console itself; the

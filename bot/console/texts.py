@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "note": "Notat",
     "assigned": "Tildelt",
     "exported": "Eksporteret",
+    "inbox_assigned": "Indbakke: tilføjet til intent",
+    "inbox_dismissed": "Indbakke: afvist",
 }
 
 FLASH = {
@@ -38,6 +40,8 @@ FLASH = {
     "logged_out": "Du er logget ud.",
     "user_disabled": "Brugeren er deaktiveret og logget ud alle steder.",
     "user_enabled": "Brugeren er aktiveret igen.",
+    "inbox_assigned": "Beskeden er tilføjet som træningseksempel. Kør `kommunebot train`, så assistenten lærer den.",
+    "inbox_dismissed": "Beskeden er afvist og fjernet fra indbakken.",
 }
 
 ERRORS = {
@@ -65,4 +69,8 @@ ERRORS = {
     "period": "{problem}",
     "user_invalid": "{problem}",
     "assignee": "Vælg en aktiv sagsbehandler.",
+    "inbox_unknown_intent": "Vælg en intent fra listen.",
+    "inbox_duplicate": "Eksemplet findes allerede i træningsdata. Afvis beskeden i stedet.",
+    "inbox_already_decided": "En anden har allerede behandlet beskeden.",
+    "inbox_invalid": "Træningsfilen kunne ikke opdateres sikkert. Intet er ændret. Kør `kommunebot check`.",
 }

@@ -1,0 +1,73 @@
+"""Append one example to an intent's training file, keeping the file as the
+editor wrote it (comments, order) and never leaving it half-written."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from bot.content.training_data import load_training_data
+
+
+class AppendError(ValueError):
+    """``reason`` is a stable key: unknown_intent, duplicate, empty, invalid."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def append_example(root: Path, intent: str, text: str) -> tuple[str, int]:
+    """Add ``text`` under ``intent`` in the data/nlu file that defines it;
+    returns the file (relative to root) and the new line number."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise AppendError("empty")
+    data = load_training_data(root, ("data",))
+    if intent not in data.intent_lines:
+        raise AppendError("unknown_intent", intent)
+    normal = text.lower()
+    if any(e.text.lower() == normal for e in data.examples):
+        raise AppendError("duplicate", text)
+    display, intent_line = data.intent_lines[intent]
+    path = root / display
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    last = _last_example_line(lines, intent_line - 1)
+    if last is None:
+        raise AppendError("invalid", f"{display}: no examples block for {intent}")
+    indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())] or "    "
+    if not lines[last].endswith("\n"):
+        lines[last] += "\n"
+    lines.insert(last + 1, f"{indent}- {text}\n")
+    new_text = "".join(lines)
+    try:
+        parsed = yaml.safe_load(new_text)
+    except yaml.YAMLError as exc:
+        raise AppendError("invalid", str(exc)) from None
+    block = next(item for item in parsed["nlu"] if item.get("intent") == intent)["examples"]
+    if f"- {text}" not in block.splitlines():
+        raise AppendError("invalid", f"{display}: the example did not land in {intent}'s block")
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(new_text, encoding="utf-8")
+    os.replace(tmp, path)
+    return display, last + 2
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _last_example_line(lines: list[str], intent_index: int):
+    """Index of the last line of the 'examples: |' block after the intent line."""
+    start = next((i for i in range(intent_index, min(intent_index + 4, len(lines)))
+                  if lines[i].strip().startswith("examples:")), None)
+    if start is None:
+        return None
+    last = None
+    for i in range(start + 1, len(lines)):
+        if lines[i].strip() and _indent(lines[i]) <= _indent(lines[start]):
+            break
+        if lines[i].strip():
+            last = i
+    return last
