@@ -94,6 +94,8 @@ class Assistant:
         situation = self._first(normalise_situation(topic, v) for v in turn.entity_values("situation"))
         if situation is None and same_topic and topic.situation(turn.situation):
             situation = turn.situation
+        if situation is None and len(topic.situations) == 1:
+            situation = topic.situations[0].key  # nothing to choose between: don't ask
         person = self._first(normalise_person(v) for v in turn.entity_values("person"))
         if person is None and same_topic:
             person = turn.person

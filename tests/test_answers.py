@@ -109,3 +109,17 @@ def test_questions_offer_buttons_with_entity_payloads(knowledge):
         '/pas{"situation": "pris", "person": "voksen"}',
         '/pas{"situation": "pris", "person": "barn"}',
     ]
+
+
+def test_a_topic_with_one_situation_is_answered_without_asking(knowledge):
+    import dataclasses
+
+    from bot.conversation import Assistant, Turn
+
+    pas = knowledge.topics["koerekort"]
+    only = dataclasses.replace(pas, key="enkel", situations=pas.situations[:1],
+                               answers=tuple(a for a in pas.answers if a.situation == pas.situations[0].key))
+    single = dataclasses.replace(knowledge, topics={**knowledge.topics, "enkel": only})
+    result = Assistant(single, None, "nyborg").answer_errand(Turn(text="noget", intent="enkel", confidence=0.99))
+    assert result.slots["situation"] == pas.situations[0].key
+    assert not result.reply.buttons
