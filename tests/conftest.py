@@ -37,6 +37,20 @@ def run_async(coroutine):
     return result.get("value")
 
 
+def copy_content(dest: Path) -> Path:
+    """A copy of the editable content (knowledge, training data, domain,
+    config, test stories, held-out set) to change on purpose in a test."""
+    import shutil
+
+    for name in ("knowledge", "data"):
+        shutil.copytree(PROJECT_ROOT / name, dest / name)
+    for name in ("stories", "nlu_heldout"):
+        shutil.copytree(PROJECT_ROOT / "tests" / name, dest / "tests" / name)
+    for name in ("domain.yml", "config.yml"):
+        shutil.copy(PROJECT_ROOT / name, dest / name)
+    return dest
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

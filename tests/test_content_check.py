@@ -11,19 +11,13 @@ from click.testing import CliRunner
 
 from bot.cli import main as cli
 from bot.content.check import check
-from bot.settings import PROJECT_ROOT
+from tests.conftest import copy_content
 
 
 @pytest.fixture
 def root(tmp_path):
     """A copy of the repository's content to break on purpose."""
-    for name in ("knowledge", "data"):
-        shutil.copytree(PROJECT_ROOT / name, tmp_path / name)
-    for name in ("stories", "nlu_heldout"):
-        shutil.copytree(PROJECT_ROOT / "tests" / name, tmp_path / "tests" / name)
-    for name in ("domain.yml", "config.yml"):
-        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    return tmp_path
+    return copy_content(tmp_path)
 
 
 def problems(root) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import uuid
 
 import pytest
@@ -16,7 +15,7 @@ from click.testing import CliRunner
 
 from bot.cli import main as cli
 from bot.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import copy_content, free_port
 
 pytestmark = pytest.mark.model
 
@@ -49,13 +48,7 @@ def fill_parkering(root) -> None:
 
 @pytest.fixture(scope="module")
 def content(tmp_path_factory):
-    root = tmp_path_factory.mktemp("editor")
-    for name in ("knowledge", "data"):
-        shutil.copytree(PROJECT_ROOT / name, root / name)
-    for name in ("stories", "nlu_heldout"):
-        shutil.copytree(PROJECT_ROOT / "tests" / name, root / "tests" / name)
-    for name in ("domain.yml", "config.yml"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
+    root = copy_content(tmp_path_factory.mktemp("editor"))
     # config.yml loads the Danish spaCy folder by a path relative to the project.
     (root / "build").mkdir()
     (root / "build" / "spacy-da").symlink_to(PROJECT_ROOT / "build" / "spacy-da")

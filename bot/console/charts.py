@@ -8,28 +8,24 @@ presentation attributes and the ``bar`` class. Every label is escaped.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import textwrap
 from typing import Iterable
 
 from markupsafe import Markup, escape
 
 BAR = "#1d4f91"  # 8.6:1 on white
-INK = "#1a1a1a"
+INK = "#1a1a1a"  # 17:1 on white
 EMPTY = "Ingen henvendelser i perioden"
 
-
-def _frame(width: int, height: int, title: str, description: str, id_prefix: str, body: str) -> Markup:
-    title_id, desc_id = f"{id_prefix}-titel", f"{id_prefix}-beskrivelse"
-    return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-labelledby="{escape(title_id)} {escape(desc_id)}" class="chart">'
-        f'<title id="{escape(title_id)}">{escape(title)}</title>'
-        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>{body}</svg>'
-    )
-
-
-def _empty(title: str, description: str, id_prefix: str) -> Markup:
-    body = f'<text x="10" y="30" font-size="16" fill="{INK}">{escape(EMPTY)}</text>'
-    return _frame(600, 50, title, description, id_prefix, body)
+# SVG text cannot be measured on the server, so widths are estimated on the
+# generous side: 0.6 em per character fits system-ui and most sans-serifs.
+FONT = 14
+CHAR_WIDTH = 0.6 * FONT
+LINE_HEIGHT = 17
+MAX_LABEL_WIDTH = 300
+BAR_WIDTH = 300
+VALUE_WIDTH = 90
 
 
 def percent(share: float) -> str:
@@ -37,71 +33,109 @@ def percent(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 
 
-def _horizontal(rows: list[tuple[str, float, str]], title: str, description: str, id_prefix: str) -> Markup:
-    """Bars with the label left and the value text right of each bar."""
-    label_width, bar_width, row_height = 230, 300, 30
-    largest = max((value for _, value, _ in rows), default=0) or 1
-    parts = []
-    for n, (label, value, shown) in enumerate(rows):
-        y = n * row_height + 8
-        length = round(bar_width * value / largest, 1)
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 15}" font-size="14" text-anchor="end" fill="{INK}">'
-            f"{escape(label)}</text>"
-            f'<rect class="bar" x="{label_width}" y="{y}" width="{length}" height="20" fill="{BAR}"></rect>'
-            f'<text x="{label_width + length + 6}" y="{y + 15}" font-size="14" fill="{INK}">{escape(shown)}</text>'
-        )
-    height = len(rows) * row_height + 16
-    return _frame(label_width + bar_width + 90, height, title, description, id_prefix, "".join(parts))
+def number(value: int) -> str:
+    """Danish thousands separator: 12345 → '12.345'."""
+    return f"{value:,}".replace(",", ".")
 
 
 def bar_chart(items: list[tuple[str, int]], title: str, description: str, id_prefix: str = "soejler") -> Markup:
-    if not items or not any(count for _, count in items):
+    """Horizontal bars, label left and count right of each bar."""
+    if not any(count for _, count in items):
         return _empty(title, description, id_prefix)
-    return _horizontal([(label, count, str(count)) for label, count in items], title, description, id_prefix)
+    return _horizontal([(label, count, number(count)) for label, count in items], title, description, id_prefix)
 
 
-def share_chart(shares: dict[str, float], labels: dict, title: str, description: str,
-                id_prefix: str = "andele") -> Markup:
-    if not shares or not any(shares.values()):
+def share_chart(
+    shares: dict[str, float], labels: dict, title: str, description: str, id_prefix: str = "andele"
+) -> Markup:
+    """One bar per outcome with its Danish percentage."""
+    if not any(shares.values()):
         return _empty(title, description, id_prefix)
     rows = [(labels.get(key, key), share, percent(share)) for key, share in shares.items()]
     return _horizontal(rows, title, description, id_prefix)
 
 
 def day_chart(items: list[tuple[dt.date, int]], title: str, description: str, id_prefix: str = "dage") -> Markup:
-    if not items or not any(count for _, count in items):
+    """Vertical bars, one per day, with thinned date ticks like '22/11'."""
+    if not any(count for _, count in items):
         return _empty(title, description, id_prefix)
-    width, height, left, bottom, top = 720, 240, 40, 30, 16
-    plot_width, plot_height = width - left - 10, height - bottom - top
-    largest = max(count for _, count in items) or 1
+    width, height, left, right, bottom, top = 720, 240, 48, 10, 30, 16
+    plot_width, plot_height = width - left - right, height - bottom - top
+    baseline = top + plot_height
+    largest = max(count for _, count in items)
     step = plot_width / len(items)
-    # At most about 12 date labels, so they never overlap.
-    every = max(1, -(-len(items) // 12))
+    # At most 12 date labels: "22/11" at 12 px needs ~35 units, and 720 / 12 leaves room.
+    every = math.ceil(len(items) / 12)
     parts = [
-        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - 10}" y2="{top + plot_height}" stroke="{INK}"></line>',
-        f'<text x="{left - 6}" y="{top + 5}" font-size="12" text-anchor="end" fill="{INK}">{largest}</text>',
-        f'<text x="{left - 6}" y="{top + plot_height}" font-size="12" text-anchor="end" fill="{INK}">0</text>',
+        f'<line x1="{left}" y1="{baseline}" x2="{width - right}" y2="{baseline}" stroke="{INK}"></line>',
+        _text(left - 6, top + 5, number(largest), size=12, anchor="end"),
+        _text(left - 6, baseline, "0", size=12, anchor="end"),
     ]
     for n, (day, count) in enumerate(items):
         bar_height = round(plot_height * count / largest, 1)
         x = round(left + n * step + step * 0.15, 1)
-        parts.append(
-            f'<rect class="bar" x="{x}" y="{round(top + plot_height - bar_height, 1)}" '
-            f'width="{round(step * 0.7, 1)}" height="{bar_height}" fill="{BAR}"></rect>'
-        )
+        parts.append(_rect(x, round(baseline - bar_height, 1), round(step * 0.7, 1), bar_height))
         if n % every == 0:
-            parts.append(
-                f'<text x="{round(x + step * 0.35, 1)}" y="{height - 10}" font-size="12" text-anchor="middle" '
-                f'fill="{INK}">{day.day}/{day.month}</text>'
-            )
+            parts.append(_text(round(x + step * 0.35, 1), height - 10, f"{day.day}/{day.month}", size=12,
+                               anchor="middle"))
     return _frame(width, height, title, description, id_prefix, "".join(parts))
 
 
 def data_table(items: Iterable[tuple[object, object]], headers: tuple[str, str], caption: str) -> Markup:
+    """The chart's figures as a table, for screen readers and copying."""
     rows = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in items)
     return Markup(
         f'<div class="table-wrap"><table><caption>{escape(caption)}</caption><thead><tr>'
         f'<th scope="col">{escape(headers[0])}</th><th scope="col">{escape(headers[1])}</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
+
+
+def _horizontal(rows: list[tuple[str, float, str]], title: str, description: str, id_prefix: str) -> Markup:
+    # The label column fits the longest label; longer ones wrap instead of
+    # running off the left edge or shrinking the whole chart.
+    longest = max(len(str(label)) for label, _, _ in rows)
+    label_width = min(MAX_LABEL_WIDTH, max(80, math.ceil(longest * CHAR_WIDTH)))
+    chars_per_line = max(1, int(label_width // CHAR_WIDTH))
+    largest = max(value for _, value, _ in rows) or 1
+    parts, y = [], 8
+    for label, value, shown in rows:
+        lines = textwrap.wrap(str(label), chars_per_line) or [""]
+        row_height = max(30, len(lines) * LINE_HEIGHT + 13)
+        middle = y + row_height / 2 - 4
+        first_line = middle - (len(lines) - 1) * LINE_HEIGHT / 2 + 5
+        length = round(BAR_WIDTH * value / largest, 1)
+        parts.append(_label(label_width - 8, first_line, lines))
+        parts.append(_rect(label_width, middle - 10, length, 20))
+        parts.append(_text(round(label_width + length + 6, 1), middle + 5, shown))
+        y += row_height
+    return _frame(label_width + BAR_WIDTH + VALUE_WIDTH, round(y + 8), title, description, id_prefix, "".join(parts))
+
+
+def _frame(width: int, height: int, title: str, description: str, id_prefix: str, body: str) -> Markup:
+    title_id, desc_id = escape(f"{id_prefix}-titel"), escape(f"{id_prefix}-beskrivelse")
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-labelledby="{title_id} {desc_id}" class="chart">'
+        f'<title id="{title_id}">{escape(title)}</title>'
+        f'<desc id="{desc_id}">{escape(description)}</desc>{body}</svg>'
+    )
+
+
+def _empty(title: str, description: str, id_prefix: str) -> Markup:
+    return _frame(600, 50, title, description, id_prefix, _text(10, 30, EMPTY, size=16))
+
+
+def _text(x: float, y: float, text: str, size: int = FONT, anchor: str = "start") -> str:
+    return f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" fill="{INK}">{escape(text)}</text>'
+
+
+def _label(x: float, y: float, lines: list[str]) -> str:
+    spans = "".join(
+        f'<tspan x="{x}" dy="{0 if n == 0 else LINE_HEIGHT}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+    )
+    return f'<text class="label" x="{x}" y="{y}" font-size="{FONT}" text-anchor="end" fill="{INK}">{spans}</text>'
+
+
+def _rect(x: float, y: float, width: float, height: float) -> str:
+    return f'<rect class="bar" x="{x}" y="{y}" width="{width}" height="{height}" fill="{BAR}"></rect>'

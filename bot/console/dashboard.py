@@ -6,6 +6,7 @@ conversation: the rows carry no conversation id by design.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 from bot.outcomes import OUTCOMES
 
+log = logging.getLogger(__name__)
+
+OTHER = "andet"  # shown for rows without a topic
 OUTCOME_LABELS = {
     "selfservice": "Selvbetjening",
     "booking": "Tidsbestilling",
@@ -23,11 +27,27 @@ OUTCOME_LABELS = {
     "out_of_scope": "Uden for emne",
     "emergency": "Akut (112)",
 }
+TOPIC_LABELS = {
+    "pas": "Pas",
+    "koerekort": "Kørekort",
+    "affald": "Affald",
+    "sygemelding": "Sygemelding",
+    None: "Andet",
+    OTHER: "Andet",
+}
 # Settled in the chat: a self-service link, a booking link, or the right assisted channel.
 RESOLVED = ("selfservice", "booking", "assisted")
 # Digital answers that would otherwise have been a phone call.
 DIGITAL = ("selfservice", "booking")
 MAX_DAYS = 366
+
+
+def topic_label(topic: Optional[str], names: Optional[dict] = None) -> str:
+    """Danish name of a topic: the knowledge base's name if given, else the
+    built-in one, else the raw key (a municipality's own errand)."""
+    if names and topic in names:
+        return names[topic]
+    return TOPIC_LABELS.get(topic, topic)
 
 
 @dataclass(frozen=True)
@@ -50,13 +70,13 @@ class Dashboard:
     end: dt.date
     municipality: Optional[str]
     total: int = 0
-    per_topic: list = field(default_factory=list)  # [(topic or "andet", count)], most first
-    per_day: list = field(default_factory=list)  # [(date, count)] for every day
-    per_outcome: dict = field(default_factory=dict)
-    shares: dict = field(default_factory=dict)
+    per_topic: list[tuple[str, int]] = field(default_factory=list)  # most first; no topic is OTHER
+    per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # every day, zero-filled
+    per_outcome: dict[str, int] = field(default_factory=dict)  # every outcome, zero-filled
+    shares: dict[str, float] = field(default_factory=dict)
     first_contact_resolution: float = 0.0
     cost_avoided_kr: float = 0.0
-    assumptions: list = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
 
 
 def _assumptions(costs: ChannelCosts) -> list[str]:
@@ -70,12 +90,15 @@ def _assumptions(costs: ChannelCosts) -> list[str]:
         f"Anslået sparet: hver henvendelse, der endte med selvbetjening eller tidsbestilling, antages at have "
         f"erstattet ét telefonopkald, og sparer forskellen mellem telefon og hjemmeside ({saving} kr.). "
         "Øvrige udfald antages ikke at spare noget.",
+        "Dagene er danske kalenderdage (dansk tid, også ved skift til og fra sommertid).",
         costs.source,
     ]
 
 
 def _kr(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")
+    """Danish amount: 37 → '37', 1234.5 → '1.234,5'."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def dashboard(
@@ -97,7 +120,7 @@ def dashboard(
         local_day = dt.datetime.fromisoformat(at).astimezone(zone).date()
         if local_day in per_day:
             per_day[local_day] += 1
-        key = topic or "andet"
+        key = topic or OTHER
         per_topic[key] = per_topic.get(key, 0) + 1
         per_outcome[outcome] = per_outcome.get(outcome, 0) + 1
 
@@ -127,18 +150,24 @@ def _rows(path: Path, municipality: Optional[str], since: str, until: str) -> li
     """Outcome rows in [since, until), or none when there is no data yet."""
     if not path.is_file():
         return []
-    # Read-only: the dashboard must never create or change the database.
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    sql = "SELECT at, topic, outcome FROM outcomes WHERE at >= ? AND at < ?"
+    params: list = [since, until]
+    if municipality:
+        sql += " AND municipality = ?"
+        params.append(municipality)
+    try:
+        # Read-only: the dashboard must never create or change the database.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        log.warning("dashboard cannot open %s: %s", path, exc)
+        return []
     try:
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes'").fetchone()
-        if not exists:
-            return []
-        sql = "SELECT at, topic, outcome FROM outcomes WHERE at >= ? AND at < ?"
-        params: list = [since, until]
-        if municipality:
-            sql += " AND municipality = ?"
-            params.append(municipality)
-        return conn.execute(sql, params).fetchall()
+        return conn.execute(sql, params).fetchall() if exists else []
+    except sqlite3.Error as exc:
+        # A broken or locked file should not take the console down; the log says why the figures are empty.
+        log.warning("dashboard cannot read %s: %s", path, exc)
+        return []
     finally:
         conn.close()
 

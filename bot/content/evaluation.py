@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from bot.nlu_eval import evaluate, format_report, load_heldout
+from bot.nlu_eval import errand_intents, evaluate, format_report, load_heldout
 
 MODEL = Path("models") / "kommunebot.tar.gz"
 
@@ -62,7 +62,7 @@ def run_evaluation(root: Path, out: Path) -> dict:
     try:
         stack.start_rasa()
         stack.wait_rasa()
-        data = evaluate(stack.url, examples)
+        data = evaluate(stack.url, examples, errand_intents(root))
     finally:
         stack.stop()
     confusion_png(data.pop("gold"), data.pop("predicted"), out / "confusion.png")
