@@ -27,7 +27,7 @@ from bot.callback_store import ACTIVE, CallbackNotFound
 from bot.casework import TRANSITIONS, VIEWS, Casework, InvalidChange, QueueFilter, VersionConflict
 from bot.console import charts, security
 from bot.console.accounts import AccountError, Accounts, LoginRefused
-from bot.console.dashboard import OUTCOME_LABELS, dashboard, parse_period
+from bot.console.dashboard import OUTCOME_LABELS, dashboard, parse_period, topic_label
 from bot.console.export import callbacks_csv
 from bot.console.sessions import Sessions
 from bot.console.texts import (
@@ -352,8 +352,8 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
             error = str(exc)
             start, end = parse_period(None, None, today)
         board = dashboard(config.data_db, municipality, start, end)
-        topic_items = [(labels.topics.get(t, t) if t != "andet" else "Andet", n) for t, n in board.per_topic]
-        share_items = [(OUTCOME_LABELS[o], f"{s * 100:.1f} %".replace(".", ",")) for o, s in board.shares.items()]
+        topic_items = [(_sentence_case(topic_label(t, labels.topics)), n) for t, n in board.per_topic]
+        share_items = [(OUTCOME_LABELS[o], charts.percent(s)) for o, s in board.shares.items()]
         return render(
             request, "dashboard.html", status=422 if error else 200, board=board, error=error,
             municipality=municipality,
@@ -491,3 +491,8 @@ def _danish_account_error(exc: AccountError) -> str:
         "role": "Vælg en rolle.",
         "password": "Adgangskoden opfylder ikke kravene.",
     }.get(field, "Brugeren kunne ikke oprettes. Tjek felterne.")
+
+
+def _sentence_case(text: str) -> str:
+    # Only the first letter: "MitID" must stay "MitID".
+    return text[:1].upper() + text[1:]
