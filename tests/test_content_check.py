@@ -39,58 +39,58 @@ def test_the_repository_content_passes(root):
     assert problems(root) == []
 
 
-FLYTNING_EXAMPLES = [
-    f"{start} {end}" for start in ("jeg skal flytte", "hvordan melder jeg flytning", "vi flytter",
-                                   "skal jeg melde flytning", "flytning til ny adresse", "min datter flytter",
-                                   "hvornår skal jeg melde adresseændring", "jeg er flyttet")
-    for end in ("i næste uge", "til en anden kommune", "hvad gør jeg", "på borger.dk", "til udlandet",
-                "med min familie", "og har ikke mitid", "inden for 5 dage")
+FISKEKORT_EXAMPLES = [
+    f"{start} {end}" for start in ("hvordan køber jeg fiskekort", "skal jeg have fiskekort", "hvad koster et fiskekort",
+                                   "fisketegn", "jeg vil gerne fiske", "må min søn fiske uden fiskekort",
+                                   "hvor længe gælder et fisketegn", "kan jeg fornye mit lystfiskertegn")
+    for end in ("i åen", "ved kysten", "i sommerferien", "som pensionist", "for en uge", "i søen",
+                "fra båd", "med stang")
 ]
 
 
-def fill_flytning(root: Path) -> None:
-    knowledge = root / "knowledge" / "national" / "flytning.yml"
+def fill_fiskekort(root: Path) -> None:
+    knowledge = root / "knowledge" / "national" / "fiskekort.yml"
     knowledge.write_text(
-        "topic: flytning\nname: flytning\nattendance: false\nquestion: Hvad drejer din flytning sig om?\n"
-        "assisted: >-\n  Kan du ikke melde flytning digitalt, kan Borgerservice hjælpe dig.\n"
-        "situations:\n  - key: generelt\n    label: Jeg skal flytte\n    keywords: [flytte, flytning]\n"
-        "answers:\n  - situation: generelt\n    lead: Meld flytning på borger.dk\n    link: https://www.borger.dk\n"
-        "    text: >-\n      Du skal melde flytning senest 5 dage efter, at du er flyttet.\n"
+        "topic: fiskekort\nname: fiskekort\nattendance: false\nquestion: Hvad drejer det sig om?\n"
+        "assisted: >-\n  Kan du ikke købe fisketegn digitalt, kan Borgerservice hjælpe dig.\n"
+        "situations:\n  - key: generelt\n    label: Jeg vil købe fisketegn\n    keywords: [fisketegn, fiskekort]\n"
+        "answers:\n  - situation: generelt\n    lead: Køb fisketegn på borger.dk\n    link: https://www.borger.dk\n"
+        "    text: >-\n      Du køber fisketegnet digitalt og får det med det samme.\n"
         "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-11-22\n", encoding="utf-8")
-    (root / "data" / "nlu" / "flytning.yml").write_text(
-        'version: "3.1"\nnlu:\n- intent: flytning\n  examples: |\n'
-        + "".join(f"    - {e}\n" for e in FLYTNING_EXAMPLES), encoding="utf-8")
-    story = root / "tests" / "stories" / "test_flytning.yml"
-    story.write_text(re.sub(r"TODO: .*", "jeg skal melde flytning", story.read_text(encoding="utf-8")))
-    heldout = root / "tests" / "nlu_heldout" / "flytning.yml"
-    heldout.write_text(re.sub(r"- TODO: .*", "- hvor melder man adresseskift", heldout.read_text(encoding="utf-8")))
+    (root / "data" / "nlu" / "fiskekort.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: fiskekort\n  examples: |\n'
+        + "".join(f"    - {e}\n" for e in FISKEKORT_EXAMPLES), encoding="utf-8")
+    story = root / "tests" / "stories" / "test_fiskekort.yml"
+    story.write_text(re.sub(r"TODO: .*", "jeg skal købe fiskekort", story.read_text(encoding="utf-8")))
+    heldout = root / "tests" / "nlu_heldout" / "fiskekort.yml"
+    heldout.write_text(re.sub(r"- TODO: .*", "- hvor får man et lystfiskertegn", heldout.read_text(encoding="utf-8")))
 
 
 def test_scaffold_refused_until_filled_then_passes(root):
-    result = CliRunner().invoke(cli, ["topic", "new", "flytning", "--root", str(root)])
+    result = CliRunner().invoke(cli, ["topic", "new", "fiskekort", "--root", str(root)])
     assert result.exit_code == 0, result.output
-    assert "- flytning" in (root / "domain.yml").read_text()
+    assert "- fiskekort" in (root / "domain.yml").read_text()
     found = problems(root)
-    knowledge = root / "knowledge" / "national" / "flytning.yml"
-    assert f"knowledge/national/flytning.yml:{line_of(knowledge, 'question:')}: unfinished: question:" in "\n".join(found)
-    assert any(p.startswith("data/nlu/flytning.yml:") and "unfinished" in p for p in found)
-    assert any(p.startswith("tests/stories/test_flytning.yml:") for p in found)
-    assert any("intents.flytning: has 1 training examples" in p and "at least 60" in p for p in found)
+    knowledge = root / "knowledge" / "national" / "fiskekort.yml"
+    assert f"knowledge/national/fiskekort.yml:{line_of(knowledge, 'question:')}: unfinished: question:" in "\n".join(found)
+    assert any(p.startswith("data/nlu/fiskekort.yml:") and "unfinished" in p for p in found)
+    assert any(p.startswith("tests/stories/test_fiskekort.yml:") for p in found)
+    assert any("intents.fiskekort: has 1 training examples" in p and "at least 60" in p for p in found)
     check_run = CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)])
     assert check_run.exit_code == 1 and "problem(s)" in check_run.output
 
-    fill_flytning(root)
+    fill_fiskekort(root)
     assert problems(root) == []
     assert CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)]).exit_code == 0
 
 
 def test_scaffold_is_all_or_nothing(root):
-    (root / "data" / "rules" / "flytning.yml").write_text("# an editor's own file\n")
+    (root / "data" / "rules" / "fiskekort.yml").write_text("# an editor's own file\n")
     domain = (root / "domain.yml").read_text()
-    result = CliRunner().invoke(cli, ["topic", "new", "flytning", "--root", str(root)])
+    result = CliRunner().invoke(cli, ["topic", "new", "fiskekort", "--root", str(root)])
     assert result.exit_code == 2 and "already exists" in result.output
-    assert not (root / "knowledge" / "national" / "flytning.yml").exists()
-    assert not (root / "data" / "nlu" / "flytning.yml").exists()
+    assert not (root / "knowledge" / "national" / "fiskekort.yml").exists()
+    assert not (root / "data" / "nlu" / "fiskekort.yml").exists()
     assert (root / "domain.yml").read_text() == domain
     for bad in ("Flytning!", "x", "pas"):
         result = CliRunner().invoke(cli, ["topic", "new", bad, "--root", str(root)])

@@ -36,7 +36,8 @@ def problems_of(kdir):
 
 
 def test_real_knowledge_is_valid(knowledge):
-    assert set(knowledge.topics) == {"pas", "koerekort", "affald", "sygemelding"}
+    assert set(knowledge.topics) == {"pas", "koerekort", "affald", "sygemelding", "flytning", "sundhedskort", "mitid",
+                                     "digital_post"}
     assert set(knowledge.municipalities) == {"nyborg", "guldborgsund", "ikast-brande", "glostrup"}
 
 
