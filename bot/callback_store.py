@@ -17,12 +17,11 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-
-from bot.sqlite_file import SQLiteFile
 from typing import Optional
 
+from bot.sqlite_file import SQLiteFile, utc_text
+
 ACTIVE = ("booked", "in_progress", "no_answer")
-STATUSES = ("booked", "in_progress", "completed", "no_answer", "cancelled")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS callbacks (
@@ -43,6 +42,11 @@ CREATE TABLE IF NOT EXISTS callbacks (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS callbacks_slot ON callbacks (municipality, slot, status);
+"""
+# The journal. Every store that journals (callbacks, accounts, the inbox)
+# creates it in its own setup, so an entry is written in the same
+# transaction as the change it records.
+JOURNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -118,12 +122,12 @@ class Callback:
         )
 
 
-_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE))
+ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE))
 
 
 def _count_active(conn: sqlite3.Connection, municipality: str, slot_iso: str) -> int:
     (count,) = conn.execute(
-        f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND {_ACTIVE_SQL}",
+        f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND {ACTIVE_SQL}",
         (municipality, slot_iso),
     ).fetchone()
     return count
@@ -134,10 +138,8 @@ def _now() -> dt.datetime:
 
 
 def storage_time(value: dt.datetime) -> str:
-    """How a time is stored: UTC, ISO 8601, to the second."""
-    if value.tzinfo is None:
-        raise ValueError("slot times must be timezone-aware")
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    """How a callback time is stored: UTC, ISO 8601, to the second."""
+    return utc_text(value, "seconds")
 
 
 def append_event(conn: sqlite3.Connection, reference: Optional[str], action: str, actor: str, **details) -> None:
@@ -154,9 +156,8 @@ class CallbackStore(SQLiteFile):
         super().__init__(path, timeout)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+        conn.executescript(SCHEMA + JOURNAL_SCHEMA)
         _add_missing_columns(conn)
-
 
     def book(
         self,
@@ -182,7 +183,7 @@ class CallbackStore(SQLiteFile):
             reference = f"CB-{dt.date.today().year}-{cursor.lastrowid:06d}"
             conn.execute("UPDATE callbacks SET reference = ? WHERE id = ?", (reference, cursor.lastrowid))
             append_event(conn, reference, "booked", "citizen", municipality=municipality, topic=topic,
-                        category=category, slot=slot_iso)
+                         category=category, slot=slot_iso)
         return self.get(reference)
 
     def get(self, reference: str) -> Callback:
@@ -217,7 +218,7 @@ class CallbackStore(SQLiteFile):
         """Active bookings per slot (UTC ISO) from ``since`` on, in one query."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT slot, count(*) FROM callbacks WHERE municipality = ? AND slot >= ? AND {_ACTIVE_SQL}"
+                f"SELECT slot, count(*) FROM callbacks WHERE municipality = ? AND slot >= ? AND {ACTIVE_SQL}"
                 " GROUP BY slot",
                 (municipality, storage_time(since)),
             ).fetchall()

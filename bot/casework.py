@@ -12,7 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from bot.callback_store import ACTIVE, Callback, CallbackNotFound, CallbackStore, _now, append_event, storage_time
+from bot.callback_store import (
+    ACTIVE, ACTIVE_SQL, Callback, CallbackNotFound, CallbackStore, _now, append_event, storage_time,
+)
 from bot.redaction import redact
 
 # Which status may follow which. Completed and cancelled are final: a
@@ -70,10 +72,8 @@ class Casework(CallbackStore):
             raise InvalidChange("unknown_view")
         now = now or _now()
         where, params = [], []
-        active = "status IN ({})".format(", ".join("?" for _ in ACTIVE))
-        if criteria.view in ("active", "today", "upcoming", "overdue"):
-            where.append(active)
-            params.extend(ACTIVE)
+        if criteria.view != "all":
+            where.append(ACTIVE_SQL)
         if criteria.view == "today":
             local = now.astimezone(tz) if tz else now
             start = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -106,30 +106,34 @@ class Casework(CallbackStore):
                 for column in ("municipality", "topic", "category", "assigned_to")
             }
 
-    def _changed(self, conn, reference: str, version: int, assignments: str, params: list) -> None:
-        cursor = conn.execute(
-            f"UPDATE callbacks SET {assignments}, updated = ?, version = version + 1"
-            " WHERE reference = ? AND version = ?",
-            [*params, storage_time(_now()), reference, version],
-        )
-        if cursor.rowcount == 0:
-            row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference,)).fetchone()
-            if row is None:
-                raise CallbackNotFound(reference)
-            raise VersionConflict(Callback.from_row(row))
-
-    def _current(self, conn, reference: str) -> Callback:
+    @staticmethod
+    def _current(conn, reference: str) -> Callback:
+        """The callback as stored, read inside the caller's write transaction."""
         row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference,)).fetchone()
         if row is None:
             raise CallbackNotFound(reference)
         return Callback.from_row(row)
 
+    @staticmethod
+    def _same_version(current: Callback, version: int) -> None:
+        """Refuse a change to a callback someone changed since it was shown."""
+        if current.version != version:
+            raise VersionConflict(current)
+
+    @staticmethod
+    def _update(conn, reference: str, assignments: str, params: list) -> None:
+        # BEGIN IMMEDIATE holds the write lock since _current read the row, so
+        # the version checked there is still the stored one.
+        conn.execute(
+            f"UPDATE callbacks SET {assignments}, updated = ?, version = version + 1 WHERE reference = ?",
+            [*params, storage_time(_now()), reference],
+        )
+
     def change_status(self, reference: str, version: int, status: str, actor: str, note: str = "") -> Callback:
         note = clean_note(note)
         with self._write() as conn:
             current = self._current(conn, reference)
-            if current.version != version:
-                raise VersionConflict(current)
+            self._same_version(current, version)
             if status not in TRANSITIONS.get(current.status, ()):
                 raise InvalidChange("transition_not_allowed")
             if status in NOTE_REQUIRED and not note:
@@ -140,7 +144,7 @@ class Casework(CallbackStore):
             if status == "in_progress" and not current.assigned_to:
                 assignments += ", assigned_to = ?"
                 params.append(actor)
-            self._changed(conn, reference, version, assignments, params)
+            self._update(conn, reference, assignments, params)
             append_event(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
             if note:
                 append_event(conn, reference, "note", actor, text=note)
@@ -152,8 +156,9 @@ class Casework(CallbackStore):
             current = self._current(conn, reference)
             if current.status not in ACTIVE:
                 raise InvalidChange("closed")
+            self._same_version(current, version)
             status = "in_progress" if current.status in ("booked", "no_answer") else current.status
-            self._changed(conn, reference, version, "assigned_to = ?, status = ?", [actor, status])
+            self._update(conn, reference, "assigned_to = ?, status = ?", [actor, status])
             append_event(conn, reference, "assigned", actor, to=actor, previous=current.assigned_to)
             if status != current.status:
                 append_event(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
@@ -164,7 +169,8 @@ class Casework(CallbackStore):
             current = self._current(conn, reference)
             if current.status not in ACTIVE:
                 raise InvalidChange("closed")
-            self._changed(conn, reference, version, "assigned_to = ?", [assignee or None])
+            self._same_version(current, version)
+            self._update(conn, reference, "assigned_to = ?", [assignee or None])
             append_event(conn, reference, "assigned", actor, to=assignee or None, previous=current.assigned_to)
         return self.get(reference)
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
-from bot.callback_store import CallbackStore, append_event
+from bot.callback_store import JOURNAL_SCHEMA, append_event, storage_time
 from bot.sqlite_file import SQLiteFile
 
 SCHEMA = """
@@ -58,16 +57,12 @@ class InboxMessage:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return storage_time(dt.datetime.now(dt.timezone.utc))
 
 
 class Inbox(SQLiteFile):
-    def __init__(self, path: Path, timeout: float = 5.0):
-        super().__init__(path, timeout)
-        CallbackStore(self.path)  # the journal's table, in the same file
-
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+        conn.executescript(SCHEMA + JOURNAL_SCHEMA)
 
     def add(self, municipality: str, text: str, outcome: str, predicted: Optional[str] = None,
             confidence: Optional[float] = None) -> Optional[int]:
@@ -107,8 +102,7 @@ class Inbox(SQLiteFile):
 
     def delete_before(self, cutoff: dt.datetime) -> int:
         with self._write() as conn:
-            return conn.execute("DELETE FROM inbox WHERE at < ?",
-                                (cutoff.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),)).rowcount
+            return conn.execute("DELETE FROM inbox WHERE at < ?", (storage_time(cutoff),)).rowcount
 
 
 def _message(row: sqlite3.Row) -> InboxMessage:

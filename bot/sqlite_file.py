@@ -7,10 +7,18 @@ deleted under a running server is an error, never a new empty file.
 """
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+
+def utc_text(value: dt.datetime, timespec: str = "auto") -> str:
+    """How times are stored: UTC ISO 8601 text, so SQL can compare them as strings."""
+    if value.tzinfo is None:
+        raise ValueError("stored times must be timezone-aware")
+    return value.astimezone(dt.timezone.utc).isoformat(timespec=timespec)
 
 
 class SQLiteFile:

@@ -18,14 +18,15 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bot.callback_store import CallbackStore
-from bot.sqlite_file import SQLiteFile
+from bot.callback_store import JOURNAL_SCHEMA, append_event
+from bot.sqlite_file import SQLiteFile, utc_text
 
 ROLES = ("staff", "editor", "admin")
 DEMO_NAMES = {"staff": "Demo-sagsbehandler", "editor": "Demo-redaktør", "admin": "Demo-administrator"}
@@ -97,26 +98,22 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _stamp(value: dt.datetime) -> str:
-    # Times are compared as text in SQL, so all are stored in UTC.
-    return value.astimezone(dt.timezone.utc).isoformat()
-
-
 class Accounts(SQLiteFile):
     def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
                  policy: LockoutPolicy = LockoutPolicy()):
         self.clock = clock or _utcnow
         self.policy = policy
         self.hasher = PasswordHasher()
-        # Verified against when the user name is unknown, so the answer takes as long.
-        self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
         super().__init__(path)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+        conn.executescript(SCHEMA + JOURNAL_SCHEMA)
 
-    def _journal(self, action: str, actor: str, **details) -> None:
-        CallbackStore(self.path).record(action, actor, **details)
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Verified against when the user name is unknown, so the answer takes
+        # as long; made on first login, not by every CLI call or demo start.
+        return self.hasher.hash(secrets.token_urlsafe(16))
 
     # --- users ---------------------------------------------------------
 
@@ -144,16 +141,17 @@ class Accounts(SQLiteFile):
             raise AccountError("role", f"must be one of {', '.join(ROLES)}")
         self._check_password(username, password)
         display = " ".join((display_name or "").split())[:80]
-        created = self.clock().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-        with self._read() as conn:
+        created = utc_text(self.clock(), "seconds")
+        hashed = self.hasher.hash(password)
+        with self._write() as conn:
             try:
                 conn.execute(
                     "INSERT INTO users (username, display_name, role, password_hash, created) VALUES (?, ?, ?, ?, ?)",
-                    (username, display, role, self.hasher.hash(password), created),
+                    (username, display, role, hashed, created),
                 )
             except sqlite3.IntegrityError:
                 raise AccountError("username", f"{username!r} already exists") from None
-        self._journal("user_created", actor, user=username, role=role)
+            append_event(conn, None, "user_created", actor, user=username, role=role)
         return self.get(username)
 
     def get(self, username: str) -> Optional[User]:
@@ -182,13 +180,13 @@ class Accounts(SQLiteFile):
         with self._write() as conn:
             conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hashed, user.id))
             conn.execute("DELETE FROM login_failures WHERE key = ?", (f"user:{user.username}",))
-        self._journal("password_reset", actor, user=user.username)
+            append_event(conn, None, "password_reset", actor, user=user.username)
 
     def _set(self, username: str, column: str, value, action: str, actor: str, **details) -> None:
         user = self._require(username)
-        with self._read() as conn:
+        with self._write() as conn:
             conn.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user.id))
-        self._journal(action, actor, user=user.username, **details)
+            append_event(conn, None, action, actor, user=user.username, **details)
 
     def disable(self, username: str, actor: str = "cli") -> None:
         self._set(username, "disabled", 1, "user_disabled", actor)
@@ -257,7 +255,7 @@ class Accounts(SQLiteFile):
         window = dt.timedelta(minutes=self.policy.ip_window_minutes)
         count, oldest = conn.execute(
             "SELECT count(*), min(at) FROM login_failures_ip WHERE ip = ? AND at > ?",
-            (ip, _stamp(now - window)),
+            (ip, utc_text(now - window)),
         ).fetchone()
         if count >= self.policy.ip_max:
             raise LoginRefused("wait", _seconds(dt.datetime.fromisoformat(oldest) + window - now))
@@ -267,17 +265,17 @@ class Accounts(SQLiteFile):
         row = conn.execute("SELECT count, locked_until FROM login_failures WHERE key = ?", (user_key,)).fetchone()
         # A lock that has run out starts the count afresh.
         count = 1 if row is None or row["locked_until"] else row["count"] + 1
-        locked = _stamp(now + dt.timedelta(minutes=self.policy.lock_minutes)) \
+        locked = utc_text(now + dt.timedelta(minutes=self.policy.lock_minutes)) \
             if count >= self.policy.lock_after else None
         conn.execute(
             "INSERT INTO login_failures (key, count, last, locked_until) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET count = excluded.count, last = excluded.last,"
             " locked_until = excluded.locked_until",
-            (user_key, count, _stamp(now), locked),
+            (user_key, count, utc_text(now), locked),
         )
         window = dt.timedelta(minutes=self.policy.ip_window_minutes)
-        conn.execute("DELETE FROM login_failures_ip WHERE at <= ?", (_stamp(now - window),))
-        return conn.execute("INSERT INTO login_failures_ip (ip, at) VALUES (?, ?)", (ip, _stamp(now))).lastrowid
+        conn.execute("DELETE FROM login_failures_ip WHERE at <= ?", (utc_text(now - window),))
+        return conn.execute("INSERT INTO login_failures_ip (ip, at) VALUES (?, ?)", (ip, utc_text(now))).lastrowid
 
 
 def _seconds(delta: dt.timedelta) -> int:

@@ -23,7 +23,7 @@ from sanic import Sanic, response
 from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 
 from bot.callback_hours import danish_slot_label
-from bot.callback_store import ACTIVE, CallbackNotFound
+from bot.callback_store import ACTIVE, Callback, CallbackNotFound
 from bot.casework import TRANSITIONS, VIEWS, Casework, InvalidChange, QueueFilter, VersionConflict
 from bot.console import charts, security
 from bot.console.accounts import AccountError, Accounts, LoginRefused
@@ -34,7 +34,7 @@ from bot.console.texts import (
     ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS,
 )
 from bot.content.nlu_append import AppendError, append_example
-from bot.content.training_data import load_training_data
+from bot.content.training_data import domain_intents
 from bot.inbox import Inbox, InboxError
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.settings import PROJECT_ROOT
@@ -90,7 +90,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         STATUS_LABELS=STATUS_LABELS, VIEW_LABELS=VIEW_LABELS, ROLE_LABELS=ROLE_LABELS,
         EVENT_LABELS=EVENT_LABELS, OUTCOME_LABELS=OUTCOME_LABELS, labels=labels,
         allowed=security.allowed, local_time=_local_time, slot_label=_slot_label,
-        local_date=lambda value: value.astimezone(TZ).date(),
+        local_date=lambda value: value.astimezone(TZ).date(), percent=charts.percent, number=charts.number,
     )
 
     def render(request, template: str, status: int = 200, **context):
@@ -140,7 +140,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         for header, value in security.HEADERS.items():
             resp.headers.setdefault(header, value)
 
-    @app.exception(sqlite3.OperationalError, sqlite3.DatabaseError)
+    @app.exception(sqlite3.DatabaseError)
     async def database_error(request, exc):
         locked = "locked" in str(exc) or "busy" in str(exc)
         log.error("console database error on %s %s: %s", request.method, request.path, exc)
@@ -263,8 +263,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
             headers={"Content-Disposition": f'attachment; filename="opringninger-{stamp}.csv"'},
         )
 
-    def callback_page(request, reference: str, status: int = 200, error: Optional[str] = None, note: str = ""):
-        callback = casework.get(reference)
+    def callback_page(request, callback: Callback, status: int = 200, error: Optional[str] = None, note: str = ""):
         staff = [u for u in accounts.list_users() if not u.disabled and security.allowed(u.role, "callbacks")]
         return render(
             request, "callback.html", status=status, cb=callback, error=error, note=note,
@@ -281,7 +280,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         except CallbackNotFound:
             return error_page(request, "not_found", 404)
         casework.record_view(callback.reference, request.ctx.user.username)
-        return callback_page(request, callback.reference)
+        return callback_page(request, callback)
 
     async def change(request, reference: str, action, flash: str):
         note = request.form.get("note") or ""
@@ -293,10 +292,10 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
             action(version, note)
         except CallbackNotFound:
             return error_page(request, "not_found", 404)
-        except VersionConflict:
-            return callback_page(request, reference, 409, ERRORS["conflict"], note)
+        except VersionConflict as conflict:
+            return callback_page(request, conflict.current, 409, ERRORS["conflict"], note)
         except InvalidChange as exc:
-            return callback_page(request, reference, 422, ERRORS[exc.reason], note)
+            return callback_page(request, casework.get(reference), 422, ERRORS[exc.reason], note)
         return response.redirect(f"/opringninger/{reference}?besked={flash}", status=303)
 
     @app.post("/opringninger/<reference>/tag")
@@ -313,7 +312,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         if assignee is not None:
             target = accounts.get(assignee)
             if target is None or target.disabled or not security.allowed(target.role, "callbacks"):
-                return callback_page(request, reference, 422, ERRORS["assignee"])
+                return callback_page(request, casework.get(reference), 422, ERRORS["assignee"])
         return await change(
             request, reference, lambda v, _n: casework.assign(reference, v, assignee, actor), "assigned")
 
@@ -335,7 +334,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         except CallbackNotFound:
             return error_page(request, "not_found", 404)
         except InvalidChange as exc:
-            return callback_page(request, reference, 422, ERRORS[exc.reason], note)
+            return callback_page(request, casework.get(reference), 422, ERRORS[exc.reason], note)
         return response.redirect(f"/opringninger/{reference}?besked=note", status=303)
 
     # --- the channel dashboard -----------------------------------------
@@ -372,7 +371,9 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     # --- the fallback inbox (editors) ---------------------------------
 
     def inbox_page(request, status: int = 200, error: Optional[str] = None):
-        intents = sorted(load_training_data(config.content_root, ("data",)).intent_lines)
+        # The domain lists every intent (check enforces it); reading it is far
+        # cheaper than parsing all training data on every page view.
+        intents = sorted(domain_intents(config.content_root))
         errands = [i for i in intents if i in labels.topics]
         others = [i for i in intents if i not in labels.topics]
         return render(request, "inbox.html", status=status, messages=inbox.list(), error=error,
@@ -383,37 +384,35 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     async def show_inbox(request):
         return inbox_page(request)
 
-    def message_id(value: str) -> Optional[int]:
-        return int(value) if value.isdigit() else None
+    def inbox_refused(request, exc: InboxError):
+        if exc.reason == "not_found":
+            return error_page(request, "not_found", 404)
+        return inbox_page(request, 409, ERRORS[f"inbox_{exc.reason}"])
 
-    @app.post("/indbakke/<ident>/tildel")
+    @app.post("/indbakke/<ident:int>/tildel")
     @requires("inbox")
-    async def assign_message(request, ident: str):
+    async def assign_message(request, ident: int):
         actor = request.ctx.user.username
         intent = request.form.get("intent") or ""
         try:
-            message = inbox.get(message_id(ident) or -1)
+            message = inbox.get(ident)
             if message.status != "new":
                 raise InboxError("already_decided")
             file, line = append_example(config.content_root, intent, message.text)
             inbox.decide(message.id, "assigned", actor, intent=intent, file=file, line=line)
         except InboxError as exc:
-            if exc.reason == "not_found":
-                return error_page(request, "not_found", 404)
-            return inbox_page(request, 409, ERRORS[f"inbox_{exc.reason}"])
+            return inbox_refused(request, exc)
         except AppendError as exc:
             return inbox_page(request, 422, ERRORS[f"inbox_{exc.reason}"])
         return response.redirect("/indbakke?besked=inbox_assigned", status=303)
 
-    @app.post("/indbakke/<ident>/afvis")
+    @app.post("/indbakke/<ident:int>/afvis")
     @requires("inbox")
-    async def dismiss_message(request, ident: str):
+    async def dismiss_message(request, ident: int):
         try:
-            inbox.decide(message_id(ident) or -1, "dismissed", request.ctx.user.username)
+            inbox.decide(ident, "dismissed", request.ctx.user.username)
         except InboxError as exc:
-            if exc.reason == "not_found":
-                return error_page(request, "not_found", 404)
-            return inbox_page(request, 409, ERRORS[f"inbox_{exc.reason}"])
+            return inbox_refused(request, exc)
         return response.redirect("/indbakke?besked=inbox_dismissed", status=303)
 
     # --- users (admin) -------------------------------------------------
@@ -484,13 +483,12 @@ def _slot_label(value: dt.datetime) -> str:
 
 
 def _danish_account_error(exc: AccountError) -> str:
-    field = getattr(exc, "field", "")
     return {
         "username": "Brugernavnet skal være 2-40 tegn: små bogstaver, tal, punktum, bindestreg eller understreg, "
                     "og må ikke findes i forvejen.",
         "role": "Vælg en rolle.",
         "password": "Adgangskoden opfylder ikke kravene.",
-    }.get(field, "Brugeren kunne ikke oprettes. Tjek felterne.")
+    }.get(exc.field, "Brugeren kunne ikke oprettes. Tjek felterne.")
 
 
 def _sentence_case(text: str) -> str:

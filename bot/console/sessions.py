@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from bot.sqlite_file import SQLiteFile
+from bot.console.security import same_token
+from bot.sqlite_file import SQLiteFile, utc_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -42,9 +42,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _stamp(value: dt.datetime) -> str:
-    # Expired sessions are found by comparing times as text, so all are UTC.
-    return value.astimezone(dt.timezone.utc).isoformat()
+TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 class Sessions(SQLiteFile):
@@ -64,11 +62,11 @@ class Sessions(SQLiteFile):
         with self._read() as conn:
             conn.execute(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created, last_seen) VALUES (?, ?, ?, ?, ?)",
-                (_digest(token), user_id, csrf, _stamp(now), _stamp(now)),
+                (_digest(token), user_id, csrf, utc_text(now), utc_text(now)),
             )
             # Expired sessions are removed as new ones are made.
             conn.execute("DELETE FROM sessions WHERE last_seen < ? OR created < ?",
-                         (_stamp(now - self.idle), _stamp(now - self.absolute)))
+                         (utc_text(now - self.idle), utc_text(now - self.absolute)))
         return Session(token, user_id, csrf, now, now)
 
     def get(self, token: Optional[str]) -> Optional[Session]:
@@ -83,8 +81,13 @@ class Sessions(SQLiteFile):
             if now - last_seen > self.idle or now - created > self.absolute:
                 conn.execute("DELETE FROM sessions WHERE token_hash = ?", (row["token_hash"],))
                 return None
-            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (_stamp(now), row["token_hash"]))
-        return Session("", row["user_id"], row["csrf_token"], created, now)
+            # Every page view would otherwise be a write; a minute's precision
+            # is plenty for a 30-minute idle limit.
+            if now - last_seen >= TOUCH_EVERY:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                             (utc_text(now), row["token_hash"]))
+                last_seen = now
+        return Session("", row["user_id"], row["csrf_token"], created, last_seen)
 
     def delete(self, token: Optional[str]) -> None:
         if token:
@@ -97,6 +100,4 @@ class Sessions(SQLiteFile):
 
     @staticmethod
     def check_csrf(session: Optional[Session], submitted: Optional[str]) -> bool:
-        if session is None or not submitted:
-            return False
-        return hmac.compare_digest(session.csrf_token.encode(), str(submitted).encode())
+        return session is not None and same_token(session.csrf_token, submitted)

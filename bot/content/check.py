@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from functools import cached_property
 from typing import Callable, Iterable, Optional
 
 from bot.content.training_data import Example, TrainingData, load_training_data
@@ -57,19 +58,11 @@ class Content:
         value = self.domain.get(key) or []
         return list(value.keys()) if isinstance(value, dict) else list(value)
 
-    def errand_intents(self) -> set[str]:
-        """Intents a rule or story sends to the errand-answer action."""
-        intents = set()
-        for path in sorted((self.root / "data").rglob("*.yml")):
-            content = _safe_yaml(path)
-            for key in ("rules", "stories"):
-                for entry in (content or {}).get(key, []) or []:
-                    steps = entry.get("steps") or [] if isinstance(entry, dict) else []
-                    for before, after in zip(steps, steps[1:]):
-                        if isinstance(before, dict) and isinstance(after, dict) and \
-                                after.get("action") == ANSWER_ACTION and "intent" in before:
-                            intents.add(before["intent"])
-        return intents - set(NOT_ERRANDS)
+    @cached_property
+    def errand_intents(self) -> frozenset[str]:
+        """Intents a rule or story sends straight to the errand-answer action."""
+        return frozenset(intent for intent, actions in self.data.next_actions.items()
+                         if ANSWER_ACTION in actions) - frozenset(NOT_ERRANDS)
 
 
 def _safe_yaml(path: Path):
@@ -95,7 +88,7 @@ def todo_markers(content: Content) -> Iterable[Problem]:
 
 def intents_have_examples_and_dialogue(content: Content) -> Iterable[Problem]:
     grouped = content.data.by_intent()
-    errands = content.errand_intents() | set(content.knowledge.topics if content.knowledge else ())
+    errands = content.errand_intents | set(content.knowledge.topics if content.knowledge else ())
     intents = content.domain.get("intents") or []
     for index, intent in enumerate(intents):
         line = line_of(intents, index)
@@ -116,7 +109,7 @@ def errands_have_knowledge(content: Content) -> Iterable[Problem]:
     if content.knowledge is None:
         return
     intents = content.domain.get("intents") or []
-    for intent in sorted(content.errand_intents()):
+    for intent in sorted(content.errand_intents):
         if intent not in content.knowledge.topics:
             file, line = content.data.intent_lines.get(intent, ("domain.yml", None))
             yield Problem(file, intent, f"errand without an entry in knowledge/national/{intent}.yml", line)
@@ -124,14 +117,14 @@ def errands_have_knowledge(content: Content) -> Iterable[Problem]:
         if key not in intents:
             yield Problem(f"knowledge/national/{key}.yml", "topic",
                           f"no intent '{key}' in domain.yml, so citizens can never reach this entry", 1)
-        elif key not in content.errand_intents():
+        elif key not in content.errand_intents:
             yield Problem(f"knowledge/national/{key}.yml", "topic",
                           f"no rule sends intent '{key}' to {ANSWER_ACTION} in data/rules/", 1)
 
 
 def reviews_not_overdue(content: Content, today: Optional[dt.date] = None) -> Iterable[Problem]:
     today = today or dt.date.today()
-    limit = today.replace(year=today.year - 1) if REVIEW_MONTHS == 12 else today - dt.timedelta(days=30 * REVIEW_MONTHS)
+    limit = today - dt.timedelta(days=round(365.25 * REVIEW_MONTHS / 12))
     for path in sorted((content.root / "knowledge").rglob("*.yml")):
         data = _safe_yaml(path)
         for container, key, value in _walk(data):

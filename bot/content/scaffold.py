@@ -31,10 +31,12 @@ def _render(template: str, **values) -> str:
     return _templates.get_template(template).render(today=dt.date.today().isoformat(), **values)
 
 
-def _write_all(files: dict[Path, str]) -> list[Path]:
-    for path in files:
-        if path.exists() and path.name != "domain.yml":
+def _write_all(new: dict[Path, str], changed: Optional[dict[Path, str]] = None) -> list[Path]:
+    """Create the ``new`` files (none may exist yet) and replace the ``changed`` ones."""
+    for path in new:
+        if path.exists():
             raise ScaffoldError(f"{path}: already exists; choose another name or edit the file")
+    files = {**new, **(changed or {})}
     temporary = {}
     try:
         for path, text in files.items():
@@ -81,9 +83,8 @@ def new_topic(root: Path, key: str, name: Optional[str] = None) -> list[Path]:
         root / "data" / "rules" / f"{key}.yml": _render("topic_rule.yml.j2", key=key, name=name),
         root / "tests" / "stories" / f"test_{key}.yml": _render("topic_story.yml.j2", key=key, name=name),
         root / "tests" / "nlu_heldout" / f"{key}.yml": _render("topic_heldout.yml.j2", key=key, name=name),
-        domain: _domain_with_intent(domain, key),
     }
-    return _write_all(files)
+    return _write_all(files, {domain: _domain_with_intent(domain, key)})
 
 
 def new_municipality(root: Path, key: str, name: str, website: str) -> list[Path]:

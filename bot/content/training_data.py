@@ -28,6 +28,7 @@ class TrainingData:
     intent_lines: dict[str, tuple[str, int]] = field(default_factory=dict)  # first place each intent is defined
     dialogue_intents: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # intent -> rule/story steps
     dialogue_actions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    next_actions: dict[str, set[str]] = field(default_factory=dict)  # intent -> actions that directly follow it
     slots_used: list[tuple[str, str, int]] = field(default_factory=list)  # slot, file, line
     problems: list[Problem] = field(default_factory=list)
 
@@ -74,9 +75,13 @@ def _examples(item, display: str, data: TrainingData) -> None:
 
 
 def _steps(steps, display: str, data: TrainingData) -> None:
+    previous_intent = None
     for index, step in enumerate(steps or []):
         if not isinstance(step, dict):
             continue
+        if "action" in step and previous_intent:
+            data.next_actions.setdefault(previous_intent, set()).add(step["action"])
+        previous_intent = step.get("intent")
         line = line_of(steps, index)
         if "intent" in step:
             data.dialogue_intents.setdefault(step["intent"], []).append((display, line))
@@ -104,3 +109,12 @@ def load_training_data(root: Path, folders: tuple[str, ...] = ("data",)) -> Trai
                     if isinstance(entry, dict):
                         _steps(entry.get("steps"), display, data)
     return data
+
+
+def domain_intents(root: Path) -> list[str]:
+    """The intents domain.yml lists, in its order."""
+    try:
+        domain = load_yaml(root / "domain.yml", "domain.yml") or {}
+    except KnowledgeError:
+        return []
+    return list(domain.get("intents") or [])

@@ -44,6 +44,8 @@ class SiteConfig:
 def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
     app = Sanic(name)
     knowledge = open_knowledge(config.knowledge_db)
+    by_name = sorted(knowledge.municipalities.values(), key=lambda m: m.name)  # the knowledge is fixed while running
+    topics = [t.name for t in knowledge.topics.values()]
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     missing = [str(path) for path, _ in WIDGET_FILES.values() if not path.is_file()]
     if missing:
@@ -70,12 +72,10 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         key = request.args.get("kommune") or config.municipality
         municipality = knowledge.municipalities.get(key)
         if municipality is None:
-            return response.html(templates.get_template("unknown.html").render(
-                known=sorted(knowledge.municipalities.values(), key=lambda m: m.name)), status=404)
+            return response.html(templates.get_template("unknown.html").render(known=by_name), status=404)
         page = templates.get_template("demo.html").render(
             municipality=municipality, rasa_url=config.rasa_url,
-            others=[m for m in sorted(knowledge.municipalities.values(), key=lambda m: m.name) if m.key != key],
-            topics=[t.name for t in knowledge.topics.values()],
+            others=[m for m in by_name if m.key != key], topics=topics,
         )
         # The demo page runs only our own files; the widget talks to the Rasa server.
         csp = (f"default-src 'self'; connect-src 'self' {config.rasa_url} {_ws(config.rasa_url)}; "
