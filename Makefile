@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-RASA := $(VENV)/bin/rasa
+KB := $(VENV)/bin/kommunebot
 INSTALLED := $(VENV)/.installed
 SPACY_DIR := build/spacy-da
 SPACY := $(SPACY_DIR)/meta.json
@@ -26,11 +26,12 @@ export PYTHONHASHSEED := 0
 KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup venv spacy knowledge model train web run shell test bench lock retention clean
+.PHONY: help setup venv spacy knowledge model train web run shell check test bench lock retention clean
 
 help:
 	@echo "make run    set up everything and start the assistant (Ctrl-C stops it)"
 	@echo "make test   set up everything and run the whole test suite"
+	@echo "make check  the fast tier: lint, format, import contracts and unit tests"
 	@echo "make shell  chat with the running assistant in the terminal"
 	@echo "make bench  measure latency, throughput, memory, training and start time"
 
@@ -41,20 +42,21 @@ $(INSTALLED): requirements.lock requirements.in pyproject.toml scripts/make-venv
 venv: $(INSTALLED)
 
 $(SPACY): bot/spacy_pipeline.py $(INSTALLED)
-	$(PY) -m bot.spacy_pipeline --output $(SPACY_DIR)
+	$(KB) spacy
 
 spacy: $(SPACY)
 
-$(KNOWLEDGE_DB): $(KNOWLEDGE_SOURCES) $(wildcard bot/knowledge/*.py) bot/answers.py $(INSTALLED)
-	$(PY) -m bot.knowledge.cli build --output $@
+$(KNOWLEDGE_DB): $(KNOWLEDGE_SOURCES) $(wildcard bot/knowledge/*.py) $(INSTALLED)
+	$(KB) build
 
 knowledge: $(KNOWLEDGE_DB)
 
-# Trains only when data, config or the spaCy folder changed; --force because
-# Rasa cannot see a change in the spaCy folder itself.
+# `kommunebot train` trains only when data, config or the spaCy folder
+# changed (a fingerprint), so make and the editors share one rule.
 $(MODEL): $(TRAINING_DATA) $(SPACY)
 	@mkdir -p models
-	$(RASA) train --fixed-model-name kommunebot --out models --force
+	$(KB) train
+	@touch $@
 
 model: $(MODEL)
 train: $(MODEL)
@@ -72,21 +74,31 @@ run: setup
 	scripts/run.sh
 
 shell: $(INSTALLED)
-	$(PY) -m bot.chat_cli --url http://localhost:$(RASA_PORT)
+	$(KB) chat
 
 # Browser tests use Debian's chromium, installed here when missing.
 $(CHROMIUM):
 	scripts/install-chromium.sh
 
+# The fast tier, for every change: no servers, no trained model.
+check: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q tests/unit
+
 test: setup $(CHROMIUM)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: setup
 	$(PY) scripts/bench.py
 
-# Delete conversations and closed callbacks older than KOMMUNEBOT_RETENTION_DAYS (30).
+# Delete personal data past each municipality's retention period (knowledge).
 retention: $(INSTALLED)
-	$(PY) -m bot.retention
+	$(KB) retention
 
 lock: $(INSTALLED)
 	@{ echo "# Exact versions for a reproducible install (pip install -c requirements.lock -r requirements.in)."; \

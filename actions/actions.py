@@ -1,16 +1,18 @@
-"""Thin Rasa custom actions: translate the tracker, call bot/, send the reply."""
+"""Thin Rasa custom actions: translate the tracker into a Turn, let the
+Assistant handle it, and translate the Result back into events."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation import SETUP_ERROR, Assistant, Result, Turn, UnknownMunicipality
-from bot.runtime import get_assistant, get_detector
-from bot.sensitive import URGENT_INTENT, Detection
+from bot.chat.conversation import Turn
+from bot.chat.runtime import get_assistant
+from bot.privacy.channel_guard import SETUP_ERROR
 
 log = logging.getLogger(__name__)
 
@@ -36,74 +38,47 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     )
 
 
-def sensitive_anyway(assistant: Assistant, turn: Turn) -> Result:
-    """For personal_matter/urgent_danger when neither terms nor confidence
-    already gave a category: the intent alone decides."""
-    urgent = turn.intent == URGENT_INTENT
-    detection = Detection("urgent" if urgent else "personal", "Personlig sag", urgent, "nlu")
-    return assistant.sensitive(turn, detection)
-
-
-def respond(
-    dispatcher: CollectingDispatcher, tracker: Tracker, handler: Callable[[Assistant, Turn], Result]
-) -> list[dict[str, Any]]:
-    """Run one handler; whatever goes wrong, the citizen gets a Danish reply.
-
-    Personal or urgent matters are diverted before any handler answers."""
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) -> list[dict[str, Any]]:
     turn = turn_from_tracker(tracker)
     try:
         assistant = get_assistant()
     except Exception:
-        log.exception("knowledge base or outcome log unavailable")
+        log.exception("knowledge base, records or spaCy pipeline unavailable")
         dispatcher.utter_message(text=SETUP_ERROR)
         return []
-    try:
-        detection = get_detector().detect(
-            turn.text, turn.intent, turn.confidence, turn.redacted, turn.intent_ranking
-        )
-        result = assistant.sensitive(turn, detection) if detection else handler(assistant, turn)
-    except UnknownMunicipality as exc:
-        log.error("%s", exc)
-        dispatcher.utter_message(text=SETUP_ERROR)
-        return []
-    except Exception:
-        log.exception("action failed for intent %s", turn.intent)
-        dispatcher.utter_message(text=assistant.technical_error(turn.municipality))
-        return []
-    reply = result.reply
-    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+    result = assistant.handle(handler, turn)
+    dispatcher.utter_message(text=result.reply.text, buttons=result.reply.buttons or None)
     return [SlotSet(name, value) for name, value in result.slots.items() if name in SLOTS]
 
 
-class ActionAnswerErrand(Action):
+class _TurnAction(Action):
+    action_name = ""
+    handler = ""
+
     def name(self) -> str:
-        return "action_answer_errand"
+        return self.action_name
 
     async def run(self, dispatcher, tracker, domain):
-        return respond(dispatcher, tracker, Assistant.answer_errand)
+        return respond(dispatcher, tracker, self.handler)
 
 
-class ActionClarify(Action):
-    def name(self) -> str:
-        return "action_clarify"
-
-    async def run(self, dispatcher, tracker, domain):
-        return respond(dispatcher, tracker, Assistant.clarify)
+class ActionAnswerErrand(_TurnAction):
+    action_name, handler = "action_answer_errand", "answer_errand"
 
 
-class ActionOutOfScope(Action):
-    def name(self) -> str:
-        return "action_out_of_scope"
-
-    async def run(self, dispatcher, tracker, domain):
-        return respond(dispatcher, tracker, Assistant.out_of_scope)
+class ActionClarify(_TurnAction):
+    action_name, handler = "action_clarify", "clarify"
 
 
-class ActionSensitive(Action):
+class ActionOutOfScope(_TurnAction):
+    action_name, handler = "action_out_of_scope", "out_of_scope"
+
+
+class ActionSmallTalk(_TurnAction):
+    action_name, handler = "action_small_talk", "small_talk"
+
+
+class ActionSensitive(_TurnAction):
     """personal_matter and urgent_danger: never answered in chat."""
 
-    def name(self) -> str:
-        return "action_sensitive"
-
-    async def run(self, dispatcher, tracker, domain):
-        return respond(dispatcher, tracker, sensitive_anyway)
+    action_name, handler = "action_sensitive", "sensitive_intent"

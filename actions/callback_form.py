@@ -1,8 +1,9 @@
 """Rasa glue for the callback form: ask, validate, book, stop, cancel.
 
-Each step calls bot.callback_flow; these classes only move values between
+Each step calls bot.chat.booking; these classes only move values between
 the tracker and that module.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,11 +13,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.callback_flow import MORE
-from bot.conversation import SETUP_ERROR
-from bot.runtime import get_assistant, get_callback_flow
-
 from actions.actions import turn_from_tracker
+from bot.chat.booking import MORE, SLOT_TAKEN
+from bot.chat.runtime import get_assistant, get_booking
+from bot.privacy.channel_guard import SETUP_ERROR
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,7 @@ def _now() -> dt.datetime:
 
 
 def _context(tracker: Tracker):
-    assistant = get_assistant()
-    return get_callback_flow(), assistant.municipality(turn_from_tracker(tracker).municipality)
+    return get_booking(), get_assistant().municipality(turn_from_tracker(tracker).municipality)
 
 
 class _Step:
@@ -67,7 +66,7 @@ class AskPhone(_Step, Action):
     action_name = "action_ask_cb_phone"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.responder.message("ask_phone", municipality))
+        dispatcher.utter_message(text=flow.ask_phone(municipality))
         return []
 
 
@@ -75,11 +74,8 @@ class AskTopic(_Step, Action):
     action_name = "action_ask_cb_topic_ok"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        label = flow.topic_label(tracker.get_slot("topic"), tracker.get_slot("sensitive_category"))
-        dispatcher.utter_message(
-            text=flow.responder.message("ask_topic", municipality, topic=label),
-            buttons=[{"title": "Ja", "payload": "/affirm"}, {"title": "Nej, noget andet", "payload": "/deny"}],
-        )
+        reply = flow.ask_topic(tracker.get_slot("topic"), tracker.get_slot("sensitive_category"), municipality)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
         return []
 
 
@@ -134,7 +130,7 @@ class BookCallback(_Step, Action):
     def step(self, flow, municipality, dispatcher, tracker):
         topic = tracker.get_slot("topic") if tracker.get_slot("cb_topic_ok") else None
         category = tracker.get_slot("sensitive_category")
-        reply = flow.book(
+        booking = flow.book(
             municipality,
             dt.datetime.fromisoformat(tracker.get_slot("cb_slot")),
             tracker.get_slot("cb_name"),
@@ -143,13 +139,10 @@ class BookCallback(_Step, Action):
             category,
             tracker.sender_id,
         )
-        if reply.situation == "slot_taken":
+        dispatcher.utter_message(text=booking.text)
+        if booking.status == SLOT_TAKEN:
             # Someone took the last place meanwhile: offer the next slots.
-            dispatcher.utter_message(text=flow.responder.message("slot_taken", municipality))
             return [SlotSet("cb_slot", None), SlotSet("cb_after", None), FollowupAction("callback_form")]
-        dispatcher.utter_message(text=reply.text)
-        if reply.outcome:
-            get_assistant().outcomes.record(municipality.key, reply.outcome, topic, category)
         return [SlotSet(s, None) for s in FORM_SLOTS]
 
 
@@ -157,7 +150,7 @@ class StopCallback(_Step, Action):
     action_name = "action_stop_callback"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.responder.message("callback_stopped", municipality))
+        dispatcher.utter_message(text=flow.stopped(municipality))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in FORM_SLOTS)]
 
 

@@ -1,27 +1,44 @@
-"""The ``kommunebot`` command for operators and editors.
+"""The one ``kommunebot`` command, for operators, editors and the Makefile.
 
-``kommunebot users ...`` manages staff-console accounts. Errors are one
-English line naming the field, with exit code 2, never a traceback.
+Every command has a one-line help (``kommunebot COMMAND --help``). Errors
+are one English line naming the file, field or variable; a content
+problem exits with 1, wrong use or a bad setting with 2, never a traceback.
+Settings are read once here and passed down.
 """
+
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
+import logging
 import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import NoReturn
 
 import click
 
+from bot import settings as settings_module
 from bot.console.accounts import ROLES, AccountError, Accounts, User
 from bot.console.sessions import Sessions
-from bot.content.cli import register as register_content_commands
-from bot.settings import Settings
+from bot.content.check import check as check_content
+from bot.content.scaffold import ScaffoldError, new_municipality, new_topic
+from bot.settings import DEFAULT_MODEL, PROJECT_ROOT, SettingError, Settings
 
 
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return settings_module.current()
+    except SettingError as exc:
+        _fail(str(exc))
 
 
 def _actor() -> str:
@@ -44,7 +61,7 @@ _DB_HELP = "SQLite file with the users (default: KOMMUNEBOT_DATA_DB or var/kommu
 @click.group(name="kommunebot")
 @click.option("--db", type=click.Path(path_type=Path), default=None, help=_DB_HELP)
 @click.pass_context
-def main(ctx: click.Context, db: Optional[Path]) -> None:
+def main(ctx: click.Context, db: Path | None) -> None:
     """Kommunebot: a Danish citizen assistant for municipalities."""
     ctx.obj = db
 
@@ -52,10 +69,10 @@ def main(ctx: click.Context, db: Optional[Path]) -> None:
 @main.group()
 @click.option("--db", type=click.Path(path_type=Path), default=None, help=_DB_HELP)
 @click.pass_context
-def users(ctx: click.Context, db: Optional[Path]) -> None:
+def users(ctx: click.Context, db: Path | None) -> None:
     """Manage staff-console users."""
     # Accepted before or after "users"; the nearer one wins.
-    ctx.obj = db or ctx.obj or Settings.from_env().data_db
+    ctx.obj = db or ctx.obj or _settings().data_db
 
 
 def _accounts(ctx: click.Context) -> Accounts:
@@ -78,7 +95,7 @@ def _existing(accounts: Accounts, username: str) -> User:
 @click.option("--name", "display_name", default=None, help="the name shown in the console")
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
-def create(ctx, username: str, role: str, display_name: Optional[str], password_stdin: bool) -> None:
+def create(ctx, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
     """Create a user."""
     if role not in ROLES:
         _fail(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
@@ -139,11 +156,324 @@ def list_users(ctx) -> None:
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
 
 
-# The editors' commands: topic new, municipality new, check, build, train, eval.
-register_content_commands(main)
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=PROJECT_ROOT,
+    show_default=False,
+    help="the project folder (default: this repository)",
+)
+
+
+def _report(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} problem(s): fix them and run `kommunebot check` again.", err=True)
+    sys.exit(1)
+
+
+def _created(root: Path, paths) -> None:
+    for path in paths:
+        click.echo(f"  {path.relative_to(root)}")
+
+
+@main.group("topic")
+def topic() -> None:
+    """Errands (intents with a knowledge entry)."""
+
+
+@topic.command("new")
+@click.argument("name")
+@click.option("--title", default=None, help="the name citizens see, e.g. 'flytning' or 'sundhedskort'")
+@ROOT_OPTION
+def topic_new(name: str, title, root: Path) -> None:
+    """Scaffold everything one errand needs, with TODO markers to fill in."""
+    try:
+        paths = new_topic(root, name, title)
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Created errand '{name}'. Fill in every TODO in:")
+    _created(root, paths)
+    click.echo("Then run `kommunebot check`, `kommunebot train` and `kommunebot eval`.")
+
+
+@main.group("municipality")
+def municipality() -> None:
+    """Municipality overlays."""
+
+
+@municipality.command("new")
+@click.argument("name")
+@click.option("--title", "display", required=True, help="e.g. 'Odense Kommune'")
+@click.option("--website", required=True, help="e.g. https://www.odense.dk")
+@ROOT_OPTION
+def municipality_new(name: str, display: str, website: str, root: Path) -> None:
+    """Scaffold a municipality overlay; unverified values stay null."""
+    try:
+        paths = new_municipality(root, name, display, website)
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Created municipality '{name}'. Fill in the TODOs and cite a source for every value:")
+    _created(root, paths)
+
+
+@main.command("check")
+@click.option("--skip-rasa", is_flag=True, help="leave out Rasa's own `data validate` (faster)")
+@ROOT_OPTION
+def check(skip_rasa: bool, root: Path) -> None:
+    """Check all content: knowledge, training data, domain and test stories."""
+    problems = check_content(root, with_rasa=not skip_rasa)
+    if problems:
+        _report(problems)
+    click.echo("All content is fine.")
+
+
+@main.command("build")
+@ROOT_OPTION
+def build(root: Path) -> None:
+    """Validate knowledge/ and compile it into build/knowledge.db."""
+    from bot.knowledge.build import build_database
+    from bot.knowledge.loader import load_knowledge
+    from bot.knowledge.problems import KnowledgeError
+
+    output = root / "build" / "knowledge.db"
+    try:
+        knowledge = load_knowledge(root / "knowledge")
+    except KnowledgeError as exc:
+        click.echo(f"error: the knowledge base has {len(exc.problems)} problem(s):", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    build_database(knowledge, output)
+    answers = sum(len(t.answers) for t in knowledge.topics.values())
+    click.echo(
+        f"Knowledge base written to {output}: {len(knowledge.topics)} topics, "
+        f"{answers} answers, {len(knowledge.municipalities)} municipalities"
+    )
+    for m in knowledge.municipalities.values():
+        if m.unverified:
+            click.echo(f"note: {m.key}: unverified or incomplete: {', '.join(m.unverified)}")
+
+
+@main.command("spacy")
+@ROOT_OPTION
+def spacy_pipeline(root: Path) -> None:
+    """Build the blank Danish spaCy pipeline with lookup lemmas (build/spacy-da)."""
+    from bot.ops.spacy_pipeline import write_pipeline
+
+    output = root / "build" / "spacy-da"
+    try:
+        write_pipeline(output)
+    except RuntimeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Danish spaCy pipeline written to {output}")
+
+
+def training_fingerprint(root: Path) -> str:
+    """What a trained model depends on: config, domain, data and the spaCy folder."""
+    digest = hashlib.sha256()
+    files = [
+        root / "config.yml",
+        root / "domain.yml",
+        *sorted((root / "data").rglob("*.yml")),
+        *sorted((root / "build" / "spacy-da").rglob("*")),
+    ]
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _model(root: Path) -> Path:
+    """The model for ``root``: KOMMUNEBOT_MODEL in this repository, the same
+    relative place in another content folder."""
+    model = _settings().model
+    if root.resolve() == PROJECT_ROOT:
+        return model
+    return root / (model.relative_to(PROJECT_ROOT) if model.is_relative_to(PROJECT_ROOT) else DEFAULT_MODEL)
+
+
+@main.command("train")
+@click.option("--force", is_flag=True, help="train even when nothing changed")
+@ROOT_OPTION
+def train(force: bool, root: Path) -> None:
+    """Train the model when content changed; reports the time it took."""
+    problems = check_content(root, with_rasa=False)
+    if problems:
+        _report(problems)
+    model = _model(root)
+    fingerprint = training_fingerprint(root)
+    stored = model.with_name(model.name.removesuffix(".tar.gz") + ".fingerprint")
+    if not force and model.is_file() and stored.is_file() and stored.read_text() == fingerprint:
+        click.echo(f"Nothing changed since the last training; {model} is up to date.")
+        return
+    rasa = Path(sys.executable).parent / "rasa"
+    started = time.monotonic()
+    # --force: Rasa cannot see a change in the spaCy folder itself.
+    result = subprocess.run(
+        [
+            str(rasa),
+            "train",
+            "--fixed-model-name",
+            model.name.removesuffix(".tar.gz"),
+            "--out",
+            str(model.parent),
+            "--force",
+        ],
+        cwd=root,
+    )
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        click.echo(f"error: training failed after {seconds:.1f} s (rasa exit code {result.returncode})", err=True)
+        sys.exit(1)
+    stored.write_text(fingerprint)
+    click.echo(f"Trained {model} in {seconds:.1f} s.")
+
+
+@main.command("eval")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("results") / "eval",
+    help="folder for report.txt, report.json and confusion.png",
+)
+@ROOT_OPTION
+def evaluate(out: Path, root: Path) -> None:
+    """Blind test on tests/nlu_heldout/: per-intent precision, recall and F1,
+    a confusion matrix and every misclassified example with its confidence."""
+    from bot.content.evaluation import run_evaluation
+    from bot.ops.http import free_port, rasa_parser
+    from bot.ops.processes import Stack
+
+    out = out if out.is_absolute() else root / out
+    model = _model(root)
+    if not model.is_file():
+        click.echo(f"error: {model}: no trained model; run `kommunebot train` first", err=True)
+        sys.exit(1)
+    out.mkdir(parents=True, exist_ok=True)
+    stack = Stack(
+        free_port(),
+        free_port(),
+        env={"KOMMUNEBOT_TRACKER_URL": f"sqlite:///{out / 'tracker.db'}"},
+        log_dir=out / "logs",
+        model=model,
+    )
+    try:
+        stack.start_rasa()
+        stack.wait_rasa()
+        report = run_evaluation(root, out, rasa_parser(stack.url))
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        stack.stop()
+    click.echo(report["text"])
+    click.echo(f"\nReport: {out / 'report.txt'}; confusion matrix: {out / 'confusion.png'}")
+    (out / "report.json").write_text(json.dumps(report["data"], ensure_ascii=False, indent=2))
+
+
+@main.command("retention")
+def retention() -> None:
+    """Delete conversations, closed callbacks and inbox messages past each
+    municipality's retention period (callbacks.retention_days in knowledge)."""
+    import sqlalchemy as sa
+
+    from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+    from bot.ops.retention import run
+
+    settings = _settings()
+    try:
+        result = run(settings, open_knowledge(settings.knowledge_db))
+    except (ValueError, KnowledgeDatabaseError, sqlite3.Error, sa.exc.SQLAlchemyError) as exc:
+        click.echo(f"error: retention failed: {exc}", err=True)
+        sys.exit(1)
+    periods = ", ".join(f"{k} {d}" for k, d in sorted(result["periods"].items()))
+    click.echo(
+        f"Retention (days: {periods}): deleted {result['conversations']} conversation(s), "
+        f"{result['callbacks']} closed callback(s) and {result['inbox']} inbox message(s)."
+    )
+
+
+@main.command("run")
+def run_servers() -> None:
+    """Start the action server, Rasa, the staff console and the demo page; Ctrl-C stops them."""
+    from bot.ops.run import run
+
+    sys.exit(run(_settings()))
+
+
+@main.command("chat")
+@click.option("--url", default=None, help="the Rasa server (default: http://localhost:$RASA_PORT)")
+@click.option("--kommune", default=None, help="municipality key sent as metadata")
+def chat(url: str | None, kommune: str | None) -> None:
+    """Chat with the running assistant in the terminal, through its REST channel."""
+    from bot.ops.chat_cli import chat as chat_loop
+
+    sys.exit(chat_loop(url or f"http://localhost:{_settings().rasa_port}", kommune))
+
+
+@main.group("serve")
+def serve() -> None:
+    """Run one server in the foreground (`kommunebot run` starts them all)."""
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@serve.command("console")
+@click.option("--host", default=None, help="address to bind (default: KOMMUNEBOT_CONSOLE_HOST)")
+@click.option("--port", type=int, default=None, help="port (default: KOMMUNEBOT_CONSOLE_PORT)")
+def serve_console(host: str | None, port: int | None) -> None:
+    """The staff console."""
+    from bot.console.app import ConsoleConfig, create_app
+
+    settings = _settings()
+    _logging()
+    app = create_app(
+        ConsoleConfig(
+            data_db=settings.data_db,
+            knowledge_db=settings.knowledge_db,
+            tracker_url=settings.tracker_url,
+            secure_cookies=settings.console_secure_cookies,
+            content_root=settings.content_root,
+        )
+    )
+    app.run(host=host or settings.console_host, port=port or settings.console_port, access_log=False, motd=False)
+
+
+@serve.command("site")
+@click.option("--host", default=None, help="address to bind (default: KOMMUNEBOT_SITE_HOST)")
+@click.option("--port", type=int, default=None, help="port (default: KOMMUNEBOT_SITE_PORT)")
+@click.option(
+    "--rasa-url", default=None, help="the Rasa server as browsers reach it (default: KOMMUNEBOT_PUBLIC_RASA_URL)"
+)
+def serve_site(host: str | None, port: int | None, rasa_url: str | None) -> None:
+    """The demo municipal page and the chat widget's files."""
+    from bot.site.server import SiteConfig, create_site
+
+    settings = _settings()
+    _logging()
+    try:
+        app = create_site(
+            SiteConfig(
+                settings.knowledge_db,
+                settings.municipality,
+                (rasa_url or settings.public_rasa_url).rstrip("/"),
+                settings.allowed_origins,
+            )
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    app.run(host=host or settings.site_host, port=port or settings.site_port, access_log=False, motd=False)
+
 
 if __name__ == "__main__":
     main()

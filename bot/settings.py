@@ -1,31 +1,180 @@
-"""Runtime settings, read from environment variables with embedded defaults.
+"""Every environment variable Kommunebot reads, in one table.
+
+``SETTINGS`` is data: name, type, default and a one-line help for each
+variable, kept honest by tests/unit/test_docs.py (every setting is
+documented in docs/operations.md). Each process reads them once with
+``current()`` at its entry point and passes the values down; no other
+module looks at the environment.
 
 Relative paths are resolved against the project root so the action server,
 the Rasa server and the tests agree whichever folder they start in.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# The trained model, relative to the project (or to an editor's content folder).
+DEFAULT_MODEL = Path("models") / "kommunebot.tar.gz"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
-def _path(name: str, default: str) -> Path:
-    path = Path(os.environ.get(name) or default)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+
+class SettingError(ValueError):
+    """A variable with a value that cannot be used; the message names it."""
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
+def parse_bool(name: str, raw: str) -> bool:
+    """The one true/false parser: 1/true/yes/on and 0/false/no/off."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError(f"{name} must be true or false, got {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"environment variable {name} must be a whole number, got {raw!r}") from None
+        raise SettingError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _path(name: str, raw: str) -> Path:
+    path = Path(raw)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _key(name: str, raw: str) -> str:
+    return raw.strip().lower()
+
+
+def _text(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def _origins(name: str, raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if "*" in origins:
+        raise SettingError(f"{name} must list origins; '*' is not allowed")
+    return origins
+
+
+_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "bool": parse_bool,
+    "int": _int,
+    "path": _path,
+    "key": _key,
+    "text": _text,
+    "origins": _origins,
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the environment variable
+    field: str  # the attribute on Settings
+    type: str  # a key of _PARSERS
+    default: str | None  # as it would be written in the environment; None: derived, see help
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "KOMMUNEBOT_MUNICIPALITY",
+        "municipality",
+        "key",
+        "nyborg",
+        "the active municipality: a file name in knowledge/municipalities/",
+    ),
+    Setting("KOMMUNEBOT_KNOWLEDGE_DB", "knowledge_db", "path", "build/knowledge.db", "the compiled knowledge base"),
+    Setting(
+        "KOMMUNEBOT_DATA_DB",
+        "data_db",
+        "path",
+        "var/kommunebot.db",
+        "callbacks, journal, users, sessions, outcomes and the fallback inbox",
+    ),
+    Setting(
+        "KOMMUNEBOT_TRACKER_URL",
+        "tracker_url",
+        "text",
+        None,
+        "the Rasa tracker store by URL; default sqlite:///<project>/var/tracker.db",
+    ),
+    Setting(
+        "KOMMUNEBOT_MODEL",
+        "model",
+        "path",
+        str(DEFAULT_MODEL),
+        "the trained Rasa model that is served and that `kommunebot train` writes",
+    ),
+    Setting(
+        "KOMMUNEBOT_SPACY_PATH",
+        "spacy_path",
+        "path",
+        "build/spacy-da",
+        "the Danish spaCy folder (blank Danish with lookup lemmas)",
+    ),
+    Setting(
+        "KOMMUNEBOT_MAX_MESSAGE_CHARS",
+        "max_message_chars",
+        "int",
+        "2000",
+        "longer messages are refused with a Danish explanation",
+    ),
+    Setting("RASA_PORT", "rasa_port", "int", "5005", "the Rasa server's port"),
+    Setting("ACTION_PORT", "action_port", "int", "5055", "the action server's port (endpoints.yml reads it too)"),
+    Setting("KOMMUNEBOT_CONSOLE_HOST", "console_host", "text", "127.0.0.1", "the staff console's address"),
+    Setting("KOMMUNEBOT_CONSOLE_PORT", "console_port", "int", "8080", "the staff console's port"),
+    Setting(
+        "KOMMUNEBOT_CONSOLE_SECURE_COOKIES",
+        "console_secure_cookies",
+        "bool",
+        "false",
+        "give the console's session cookie the Secure flag (set true behind HTTPS)",
+    ),
+    Setting(
+        "KOMMUNEBOT_SITE_HOST", "site_host", "text", "127.0.0.1", "the address of the demo page and the widget's files"
+    ),
+    Setting("KOMMUNEBOT_SITE_PORT", "site_port", "int", "8000", "the port of the demo page and the widget's files"),
+    Setting(
+        "KOMMUNEBOT_ALLOWED_ORIGINS",
+        "allowed_origins",
+        "origins",
+        None,
+        "comma-separated web origins whose pages may use the assistant; default the demo page; '*' is refused",
+    ),
+    Setting(
+        "KOMMUNEBOT_PUBLIC_RASA_URL",
+        "public_rasa_url",
+        "text",
+        None,
+        "the Rasa server as citizens' browsers reach it; default http://localhost:$RASA_PORT",
+    ),
+    Setting(
+        "KOMMUNEBOT_CONTENT_ROOT",
+        "content_root",
+        "path",
+        ".",
+        "where the console's fallback inbox appends training examples (data/nlu/)",
+    ),
+    Setting(
+        "KOMMUNEBOT_DEMO",
+        "demo",
+        "bool",
+        "true",
+        "`kommunebot run` creates demo logins with new random passwords and prints them",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -34,31 +183,50 @@ class Settings:
     knowledge_db: Path
     data_db: Path
     tracker_url: str
-    max_message_chars: int
+    model: Path
     spacy_path: Path
+    max_message_chars: int
+    rasa_port: int
+    action_port: int
+    console_host: str
+    console_port: int
+    console_secure_cookies: bool
+    site_host: str
+    site_port: int
+    allowed_origins: tuple[str, ...]
+    public_rasa_url: str
+    content_root: Path
+    demo: bool
 
     @classmethod
-    def from_env(cls) -> "Settings":
-        return cls(
-            municipality=(os.environ.get("KOMMUNEBOT_MUNICIPALITY") or "nyborg").strip().lower(),
-            knowledge_db=_path("KOMMUNEBOT_KNOWLEDGE_DB", "build/knowledge.db"),
-            data_db=_path("KOMMUNEBOT_DATA_DB", "var/kommunebot.db"),
-            tracker_url=os.environ.get("KOMMUNEBOT_TRACKER_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
-            max_message_chars=_int("KOMMUNEBOT_MAX_MESSAGE_CHARS", 2000),
-            spacy_path=_path("KOMMUNEBOT_SPACY_PATH", "build/spacy-da"),
-        )
+    def load(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from ``env`` (the process environment by default).
+        Raises SettingError naming the variable when a value is unusable."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            raw = env.get(setting.name)
+            if raw is None or raw.strip() == "":
+                raw = setting.default
+            values[setting.field] = None if raw is None else _PARSERS[setting.type](setting.name, raw)
+        # Defaults that follow from other settings.
+        if values["tracker_url"] is None:
+            values["tracker_url"] = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+        if values["allowed_origins"] is None:
+            port = values["site_port"]
+            values["allowed_origins"] = (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
+        if values["public_rasa_url"] is None:
+            values["public_rasa_url"] = f"http://localhost:{values['rasa_port']}"
+        values["public_rasa_url"] = values["public_rasa_url"].rstrip("/")
+        return cls(**values)
 
 
-def allowed_origins(env: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
-    """Web origins whose pages may talk to the assistant (the chat widget):
-    KOMMUNEBOT_ALLOWED_ORIGINS, comma-separated; by default only the demo
-    page. Never '*': a municipality lists its own sites."""
-    env = os.environ if env is None else env
-    raw = env.get("KOMMUNEBOT_ALLOWED_ORIGINS")
-    if raw:
-        origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-        if "*" in origins:
-            raise ValueError("KOMMUNEBOT_ALLOWED_ORIGINS must list origins; '*' is not allowed")
-        return origins
-    port = env.get("KOMMUNEBOT_SITE_PORT") or "8000"
-    return (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
+@lru_cache(maxsize=1)
+def current() -> Settings:
+    """This process's settings, read once at first use."""
+    return Settings.load()
+
+
+def reset() -> None:
+    """Forget the settings read so far (tests change the environment)."""
+    current.cache_clear()

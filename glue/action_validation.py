@@ -6,6 +6,7 @@ two cores that was about 40 % of the Rasa server's CPU under load. The
 validation itself is kept, with the same error message; only the
 validator is built once.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -6,17 +6,19 @@ numbers are redacted before Rasa parses, logs or stores anything, and a
 turn without any reply still ends with a Danish explanation. Connections
 are accepted only from the configured origins (KOMMUNEBOT_ALLOWED_ORIGINS).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.settings import Settings, allowed_origins
-from glue.rest_channel import error_reply, prepare
+from bot import settings
+from glue.guard import build_guard
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +41,18 @@ class KommuneSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        max_chars = Settings.from_env().max_message_chars
+        config = settings.current()
+        guard = build_guard(config)
 
         async def guarded(message: UserMessage) -> None:
             output = _CountingOutput(message.output_channel)
             metadata = message.metadata if isinstance(message.metadata, dict) else {}
-            text, metadata, refusal = prepare(message.text, metadata, max_chars, message.sender_id)
-            if refusal is not None:
-                await output.send_text_message(message.sender_id, refusal)
+            prepared = guard.prepare(message.text, metadata, message.sender_id)
+            if prepared.refusal is not None:
+                await output.send_text_message(message.sender_id, prepared.refusal)
                 return
-            message.text = text
-            message.metadata = metadata
+            message.text = prepared.text
+            message.metadata = prepared.metadata
             message.output_channel = output
             try:
                 await on_new_message(message)
@@ -57,10 +60,10 @@ class KommuneSocketIOInput(SocketIOInput):
                 log.exception("Rasa failed on a socket.io message from %s", message.sender_id)
             if output.sent == 0:
                 log.error("no reply for %s: is the action server running?", message.sender_id)
-                await output.send_text_message(message.sender_id, error_reply(metadata.get("kommune")))
+                await output.send_text_message(message.sender_id, guard.error_reply(metadata.get("kommune")))
 
         blueprint = super().blueprint(guarded)
         # Rasa creates the server with origin checks switched off; only the
         # municipality's own pages may open a socket.
-        self.sio.eio.cors_allowed_origins = list(allowed_origins())
+        self.sio.eio.cors_allowed_origins = list(config.allowed_origins)
         return blueprint

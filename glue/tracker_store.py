@@ -4,23 +4,24 @@ Rasa's SQLTrackerStore wants dialect, host, port and db as separate keys;
 operators think in URLs (sqlite:///var/tracker.db, postgresql://...), so the
 URL from KOMMUNEBOT_TRACKER_URL (or endpoints.yml `url`) is split here.
 """
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy.engine.url import make_url
 
-from bot.settings import Settings
+from bot import settings
 
 log = logging.getLogger(__name__)
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, domain=None, host: Optional[str] = None, event_broker=None, **kwargs: Any) -> None:
-        url_text = kwargs.pop("url", None) or host or Settings.from_env().tracker_url
+    def __init__(self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any) -> None:
+        url_text = kwargs.pop("url", None) or host or settings.current().tracker_url
         url = make_url(url_text)
         dialect = url.drivername
         db = url.database or "rasa.db"

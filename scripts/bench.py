@@ -4,6 +4,7 @@ Everything runs on this machine against the real servers with the trained
 model; figures are printed and written to results/bench.json. Nothing here
 asserts a target: the README and the issue notes report the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,8 @@ import time
 import uuid
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
-from bot.stack import BIN, MODEL, Stack
+from bot.ops.processes import BIN, Stack
+from bot.settings import PROJECT_ROOT, Settings
 
 MESSAGES = [
     "hej",
@@ -94,7 +95,11 @@ def train_from_scratch() -> float:
         started = time.perf_counter()
         subprocess.run(
             [str(BIN / "rasa"), "train", "--force", "--out", out, "--fixed-model-name", "bench"],
-            cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return time.perf_counter() - started
 
@@ -104,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-train", action="store_true", help="do not time training from scratch")
     parser.add_argument("--messages", type=int, default=200, help="messages per run")
     args = parser.parse_args(argv)
-    if not MODEL.is_file():
-        print(f"error: {MODEL} missing; run `make model` first", file=sys.stderr)
+    model = Settings.load().model
+    if not model.is_file():
+        print(f"error: {model} missing; run `make model` first", file=sys.stderr)
         return 1
 
     results: dict = {"machine": {"cpus": os.cpu_count()}}
@@ -114,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
         "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
     }
-    stack = Stack(int(os.environ.get("BENCH_RASA_PORT", 5105)), int(os.environ.get("BENCH_ACTION_PORT", 5155)), env=env, log_dir=var / "logs")
+    stack = Stack(
+        int(os.environ.get("BENCH_RASA_PORT", 5105)),
+        int(os.environ.get("BENCH_ACTION_PORT", 5155)),
+        env=env,
+        log_dir=var / "logs",
+    )
     try:
         started = time.perf_counter()
         stack.start_actions()
@@ -134,9 +145,16 @@ def main(argv: list[str] | None = None) -> int:
 
     one, ten = results["one_user"], results["ten_users"]
     print("Kommunebot benchmark (REST round trip incl. custom action)")
-    print(f"  1 user:   p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms, {one['msg_per_s']} msg/s, {one['errors']} errors")
-    print(f"  10 users: p50 {ten['p50_ms']} ms, p95 {ten['p95_ms']} ms, {ten['msg_per_s']} msg/s, {ten['errors']} errors")
-    print(f"  Rasa server memory: {results['rasa_rss_mb']:.0f} MB RSS (action server {results['action_server_rss_mb']:.0f} MB)")
+    print(
+        f"  1 user:   p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms, {one['msg_per_s']} msg/s, {one['errors']} errors"
+    )
+    print(
+        f"  10 users: p50 {ten['p50_ms']} ms, p95 {ten['p95_ms']} ms, {ten['msg_per_s']} msg/s, {ten['errors']} errors"
+    )
+    print(
+        f"  Rasa server memory: {results['rasa_rss_mb']:.0f} MB RSS "
+        f"(action server {results['action_server_rss_mb']:.0f} MB)"
+    )
     print(f"  Rasa server ready after {results['rasa_ready_s']} s")
     if "training_from_scratch_s" in results:
         print(f"  Training from scratch: {results['training_from_scratch_s']} s")

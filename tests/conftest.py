@@ -1,18 +1,32 @@
-"""Shared fixtures: the real knowledge base, and the real servers on test ports."""
+"""Shared fixtures: the real knowledge base, and the real servers on test ports.
+
+Tests come in tiers by folder: tests/unit needs no servers and no trained
+model (`make check`); tests/server and tests/browser are marked ``server``
+and ``browser`` here, so ``-m "not browser"`` and the like select them.
+"""
+
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
-from bot import runtime
+from bot.chat import runtime
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
-from bot.settings import PROJECT_ROOT
+from bot.ops.http import free_port
+from bot.settings import DEFAULT_MODEL, PROJECT_ROOT
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
-MODEL = PROJECT_ROOT / "models" / "kommunebot.tar.gz"
+MODEL = PROJECT_ROOT / DEFAULT_MODEL
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = Path(str(item.fspath)).resolve().relative_to(TESTS).parts[0]
+        if tier in ("server", "browser"):
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def run_async(coroutine):
@@ -51,12 +65,6 @@ def copy_content(dest: Path) -> Path:
     return dest
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def knowledge():
     return load_knowledge(KNOWLEDGE_DIR)
@@ -64,7 +72,7 @@ def knowledge():
 
 @pytest.fixture
 def runtime_env(tmp_path, monkeypatch, knowledge):
-    """Point bot.runtime at a fresh knowledge database and outcome file."""
+    """Point bot.chat.runtime at a fresh knowledge database and outcome file."""
     db = build_database(knowledge, tmp_path / "knowledge.db")
     monkeypatch.setenv("KOMMUNEBOT_KNOWLEDGE_DB", str(db))
     monkeypatch.setenv("KOMMUNEBOT_DATA_DB", str(tmp_path / "kommunebot.db"))
@@ -80,7 +88,7 @@ def stack(tmp_path_factory):
     with the trained model, on free ports, with their own SQLite files."""
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run the suite with `make test`, which trains it")
-    from bot.stack import Stack
+    from bot.ops.processes import Stack
 
     var = tmp_path_factory.mktemp("var")
     knowledge_db = PROJECT_ROOT / "build" / "knowledge.db"
@@ -90,8 +98,9 @@ def stack(tmp_path_factory):
         "KOMMUNEBOT_KNOWLEDGE_DB": str(knowledge_db),
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
     }
-    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port(),
-                  site_port=free_port())
+    stack = Stack(
+        free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port(), site_port=free_port()
+    )
     stack.var = var
     try:
         stack.start()
@@ -120,8 +129,15 @@ def chromium():
             executable_path=str(CHROMIUM),
             headless=True,
             # No calls home from the browser: this machine's network is closed.
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

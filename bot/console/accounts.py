@@ -11,22 +11,23 @@ through, and forgiven if the password turns out right: the console checks
 passwords on several threads, and parallel guesses must not all slip past
 the delay before the first one is counted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bot.callback_store import JOURNAL_SCHEMA, append_event
-from bot.sqlite_file import SQLiteFile, utc_text
+from bot.records import journal
+from bot.records.database import SQLiteFile, utc_text
 
 ROLES = ("staff", "editor", "admin")
 DEMO_NAMES = {"staff": "Demo-sagsbehandler", "editor": "Demo-redaktør", "admin": "Demo-administrator"}
@@ -99,15 +100,16 @@ def _utcnow() -> dt.datetime:
 
 
 class Accounts(SQLiteFile):
-    def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
-                 policy: LockoutPolicy = LockoutPolicy()):
+    def __init__(
+        self, path: Path, clock: Callable[[], dt.datetime] | None = None, policy: LockoutPolicy = LockoutPolicy()
+    ):
         self.clock = clock or _utcnow
         self.policy = policy
         self.hasher = PasswordHasher()
         super().__init__(path)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA + JOURNAL_SCHEMA)
+        conn.executescript(SCHEMA + journal.SCHEMA)
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -118,11 +120,10 @@ class Accounts(SQLiteFile):
     # --- users ---------------------------------------------------------
 
     @staticmethod
-    def _user(row: Optional[sqlite3.Row]) -> Optional[User]:
+    def _user(row: sqlite3.Row | None) -> User | None:
         if row is None:
             return None
-        return User(row["id"], row["username"], row["display_name"], row["role"], bool(row["disabled"]),
-                    row["created"])
+        return User(row["id"], row["username"], row["display_name"], row["role"], bool(row["disabled"]), row["created"])
 
     def _check_password(self, username: str, password: str) -> None:
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
@@ -132,8 +133,9 @@ class Accounts(SQLiteFile):
         if username and username in password.lower():
             raise AccountError("password", "must not contain the user name")
 
-    def create_user(self, username: str, password: str, role: str, display_name: Optional[str] = None,
-                    actor: str = "cli") -> User:
+    def create_user(
+        self, username: str, password: str, role: str, display_name: str | None = None, actor: str = "cli"
+    ) -> User:
         username = (username or "").strip().lower()
         if not USERNAME.match(username):
             raise AccountError("username", "use 2-40 characters: a-z, 0-9, '.', '_' or '-'")
@@ -151,15 +153,16 @@ class Accounts(SQLiteFile):
                 )
             except sqlite3.IntegrityError:
                 raise AccountError("username", f"{username!r} already exists") from None
-            append_event(conn, None, "user_created", actor, user=username, role=role)
+            journal.append(conn, None, "user_created", actor, user=username, role=role)
         return self.get(username)
 
-    def get(self, username: str) -> Optional[User]:
+    def get(self, username: str) -> User | None:
         with self._read() as conn:
-            return self._user(conn.execute("SELECT * FROM users WHERE username = ?",
-                                           ((username or "").strip().lower(),)).fetchone())
+            return self._user(
+                conn.execute("SELECT * FROM users WHERE username = ?", ((username or "").strip().lower(),)).fetchone()
+            )
 
-    def get_by_id(self, user_id: int) -> Optional[User]:
+    def get_by_id(self, user_id: int) -> User | None:
         with self._read() as conn:
             return self._user(conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone())
 
@@ -180,13 +183,13 @@ class Accounts(SQLiteFile):
         with self._write() as conn:
             conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hashed, user.id))
             conn.execute("DELETE FROM login_failures WHERE key = ?", (f"user:{user.username}",))
-            append_event(conn, None, "password_reset", actor, user=user.username)
+            journal.append(conn, None, "password_reset", actor, user=user.username)
 
     def _set(self, username: str, column: str, value, action: str, actor: str, **details) -> None:
         user = self._require(username)
         with self._write() as conn:
             conn.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user.id))
-            append_event(conn, None, action, actor, user=user.username, **details)
+            journal.append(conn, None, action, actor, user=user.username, **details)
 
     def disable(self, username: str, actor: str = "cli") -> None:
         self._set(username, "disabled", 1, "user_disabled", actor)
@@ -265,8 +268,9 @@ class Accounts(SQLiteFile):
         row = conn.execute("SELECT count, locked_until FROM login_failures WHERE key = ?", (user_key,)).fetchone()
         # A lock that has run out starts the count afresh.
         count = 1 if row is None or row["locked_until"] else row["count"] + 1
-        locked = utc_text(now + dt.timedelta(minutes=self.policy.lock_minutes)) \
-            if count >= self.policy.lock_after else None
+        locked = (
+            utc_text(now + dt.timedelta(minutes=self.policy.lock_minutes)) if count >= self.policy.lock_after else None
+        )
         conn.execute(
             "INSERT INTO login_failures (key, count, last, locked_until) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET count = excluded.count, last = excluded.last,"

@@ -5,6 +5,7 @@ framework of its own to the environment and follows the same async model
 as the Rasa server. Every page is plain HTML forms, without JavaScript, so
 it works with keyboard and screen reader and under a strict CSP.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,6 @@ import sqlite3
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -22,23 +22,28 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic, response
 from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 
-from bot.callback_hours import danish_slot_label
-from bot.callback_store import ACTIVE, Callback, CallbackNotFound
-from bot.casework import TRANSITIONS, VIEWS, Casework, InvalidChange, QueueFilter, VersionConflict
+from bot.callbacks.casework import TRANSITIONS, VIEWS, Casework, InvalidChange, QueueFilter, VersionConflict
+from bot.callbacks.hours import danish_slot_label
+from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import charts, security
 from bot.console.accounts import AccountError, Accounts, LoginRefused
 from bot.console.dashboard import OUTCOME_LABELS, dashboard, parse_period, topic_label
 from bot.console.export import callbacks_csv
 from bot.console.sessions import Sessions
 from bot.console.texts import (
-    ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS,
+    ERRORS,
+    EVENT_LABELS,
+    FLASH,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    VIEW_LABELS,
 )
 from bot.content.nlu_append import AppendError, append_example
 from bot.content.training_data import domain_intents
-from bot.inbox import Inbox, InboxError
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+from bot.records.inbox import Inbox, InboxError
+from bot.records.transcripts import Transcripts
 from bot.settings import PROJECT_ROOT
-from bot.transcripts import Transcripts
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -87,10 +92,18 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         lstrip_blocks=True,
     )
     templates.globals.update(
-        STATUS_LABELS=STATUS_LABELS, VIEW_LABELS=VIEW_LABELS, ROLE_LABELS=ROLE_LABELS,
-        EVENT_LABELS=EVENT_LABELS, OUTCOME_LABELS=OUTCOME_LABELS, labels=labels,
-        allowed=security.allowed, local_time=_local_time, slot_label=_slot_label,
-        local_date=lambda value: value.astimezone(TZ).date(), percent=charts.percent, number=charts.number,
+        STATUS_LABELS=STATUS_LABELS,
+        VIEW_LABELS=VIEW_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        EVENT_LABELS=EVENT_LABELS,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        labels=labels,
+        allowed=security.allowed,
+        local_time=_local_time,
+        slot_label=_slot_label,
+        local_date=lambda value: value.astimezone(TZ).date(),
+        percent=charts.percent,
+        number=charts.number,
     )
 
     def render(request, template: str, status: int = 200, **context):
@@ -102,8 +115,13 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         return response.html(templates.get_template(template).render(**context), status=status)
 
     def error_page(request, key: str, status: int, **values):
-        return render(request, "error.html", status=status, message=ERRORS[key].format(**values),
-                      at=dt.datetime.now(TZ).strftime("%d.%m.%Y kl. %H.%M.%S"))
+        return render(
+            request,
+            "error.html",
+            status=status,
+            message=ERRORS[key].format(**values),
+            at=dt.datetime.now(TZ).strftime("%d.%m.%Y kl. %H.%M.%S"),
+        )
 
     def requires(permission: str):
         def decorator(handler):
@@ -116,11 +134,12 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
                     return error_page(request, "csrf", 403)
                 if not security.allowed(user.role, permission):
                     return error_page(request, "forbidden", 403)
-                if request.method == "POST" and not sessions.check_csrf(
-                        request.ctx.session, request.form.get("csrf")):
+                if request.method == "POST" and not sessions.check_csrf(request.ctx.session, request.form.get("csrf")):
                     return error_page(request, "csrf", 403)
                 return await handler(request, *args, **kwargs)
+
             return wrapped
+
         return decorator
 
     @app.middleware("request")
@@ -176,11 +195,18 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
 
     # --- login ---------------------------------------------------------
 
-    def login_page(request, status: int = 200, error: Optional[str] = None, username: str = ""):
+    def login_page(request, status: int = 200, error: str | None = None, username: str = ""):
         token = security.new_token()
         target = request.form.get("next") if request.method == "POST" else request.args.get("next")
-        resp = render(request, "login.html", status=status, login_token=token, error=error, username=username,
-                      next=_safe_next(target))
+        resp = render(
+            request,
+            "login.html",
+            status=status,
+            login_token=token,
+            error=error,
+            username=username,
+            next=_safe_next(target),
+        )
         security.set_cookie(resp, security.LOGIN_COOKIE, token, config.secure_cookies, max_age=3600)
         return resp
 
@@ -199,12 +225,12 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         ip = request.remote_addr or request.ip
         try:
             # argon2 takes tens of milliseconds on purpose: keep it off the event loop.
-            user = await asyncio.get_running_loop().run_in_executor(
-                None, accounts.authenticate, username, password, ip)
+            user = await asyncio.get_running_loop().run_in_executor(None, accounts.authenticate, username, password, ip)
         except LoginRefused as refused:
             casework.record("login_refused", username or "(tom)", reason=refused.reason)
             message = ERRORS[refused.reason].format(
-                seconds=refused.retry_after, minutes=max(1, -(-refused.retry_after // 60)))
+                seconds=refused.retry_after, minutes=max(1, -(-refused.retry_after // 60))
+            )
             return login_page(request, 429 if refused.reason in ("wait", "locked") else 401, message, username)
         session = sessions.create(user.id)
         casework.record("login", user.username)
@@ -245,8 +271,15 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         now = dt.datetime.now(dt.timezone.utc)
         callbacks = casework.list(criteria, now=now, tz=TZ)
         return render(
-            request, "queue.html", callbacks=callbacks, criteria=criteria, facets=casework.facets(), now=now,
-            active=ACTIVE, query=request.query_string, today=now.astimezone(TZ).date(),
+            request,
+            "queue.html",
+            callbacks=callbacks,
+            criteria=criteria,
+            facets=casework.facets(),
+            now=now,
+            active=ACTIVE,
+            query=request.query_string,
+            today=now.astimezone(TZ).date(),
         )
 
     @app.get("/opringninger/eksport.csv")
@@ -254,21 +287,34 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     async def export(request):
         criteria = queue_filter(request)
         callbacks = casework.list(criteria, tz=TZ)
-        casework.record("exported", request.ctx.user.username, count=len(callbacks),
-                        references=[cb.reference for cb in callbacks],
-                        filter={k: v for k, v in criteria.__dict__.items() if v})
+        casework.record(
+            "exported",
+            request.ctx.user.username,
+            count=len(callbacks),
+            references=[cb.reference for cb in callbacks],
+            filter={k: v for k, v in criteria.__dict__.items() if v},
+        )
         stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M")
         return response.text(
-            callbacks_csv(callbacks, TZ), content_type="text/csv; charset=utf-8",
+            callbacks_csv(callbacks, TZ),
+            content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="opringninger-{stamp}.csv"'},
         )
 
-    def callback_page(request, callback: Callback, status: int = 200, error: Optional[str] = None, note: str = ""):
+    def callback_page(request, callback: Callback, status: int = 200, error: str | None = None, note: str = ""):
         staff = [u for u in accounts.list_users() if not u.disabled and security.allowed(u.role, "callbacks")]
         return render(
-            request, "callback.html", status=status, cb=callback, error=error, note=note,
-            transitions=TRANSITIONS.get(callback.status, ()), events=casework.events(callback.reference),
-            transcript=transcripts.lines(callback.conversation_id), staff=staff, active=ACTIVE,
+            request,
+            "callback.html",
+            status=status,
+            cb=callback,
+            error=error,
+            note=note,
+            transitions=TRANSITIONS.get(callback.status, ()),
+            events=casework.events(callback.reference),
+            transcript=transcripts.lines(callback.conversation_id),
+            staff=staff,
+            active=ACTIVE,
             overdue=callback.status in ACTIVE and callback.slot < dt.datetime.now(dt.timezone.utc),
         )
 
@@ -314,7 +360,8 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
             if target is None or target.disabled or not security.allowed(target.role, "callbacks"):
                 return callback_page(request, casework.get(reference), 422, ERRORS["assignee"])
         return await change(
-            request, reference, lambda v, _n: casework.assign(reference, v, assignee, actor), "assigned")
+            request, reference, lambda v, _n: casework.assign(reference, v, assignee, actor), "assigned"
+        )
 
     @app.post("/opringninger/<reference>/status")
     @requires("callbacks")
@@ -322,7 +369,8 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         actor = request.ctx.user.username
         new_status = request.form.get("status") or ""
         return await change(
-            request, reference, lambda v, n: casework.change_status(reference, v, new_status, actor, n), "status")
+            request, reference, lambda v, n: casework.change_status(reference, v, new_status, actor, n), "status"
+        )
 
     @app.post("/opringninger/<reference>/notat")
     @requires("callbacks")
@@ -354,30 +402,45 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         topic_items = [(_sentence_case(topic_label(t, labels.topics)), n) for t, n in board.per_topic]
         share_items = [(OUTCOME_LABELS[o], charts.percent(s)) for o, s in board.shares.items()]
         return render(
-            request, "dashboard.html", status=422 if error else 200, board=board, error=error,
+            request,
+            "dashboard.html",
+            status=422 if error else 200,
+            board=board,
+            error=error,
             municipality=municipality,
-            topic_chart=charts.bar_chart(topic_items, "Henvendelser pr. emne",
-                                         "Antal henvendelser i perioden fordelt på emne.", id_prefix="emne"),
+            topic_chart=charts.bar_chart(
+                topic_items, "Henvendelser pr. emne", "Antal henvendelser i perioden fordelt på emne.", id_prefix="emne"
+            ),
             topic_table=charts.data_table(topic_items, ("Emne", "Henvendelser"), "Henvendelser pr. emne"),
-            day_chart=charts.day_chart(board.per_day, "Henvendelser pr. dag",
-                                       "Antal henvendelser hver dag i perioden.", id_prefix="dag"),
-            day_table=charts.data_table([(d.strftime("%d.%m.%Y"), n) for d, n in board.per_day],
-                                        ("Dato", "Henvendelser"), "Henvendelser pr. dag"),
-            share_chart=charts.share_chart(board.shares, OUTCOME_LABELS, "Hvordan henvendelserne endte",
-                                           "Andel af henvendelserne fordelt på udfald.", id_prefix="udfald"),
+            day_chart=charts.day_chart(
+                board.per_day, "Henvendelser pr. dag", "Antal henvendelser hver dag i perioden.", id_prefix="dag"
+            ),
+            day_table=charts.data_table(
+                [(d.strftime("%d.%m.%Y"), n) for d, n in board.per_day],
+                ("Dato", "Henvendelser"),
+                "Henvendelser pr. dag",
+            ),
+            share_chart=charts.share_chart(
+                board.shares,
+                OUTCOME_LABELS,
+                "Hvordan henvendelserne endte",
+                "Andel af henvendelserne fordelt på udfald.",
+                id_prefix="udfald",
+            ),
             share_table=charts.data_table(share_items, ("Udfald", "Andel"), "Hvordan henvendelserne endte"),
         )
 
     # --- the fallback inbox (editors) ---------------------------------
 
-    def inbox_page(request, status: int = 200, error: Optional[str] = None):
+    def inbox_page(request, status: int = 200, error: str | None = None):
         # The domain lists every intent (check enforces it); reading it is far
         # cheaper than parsing all training data on every page view.
         intents = sorted(domain_intents(config.content_root))
         errands = [i for i in intents if i in labels.topics]
         others = [i for i in intents if i not in labels.topics]
-        return render(request, "inbox.html", status=status, messages=inbox.list(), error=error,
-                      errands=errands, others=others)
+        return render(
+            request, "inbox.html", status=status, messages=inbox.list(), error=error, errands=errands, others=others
+        )
 
     @app.get("/indbakke")
     @requires("inbox")
@@ -417,9 +480,16 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
 
     # --- users (admin) -------------------------------------------------
 
-    def users_page(request, status: int = 200, error: Optional[str] = None, created: Optional[tuple] = None):
-        return render(request, "users.html", status=status, users=accounts.list_users(), error=error,
-                      created=created, roles=ROLE_LABELS)
+    def users_page(request, status: int = 200, error: str | None = None, created: tuple | None = None):
+        return render(
+            request,
+            "users.html",
+            status=status,
+            users=accounts.list_users(),
+            error=error,
+            created=created,
+            roles=ROLE_LABELS,
+        )
 
     @app.get("/brugere")
     @requires("users")
@@ -433,8 +503,13 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         username = (request.form.get("username") or "").strip().lower()
         try:
             password = security.new_token()[:20]
-            accounts.create_user(username, password, request.form.get("role") or "",
-                                 request.form.get("display_name") or None, actor=actor)
+            accounts.create_user(
+                username,
+                password,
+                request.form.get("role") or "",
+                request.form.get("display_name") or None,
+                actor=actor,
+            )
         except AccountError as exc:
             return users_page(request, 422, _danish_account_error(exc))
         return users_page(request, 201, created=(username, password))
@@ -465,7 +540,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     return app
 
 
-def _safe_next(target: Optional[str]) -> Optional[str]:
+def _safe_next(target: str | None) -> str | None:
     """Only paths inside the console: a login link must not send staff elsewhere."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -485,7 +560,7 @@ def _slot_label(value: dt.datetime) -> str:
 def _danish_account_error(exc: AccountError) -> str:
     return {
         "username": "Brugernavnet skal være 2-40 tegn: små bogstaver, tal, punktum, bindestreg eller understreg, "
-                    "og må ikke findes i forvejen.",
+        "og må ikke findes i forvejen.",
         "role": "Vælg en rolle.",
         "password": "Adgangskoden opfylder ikke kravene.",
     }.get(exc.field, "Brugeren kunne ikke oprettes. Tjek felterne.")

@@ -5,12 +5,13 @@ Each chart is an image with a title and description for screen readers
 console's Content-Security-Policy forbids inline styles, so colours are
 presentation attributes and the ``bar`` class. Every label is escaped.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import math
 import textwrap
-from typing import Iterable
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
@@ -76,8 +77,9 @@ def day_chart(items: list[tuple[dt.date, int]], title: str, description: str, id
         x = round(left + n * step + step * 0.15, 1)
         parts.append(_rect(x, round(baseline - bar_height, 1), round(step * 0.7, 1), bar_height))
         if n % every == 0:
-            parts.append(_text(round(x + step * 0.35, 1), height - 10, f"{day.day}/{day.month}", size=12,
-                               anchor="middle"))
+            parts.append(
+                _text(round(x + step * 0.35, 1), height - 10, f"{day.day}/{day.month}", size=12, anchor="middle")
+            )
     return _frame(width, height, title, description, id_prefix, "".join(parts))
 
 

@@ -3,6 +3,7 @@
 Each row is one answered errand (a "henvendelse"), not a citizen or a whole
 conversation: the rows carry no conversation id by design.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +11,9 @@ import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 from zoneinfo import ZoneInfo
 
-from bot.outcomes import OUTCOMES
+from bot.records.outcomes import OUTCOMES
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ DIGITAL = ("selfservice", "booking")
 MAX_DAYS = 366
 
 
-def topic_label(topic: Optional[str], names: Optional[dict] = None) -> str:
+def topic_label(topic: str | None, names: dict | None = None) -> str:
     """Danish name of a topic: the knowledge base's name if given, else the
     built-in one, else the raw key (a municipality's own errand)."""
     if names and topic in names:
@@ -68,7 +68,7 @@ class ChannelCosts:
 class Dashboard:
     start: dt.date
     end: dt.date
-    municipality: Optional[str]
+    municipality: str | None
     total: int = 0
     per_topic: list[tuple[str, int]] = field(default_factory=list)  # most first; no topic is OTHER
     per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # every day, zero-filled
@@ -103,7 +103,7 @@ def _kr(value: float) -> str:
 
 def dashboard(
     path: Path,
-    municipality: Optional[str],
+    municipality: str | None,
     start: dt.date,
     end: dt.date,
     costs: ChannelCosts = ChannelCosts(),
@@ -146,7 +146,7 @@ def _utc_midnight(day: dt.date, zone: ZoneInfo) -> str:
     return local.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _rows(path: Path, municipality: Optional[str], since: str, until: str) -> list[tuple]:
+def _rows(path: Path, municipality: str | None, since: str, until: str) -> list[tuple]:
     """Outcome rows in [since, until), or none when there is no data yet."""
     if not path.is_file():
         return []
@@ -172,7 +172,7 @@ def _rows(path: Path, municipality: Optional[str], since: str, until: str) -> li
         conn.close()
 
 
-def parse_period(start: Optional[str], end: Optional[str], today: dt.date) -> tuple[dt.date, dt.date]:
+def parse_period(start: str | None, end: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
     """The chosen period; by default the last 30 days up to today."""
     end_date = _date(end, "Slutdatoen") if end else today
     start_date = _date(start, "Startdatoen") if start else end_date - dt.timedelta(days=29)

@@ -5,14 +5,15 @@ file with the columns and the letters æ, ø, å right. Cells that a
 spreadsheet would run as a formula are prefixed with an apostrophe: a
 citizen's name like ``=HYPERLINK(...)`` must stay text (CSV injection).
 """
+
 from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from bot.callback_store import Callback
+from bot.callbacks.store import Callback
 
 COLUMNS = (
     ("reference", "Reference"),

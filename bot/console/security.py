@@ -1,8 +1,8 @@
 """Session cookies, CSRF checks, role permissions and security headers."""
+
 from __future__ import annotations
 
 import secrets
-from typing import Optional
 
 SESSION_COOKIE = "kb_session"
 LOGIN_COOKIE = "kb_login"  # double-submit token for the login form, before a session exists
@@ -33,11 +33,11 @@ HEADERS = {
 }
 
 
-def allowed(role: Optional[str], permission: str) -> bool:
+def allowed(role: str | None, permission: str) -> bool:
     return permission in PERMISSIONS.get(role or "", frozenset())
 
 
-def set_cookie(response, name: str, value: str, secure: bool, max_age: Optional[int] = None) -> None:
+def set_cookie(response, name: str, value: str, secure: bool, max_age: int | None = None) -> None:
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["httponly"] = True
@@ -57,5 +57,5 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def same_token(expected: Optional[str], submitted: Optional[str]) -> bool:
+def same_token(expected: str | None, submitted: str | None) -> bool:
     return bool(expected) and bool(submitted) and secrets.compare_digest(str(expected), str(submitted))

@@ -4,18 +4,19 @@ Only the SHA-256 of a session token is stored, so a copy of the database
 gives no usable sessions. Each session has its own CSRF token, which every
 form in the console carries back.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from bot.console.security import same_token
-from bot.sqlite_file import SQLiteFile, utc_text
+from bot.records.database import SQLiteFile, utc_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -46,8 +47,13 @@ TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 class Sessions(SQLiteFile):
-    def __init__(self, path: Path, clock: Optional[Callable[[], dt.datetime]] = None,
-                 idle_minutes: int = 30, absolute_hours: int = 10):
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], dt.datetime] | None = None,
+        idle_minutes: int = 30,
+        absolute_hours: int = 10,
+    ):
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.idle = dt.timedelta(minutes=idle_minutes)
         self.absolute = dt.timedelta(hours=absolute_hours)
@@ -65,11 +71,13 @@ class Sessions(SQLiteFile):
                 (_digest(token), user_id, csrf, utc_text(now), utc_text(now)),
             )
             # Expired sessions are removed as new ones are made.
-            conn.execute("DELETE FROM sessions WHERE last_seen < ? OR created < ?",
-                         (utc_text(now - self.idle), utc_text(now - self.absolute)))
+            conn.execute(
+                "DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+                (utc_text(now - self.idle), utc_text(now - self.absolute)),
+            )
         return Session(token, user_id, csrf, now, now)
 
-    def get(self, token: Optional[str]) -> Optional[Session]:
+    def get(self, token: str | None) -> Session | None:
         if not token:
             return None
         now = self.clock()
@@ -84,12 +92,13 @@ class Sessions(SQLiteFile):
             # Every page view would otherwise be a write; a minute's precision
             # is plenty for a 30-minute idle limit.
             if now - last_seen >= TOUCH_EVERY:
-                conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
-                             (utc_text(now), row["token_hash"]))
+                conn.execute(
+                    "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (utc_text(now), row["token_hash"])
+                )
                 last_seen = now
         return Session("", row["user_id"], row["csrf_token"], created, last_seen)
 
-    def delete(self, token: Optional[str]) -> None:
+    def delete(self, token: str | None) -> None:
         if token:
             with self._read() as conn:
                 conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
@@ -99,5 +108,5 @@ class Sessions(SQLiteFile):
             conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     @staticmethod
-    def check_csrf(session: Optional[Session], submitted: Optional[str]) -> bool:
+    def check_csrf(session: Session | None, submitted: str | None) -> bool:
         return session is not None and same_token(session.csrf_token, submitted)

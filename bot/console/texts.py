@@ -3,6 +3,7 @@
 Messages shown after a redirect are looked up here by key, so a URL can
 never make the console display text of an attacker's choosing.
 """
+
 from __future__ import annotations
 
 STATUS_LABELS = {

@@ -5,15 +5,16 @@ would quietly misunderstand citizens; here they stop the editor before
 training. Each check is a small function returning problems, so a new rule
 is one more function.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from functools import cached_property
-from typing import Callable, Iterable, Optional
+from pathlib import Path
 
 from bot.content.training_data import Example, TrainingData, load_training_data
 from bot.knowledge.loader import load_knowledge
@@ -40,7 +41,7 @@ class Content:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
-        self.knowledge: Optional[Knowledge] = None
+        self.knowledge: Knowledge | None = None
         try:
             self.knowledge = load_knowledge(root / "knowledge")
         except KnowledgeError as exc:
@@ -61,8 +62,9 @@ class Content:
     @cached_property
     def errand_intents(self) -> frozenset[str]:
         """Intents a rule or story sends straight to the errand-answer action."""
-        return frozenset(intent for intent, actions in self.data.next_actions.items()
-                         if ANSWER_ACTION in actions) - frozenset(NOT_ERRANDS)
+        return frozenset(
+            intent for intent, actions in self.data.next_actions.items() if ANSWER_ACTION in actions
+        ) - frozenset(NOT_ERRANDS)
 
 
 def _safe_yaml(path: Path):
@@ -95,11 +97,19 @@ def intents_have_examples_and_dialogue(content: Content) -> Iterable[Problem]:
         examples = grouped.get(intent, [])
         minimum = MIN_ERRAND_EXAMPLES if intent in errands else MIN_EXAMPLES
         if len(examples) < minimum:
-            yield Problem("domain.yml", f"intents.{intent}",
-                          f"has {len(examples)} training examples in data/nlu/; write at least {minimum}", line)
+            yield Problem(
+                "domain.yml",
+                f"intents.{intent}",
+                f"has {len(examples)} training examples in data/nlu/; write at least {minimum}",
+                line,
+            )
         if intent not in content.data.dialogue_intents:
-            yield Problem("domain.yml", f"intents.{intent}",
-                          "no rule or story in data/rules/ or data/stories/ says what to do with it", line)
+            yield Problem(
+                "domain.yml",
+                f"intents.{intent}",
+                "no rule or story in data/rules/ or data/stories/ says what to do with it",
+                line,
+            )
     for intent, (file, line) in content.data.intent_lines.items():
         if intent not in intents:
             yield Problem(file, intent, "this intent is not listed under 'intents:' in domain.yml", line)
@@ -115,23 +125,35 @@ def errands_have_knowledge(content: Content) -> Iterable[Problem]:
             yield Problem(file, intent, f"errand without an entry in knowledge/national/{intent}.yml", line)
     for key in sorted(content.knowledge.topics):
         if key not in intents:
-            yield Problem(f"knowledge/national/{key}.yml", "topic",
-                          f"no intent '{key}' in domain.yml, so citizens can never reach this entry", 1)
+            yield Problem(
+                f"knowledge/national/{key}.yml",
+                "topic",
+                f"no intent '{key}' in domain.yml, so citizens can never reach this entry",
+                1,
+            )
         elif key not in content.errand_intents:
-            yield Problem(f"knowledge/national/{key}.yml", "topic",
-                          f"no rule sends intent '{key}' to {ANSWER_ACTION} in data/rules/", 1)
+            yield Problem(
+                f"knowledge/national/{key}.yml",
+                "topic",
+                f"no rule sends intent '{key}' to {ANSWER_ACTION} in data/rules/",
+                1,
+            )
 
 
-def reviews_not_overdue(content: Content, today: Optional[dt.date] = None) -> Iterable[Problem]:
+def reviews_not_overdue(content: Content, today: dt.date | None = None) -> Iterable[Problem]:
     today = today or dt.date.today()
     limit = today - dt.timedelta(days=round(365.25 * REVIEW_MONTHS / 12))
     for path in sorted((content.root / "knowledge").rglob("*.yml")):
         data = _safe_yaml(path)
         for container, key, value in _walk(data):
             if key == "reviewed" and isinstance(value, dt.date) and value < limit:
-                yield Problem(str(path.relative_to(content.root)), "reviewed",
-                              f"last reviewed {value.isoformat()}, more than {REVIEW_MONTHS} months ago: "
-                              "check the facts and the sources, then set today's date", line_of(container, key))
+                yield Problem(
+                    str(path.relative_to(content.root)),
+                    "reviewed",
+                    f"last reviewed {value.isoformat()}, more than {REVIEW_MONTHS} months ago: "
+                    "check the facts and the sources, then set today's date",
+                    line_of(container, key),
+                )
 
 
 def _walk(node):
@@ -154,9 +176,13 @@ def examples_not_shared(content: Content) -> Iterable[Problem]:
         key = _normal(example.text)
         first = seen.setdefault(key, example)
         if first is not example and first.intent != example.intent:
-            yield Problem(example.file, example.intent,
-                          f"the same example {example.text!r} is also under intent '{first.intent}' "
-                          f"({first.file}:{first.line}); keep it under one", example.line)
+            yield Problem(
+                example.file,
+                example.intent,
+                f"the same example {example.text!r} is also under intent '{first.intent}' "
+                f"({first.file}:{first.line}); keep it under one",
+                example.line,
+            )
 
 
 def examples_not_confusable(content: Content) -> Iterable[Problem]:
@@ -182,10 +208,14 @@ def examples_not_confusable(content: Content) -> Iterable[Problem]:
             overlap = len(w & v) / len(w | v)
             if overlap >= NEAR_DUPLICATE and (other_index, index) not in reported:
                 reported.add((index, other_index))
-                yield Problem(other.file, other.intent,
-                              f"{other.text!r} is almost the same as {example.text!r} under intent "
-                              f"'{example.intent}' ({example.file}:{example.line}); the assistant will confuse "
-                              "them: rephrase or move one", other.line)
+                yield Problem(
+                    other.file,
+                    other.intent,
+                    f"{other.text!r} is almost the same as {example.text!r} under intent "
+                    f"'{example.intent}' ({example.file}:{example.line}); the assistant will confuse "
+                    "them: rephrase or move one",
+                    other.line,
+                )
 
 
 def entities_and_slots_in_domain(content: Content) -> Iterable[Problem]:
@@ -194,8 +224,12 @@ def entities_and_slots_in_domain(content: Content) -> Iterable[Problem]:
     for example in content.data.examples:
         for entity in example.entities:
             if entity not in entities:
-                yield Problem(example.file, example.intent,
-                              f"entity '{entity}' is not listed under 'entities:' in domain.yml", example.line)
+                yield Problem(
+                    example.file,
+                    example.intent,
+                    f"entity '{entity}' is not listed under 'entities:' in domain.yml",
+                    example.line,
+                )
     for slot, file, line in content.data.slots_used + content.tests.slots_used:
         if slot not in slots:
             yield Problem(file, slot, "slot is not defined under 'slots:' in domain.yml", line)
@@ -221,14 +255,20 @@ def rasa_validate(root: Path) -> list[Problem]:
     rasa = Path(sys.executable).parent / "rasa"
     result = subprocess.run(
         [str(rasa), "data", "validate", "--fail-on-warnings", "--domain", "domain.yml", "--data", "data"],
-        cwd=root, capture_output=True, text=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
     )
     if result.returncode == 0:
         return []
-    lines = [line for line in (result.stdout + result.stderr).splitlines()
-             if ("UserWarning" in line or "ERROR" in line or "WARNING" in line) and "telemetry" not in line]
+    lines = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if ("UserWarning" in line or "ERROR" in line or "WARNING" in line) and "telemetry" not in line
+    ]
     return [Problem("rasa data validate", "", line.strip()) for line in lines[:20]] or [
-        Problem("rasa data validate", "", f"failed with exit code {result.returncode}")]
+        Problem("rasa data validate", "", f"failed with exit code {result.returncode}")
+    ]
 
 
 def check(root: Path, with_rasa: bool = True) -> list[Problem]:

@@ -1,5 +1,6 @@
 """Append one example to an intent's training file, keeping the file as the
 editor wrote it (comments, order) and never leaving it half-written."""
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,10 @@ def _indent(line: str) -> int:
 
 def _last_example_line(lines: list[str], intent_index: int):
     """Index of the last line of the 'examples: |' block after the intent line."""
-    start = next((i for i in range(intent_index, min(intent_index + 4, len(lines)))
-                  if lines[i].strip().startswith("examples:")), None)
+    start = next(
+        (i for i in range(intent_index, min(intent_index + 4, len(lines))) if lines[i].strip().startswith("examples:")),
+        None,
+    )
     if start is None:
         return None
     last = None

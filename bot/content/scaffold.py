@@ -5,13 +5,13 @@ All or nothing: every target is checked first, the files are written
 under temporary names and renamed at the end, so a failure leaves no
 half-made errand behind.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Optional
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -19,8 +19,9 @@ from bot.knowledge.yaml_lines import load_yaml
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 MUNICIPALITY_KEY = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         undefined=StrictUndefined, keep_trailing_newline=True)
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), undefined=StrictUndefined, keep_trailing_newline=True
+)
 
 
 class ScaffoldError(ValueError):
@@ -31,7 +32,7 @@ def _render(template: str, **values) -> str:
     return _templates.get_template(template).render(today=dt.date.today().isoformat(), **values)
 
 
-def _write_all(new: dict[Path, str], changed: Optional[dict[Path, str]] = None) -> list[Path]:
+def _write_all(new: dict[Path, str], changed: dict[Path, str] | None = None) -> list[Path]:
     """Create the ``new`` files (none may exist yet) and replace the ``changed`` ones."""
     for path in new:
         if path.exists():
@@ -62,7 +63,7 @@ def _domain_with_intent(domain: Path, key: str) -> str:
     for index, line in enumerate(lines):
         if line.rstrip() == "intents:":
             indent = "  "
-            for following in lines[index + 1:]:
+            for following in lines[index + 1 :]:
                 if following.strip().startswith("- "):
                     indent = following[: len(following) - len(following.lstrip())]
                     break
@@ -71,7 +72,7 @@ def _domain_with_intent(domain: Path, key: str) -> str:
     raise ScaffoldError("domain.yml: no 'intents:' list found")
 
 
-def new_topic(root: Path, key: str, name: Optional[str] = None) -> list[Path]:
+def new_topic(root: Path, key: str, name: str | None = None) -> list[Path]:
     key = (key or "").strip().lower()
     if not KEY.match(key):
         raise ScaffoldError("name: use 2-30 characters, a-z, 0-9 and _, starting with a letter (e.g. flytning)")

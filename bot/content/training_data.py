@@ -1,5 +1,6 @@
 """Read Rasa's YAML training data with the line of every example, intent,
 rule and story step, so problems can point editors to the exact line."""
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,9 @@ def _examples(item, display: str, data: TrainingData) -> None:
     intent = item.get("intent")
     block = item.get("examples")
     if not isinstance(block, str):
-        data.problems.append(Problem(display, f"{intent}.examples", "expected a block of '- example' lines",
-                                     line_of(item, "intent")))
+        data.problems.append(
+            Problem(display, f"{intent}.examples", "expected a block of '- example' lines", line_of(item, "intent"))
+        )
         return
     data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
     first = (line_of(item, "examples") or 0) + 1  # a literal block starts on the next line

@@ -1,5 +1,6 @@
 """The knowledge base: human-edited YAML under knowledge/, validated and
 compiled into a read-only SQLite file that the assistant answers from."""
+
 from bot.knowledge.model import Answer, Fee, Knowledge, Municipality, Situation, Topic
 from bot.knowledge.problems import KnowledgeError, Problem
 

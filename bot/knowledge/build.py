@@ -3,6 +3,7 @@
 The file is written beside the target and moved into place only when it is
 complete, so a failed build never leaves a half-written knowledge base.
 """
+
 from __future__ import annotations
 
 import dataclasses

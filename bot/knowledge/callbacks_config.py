@@ -1,10 +1,11 @@
 """Read callback hours: national defaults with per-municipality overrides."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
-from bot.callback_hours import WEEKDAYS, CallbackHours, parse_window
+from bot.callbacks.hours import WEEKDAYS, CallbackHours, parse_window
 from bot.knowledge.fields import Fields
 
 KEYS = ("slot_minutes", "capacity", "min_notice_minutes", "days_ahead", "retention_days", "hours", "closed_dates")
@@ -30,7 +31,7 @@ def read_callbacks(data: Any, f: Fields, path: str, required: bool) -> dict:
             if day not in WEEKDAYS:
                 continue
             if not isinstance(items, list):
-                f.problem(hours, day, f"{path}.hours.{day}", "must be a list like [\"09:00-12:00\"]")
+                f.problem(hours, day, f"{path}.hours.{day}", 'must be a list like ["09:00-12:00"]')
                 continue
             parsed = []
             for text in items:
@@ -55,7 +56,7 @@ def read_callbacks(data: Any, f: Fields, path: str, required: bool) -> dict:
     return result
 
 
-def combine(defaults: dict, override: dict) -> tuple[Optional[CallbackHours], int]:
+def combine(defaults: dict, override: dict) -> tuple[CallbackHours | None, int]:
     merged = {**defaults, **override}
     if "windows" not in merged:
         return None, merged.get("retention_days", 30)

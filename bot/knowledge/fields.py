@@ -1,9 +1,11 @@
 """Typed field access for YAML content, collecting Problems instead of raising."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from bot.knowledge.problems import Problem
 from bot.knowledge.yaml_lines import line_of
@@ -97,4 +99,3 @@ class Fields:
         if kind == "dict":
             return value if isinstance(value, dict) else "!must be a mapping of fields"
         raise ValueError(f"unknown field kind {kind}")
-

@@ -3,11 +3,12 @@
 Every problem names the file, line and field; all problems are collected
 before anything is raised so an editor sees the whole list at once.
 """
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import jinja2
 
@@ -29,12 +30,24 @@ from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import load_yaml
 
 SENSITIVE_FILE = "sensitive_terms.yml"
+# Small talk, answered by action_small_talk: intent name -> message name.
+SMALL_TALK = ("greet", "goodbye", "thanks", "bot_challenge", "affirm", "deny")
+BUTTONS = (
+    "button_adult",
+    "button_child",
+    "button_something_else",
+    "button_callback_yes",
+    "button_no_thanks",
+    "button_yes",
+    "button_other_topic",
+)
 REQUIRED_MESSAGES = (
+    *SMALL_TALK,
+    *BUTTONS,
     "alternative",
     "attendance",
     "assisted_contact",
     "clarify",
-    "clarify_none",
     "out_of_scope",
     "missing_answer",
     "general_assistance",
@@ -66,7 +79,6 @@ REQUIRED_MESSAGES = (
 # Per-message variables some texts use; rendered with samples at build time.
 TEMPLATE_EXTRAS = {
     "length": 0,
-    "retention_days": 30,
     "topic": "pas",
     "name": "Karen",
     "slot": "tirsdag 24. november kl. 09.00",
@@ -83,7 +95,7 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _open(path: Path, root: Path, problems: list[Problem]) -> tuple[Any, Optional[Fields]]:
+def _open(path: Path, root: Path, problems: list[Problem]) -> tuple[Any, Fields | None]:
     """Parse one file; a YAML error is recorded and (None, None) returned."""
     display = _display(path, root)
     try:
@@ -152,7 +164,7 @@ def load_knowledge(root: Path) -> Knowledge:
     )
 
 
-def _read_topic(data: Any, f: Fields, expected_key: str) -> Optional[Topic]:
+def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
     if not isinstance(data, dict):
         f.problem(data, None, "", "expected a mapping with topic, name, situations and answers")
         return None
@@ -202,7 +214,12 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Optional[Topic]:
             f.problem(data, "answers", "answers", f"no answer for situation {situation.key!r}")
         elif situation.ask_person and None not in persons and not set(PERSONS) <= persons:
             missing = ", ".join(p for p in PERSONS if p not in persons)
-            f.problem(data, "answers", "answers", f"situation {situation.key!r} asks for the person but has no answer for: {missing}")
+            f.problem(
+                data,
+                "answers",
+                "answers",
+                f"situation {situation.key!r} asks for the person but has no answer for: {missing}",
+            )
 
     if f.problems or not (key and name and question and assisted):
         return None
@@ -218,7 +235,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Optional[Topic]:
     )
 
 
-def _read_answer(item: Any, f: Fields, path: str, topic: str, situations: list[Situation]) -> Optional[Answer]:
+def _read_answer(item: Any, f: Fields, path: str, topic: str, situations: list[Situation]) -> Answer | None:
     f.unknown_keys(
         item,
         ["situation", "person", "lead", "link", "municipal_link", "text", "sources", "reviewed", "fees"],
@@ -293,7 +310,7 @@ def _group(data: Any, f: Fields, name: str, values: dict[str, str]) -> tuple[dic
     return result, bool(verified)
 
 
-def _read_municipality(data: Any, f: Fields, expected_key: str, callback_defaults: dict) -> Optional[Municipality]:
+def _read_municipality(data: Any, f: Fields, expected_key: str, callback_defaults: dict) -> Municipality | None:
     if not isinstance(data, dict):
         f.problem(data, None, "", "expected a mapping with key, name, website, phone, borgerservice and waste")
         return None
@@ -386,7 +403,7 @@ def _read_text_table(data: Any, f: Fields, group: str, names: tuple[str, ...]) -
 
 def _check_templates(topics, municipalities, messages) -> list[Problem]:
     """Render every template for every municipality so typos fail at build time."""
-    from bot.answers import template_context
+    from bot.knowledge.texts import template_context
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     problems = []

@@ -1,10 +1,10 @@
 """Plain data classes for the validated knowledge base."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
-from bot.callback_hours import CallbackHours
+from bot.callbacks.hours import CallbackHours
 
 PERSONS = ("voksen", "barn")
 WASTE_LINKS = ("collection_url", "missed_url", "storskrald_url", "genbrugsplads_url", "sorting_url")
@@ -38,13 +38,13 @@ class Situation:
 class Answer:
     topic: str
     situation: str
-    person: Optional[str]
+    person: str | None
     lead: str
     text: str
     sources: tuple[str, ...]
     reviewed: str
-    link: Optional[str] = None
-    municipal_link: Optional[str] = None
+    link: str | None = None
+    municipal_link: str | None = None
     fees: tuple[Fee, ...] = ()
 
 
@@ -57,12 +57,12 @@ class Topic:
     assisted: str
     situations: tuple[Situation, ...]
     answers: tuple[Answer, ...]
-    person_question: Optional[str] = None
+    person_question: str | None = None
 
-    def situation(self, key: Optional[str]) -> Optional[Situation]:
+    def situation(self, key: str | None) -> Situation | None:
         return next((s for s in self.situations if s.key == key), None)
 
-    def answer_for(self, situation: str, person: Optional[str]) -> Optional[Answer]:
+    def answer_for(self, situation: str, person: str | None) -> Answer | None:
         """The most specific answer: exact person first, then the person-less one."""
         candidates = [a for a in self.answers if a.situation == situation]
         for answer in candidates:
@@ -76,18 +76,18 @@ class Municipality:
     key: str
     name: str
     website_url: str
-    phone_number: Optional[str] = None
-    phone_hours: Optional[str] = None
-    address: Optional[str] = None
-    booking_url: Optional[str] = None
+    phone_number: str | None = None
+    phone_hours: str | None = None
+    address: str | None = None
+    booking_url: str | None = None
     waste: dict = field(default_factory=dict)
-    primary_colour: Optional[str] = None
+    primary_colour: str | None = None
     # Groups whose values are not (fully) verified against a source.
     unverified: tuple[str, ...] = ()
-    callback_hours: Optional[CallbackHours] = None
+    callback_hours: CallbackHours | None = None
     retention_days: int = 30
 
-    def waste_link(self, name: str) -> Optional[str]:
+    def waste_link(self, name: str) -> str | None:
         return self.waste.get(name)
 
 

@@ -1,8 +1,8 @@
 """Validation problems that name the file, the line and the field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -10,7 +10,7 @@ class Problem:
     file: str
     field: str
     message: str
-    line: Optional[int] = None
+    line: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

@@ -3,6 +3,7 @@
 The database is small, so it is read once and answered from memory; the
 file itself stays the single artefact the assistant ships with.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.callbacks.hours import CallbackHours
 from bot.knowledge.build import SCHEMA_VERSION
-from bot.callback_hours import CallbackHours
 from bot.knowledge.model import Answer, Fee, Knowledge, Municipality, SensitiveCategory, Situation, Topic
 
 
@@ -107,12 +108,3 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
         barriers={r["key"]: r["text"] for r in db["barriers"].rows},
         messages={r["name"]: r["text"] for r in db["messages"].rows},
     )
-
-
-def search_answers(path: Path, query: str, limit: int = 5) -> list[dict]:
-    """Full-text search over answer leads and texts (for editors and staff)."""
-    db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
-    try:
-        return list(db["answers"].search(query, limit=limit, columns=["topic", "situation", "person", "lead", "text"]))
-    finally:
-        db.conn.close()

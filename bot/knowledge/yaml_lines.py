@@ -3,6 +3,7 @@
 Editors fix content by line number, so each mapping and sequence built here
 knows where its entries were written (1-based lines).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,9 +36,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -59,17 +58,17 @@ def load_yaml(path: Path, display: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise KnowledgeError([Problem(display, "", f"not UTF-8 text ({exc.reason})")])
+        raise KnowledgeError([Problem(display, "", f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
-        raise KnowledgeError([Problem(display, "", f"cannot read file ({exc.strerror})")])
+        raise KnowledgeError([Problem(display, "", f"cannot read file ({exc.strerror})")]) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise KnowledgeError([Problem(display, "", f"invalid YAML: {exc.problem}", line)])
+        raise KnowledgeError([Problem(display, "", f"invalid YAML: {exc.problem}", line)]) from None
     except yaml.YAMLError as exc:
-        raise KnowledgeError([Problem(display, "", f"invalid YAML: {exc}")])
+        raise KnowledgeError([Problem(display, "", f"invalid YAML: {exc}")]) from None
 
 
 def line_of(container: Any, key: Any) -> int | None:

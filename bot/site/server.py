@@ -10,6 +10,7 @@ from this server (no CDN):
 phone number, website and colour from the knowledge base, so none of it is
 in code. Cross-origin reads are allowed only for the configured origins.
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,12 +75,16 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         if municipality is None:
             return response.html(templates.get_template("unknown.html").render(known=by_name), status=404)
         page = templates.get_template("demo.html").render(
-            municipality=municipality, rasa_url=config.rasa_url,
-            others=[m for m in by_name if m.key != key], topics=topics,
+            municipality=municipality,
+            rasa_url=config.rasa_url,
+            others=[m for m in by_name if m.key != key],
+            topics=topics,
         )
         # The demo page runs only our own files; the widget talks to the Rasa server.
-        csp = (f"default-src 'self'; connect-src 'self' {config.rasa_url} {_ws(config.rasa_url)}; "
-               "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'")
+        csp = (
+            f"default-src 'self'; connect-src 'self' {config.rasa_url} {_ws(config.rasa_url)}; "
+            "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+        )
         return response.html(page, headers={"Content-Security-Policy": csp})
 
     @app.get("/widget/config.json")
@@ -96,8 +101,7 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         if entry is None:
             return response.text("not found", status=404)
         path, content_type = entry
-        return cors(request, await response.file(path, mime_type=content_type,
-                                                 headers={"Cache-Control": "no-cache"}))
+        return cors(request, await response.file(path, mime_type=content_type, headers={"Cache-Control": "no-cache"}))
 
     return app
 

@@ -5,10 +5,10 @@ left out and the widget points to the website instead. A brand colour
 that white text cannot be read on (WCAG contrast below 4.5:1) is replaced
 by the default, so an editor's choice can never make the launcher unreadable.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from bot.knowledge.model import Municipality
 
@@ -22,7 +22,7 @@ def _luminance(colour: str) -> float:
         c = int(hex_pair, 16) / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -30,13 +30,19 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (_luminance(colour) + 0.05)
 
 
-def widget_colour(colour: Optional[str], municipality: str = "") -> str:
+def widget_colour(colour: str | None, municipality: str = "") -> str:
     if not colour:
         return DEFAULT_COLOUR
     if contrast_with_white(colour) < MIN_CONTRAST:
-        log.warning("knowledge/municipalities/%s.yml: theme.primary_colour %s has contrast %.1f:1 with white "
-                    "(needs %.1f:1); the widget uses %s", municipality, colour, contrast_with_white(colour),
-                    MIN_CONTRAST, DEFAULT_COLOUR)
+        log.warning(
+            "knowledge/municipalities/%s.yml: theme.primary_colour %s has contrast %.1f:1 with white "
+            "(needs %.1f:1); the widget uses %s",
+            municipality,
+            colour,
+            contrast_with_white(colour),
+            MIN_CONTRAST,
+            DEFAULT_COLOUR,
+        )
         return DEFAULT_COLOUR
     return colour
 

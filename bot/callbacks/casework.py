@@ -1,0 +1,191 @@
+"""Working the callback queue: listing, taking, assigning, status changes
+and notes, each journaled with the caseworker and the time.
+
+Every change to a callback names the version the caseworker saw. When two
+caseworkers act on the same callback at once, the second change finds a
+newer version and is refused with ``VersionConflict`` instead of silently
+overwriting the first (optimistic locking; SQLite serialises the writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.callbacks.store import ACTIVE, ACTIVE_SQL, Callback, CallbackNotFound, CallbackStore
+from bot.privacy.redaction import redact
+from bot.records import journal
+from bot.records.database import storage_time, utc_now
+
+# Which status may follow which. Completed and cancelled are final: a
+# closed case that needs more work is a new contact.
+TRANSITIONS = {
+    "booked": ("in_progress", "cancelled"),
+    "in_progress": ("completed", "no_answer", "booked", "cancelled"),
+    "no_answer": ("in_progress", "completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+}
+NOTE_REQUIRED = ("completed", "no_answer")
+MAX_NOTE_CHARS = 4000
+VIEWS = ("active", "today", "upcoming", "overdue", "all")
+
+
+class VersionConflict(Exception):
+    """Someone else changed the callback after it was shown."""
+
+    def __init__(self, current: Callback):
+        super().__init__(current.reference)
+        self.current = current
+
+
+class InvalidChange(ValueError):
+    """A change the workflow does not allow; ``reason`` is a stable key."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    view: str = "active"
+    municipality: str | None = None
+    topic: str | None = None
+    category: str | None = None
+    status: str | None = None
+    assigned_to: str | None = None
+
+
+def clean_note(note: str | None) -> str:
+    """Notes are kept in the journal for good, so CPR numbers are removed
+    here too, and the length is bounded."""
+    text = redact((note or "").strip()).text
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidChange("note_too_long")
+    return text
+
+
+class Casework(CallbackStore):
+    def list(self, criteria: QueueFilter, now: dt.datetime | None = None, tz=None) -> list[Callback]:
+        if criteria.view not in VIEWS:
+            raise InvalidChange("unknown_view")
+        now = now or utc_now()
+        where, params = [], []
+        if criteria.view != "all":
+            where.append(ACTIVE_SQL)
+        if criteria.view == "today":
+            local = now.astimezone(tz) if tz else now
+            start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            where.append("slot >= ? AND slot < ?")
+            params += [storage_time(start), storage_time(start + dt.timedelta(days=1))]
+        elif criteria.view == "upcoming":
+            where.append("slot >= ?")
+            params.append(storage_time(now))
+        elif criteria.view == "overdue":
+            where.append("slot < ?")
+            params.append(storage_time(now))
+        for column in ("municipality", "topic", "category", "status", "assigned_to"):
+            value = getattr(criteria, column)
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT * FROM callbacks"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY slot, id"
+        with self._read() as conn:
+            return [Callback.from_row(row) for row in conn.execute(sql, params)]
+
+    def facets(self) -> dict[str, list[str]]:
+        """The values present, for the filter menus."""
+        with self._read() as conn:
+            return {
+                column: [
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT DISTINCT {column} FROM callbacks WHERE {column} IS NOT NULL ORDER BY 1"
+                    )
+                ]
+                for column in ("municipality", "topic", "category", "assigned_to")
+            }
+
+    @staticmethod
+    def _current(conn, reference: str) -> Callback:
+        """The callback as stored, read inside the caller's write transaction."""
+        row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference,)).fetchone()
+        if row is None:
+            raise CallbackNotFound(reference)
+        return Callback.from_row(row)
+
+    @staticmethod
+    def _same_version(current: Callback, version: int) -> None:
+        """Refuse a change to a callback someone changed since it was shown."""
+        if current.version != version:
+            raise VersionConflict(current)
+
+    @staticmethod
+    def _update(conn, reference: str, assignments: str, params: list) -> None:
+        # BEGIN IMMEDIATE holds the write lock since _current read the row, so
+        # the version checked there is still the stored one.
+        conn.execute(
+            f"UPDATE callbacks SET {assignments}, updated = ?, version = version + 1 WHERE reference = ?",
+            [*params, storage_time(utc_now()), reference],
+        )
+
+    def change_status(self, reference: str, version: int, status: str, actor: str, note: str = "") -> Callback:
+        note = clean_note(note)
+        with self._write() as conn:
+            current = self._current(conn, reference)
+            self._same_version(current, version)
+            if status not in TRANSITIONS.get(current.status, ()):
+                raise InvalidChange("transition_not_allowed")
+            if status in NOTE_REQUIRED and not note:
+                raise InvalidChange("note_required")
+            assignments, params = "status = ?", [status]
+            if status == "no_answer":
+                assignments += ", attempts = attempts + 1"
+            if status == "in_progress" and not current.assigned_to:
+                assignments += ", assigned_to = ?"
+                params.append(actor)
+            self._update(conn, reference, assignments, params)
+            journal.append(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
+            if note:
+                journal.append(conn, reference, "note", actor, text=note)
+        return self.get(reference)
+
+    def take(self, reference: str, version: int, actor: str) -> Callback:
+        """Assign to oneself and start work, as one change."""
+        with self._write() as conn:
+            current = self._current(conn, reference)
+            if current.status not in ACTIVE:
+                raise InvalidChange("closed")
+            self._same_version(current, version)
+            status = "in_progress" if current.status in ("booked", "no_answer") else current.status
+            self._update(conn, reference, "assigned_to = ?, status = ?", [actor, status])
+            journal.append(conn, reference, "assigned", actor, to=actor, previous=current.assigned_to)
+            if status != current.status:
+                journal.append(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
+        return self.get(reference)
+
+    def assign(self, reference: str, version: int, assignee: str | None, actor: str) -> Callback:
+        with self._write() as conn:
+            current = self._current(conn, reference)
+            if current.status not in ACTIVE:
+                raise InvalidChange("closed")
+            self._same_version(current, version)
+            self._update(conn, reference, "assigned_to = ?", [assignee or None])
+            journal.append(conn, reference, "assigned", actor, to=assignee or None, previous=current.assigned_to)
+        return self.get(reference)
+
+    def add_note(self, reference: str, actor: str, note: str) -> None:
+        """A note without a status change; notes never conflict, they append."""
+        note = clean_note(note)
+        if not note:
+            raise InvalidChange("note_required")
+        with self._write() as conn:
+            self._current(conn, reference)
+            journal.append(conn, reference, "note", actor, text=note)
+
+    def record_view(self, reference: str, actor: str) -> None:
+        self.record("viewed", actor, reference=reference)

@@ -1,0 +1,190 @@
+"""The steps of booking a phone callback, independent of Rasa's form.
+
+The Rasa form in actions/ asks and validates slot by slot; each step's
+decision and Danish wording lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.callbacks.hours import danish_slot_label
+from bot.callbacks.phone import parse_danish_phone
+from bot.callbacks.store import CallbackNotFound, CallbackStore, SlotFull
+from bot.chat.answers import Reply, Responder
+from bot.knowledge.model import Knowledge, Municipality
+from bot.records.database import storage_time
+
+log = logging.getLogger(__name__)
+
+MORE = "andre tider"
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
+REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
+
+
+@dataclass
+class Check:
+    value: object = None
+    error: str | None = None
+
+
+BOOKED = "booked"
+SLOT_TAKEN = "slot_taken"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Booking:
+    """How a booking attempt ended: ``BOOKED`` (with the reference),
+    ``SLOT_TAKEN`` (someone took the last place meanwhile) or ``FAILED``
+    (not stored); ``text`` is what to tell the citizen, if anything."""
+
+    status: str
+    text: str = ""
+    reference: str | None = None
+
+    @property
+    def outcome(self) -> str | None:
+        return "callback" if self.status == BOOKED else None
+
+
+# (municipality, outcome, topic, situation) -> None
+OutcomeRecorder = Callable[[str, str, str | None, str | None], None]
+
+
+class CallbackFlow:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        responder: Responder,
+        store: CallbackStore,
+        record_outcome: OutcomeRecorder | None = None,
+    ):
+        self.knowledge = knowledge
+        self.responder = responder
+        self.store = store
+        self.record_outcome = record_outcome
+
+    def _say(self, message: str, municipality: Municipality, **extra) -> str:
+        return self.responder.message(message, municipality, **extra)
+
+    def topic_label(self, topic: str | None, category: str | None) -> str:
+        if topic in self.knowledge.topics:
+            return self.knowledge.topics[topic].name
+        if category in self.knowledge.sensitive:
+            return self.knowledge.sensitive[category].label.lower()
+        return "din henvendelse"
+
+    def ask_name(self, municipality: Municipality) -> str:
+        return f"{self._say('callback_privacy', municipality)}\n{self._say('ask_name', municipality)}"
+
+    def ask_phone(self, municipality: Municipality) -> str:
+        return self._say("ask_phone", municipality)
+
+    def ask_topic(self, topic: str | None, category: str | None, municipality: Municipality) -> Reply:
+        """Confirm what the call is about, with yes/no buttons."""
+        label = self.topic_label(topic, category)
+        buttons = [
+            {"title": self._say("button_yes", municipality), "payload": "/affirm"},
+            {"title": self._say("button_other_topic", municipality), "payload": "/deny"},
+        ]
+        return Reply(self._say("ask_topic", municipality, topic=label), buttons)
+
+    def stopped(self, municipality: Municipality) -> str:
+        return self._say("callback_stopped", municipality)
+
+    def check_name(self, text: str | None, municipality: Municipality) -> Check:
+        name = " ".join((text or "").split())
+        if 2 <= len(name) <= 80 and _NAME.match(name):
+            return Check(name)
+        return Check(error=self._say("invalid_name", municipality))
+
+    def check_phone(self, text: str | None, municipality: Municipality) -> Check:
+        phone = parse_danish_phone(text)
+        if phone is None:
+            return Check(error=self._say("invalid_phone", municipality))
+        return Check(phone.display)
+
+    def slot_question(
+        self, municipality: Municipality, now: dt.datetime, after: dt.datetime | None = None, taken: bool = False
+    ) -> Reply:
+        hours = municipality.callback_hours
+        slots = []
+        if hours:
+            counts = self.store.booked_counts(municipality.key, now)
+            slots = hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 3, after)
+        if not slots:
+            return Reply(self._say("no_slots", municipality))
+        buttons = [{"title": danish_slot_label(s), "payload": s.isoformat()} for s in slots]
+        buttons.append({"title": self._say("more_slots", municipality), "payload": MORE})
+        question = self._say("slot_taken" if taken else "ask_slot", municipality)
+        return Reply(question, buttons)
+
+    def check_slot(self, text: str | None, municipality: Municipality, now: dt.datetime) -> Check:
+        """A free, bookable slot; MORE for later times; otherwise an error."""
+        text = (text or "").strip()
+        if text.lower() == MORE:
+            return Check(MORE)
+        try:
+            slot = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return Check(error=self._say("invalid_slot", municipality))
+        hours = municipality.callback_hours
+        if hours is None or slot.tzinfo is None or not hours.is_bookable(slot, now):
+            return Check(error=self._say("invalid_slot", municipality))
+        if self.store.booked_count(municipality.key, slot) >= hours.capacity:
+            return Check(error=self._say("slot_taken", municipality))
+        return Check(slot)
+
+    def book(
+        self,
+        municipality: Municipality,
+        slot: dt.datetime,
+        name: str,
+        phone: str,
+        topic: str | None,
+        category: str | None,
+        conversation_id: str,
+    ) -> Booking:
+        """Store the booking and record the contact's outcome."""
+        try:
+            callback = self.store.book(
+                municipality.key,
+                slot,
+                municipality.callback_hours.capacity,
+                name,
+                phone,
+                topic=topic,
+                category=category,
+                conversation_id=conversation_id,
+            )
+        except SlotFull:
+            return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
+        except Exception:
+            log.exception("could not store a callback booking for %s", municipality.key)
+            return Booking(FAILED, self._say("callback_failed", municipality))
+        text = self._say(
+            "callback_booked",
+            municipality,
+            name=name.split()[0],
+            slot=danish_slot_label(slot.astimezone(municipality.callback_hours.tz)),
+            phone=phone,
+            reference=callback.reference,
+        )
+        if self.record_outcome is not None:
+            self.record_outcome(municipality.key, "callback", topic, category)
+        return Booking(BOOKED, text, callback.reference)
+
+    def cancel(self, text: str | None, municipality: Municipality, conversation_id: str) -> Reply:
+        match = REFERENCE.search(text or "")
+        if not match:
+            return Reply(self._say("ask_reference", municipality))
+        try:
+            booking = self.store.cancel(match.group(0), actor="citizen", conversation_id=conversation_id)
+        except CallbackNotFound:
+            return Reply(self._say("callback_not_found", municipality))
+        return Reply(self._say("callback_cancelled", municipality, reference=booking.reference))

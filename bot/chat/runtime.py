@@ -1,0 +1,68 @@
+"""The action server's Assistant, built once per process from the settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bot import settings as settings_module
+from bot.callbacks.store import CallbackStore
+from bot.chat.booking import CallbackFlow
+from bot.chat.conversation import Assistant
+from bot.chat.sensitive import SensitiveDetector
+from bot.knowledge.store import open_knowledge
+from bot.records.inbox import Inbox
+from bot.records.outcomes import OutcomeLog
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_assistant: Assistant | None = None
+_booking: CallbackFlow | None = None
+
+
+def get_assistant() -> Assistant:
+    """Load the knowledge database, the records and the sensitive-matter
+    detector (the Danish spaCy pipeline); raises if any is unusable."""
+    global _assistant
+    with _lock:
+        if _assistant is None:
+            settings = settings_module.current()
+            knowledge = open_knowledge(settings.knowledge_db)
+            if settings.municipality not in knowledge.municipalities:
+                # Not fatal: every reply then explains the setup error in Danish.
+                log.error(
+                    "KOMMUNEBOT_MUNICIPALITY=%r is not in %s (known: %s)",
+                    settings.municipality,
+                    settings.knowledge_db,
+                    ", ".join(sorted(knowledge.municipalities)),
+                )
+            detector = SensitiveDetector(knowledge.sensitive, settings.spacy_path)
+            _assistant = Assistant(
+                knowledge, OutcomeLog(settings.data_db), settings.municipality, Inbox(settings.data_db), detector
+            )
+        return _assistant
+
+
+def get_booking() -> CallbackFlow:
+    global _booking
+    assistant = get_assistant()
+    with _lock:
+        if _booking is None:
+            _booking = CallbackFlow(
+                assistant.knowledge,
+                assistant.responder,
+                CallbackStore(settings_module.current().data_db),
+                assistant.record_outcome,
+            )
+        return _booking
+
+
+def reset() -> None:
+    """Forget the loaded assistant and settings (tests switch settings between cases)."""
+    global _assistant, _booking
+    with _lock:
+        _booking = None
+        if _assistant is not None and _assistant.outcomes is not None:
+            _assistant.outcomes.close()
+        _assistant = None
+        settings_module.reset()

@@ -1,0 +1,107 @@
+"""Recognise personal or sensitive matters that must not be handled in chat.
+
+Two signals are combined: the NLU intents ``personal_matter`` and
+``urgent_danger``, and a term list that editors extend in
+knowledge/sensitive_terms.yml, matched on lemmas with spaCy's PhraseMatcher
+so "min sag blev stoppet" and "min sag er stoppet" match the same term.
+Terms are personal phrases ("min diagnose"), so a generic question about a
+topic is not caught by them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.knowledge.model import SensitiveCategory
+from bot.privacy.redaction import PLACEHOLDER
+
+log = logging.getLogger(__name__)
+
+SENSITIVE_INTENT = "personal_matter"
+URGENT_INTENT = "urgent_danger"
+# Below this the NLU alone does not escalate; the term list still can.
+INTENT_THRESHOLD = 0.6
+# The NLU alone escalates only messages about someone in particular: a
+# generic question ("hvad er reglerne for aktindsigt?") names nobody.
+_PERSONAL = re.compile(
+    r"\b(jeg|mig|min|mit|mine|vi|os|vores|du|din|dit|han|hun|ham|hende|hans|hendes|"
+    r"søn\w*|datter\w*|døtre\w*|barn\w*|børn\w*|mand(en)?|kone(n)?|mor(en)?|far(en)?|"
+    r"forældre\w*|nabo\w*|kæreste\w*|eks\w*|svigermor|bror|søster|familie\w*)\b"
+)
+
+# When the NLU is unsure (nlu_fallback), a sensitive intent this close to
+# the top escalates anyway: asking a caseworker to call is the safe error.
+UNSURE_THRESHOLD = 0.4
+
+
+@dataclass(frozen=True)
+class Detection:
+    category: str  # a category key, or "personal" when only the NLU spoke
+    label: str
+    urgent: bool
+    source: str  # "terms", "nlu" or "redaction"
+
+
+@lru_cache(maxsize=2)
+def _pipeline(path: str):
+    import spacy
+
+    return spacy.load(path)
+
+
+class SensitiveDetector:
+    def __init__(self, categories: dict[str, SensitiveCategory], spacy_path: Path):
+        from spacy.matcher import PhraseMatcher
+
+        self.categories = categories
+        self.nlp = _pipeline(str(spacy_path))
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        for category in categories.values():
+            patterns = [self.nlp(term) for term in category.terms if term != PLACEHOLDER.lower()]
+            if patterns:
+                self.matcher.add(category.key, patterns)
+
+    def match_terms(self, text: str) -> SensitiveCategory | None:
+        doc = self.nlp(_normalise(text))
+        found = [self.categories[self.nlp.vocab.strings[match_id]] for match_id, _, _ in self.matcher(doc)]
+        if not found:
+            return None
+        # An urgent category wins over any other.
+        return next((c for c in found if c.urgent), found[0])
+
+    def detect(
+        self,
+        text: str,
+        intent: str | None,
+        confidence: float,
+        redacted: dict | None = None,
+        ranking: list | None = None,
+    ) -> Detection | None:
+        if intent == "nlu_fallback":
+            # The real candidates are in the ranking; take the best sensitive one.
+            candidates = [r for r in ranking or [] if r.get("name") in (SENSITIVE_INTENT, URGENT_INTENT)]
+            best = max(candidates, key=lambda r: r.get("confidence") or 0, default=None)
+            if best is not None and (best.get("confidence") or 0) >= UNSURE_THRESHOLD:
+                intent, confidence = best["name"], INTENT_THRESHOLD
+        term = self.match_terms(text or "")
+        if term is not None and term.urgent:
+            return Detection(term.key, term.label, True, "terms")
+        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD:
+            return Detection("urgent", "Akut fare", True, "nlu")
+        if term is not None:
+            return Detection(term.key, term.label, False, "terms")
+        if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
+            cpr = self.categories.get("cpr")
+            return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
+        if intent == SENSITIVE_INTENT and confidence >= INTENT_THRESHOLD and _PERSONAL.search((text or "").lower()):
+            return Detection("personal", "Personlig sag", False, "nlu")
+        return None
+
+
+def _normalise(text: str) -> str:
+    # Lookup lemmas are lower-case keyed; spacing and case must not matter.
+    return re.sub(r"\s+", " ", text.lower()).strip()

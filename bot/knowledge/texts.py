@@ -1,0 +1,81 @@
+"""Render the knowledge base's Danish texts for one municipality.
+
+Every text citizens see (messages, button titles, answers) is a Jinja2
+template in knowledge/; this is the one place that fills them in, so the
+channel guard, the conversation and the booking flow word things alike.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from bot.knowledge.model import Knowledge, Municipality, Topic
+
+_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+@lru_cache(maxsize=512)
+def _template(text: str) -> jinja2.Template:
+    # Compiling is most of the cost of rendering; the texts are few and fixed.
+    return _env.from_string(text)
+
+
+def join_names(names: list[str]) -> str:
+    """'pas, kørekort og affald' — a Danish list."""
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def capitalise(text: str) -> str:
+    """First letter upper-case, the rest as written (MitID stays MitID)."""
+    return text[:1].upper() + text[1:]
+
+
+def template_context(municipality: Municipality, topics: dict[str, Topic]) -> dict:
+    """Variables available to every text template in knowledge/."""
+    phone = municipality.phone_number
+    if phone:
+        hours = f" ({municipality.phone_hours})" if municipality.phone_hours else ""
+        phone_hint = f" på {phone}{hours}"
+        phone_sentence = f" eller ring på {phone}{hours}."
+    else:
+        # An unverified number is never shown; point to the website instead.
+        phone_hint = f" til {municipality.name} (telefonnummeret står på {municipality.website_url})"
+        phone_sentence = "."
+    return {
+        "kommune": {
+            "key": municipality.key,
+            "name": municipality.name,
+            "website_url": municipality.website_url,
+            "phone_number": phone,
+            "phone_hours": municipality.phone_hours,
+            "address": municipality.address,
+            "booking_url": municipality.booking_url or municipality.website_url,
+        },
+        "topics": join_names([t.name for t in topics.values()]),
+        "phone_hint": phone_hint,
+        "phone_sentence": phone_sentence,
+        "booking_link": municipality.booking_url or municipality.website_url,
+        "retention_days": municipality.retention_days,
+    }
+
+
+class Texts:
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+
+    # Positional-only: templates have their own ``name`` (the citizen's).
+    def render(self, text: str, municipality: Municipality, /, **extra) -> str:
+        context = template_context(municipality, self.knowledge.topics)
+        return " ".join(_template(text).render(**{**context, **extra}).split())
+
+    def message(self, key: str, municipality: Municipality, /, **extra) -> str:
+        return self.render(self.knowledge.messages[key], municipality, **extra)
+
+    def message_for(self, key: str, municipality_key: str, /, **extra) -> str:
+        """By municipality key, for callers that hold no Municipality (the
+        channel guard); raises KeyError for an unknown municipality."""
+        return self.message(key, self.knowledge.municipalities[municipality_key], **extra)

@@ -1,0 +1,204 @@
+"""Start and stop the action server, the Rasa server, the staff console
+and the demo page as child processes.
+
+Used by `kommunebot run` (`make run`), by the test suite (real servers on
+their own ports and files), by `kommunebot eval` and by `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+from pathlib import Path
+from typing import IO
+
+from bot.ops.http import http_json
+from bot.settings import PROJECT_ROOT, Settings
+
+BIN = Path(sys.executable).parent
+KOMMUNEBOT = str(BIN / "kommunebot")
+
+
+class Stack:
+    def __init__(
+        self,
+        rasa_port: int = 5005,
+        action_port: int = 5055,
+        env: dict | None = None,
+        log_dir: Path | None = None,
+        model: Path | None = None,
+        console_port: int | None = None,
+        site_port: int | None = None,
+    ):
+        self.rasa_port = rasa_port
+        self.action_port = action_port
+        self.console_port = console_port
+        self.site_port = site_port
+        self.log_dir = log_dir
+        self.env = {**os.environ, **(env or {}), "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port)}
+        if site_port:
+            self.env["KOMMUNEBOT_SITE_PORT"] = str(site_port)
+        if console_port:
+            self.env["KOMMUNEBOT_CONSOLE_PORT"] = str(console_port)
+        self.env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+        self.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # The children's settings, read here from the environment they get.
+        self.settings = Settings.load(self.env)
+        self.model = model or self.settings.model
+        self.actions: subprocess.Popen | None = None
+        self.rasa: subprocess.Popen | None = None
+        self.console: subprocess.Popen | None = None
+        self.site: subprocess.Popen | None = None
+        self._logs: list[IO] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            # Kept open for the child's lifetime; stop() closes it.
+            out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+            self._logs.append(out)
+        return subprocess.Popen(
+            args,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            "actions", [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"]
+        )
+
+    def start_rasa(self) -> None:
+        if not self.model.is_file():
+            raise FileNotFoundError(f"{self.model}: no trained model (run `kommunebot train`)")
+        self.rasa = self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(self.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                # Browsers may call the REST channel only from these pages.
+                "--cors",
+                *self.settings.allowed_origins,
+            ],
+        )
+
+    @property
+    def console_url(self) -> str:
+        return f"http://localhost:{self.console_port}"
+
+    def start_console(self) -> None:
+        self.console = self._spawn("console", [KOMMUNEBOT, "serve", "console", "--port", str(self.console_port)])
+
+    def wait_console(self, timeout: float = 60) -> None:
+        self._wait(f"{self.console_url}/health", self.console, "staff console", timeout)
+
+    @property
+    def site_url(self) -> str:
+        return f"http://localhost:{self.site_port}"
+
+    def start_site(self) -> None:
+        self.site = self._spawn(
+            "site", [KOMMUNEBOT, "serve", "site", "--port", str(self.site_port), "--rasa-url", self.url]
+        )
+
+    def wait_site(self, timeout: float = 60) -> None:
+        self._wait(f"{self.site_url}/health", self.site, "demo page server", timeout)
+
+    def wait_actions(self, timeout: float = 90) -> None:
+        self._wait(f"http://localhost:{self.action_port}/health", self.actions, "action server", timeout)
+
+    def wait_rasa(self, timeout: float = 180) -> None:
+        self._wait(f"{self.url}/status", self.rasa, "Rasa server", timeout, key="model_id")
+
+    def _wait(self, url: str, proc, name: str, timeout: float, key: str | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
+            try:
+                status, body = http_json(url, timeout=2)
+                if status == 200 and (key is None or (isinstance(body, dict) and body.get(key))):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{name} not ready at {url} after {timeout:.0f} s")
+
+    def start(self) -> None:
+        self.start_actions()
+        self.start_rasa()
+        if self.console_port:
+            self.start_console()
+        if self.site_port:
+            self.start_site()
+        if self.console_port:
+            self.wait_console()
+        if self.site_port:
+            self.wait_site()
+        self.wait_actions()
+        self.wait_rasa()
+
+    def processes(self) -> list[tuple[str, subprocess.Popen]]:
+        named = (
+            ("action server", self.actions),
+            ("Rasa server", self.rasa),
+            ("staff console", self.console),
+            ("demo page server", self.site),
+        )
+        return [(name, proc) for name, proc in named if proc is not None]
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen | None) -> None:
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, PermissionError):
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def stop_rasa(self) -> None:
+        self._stop(self.rasa)
+
+    def stop(self) -> None:
+        self._stop(self.site)
+        self._stop(self.console)
+        self.stop_rasa()
+        self.stop_actions()
+        for handle in self._logs:
+            handle.close()
+        self._logs.clear()
+
+    def send(self, sender: str, message: str, metadata: dict | None = None, timeout: float = 30):
+        body = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        return http_json(f"{self.url}/webhooks/rest/webhook", body, timeout=timeout)

@@ -1,0 +1,68 @@
+"""A real staff-console process on a free port, and a logged-in HTTP client."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from bot.settings import PROJECT_ROOT
+
+
+class ConsoleServer:
+    def __init__(self, port: int, data_db: Path, tracker_url: str, log: Path, content_root: Path | None = None):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "KOMMUNEBOT_DATA_DB": str(data_db),
+            "KOMMUNEBOT_TRACKER_URL": tracker_url,
+            "KOMMUNEBOT_KNOWLEDGE_DB": str(PROJECT_ROOT / "build" / "knowledge.db"),
+            "KOMMUNEBOT_CONTENT_ROOT": str(content_root or PROJECT_ROOT),
+        }
+        self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.console", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"console exited with {self.proc.returncode}: {log.read_text()[-2000:]}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise TimeoutError("console did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+def hidden(html: str, name: str) -> str | None:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return match.group(1) if match else None
+
+
+def login(url: str, username: str, password: str, ip: str | None = None) -> tuple[requests.Session, requests.Response]:
+    client = requests.Session()
+    form = client.get(f"{url}/login")
+    response = client.post(
+        f"{url}/login",
+        data={"username": username, "password": password, "login_token": hidden(form.text, "login_token")},
+    )
+    return client, response

@@ -1,0 +1,118 @@
+"""The fallback inbox: missed messages are kept (redacted) for editors, who
+assign them to an intent's training file or dismiss them, journaled."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import requests
+
+from bot.callbacks.store import CallbackStore
+from bot.chat.conversation import Assistant, Turn
+from bot.console.accounts import Accounts
+from bot.ops.http import free_port
+from bot.records.inbox import Inbox, InboxError
+from bot.settings import PROJECT_ROOT
+from tests.server.console_server import ConsoleServer, hidden, login
+
+PASSWORD = "korrekt-hest-batteri"
+
+
+def test_missed_messages_are_kept_but_not_button_payloads(tmp_path, knowledge):
+    inbox = Inbox(tmp_path / "kommunebot.db")
+    assistant = Assistant(knowledge, None, "nyborg", inbox)
+    assistant.out_of_scope(Turn(text="hvad er vejret i morgen", intent="out_of_scope", confidence=0.9))
+    assistant.clarify(Turn(text="blomkål   tirsdag", intent="nlu_fallback", confidence=0.3))
+    assistant.clarify(Turn(text="/affirm", intent="nlu_fallback", confidence=0.3))
+    kept = inbox.list()
+    assert [(m.text, m.outcome, m.predicted) for m in kept] == [
+        ("blomkål tirsdag", "fallback", "nlu_fallback"),
+        ("hvad er vejret i morgen", "out_of_scope", "out_of_scope"),
+    ]
+    assert kept[0].municipality == "nyborg"
+
+
+def test_a_message_is_decided_once_and_journaled(tmp_path):
+    path = tmp_path / "kommunebot.db"
+    inbox = Inbox(path)
+    first = inbox.add("nyborg", "kan I hjælpe med min have", "out_of_scope")
+    inbox.decide(first, "dismissed", "eva")
+    with pytest.raises(InboxError) as err:
+        inbox.decide(first, "assigned", "bo", intent="affald")
+    assert err.value.reason == "already_decided"
+    events = [e for e in CallbackStore(path).events() if e["action"].startswith("inbox_")]
+    assert [(e["action"], e["actor"], e["details"]["inbox_id"]) for e in events] == [("inbox_dismissed", "eva", first)]
+    assert "have" not in str(events)  # the journal keeps the decision, not the citizen's words
+
+
+@pytest.fixture
+def console(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
+    data_db = tmp_path / "kommunebot.db"
+    accounts = Accounts(data_db)
+    accounts.create_user("eva", PASSWORD, "editor")
+    accounts.create_user("anna", PASSWORD, "staff")
+    server = ConsoleServer(
+        free_port(), data_db, f"sqlite:///{tmp_path / 'tracker.db'}", tmp_path / "console.log", content_root=root
+    )
+    server.root, server.inbox = root, Inbox(data_db)
+    yield server
+    server.stop()
+
+
+def test_editor_assigns_a_message_to_the_right_nlu_file(console):
+    message = console.inbox.add(
+        "nyborg", "hvornaar henter i haveaffaldet paa min vej", "fallback", "nlu_fallback", 0.31
+    )
+    other = console.inbox.add("nyborg", "hvad koster en kop kaffe", "out_of_scope", "out_of_scope", 0.8)
+    editor, _ = login(console.url, "eva", PASSWORD)
+    page = editor.get(console.url + "/indbakke")
+    assert page.status_code == 200 and "hvornaar henter i haveaffaldet paa min vej" in page.text
+    done = editor.post(
+        f"{console.url}/indbakke/{message}/tildel", data={"csrf": hidden(page.text, "csrf"), "intent": "affald"}
+    )
+    assert done.status_code == 200 and "tilføjet som træningseksempel" in done.text
+    affald = (console.root / "data" / "nlu" / "affald.yml").read_text()
+    assert "    - hvornaar henter i haveaffaldet paa min vej\n" in affald
+    assert "hvornaar henter i haveaffaldet" not in (console.root / "data" / "nlu" / "pas.yml").read_text()
+    from bot.content.training_data import load_training_data
+
+    examples = load_training_data(console.root).by_intent()["affald"]
+    assert examples[-1].text == "hvornaar henter i haveaffaldet paa min vej"
+
+    dismissed = editor.post(f"{console.url}/indbakke/{other}/afvis", data={"csrf": hidden(page.text, "csrf")})
+    assert "afvist" in dismissed.text and "hvad koster en kop kaffe" not in dismissed.text
+    again = editor.post(
+        f"{console.url}/indbakke/{message}/tildel", data={"csrf": hidden(page.text, "csrf"), "intent": "pas"}
+    )
+    assert again.status_code == 409 and "allerede behandlet" in again.text
+    journal = [
+        (e["action"], e["actor"], e["details"].get("intent"), e["details"].get("file"))
+        for e in CallbackStore(console.inbox.path).events()
+        if e["action"].startswith("inbox_")
+    ]
+    assert journal == [
+        ("inbox_assigned", "eva", "affald", "data/nlu/affald.yml"),
+        ("inbox_dismissed", "eva", None, None),
+    ]
+
+
+def test_duplicates_and_unknown_intents_are_refused_without_changes(console):
+    known = console.inbox.add("nyborg", "hvordan bestiller jeg en ekstra skraldespand", "fallback")
+    editor, _ = login(console.url, "eva", PASSWORD)
+    csrf = hidden(editor.get(console.url + "/indbakke").text, "csrf")
+    before = (console.root / "data" / "nlu" / "affald.yml").read_text()
+    unknown = editor.post(f"{console.url}/indbakke/{known}/tildel", data={"csrf": csrf, "intent": "findes_ikke"})
+    assert unknown.status_code == 422 and "Vælg en intent fra listen" in unknown.text
+    duplicate = editor.post(f"{console.url}/indbakke/{known}/tildel", data={"csrf": csrf, "intent": "affald"})
+    assert duplicate.status_code == 422 and "findes allerede" in duplicate.text
+    assert (console.root / "data" / "nlu" / "affald.yml").read_text() == before
+    assert console.inbox.get(known).status == "new"
+
+
+def test_staff_do_not_see_the_inbox(console):
+    staff, _ = login(console.url, "anna", PASSWORD)
+    assert staff.get(console.url + "/indbakke").status_code == 403
+    assert requests.get(console.url + "/indbakke", allow_redirects=False).status_code == 302

@@ -1,0 +1,165 @@
+"""The custom actions with real rasa_sdk Trackers and CollectingDispatchers."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import ActionAnswerErrand, ActionClarify, ActionOutOfScope
+from bot.chat import runtime
+from bot.chat.conversation import SETUP_ERROR
+from tests.conftest import run_async
+
+SLOTS = {"kommune": None, "topic": None, "situation": None, "person": None, "barriers": None}
+
+
+def tracker(intent, entities=(), slots=None, ranking=None, metadata=None):
+    message = {
+        "text": "(test)",
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [{"entity": e, "value": v} for e, v in entities],
+        "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
+        "metadata": metadata or {},
+    }
+    return Tracker("citizen-1", {**SLOTS, **(slots or {})}, message, [], False, None, {}, "action_listen")
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = run_async(action.run(dispatcher, t, {}))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return dispatcher.messages, slots
+
+
+def outcomes(tmp_path):
+    with sqlite3.connect(tmp_path / "kommunebot.db") as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("select * from outcomes order by id")]
+
+
+def test_unknown_situation_is_asked_with_buttons(runtime_env):
+    messages, slots = run(ActionAnswerErrand(), tracker("koerekort"))
+    (message,) = messages
+    assert message["text"] == "Hvad drejer det sig om?"
+    assert [b["payload"] for b in message["buttons"]][:2] == [
+        '/koerekort{"situation": "fornyelse"}',
+        '/koerekort{"situation": "bortkommet"}',
+    ]
+    assert slots["topic"] == "koerekort" and slots["situation"] is None
+    assert outcomes(runtime_env) == []  # a question is not a resolved turn
+
+
+def test_answer_from_entity_and_outcome_row(runtime_env):
+    messages, slots = run(ActionAnswerErrand(), tracker("koerekort", [("situation", "stjålet")]))
+    assert "duplikatkørekort" in messages[0]["text"]
+    assert slots["situation"] == "bortkommet" and slots["kommune"] == "nyborg"
+    (row,) = outcomes(runtime_env)
+    assert {k: row[k] for k in ("municipality", "topic", "situation", "outcome")} == {
+        "municipality": "nyborg",
+        "topic": "koerekort",
+        "situation": "bortkommet",
+        "outcome": "booking",
+    }
+    # Anonymous: no text, no sender, nothing else.
+    assert set(row) == {"id", "at", "municipality", "topic", "situation", "outcome"}
+
+
+def test_person_is_asked_then_answer_uses_remembered_situation(runtime_env):
+    messages, slots = run(ActionAnswerErrand(), tracker("pas", [("situation", "pris")]))
+    assert messages[0]["text"].startswith("Er passet til en voksen eller et barn")
+    messages, slots = run(
+        ActionAnswerErrand(), tracker("pas", [("person", "min datter")], slots={"topic": "pas", "situation": "pris"})
+    )
+    assert "150 kr. under 12 år" in messages[0]["text"]
+
+
+def test_situation_does_not_leak_into_another_topic(runtime_env):
+    messages, _ = run(ActionAnswerErrand(), tracker("pas", slots={"topic": "koerekort", "situation": "bortkommet"}))
+    assert messages[0]["text"] == "Hvad drejer det sig om?"
+
+
+def test_digital_inclusion_gets_the_assisted_channel(runtime_env):
+    messages, slots = run(
+        ActionAnswerErrand(),
+        tracker("needs_assistance", [("barrier", "ingen_mitid")], slots={"topic": "pas", "situation": "fornyelse"}),
+    )
+    text = messages[0]["text"]
+    assert "også uden MitID" in text and "Bestil en tid i Borgerservice" in text
+    assert "Ansoeg-om-eller-forny-dansk-pas" not in text
+    assert slots["barriers"] == ["ingen_mitid"]
+    # The barrier is remembered: the next errand is answered the assisted way too.
+    messages, _ = run(ActionAnswerErrand(), tracker("sygemelding", slots={"barriers": ["ingen_mitid"]}))
+    assert "fravælge digital selvbetjening" in messages[0]["text"]
+    assert [r["outcome"] for r in outcomes(runtime_env)] == ["assisted", "assisted"]
+
+
+def test_errand_message_with_a_barrier(runtime_env):
+    messages, _ = run(ActionAnswerErrand(), tracker("pas", [("barrier", "paaroerende")]))
+    assert "digital fuldmagt" in messages[0]["text"]
+
+
+def test_clarify_offers_closest_errands(runtime_env):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.55},
+        {"name": "koerekort", "confidence": 0.4},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "pas", "confidence": 0.2},
+    ]
+    messages, _ = run(ActionClarify(), tracker("nlu_fallback", ranking=ranking))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/koerekort", "/pas", "/out_of_scope"]
+    assert outcomes(runtime_env)[0]["outcome"] == "fallback"
+
+
+def test_clarify_uses_a_typed_answer_to_the_open_question(runtime_env):
+    messages, _ = run(ActionClarify(), tracker("nlu_fallback", [("situation", "mistet")], slots={"topic": "pas"}))
+    assert "erklæringen om bortkommet pas" in messages[0]["text"]
+
+
+def test_out_of_scope_for_metadata_municipality(runtime_env):
+    messages, slots = run(ActionOutOfScope(), tracker("out_of_scope", metadata={"kommune": "glostrup"}))
+    assert "https://www.glostrup.dk" in messages[0]["text"] and "+45 43 23 61 00" in messages[0]["text"]
+    assert slots["kommune"] == "glostrup"
+
+
+def test_unknown_municipality_setting(runtime_env, monkeypatch, caplog):
+    monkeypatch.setenv("KOMMUNEBOT_MUNICIPALITY", "atlantis")
+    runtime.reset()
+    with caplog.at_level(logging.ERROR):
+        messages, _ = run(ActionAnswerErrand(), tracker("pas", [("situation", "fornyelse")]))
+    assert messages[0]["text"] == SETUP_ERROR
+    assert "atlantis" in caplog.text
+
+
+def test_missing_knowledge_database(runtime_env, monkeypatch, caplog):
+    monkeypatch.setenv("KOMMUNEBOT_KNOWLEDGE_DB", str(runtime_env / "missing.db"))
+    runtime.reset()
+    with caplog.at_level(logging.ERROR):
+        messages, _ = run(ActionOutOfScope(), tracker("out_of_scope"))
+    assert messages[0]["text"] == SETUP_ERROR
+    assert "missing.db" in caplog.text
+
+
+def test_missing_knowledge_entry(runtime_env, caplog):
+    assistant = runtime.get_assistant()
+    topic = assistant.knowledge.topics["affald"]
+    # Simulate an entry removed from a hand-edited database.
+    object.__setattr__(topic, "answers", tuple(a for a in topic.answers if a.situation != "storskrald"))
+    with caplog.at_level(logging.ERROR):
+        messages, _ = run(ActionAnswerErrand(), tracker("affald", [("situation", "storskrald")]))
+    assert "Jeg har desværre ikke et svar" in messages[0]["text"] and "nyborg.dk" in messages[0]["text"]
+    assert "storskrald" in caplog.text
+
+
+def test_assisted_answer_keeps_the_facts_but_not_the_link(runtime_env):
+    messages, slots = run(
+        ActionAnswerErrand(),
+        tracker("pas", [("situation", "pris"), ("person", "barn")], slots={"barriers": ["ingen_computer"]}),
+    )
+    text = messages[0]["text"]
+    assert "150 kr. under 12 år" in text and "Bestil en tid i Borgerservice" in text
+    assert "borger.dk/transport-trafik-rejser" not in text
+    assert slots["situation"] == "pris"
+    assert outcomes(runtime_env)[-1]["situation"] == "pris"

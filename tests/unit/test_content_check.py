@@ -1,0 +1,235 @@
+"""`kommunebot check` and the scaffolds: every kind of content mistake is
+caught with its file and line, and a scaffolded errand passes once filled."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main as cli
+from bot.content.check import check
+from tests.conftest import copy_content
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A copy of the repository's content to break on purpose."""
+    return copy_content(tmp_path)
+
+
+def problems(root) -> list[str]:
+    return [str(p) for p in check(root, with_rasa=False)]
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_the_repository_content_passes(root):
+    assert problems(root) == []
+
+
+FISKEKORT_EXAMPLES = [
+    f"{start} {end}"
+    for start in (
+        "hvordan køber jeg fiskekort",
+        "skal jeg have fiskekort",
+        "hvad koster et fiskekort",
+        "fisketegn",
+        "jeg vil gerne fiske",
+        "må min søn fiske uden fiskekort",
+        "hvor længe gælder et fisketegn",
+        "kan jeg fornye mit lystfiskertegn",
+    )
+    for end in (
+        "i åen",
+        "ved kysten",
+        "i sommerferien",
+        "som pensionist",
+        "for en uge",
+        "i søen",
+        "fra båd",
+        "med stang",
+    )
+]
+
+
+def fill_fiskekort(root: Path) -> None:
+    knowledge = root / "knowledge" / "national" / "fiskekort.yml"
+    knowledge.write_text(
+        "topic: fiskekort\nname: fiskekort\nattendance: false\nquestion: Hvad drejer det sig om?\n"
+        "assisted: >-\n  Kan du ikke købe fisketegn digitalt, kan Borgerservice hjælpe dig.\n"
+        "situations:\n  - key: generelt\n    label: Jeg vil købe fisketegn\n    keywords: [fisketegn, fiskekort]\n"
+        "answers:\n  - situation: generelt\n    lead: Køb fisketegn på borger.dk\n    link: https://www.borger.dk\n"
+        "    text: >-\n      Du køber fisketegnet digitalt og får det med det samme.\n"
+        "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-11-22\n",
+        encoding="utf-8",
+    )
+    (root / "data" / "nlu" / "fiskekort.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: fiskekort\n  examples: |\n'
+        + "".join(f"    - {e}\n" for e in FISKEKORT_EXAMPLES),
+        encoding="utf-8",
+    )
+    story = root / "tests" / "stories" / "test_fiskekort.yml"
+    story.write_text(re.sub(r"TODO: .*", "jeg skal købe fiskekort", story.read_text(encoding="utf-8")))
+    heldout = root / "tests" / "nlu_heldout" / "fiskekort.yml"
+    heldout.write_text(re.sub(r"- TODO: .*", "- hvor får man et lystfiskertegn", heldout.read_text(encoding="utf-8")))
+
+
+def test_scaffold_refused_until_filled_then_passes(root):
+    result = CliRunner().invoke(cli, ["topic", "new", "fiskekort", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "- fiskekort" in (root / "domain.yml").read_text()
+    found = problems(root)
+    knowledge = root / "knowledge" / "national" / "fiskekort.yml"
+    assert f"knowledge/national/fiskekort.yml:{line_of(knowledge, 'question:')}: unfinished: question:" in "\n".join(
+        found
+    )
+    assert any(p.startswith("data/nlu/fiskekort.yml:") and "unfinished" in p for p in found)
+    assert any(p.startswith("tests/stories/test_fiskekort.yml:") for p in found)
+    assert any("intents.fiskekort: has 1 training examples" in p and "at least 60" in p for p in found)
+    check_run = CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)])
+    assert check_run.exit_code == 1 and "problem(s)" in check_run.output
+
+    fill_fiskekort(root)
+    assert problems(root) == []
+    assert CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)]).exit_code == 0
+
+
+def test_scaffold_is_all_or_nothing(root):
+    (root / "data" / "rules" / "fiskekort.yml").write_text("# an editor's own file\n")
+    domain = (root / "domain.yml").read_text()
+    result = CliRunner().invoke(cli, ["topic", "new", "fiskekort", "--root", str(root)])
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert not (root / "knowledge" / "national" / "fiskekort.yml").exists()
+    assert not (root / "data" / "nlu" / "fiskekort.yml").exists()
+    assert (root / "domain.yml").read_text() == domain
+    for bad in ("Flytning!", "x", "pas"):
+        result = CliRunner().invoke(cli, ["topic", "new", bad, "--root", str(root)])
+        assert result.exit_code == 2 and result.output.startswith("error: name:"), bad
+
+
+def test_municipality_scaffold(root):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "municipality",
+            "new",
+            "odense",
+            "--title",
+            "Odense Kommune",
+            "--website",
+            "https://www.odense.dk",
+            "--root",
+            str(root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    found = problems(root)
+    assert found and all(p.startswith("knowledge/municipalities/odense.yml:") for p in found)
+    bad = CliRunner().invoke(
+        cli,
+        ["municipality", "new", "aarhus", "--title", "Aarhus Kommune", "--website", "aarhus.dk", "--root", str(root)],
+    )
+    assert bad.exit_code == 2 and "--website" in bad.output
+
+
+def test_broken_yaml_names_file_and_line(root):
+    path = root / "data" / "nlu" / "pas.yml"
+    append(path, "- intent: pas\n  examples: [unclosed\n")
+    assert any(p.startswith("data/nlu/pas.yml:") and "invalid YAML" in p for p in problems(root))
+
+
+def test_too_few_examples_and_no_rule(root):
+    domain = root / "domain.yml"
+    domain.write_text(domain.read_text().replace("intents:\n", "intents:\n  - parkering\n", 1))
+    append(root / "data" / "nlu" / "pas.yml", "- intent: parkering\n  examples: |\n    - hvor må jeg parkere\n")
+    found = problems(root)
+    assert "domain.yml:4: intents.parkering: has 1 training examples in data/nlu/; write at least 20" in found
+    assert any(p.startswith("domain.yml:4: intents.parkering: no rule or story") for p in found)
+
+
+def test_errand_without_knowledge_and_knowledge_without_intent(root):
+    append(
+        root / "data" / "rules" / "errands.yml",
+        "  - rule: greeting answered as an errand by mistake\n    steps:\n      - intent: greet\n"
+        "      - action: action_answer_errand\n",
+    )
+    shutil.copy(root / "knowledge" / "national" / "pas.yml", root / "knowledge" / "national" / "visum.yml")
+    visum = root / "knowledge" / "national" / "visum.yml"
+    visum.write_text(visum.read_text().replace("topic: pas", "topic: visum"))
+    found = problems(root)
+    greet_line = line_of(root / "data" / "nlu" / "chitchat.yml", "intent: greet")
+    assert (
+        f"data/nlu/chitchat.yml:{greet_line}: greet: errand without an entry in knowledge/national/greet.yml" in found
+    )
+    assert any(p.startswith("knowledge/national/visum.yml:1: topic: no intent 'visum'") for p in found)
+
+
+def test_bad_link_and_overdue_review(root):
+    path = root / "knowledge" / "national" / "affald.yml"
+    text = path.read_text()
+    first_link = re.search(r"link: (\S+)", text).group(1)
+    text = text.replace(f"link: {first_link}", "link: www.ikke-et-link", 1)
+    text = text.replace("reviewed: 2026-11-22", "reviewed: 2024-01-15", 1)
+    path.write_text(text)
+    found = problems(root)
+    assert any(p.startswith(f"knowledge/national/affald.yml:{line_of(path, 'www.ikke-et-link')}:") for p in found)
+    review = line_of(path, "reviewed: 2024-01-15")
+    assert any(
+        p.startswith(f"knowledge/national/affald.yml:{review}: reviewed: last reviewed 2024-01-15") for p in found
+    )
+
+
+def test_same_and_nearly_same_examples_under_two_intents(root):
+    append(
+        root / "data" / "nlu" / "affald.yml",
+        "- intent: affald\n  examples: |\n    - hvordan fornyer jeg mit pas\n"
+        "    - hvordan kan jeg forny mit gamle pas her i byen\n",
+    )
+    (root / "data" / "nlu" / "pas.yml").write_text(
+        (root / "data" / "nlu" / "pas.yml")
+        .read_text()
+        .replace("examples: |\n", "examples: |\n    - hvordan kan jeg forny mit gamle pas her i kommunen\n", 1)
+    )
+    found = problems(root)
+    affald_line = line_of(root / "data" / "nlu" / "affald.yml", "- hvordan fornyer jeg mit pas")
+    assert any(
+        "the same example 'hvordan fornyer jeg mit pas'" in p
+        and f"data/nlu/affald.yml:{affald_line}" in p
+        and re.match(r"data/nlu/pas\.yml:\d+: pas:", p)
+        for p in found
+    ), found
+    assert any("almost the same as" in p and "the assistant will confuse them" in p for p in found), found
+
+
+def test_entities_and_slots_must_be_in_the_domain(root):
+    append(
+        root / "data" / "nlu" / "pas.yml",
+        "- intent: pas\n  examples: |\n    - mit pas fra [Tyskland](land) er udløbet\n",
+    )
+    append(
+        root / "data" / "rules" / "errands.yml",
+        "  - rule: uses a slot nobody defined\n    steps:\n      - intent: pas\n"
+        "      - slot_was_set:\n          - yndlingsfarve: blå\n      - action: action_answer_errand\n",
+    )
+    found = problems(root)
+    assert any(re.match(r"data/nlu/pas\.yml:\d+: pas: entity 'land' is not listed", p) for p in found)
+    assert any(re.match(r"data/rules/errands\.yml:\d+: yndlingsfarve: slot is not defined", p) for p in found)
+
+
+def test_intent_in_training_data_but_not_in_domain(root):
+    append(root / "data" / "nlu" / "pas.yml", "- intent: visum\n  examples: |\n    - skal jeg have visum\n")
+    line = line_of(root / "data" / "nlu" / "pas.yml", "intent: visum")
+    assert f"data/nlu/pas.yml:{line}: visum: this intent is not listed under 'intents:' in domain.yml" in problems(root)

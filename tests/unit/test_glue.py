@@ -1,0 +1,54 @@
+"""The Rasa-side glue: cached action-response validation, URL tracker store."""
+
+from __future__ import annotations
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+
+import glue  # noqa: F401  (installs the validator)
+from glue.action_validation import validate_action_result
+from glue.tracker_store import UrlSQLTrackerStore
+
+
+def test_validator_is_installed_and_still_validates():
+    assert RemoteAction._validate_action_result is validate_action_result
+    action = RemoteAction("action_answer_errand", None)
+    assert action._validate_action_result({"events": [], "responses": [{"text": "hej"}]})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})
+
+
+def test_tracker_store_from_sqlite_url(tmp_path):
+    db = tmp_path / "sub" / "tracker.db"
+    store = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{db}")
+    assert store.engine.url.drivername == "sqlite" and db.parent.is_dir()
+    assert str(db) in str(store.engine.url)
+
+
+def test_tracker_store_url_is_split_for_postgresql(monkeypatch):
+    captured = {}
+
+    def fake_init(self, **kwargs):
+        captured.update(kwargs)
+
+    monkeypatch.setattr("rasa.core.tracker_store.SQLTrackerStore.__init__", fake_init)
+    UrlSQLTrackerStore(domain=None, host="postgresql://bot:s3cret@db.example:5433/kommunebot")
+    assert {k: captured[k] for k in ("dialect", "host", "port", "db", "username", "password")} == {
+        "dialect": "postgresql",
+        "host": "db.example",
+        "port": 5433,
+        "db": "kommunebot",
+        "username": "bot",
+        "password": "s3cret",
+    }
+
+
+def test_sqlite_tracker_store_is_pooled_and_in_wal_mode(tmp_path):
+    from sqlalchemy.pool import QueuePool
+
+    store = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 't.db'}")
+    assert isinstance(store.engine.pool, QueuePool)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -1,0 +1,163 @@
+"""Knowledge base: validation with file/line/field, build, round trip."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from bot.knowledge.build import build_database
+from click.testing import CliRunner
+
+from bot.cli import main as cli
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.problems import KnowledgeError
+from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+from tests.conftest import KNOWLEDGE_DIR
+
+
+@pytest.fixture
+def kdir(tmp_path):
+    """A writable copy of the real knowledge folder."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems_of(kdir):
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(kdir)
+    return info.value.problems
+
+
+def test_real_knowledge_is_valid(knowledge):
+    assert set(knowledge.topics) == {
+        "pas",
+        "koerekort",
+        "affald",
+        "sygemelding",
+        "flytning",
+        "sundhedskort",
+        "mitid",
+        "digital_post",
+    }
+    assert set(knowledge.municipalities) == {"nyborg", "guldborgsund", "ikast-brande", "glostrup"}
+
+
+def test_every_fact_has_source_and_review_date_and_every_fee_a_year(knowledge):
+    for topic in knowledge.topics.values():
+        for answer in topic.answers:
+            assert answer.sources and all(s.startswith("https://") for s in answer.sources)
+            assert answer.reviewed
+            for fee in answer.fees:
+                assert 2000 <= fee.year <= 2100 and fee.source.startswith("https://")
+                # A fee quoted to citizens always says which year it is from.
+                assert str(fee.year) in answer.text
+
+
+def test_bad_yaml_names_file_and_line(kdir):
+    path = kdir / "national" / "pas.yml"
+    edit(path, "name: pas", "name: [pas")
+    (problem,) = problems_of(kdir)
+    assert problem.file.endswith("national/pas.yml")
+    assert problem.line is not None and "invalid YAML" in problem.message
+
+
+def test_missing_field_names_file_field_and_line(kdir):
+    edit(
+        kdir / "national" / "koerekort.yml",
+        "    reviewed: 2026-11-22\n",
+        "",
+    )
+    problems = problems_of(kdir)
+    assert any(p.field == "answers[0].reviewed" and p.file.endswith("koerekort.yml") and p.line for p in problems)
+    assert "koerekort.yml" in str(problems[0]) and "answers[0].reviewed" in str(problems[0])
+
+
+def test_unknown_field_is_reported_not_ignored(kdir):
+    edit(kdir / "national" / "affald.yml", "  - situation: storskrald\n", "  - situation: storskrald\n    lnik: x\n")
+    problems = problems_of(kdir)
+    assert any("lnik" in p.field and "unknown field" in p.message for p in problems)
+
+
+def test_bad_link_and_future_review_date(kdir):
+    path = kdir / "national" / "sygemelding.yml"
+    edit(path, "link: https://info.jobnet.dk/sygemeldt/medlem-af-a-kasse-og-syg/", "link: jobnet.dk")
+    edit(path, "reviewed: 2026-11-22", "reviewed: 2999-01-01")
+    messages = [str(p) for p in problems_of(kdir)]
+    assert any("link" in m and "https://" in m for m in messages)
+    assert any("in the future" in m for m in messages)
+
+
+def test_fee_without_year_is_rejected(kdir):
+    edit(kdir / "national" / "pas.yml", "kr: 893, year: 2024,", "kr: 893,")
+    assert any(p.field.endswith("fees[0].year") for p in problems_of(kdir))
+
+
+def test_situation_without_answer(kdir):
+    edit(
+        kdir / "national" / "affald.yml",
+        "  - key: sortering\n",
+        "  - key: batterier\n    label: Batterier\n  - key: sortering\n",
+    )
+    assert any("no answer for situation 'batterier'" in p.message for p in problems_of(kdir))
+
+
+def test_template_typo_is_caught_at_build(kdir):
+    edit(kdir / "national" / "messages.yml", "{{ kommune.website_url }}", "{{ kommune.websit_url }}")
+    problems = problems_of(kdir)
+    assert any("template error" in p.message and p.field.startswith("messages.") for p in problems)
+
+
+def test_municipality_problems(kdir):
+    path = kdir / "municipalities" / "glostrup.yml"
+    edit(path, 'number: "+45 43 23 61 00"', 'number: "ring til os"')
+    edit(path, "key: glostrup", "key: glostrop")
+    messages = [str(p) for p in problems_of(kdir)]
+    assert any("phone.number" in m and "not a Danish phone number" in m for m in messages)
+    assert any("must match the file name" in m for m in messages)
+
+
+def test_unverified_values_are_never_used(knowledge):
+    nyborg = knowledge.municipalities["nyborg"]
+    # The YAML holds Torvet 1 but marks the group unverified.
+    assert nyborg.address is None and "borgerservice" in nyborg.unverified
+    assert nyborg.phone_number is None and "phone" in nyborg.unverified
+
+
+def test_build_round_trip(tmp_path, knowledge):
+    db = build_database(knowledge, tmp_path / "k.db")
+    assert open_knowledge(db) == knowledge
+
+
+def test_failed_build_keeps_the_previous_database(tmp_path, kdir):
+    out = tmp_path / "build" / "knowledge.db"
+    build = ["build", "--root", str(tmp_path)]
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    before = out.read_bytes()
+    edit(kdir / "national" / "pas.yml", "topic: pas", "topic: [")
+    result = CliRunner().invoke(cli, build)
+    assert result.exit_code == 1
+    assert "national/pas.yml" in result.output and "invalid YAML" in result.output
+    assert out.read_bytes() == before
+    assert not list(out.parent.glob(".knowledge-*"))
+
+
+def test_missing_or_broken_database_is_a_clear_error(tmp_path):
+    with pytest.raises(KnowledgeDatabaseError, match="not found"):
+        open_knowledge(tmp_path / "nope.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(KnowledgeDatabaseError, match="unreadable"):
+        open_knowledge(junk)
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("create table build_info (key text, value text)").connection.commit()
+    with pytest.raises(KnowledgeDatabaseError):
+        open_knowledge(old)
