@@ -26,7 +26,7 @@ export PYTHONHASHSEED := 0
 KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup venv spacy knowledge model train web run shell check test bench lock retention clean
+.PHONY: help setup venv spacy knowledge model train web run shell lint check test bench lock retention clean
 
 help:
 	@echo "make run    set up everything and start the assistant (Ctrl-C stops it)"
@@ -81,16 +81,15 @@ $(CHROMIUM):
 	scripts/install-chromium.sh
 
 # The fast tier, for every change: no servers, no trained model.
-check: $(INSTALLED)
+lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+check: lint $(SPACY)
 	$(PY) -m pytest -q tests/unit
 
-test: setup $(CHROMIUM)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+test: setup $(CHROMIUM) lint
 	$(PY) -m pytest
 
 bench: setup

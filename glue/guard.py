@@ -20,7 +20,7 @@ class KnowledgeMessages:
         self._texts: Texts | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, name: str, municipality: str | None, **values) -> str:
+    def __call__(self, key: str, municipality: str | None, /, **values) -> str:
         with self._lock:
             if self._texts is None:
                 self._texts = Texts(open_knowledge(self.settings.knowledge_db))

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.callbacks.store import ACTIVE, ACTIVE_SQL, Callback, CallbackNotFound, CallbackStore
+from bot.errors import Refused
 from bot.privacy.redaction import redact
 from bot.records import journal
 from bot.records.database import storage_time, utc_now
@@ -39,12 +40,8 @@ class VersionConflict(Exception):
         self.current = current
 
 
-class InvalidChange(ValueError):
-    """A change the workflow does not allow; ``reason`` is a stable key."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class InvalidChange(Refused):
+    """A change the workflow does not allow."""
 
 
 @dataclass(frozen=True)

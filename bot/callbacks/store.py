@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.records import journal
-from bot.records.database import SQLiteFile, storage_time, utc_now
+from bot.records.database import SQLiteFile, from_row, storage_time, utc_now
 
 ACTIVE = ("booked", "in_progress", "no_answer")
 
@@ -86,22 +86,7 @@ class Callback:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Callback:
-        return cls(
-            reference=row["reference"],
-            municipality=row["municipality"],
-            topic=row["topic"],
-            category=row["category"],
-            name=row["name"],
-            phone=row["phone"],
-            slot=dt.datetime.fromisoformat(row["slot"]),
-            status=row["status"],
-            created=row["created"],
-            version=row["version"],
-            updated=row["updated"],
-            conversation_id=row["conversation_id"],
-            assigned_to=row["assigned_to"],
-            attempts=row["attempts"],
-        )
+        return from_row(cls, row, slot=dt.datetime.fromisoformat)
 
 
 ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE))

@@ -9,14 +9,11 @@ from pathlib import Path
 import yaml
 
 from bot.content.training_data import load_training_data
+from bot.errors import Refused
 
 
-class AppendError(ValueError):
-    """``reason`` is a stable key: unknown_intent, duplicate, empty, invalid."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
+class AppendError(Refused):
+    """Reasons: unknown_intent, duplicate, empty, invalid."""
 
 
 def append_example(root: Path, intent: str, text: str) -> tuple[str, int]:

@@ -8,11 +8,27 @@ deleted under a running server is an error, never a new empty file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def from_row(cls: type[T], row: sqlite3.Row, **convert: Callable[[Any], Any]) -> T:
+    """A dataclass from the row's columns of the same names; ``convert``
+    turns stored text into the field's type (e.g. slot=datetime.fromisoformat)."""
+    present = set(row.keys())
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in present:
+            value = row[f.name]
+            values[f.name] = convert[f.name](value) if f.name in convert and value is not None else value
+    return cls(**values)
 
 
 def utc_now() -> dt.datetime:

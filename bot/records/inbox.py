@@ -13,8 +13,9 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from bot.errors import Refused
 from bot.records import journal
-from bot.records.database import SQLiteFile, storage_time, utc_now
+from bot.records.database import SQLiteFile, from_row, storage_time, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
@@ -35,12 +36,8 @@ CREATE INDEX IF NOT EXISTS inbox_status ON inbox (status, at);
 MAX_TEXT = 500  # longer messages are rarely useful training examples
 
 
-class InboxError(ValueError):
-    """``reason`` is a stable key the console maps to Danish."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class InboxError(Refused):
+    """Reasons: not_found, already_decided."""
 
 
 @dataclass(frozen=True)
@@ -118,14 +115,4 @@ class Inbox(SQLiteFile):
 
 
 def _message(row: sqlite3.Row) -> InboxMessage:
-    return InboxMessage(
-        row["id"],
-        row["at"],
-        row["municipality"],
-        row["text"],
-        row["outcome"],
-        row["predicted"],
-        row["confidence"],
-        row["status"],
-        row["intent"],
-    )
+    return from_row(InboxMessage, row)

@@ -13,7 +13,6 @@ import pytest
 from bot.console.accounts import Accounts
 from tests.conftest import SCREENSHOTS
 
-pytestmark = pytest.mark.server
 SHOTS = SCREENSHOTS / "console"
 XSS = "<script>alert('xss')</script>"
 

@@ -15,7 +15,6 @@ import pytest
 from bot.settings import PROJECT_ROOT
 from tests.conftest import SCREENSHOTS
 
-pytestmark = pytest.mark.server
 SHOTS = SCREENSHOTS / "widget"
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BOT = ".kb-bot:not(.kb-intro)"

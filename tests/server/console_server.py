@@ -13,6 +13,8 @@ import requests
 
 from bot.settings import PROJECT_ROOT
 
+KOMMUNEBOT = str(Path(sys.executable).parent / "kommunebot")
+
 
 class ConsoleServer:
     def __init__(self, port: int, data_db: Path, tracker_url: str, log: Path, content_root: Path | None = None):
@@ -27,7 +29,7 @@ class ConsoleServer:
         }
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.console", "--port", str(port)],
+            [KOMMUNEBOT, "serve", "console", "--port", str(port)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self._log,

@@ -16,10 +16,8 @@ from click.testing import CliRunner
 
 from bot.cli import main as cli
 from bot.ops.http import free_port
-from bot.settings import PROJECT_ROOT
+from bot.settings import DEFAULT_MODEL, PROJECT_ROOT
 from tests.conftest import copy_content
-
-pytestmark = pytest.mark.model
 
 PLACES = (
     "foran mit hus",
@@ -108,15 +106,13 @@ def test_editor_adds_an_errand_and_talks_to_it(content):
         "KOMMUNEBOT_KNOWLEDGE_DB": str(content / "build" / "knowledge.db"),
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
     }
-    stack = Stack(
-        free_port(), free_port(), env=env, log_dir=var / "logs", model=content / "models" / "kommunebot.tar.gz"
-    )
+    stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", model=content / DEFAULT_MODEL)
     try:
         stack.start()
         _, reply = stack.send(f"editor-{uuid.uuid4().hex[:8]}", "hvordan søger jeg beboerlicens til min bil")
         text = "\n".join(m.get("text", "") for m in reply)
         assert "Søg beboerlicens på kommunens hjemmeside" in text, text
-        from bot.ops.processes import http_json
+        from bot.ops.http import http_json
 
         _, parsed = http_json(f"{stack.url}/model/parse", {"text": "kan jeg få p-tilladelse til min bil"})
         assert parsed["intent"]["name"] == "parkering"

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.store import open_knowledge
-from bot.ops.processes import http_json
+from bot.ops.http import http_json
 from bot.privacy.redaction import redact
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = pytest.mark.server
 HELDOUT = PROJECT_ROOT / "tests" / "sensitive_heldout"
 SENSITIVE = {"personal_matter", "urgent_danger"}
 

@@ -10,8 +10,6 @@ import pytest
 
 from tests.conftest import run_async
 
-pytestmark = pytest.mark.server
-
 
 def chat(stack, *messages, metadata=None):
     sender = f"test-{uuid.uuid4().hex[:10]}"
@@ -73,7 +71,7 @@ def test_bad_input_gets_a_danish_answer(stack):
 
 
 def test_malformed_request_is_rejected_clearly(stack):
-    from bot.ops.processes import http_json
+    from bot.ops.http import http_json
 
     status, body = http_json(f"{stack.url}/webhooks/rest/webhook", {"message": "hej"})
     assert status == 400 and "sender" in body["error"] and body["text"].startswith("Beskeden")

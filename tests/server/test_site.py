@@ -9,8 +9,6 @@ import requests
 from bot.settings import allowed_origins
 from bot.site.theme import DEFAULT_COLOUR, contrast_with_white, widget_colour
 
-pytestmark = pytest.mark.server
-
 
 def test_config_comes_from_the_knowledge_base(stack):
     nyborg = requests.get(f"{stack.site_url}/widget/config.json", params={"kommune": "nyborg"}).json()

@@ -6,11 +6,10 @@ import shutil
 import sqlite3
 
 import pytest
-
-from bot.knowledge.build import build_database
 from click.testing import CliRunner
 
 from bot.cli import main as cli
+from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.problems import KnowledgeError
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge

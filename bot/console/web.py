@@ -1,0 +1,190 @@
+"""What every page of the staff console shares: its configuration and
+state, rendering, the refusal pages, sessions and role checks.
+
+The page groups in bot/console/views/ reach the state through the request
+(``state(request)``), so no handler closes over one app's objects and
+bot/console/app.py stays the one place that builds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import response
+
+from bot.callbacks.casework import Casework
+from bot.callbacks.hours import danish_slot_label
+from bot.console import charts, security
+from bot.console.accounts import Accounts
+from bot.console.dashboard import OUTCOME_LABELS
+from bot.console.sessions import Sessions
+from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
+from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+from bot.knowledge.texts import capitalise
+from bot.records.inbox import Inbox
+from bot.records.transcripts import Transcripts
+from bot.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    data_db: Path
+    knowledge_db: Path
+    tracker_url: str
+    secure_cookies: bool = False
+    content_root: Path = PROJECT_ROOT  # where data/nlu/ lives, for the fallback inbox
+    db_timeout: float = 3.0  # a locked database gives a clear page quickly, not a hung browser
+
+
+class Labels:
+    """Names for keys, from the knowledge base when it can be read."""
+
+    def __init__(self, knowledge_db: Path):
+        try:
+            knowledge = open_knowledge(knowledge_db)
+        except KnowledgeDatabaseError as exc:
+            log.warning("console labels without the knowledge base: %s", exc)
+            knowledge = None
+        # Topic names are written to fit inside a sentence ("kørekort"); the
+        # console shows them on their own, in lists, tables and charts.
+        self.topics = {k: capitalise(t.name) for k, t in knowledge.topics.items()} if knowledge else {}
+        self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
+        self.categories = {k: c.label for k, c in knowledge.sensitive.items()} if knowledge else {}
+
+
+@dataclass(frozen=True)
+class Console:
+    """One app's stores and templates, kept on ``app.ctx.console``."""
+
+    config: ConsoleConfig
+    casework: Casework
+    inbox: Inbox
+    accounts: Accounts
+    sessions: Sessions
+    transcripts: Transcripts
+    labels: Labels
+    templates: Environment
+
+
+def state(request) -> Console:
+    return request.app.ctx.console
+
+
+def templates(labels: Labels) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        VIEW_LABELS=VIEW_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        EVENT_LABELS=EVENT_LABELS,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        labels=labels,
+        allowed=security.allowed,
+        local_time=_local_time,
+        slot_label=lambda value: danish_slot_label(value.astimezone(TZ)),
+        local_date=lambda value: value.astimezone(TZ).date(),
+        percent=charts.percent,
+        number=charts.number,
+    )
+    return env
+
+
+def _local_time(value) -> str:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(TZ).strftime("%d.%m.%Y kl. %H.%M")
+
+
+# --- rendering -------------------------------------------------------
+
+
+def render(request, template: str, status: int = 200, **context):
+    context.setdefault("user", getattr(request.ctx, "user", None))
+    session = getattr(request.ctx, "session", None)
+    context.setdefault("csrf", session.csrf_token if session else "")
+    context.setdefault("flash", FLASH.get(request.args.get("besked", "")))
+    context.setdefault("path", request.path)
+    page = state(request).templates.get_template(template).render(**context)
+    return response.html(page, status=status)
+
+
+def error_page(request, key: str, status: int, **values):
+    """The one refusal page: a Danish message and the time, for the log."""
+    return render(
+        request,
+        "error.html",
+        status=status,
+        message=ERRORS[key].format(**values),
+        at=dt.datetime.now(TZ).strftime("%d.%m.%Y kl. %H.%M.%S"),
+    )
+
+
+def see_other(path: str):
+    # 303, so reloading the page after a change does not post the form again.
+    return response.redirect(path, status=303)
+
+
+# --- sessions and roles ----------------------------------------------
+
+
+def requires(permission: str):
+    """Only for a signed-in user whose role has ``permission``; forms must
+    also carry the session's CSRF token."""
+
+    def decorator(handler):
+        @wraps(handler)
+        async def wrapped(request, *args, **kwargs):
+            user = request.ctx.user
+            if user is None:
+                if request.method == "GET":
+                    return response.redirect("/login?" + urlencode({"next": request.path}))
+                return error_page(request, "csrf", 403)
+            if not security.allowed(user.role, permission):
+                return error_page(request, "forbidden", 403)
+            if request.method == "POST" and not csrf_ok(request):
+                return error_page(request, "csrf", 403)
+            return await handler(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def csrf_ok(request) -> bool:
+    return Sessions.check_csrf(request.ctx.session, request.form.get("csrf"))
+
+
+async def load_session(request) -> None:
+    """Request middleware: the signed-in user, if the session cookie is valid."""
+    request.ctx.user = None
+    request.ctx.session = None
+    token = request.cookies.get(security.SESSION_COOKIE)
+    if token and request.path != "/health" and not request.path.startswith("/static"):
+        console = state(request)
+        session = console.sessions.get(token)
+        user = console.accounts.get_by_id(session.user_id) if session else None
+        if user is not None and not user.disabled:
+            request.ctx.session = session
+            request.ctx.user = user
+
+
+async def security_headers(request, resp) -> None:
+    """Response middleware: the CSP and friends on every answer, error pages too."""
+    for header, value in security.HEADERS.items():
+        resp.headers.setdefault(header, value)
