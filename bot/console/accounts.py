@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.records import journal
-from bot.records.database import SQLiteFile, utc_text
+from bot.records.database import SQLiteFile, from_row, utc_text
 
 ROLES = ("staff", "editor", "admin")
 DEMO_NAMES = {"staff": "Demo-sagsbehandler", "editor": "Demo-redaktør", "admin": "Demo-administrator"}
@@ -123,7 +123,7 @@ class Accounts(SQLiteFile):
     def _user(row: sqlite3.Row | None) -> User | None:
         if row is None:
             return None
-        return User(row["id"], row["username"], row["display_name"], row["role"], bool(row["disabled"]), row["created"])
+        return from_row(User, row, disabled=bool)  # SQLite keeps the flag as 0 or 1
 
     def _check_password(self, username: str, password: str) -> None:
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:

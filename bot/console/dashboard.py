@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,14 +28,7 @@ OUTCOME_LABELS = {
     "out_of_scope": "Uden for emne",
     "emergency": "Akut (112)",
 }
-TOPIC_LABELS = {
-    "pas": "Pas",
-    "koerekort": "Kørekort",
-    "affald": "Affald",
-    "sygemelding": "Sygemelding",
-    None: "Andet",
-    OTHER: "Andet",
-}
+OTHER_LABEL = "Andet"
 # Settled in the chat: a self-service link, a booking link, or the right assisted channel.
 RESOLVED = ("selfservice", "booking", "assisted")
 # Digital answers that would otherwise have been a phone call.
@@ -42,12 +36,13 @@ DIGITAL = ("selfservice", "booking")
 MAX_DAYS = 366
 
 
-def topic_label(topic: str | None, names: dict | None = None) -> str:
-    """Danish name of a topic: the knowledge base's name if given, else the
-    built-in one, else the raw key (a municipality's own errand)."""
-    if names and topic in names:
+def topic_label(topic: str | None, names: dict[str, str]) -> str:
+    """Danish name of a topic: the knowledge base's name, "Andet" for rows
+    without a topic, else the raw key (the knowledge base could not be read,
+    or no longer has the errand)."""
+    if topic in names:
         return names[topic]
-    return TOPIC_LABELS.get(topic, topic)
+    return OTHER_LABEL if topic in (None, OTHER) else topic
 
 
 @dataclass(frozen=True)
@@ -108,13 +103,16 @@ def dashboard(
     end: dt.date,
     costs: ChannelCosts = ChannelCosts(),
     tz: str = "Europe/Copenhagen",
+    topics: Iterable[str] = (),
 ) -> Dashboard:
+    """The figures for [start, end]; every key in ``topics`` is listed, also
+    without rows, so an errand nobody asked about shows as 0, not as missing."""
     zone = ZoneInfo(tz)
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     rows = _rows(Path(path), municipality, _utc_midnight(start, zone), _utc_midnight(end + dt.timedelta(days=1), zone))
 
     per_day = {day: 0 for day in days}
-    per_topic: dict[str, int] = {}
+    per_topic = dict.fromkeys(topics, 0)
     per_outcome = {outcome: 0 for outcome in OUTCOMES}
     for at, topic, outcome in rows:
         local_day = dt.datetime.fromisoformat(at).astimezone(zone).date()

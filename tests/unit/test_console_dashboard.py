@@ -11,12 +11,13 @@ import pytest
 from bot.console import charts
 from bot.console.dashboard import (
     OUTCOME_LABELS,
-    TOPIC_LABELS,
     ChannelCosts,
     dashboard,
     parse_period,
     topic_label,
 )
+from bot.console.web import Labels
+from bot.knowledge.build import build_database
 from bot.records.outcomes import OUTCOMES, OutcomeLog
 
 UTC = dt.timezone.utc
@@ -135,8 +136,10 @@ def test_broken_file_gives_an_empty_dashboard_and_a_warning(tmp_path, caplog):
     assert "broken.db" in caplog.text
 
 
-def test_topic_labels():
-    assert [topic_label(t) for t in ("pas", "koerekort", None, "andet", "parkering")] == [
+def test_topic_labels_come_from_the_knowledge_base(tmp_path, knowledge):
+    names = Labels(build_database(knowledge, tmp_path / "knowledge.db")).topics
+    assert set(names) == set(knowledge.topics)
+    assert [topic_label(t, names) for t in ("pas", "koerekort", None, "andet", "parkering")] == [
         "Pas",
         "Kørekort",
         "Andet",
@@ -144,7 +147,15 @@ def test_topic_labels():
         "parkering",
     ]
     assert topic_label("parkering", {"parkering": "Parkering"}) == "Parkering"
-    assert TOPIC_LABELS["sygemelding"] == "Sygemelding" and OUTCOME_LABELS["emergency"] == "Akut (112)"
+    assert names["sygemelding"] == "Sygemelding" and names["mitid"] == "MitID"
+    assert OUTCOME_LABELS["emergency"] == "Akut (112)"
+
+
+def test_every_errand_is_listed_also_without_rows(db, knowledge):
+    board = dashboard(db, "glostrup", *MARCH, topics=knowledge.topics)
+    assert board.per_topic[0] == ("affald", 1)
+    assert dict(board.per_topic) == {key: int(key == "affald") for key in knowledge.topics}
+    assert dashboard(db, "nyborg", *MARCH, topics=["pas"]).per_topic == dashboard(db, "nyborg", *MARCH).per_topic
 
 
 def test_parse_period_defaults_to_the_last_30_days():

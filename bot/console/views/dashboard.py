@@ -1,0 +1,58 @@
+"""The channel dashboard (/overblik): figures and charts for a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sanic import Blueprint
+
+from bot.console import charts
+from bot.console.dashboard import OUTCOME_LABELS, dashboard, parse_period, topic_label
+from bot.console.web import TZ, render, requires, state
+
+blueprint = Blueprint("dashboard")
+
+
+@requires("dashboard")
+async def show_dashboard(request):
+    console = state(request)
+    municipality = request.args.get("kommune") or None
+    error = None
+    today = dt.datetime.now(TZ).date()
+    try:
+        start, end = parse_period(request.args.get("fra"), request.args.get("til"), today)
+    except ValueError as exc:
+        error = str(exc)
+        start, end = parse_period(None, None, today)
+    topics = console.labels.topics
+    board = dashboard(console.config.data_db, municipality, start, end, topics=topics)
+    topic_items = [(topic_label(t, topics), n) for t, n in board.per_topic]
+    share_items = [(OUTCOME_LABELS[o], charts.percent(s)) for o, s in board.shares.items()]
+    return render(
+        request,
+        "dashboard.html",
+        status=422 if error else 200,
+        board=board,
+        error=error,
+        municipality=municipality,
+        topic_chart=charts.bar_chart(
+            topic_items, "Henvendelser pr. emne", "Antal henvendelser i perioden fordelt på emne.", id_prefix="emne"
+        ),
+        topic_table=charts.data_table(topic_items, ("Emne", "Henvendelser"), "Henvendelser pr. emne"),
+        day_chart=charts.day_chart(
+            board.per_day, "Henvendelser pr. dag", "Antal henvendelser hver dag i perioden.", id_prefix="dag"
+        ),
+        day_table=charts.data_table(
+            [(d.strftime("%d.%m.%Y"), n) for d, n in board.per_day],
+            ("Dato", "Henvendelser"),
+            "Henvendelser pr. dag",
+        ),
+        share_chart=charts.share_chart(
+            board.shares,
+            OUTCOME_LABELS,
+            "Hvordan henvendelserne endte",
+            "Andel af henvendelserne fordelt på udfald.",
+            id_prefix="udfald",
+        ),
+        share_table=charts.data_table(share_items, ("Udfald", "Andel"), "Hvordan henvendelserne endte"),
+    )
