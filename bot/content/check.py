@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
-from bot.content.training_data import Example, TrainingData, load_training_data
+from bot.chat.situations import normalise_situation
+from bot.content.training_data import Example, Synonym, TrainingData, load_training_data
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Knowledge
 from bot.knowledge.problems import KnowledgeError, Problem
@@ -239,6 +240,44 @@ def entities_and_slots_in_domain(content: Content) -> Iterable[Problem]:
             yield Problem(file, intent, "test story uses an intent that domain.yml does not list", line)
 
 
+def synonyms_consistent(content: Content) -> Iterable[Problem]:
+    """Rasa's synonym mapper gives a word one value for every intent and
+    entity, so a second value silently overrides the first."""
+    places: dict[str, dict[str, list[Synonym]]] = {}  # word -> value -> where it is given
+    for synonym in content.data.synonyms:
+        places.setdefault(synonym.word.lower(), {}).setdefault(synonym.value.lower(), []).append(synonym)
+    for by_value in places.values():
+        # The value most places agree on is the intended one; the others are the slips.
+        agreed, *others = sorted(by_value.values(), key=len, reverse=True)
+        for synonym in (places_of_value[0] for places_of_value in others):
+            yield Problem(
+                synonym.file,
+                synonym.place,
+                f"{synonym.word!r} is mapped to {synonym.value!r} here but to {agreed[0].value!r} in "
+                f"{agreed[0].file}:{agreed[0].line}; Rasa gives a word one value for every topic, so choose one "
+                "topic-neutral value and list it in the situation keywords in knowledge/national/",
+                synonym.line,
+            )
+
+
+def situation_values_resolve(content: Content) -> Iterable[Problem]:
+    """A situation value its own topic does not know makes the assistant ask
+    the citizen what they just said."""
+    if content.knowledge is None:
+        return
+    for synonym in content.data.synonyms:
+        topic = content.knowledge.topics.get(synonym.intent or "")
+        if topic is None or synonym.entity != "situation" or normalise_situation(topic, synonym.value):
+            continue
+        yield Problem(
+            synonym.file,
+            synonym.place,
+            f"{synonym.word!r} gives situation {synonym.value!r}, which is neither a situation nor a keyword "
+            f"in knowledge/national/{topic.key}.yml; add it to the keywords of the situation it means",
+            synonym.line,
+        )
+
+
 CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     todo_markers,
     intents_have_examples_and_dialogue,
@@ -247,6 +286,8 @@ CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     examples_not_shared,
     examples_not_confusable,
     entities_and_slots_in_domain,
+    synonyms_consistent,
+    situation_values_resolve,
 )
 
 

@@ -3,6 +3,7 @@ rule and story step, so problems can point editors to the exact line."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import line_of, load_yaml
 
-# [text](entity) or [text]{"entity": "name", ...}
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::[^)]*)?\)|\{[^}]*\"entity\"\s*:\s*\"(\w+)\"[^}]*\})")
+# [text](entity), [text](entity:value) or [text]{"entity": "name", "value": ...}
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::([^)]*))?\)|(\{[^}]*\"entity\"\s*:\s*\"(\w+)\"[^}]*\}))")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,23 @@ class Example:
     entities: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Synonym:
+    """One place that gives a surface word an entity value: a line of a
+    `- synonym:` block, or an annotation (its own text when it names no value)."""
+
+    word: str
+    value: str
+    file: str
+    line: int
+    intent: str | None = None  # None in a synonym block
+    entity: str | None = None  # likewise: a synonym block serves every entity
+
+    @property
+    def place(self) -> str:
+        return self.intent or f"synonym {self.value}"
+
+
 @dataclass
 class TrainingData:
     examples: list[Example] = field(default_factory=list)
@@ -31,6 +49,7 @@ class TrainingData:
     dialogue_actions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     next_actions: dict[str, set[str]] = field(default_factory=dict)  # intent -> actions that directly follow it
     slots_used: list[tuple[str, str, int]] = field(default_factory=list)  # slot, file, line
+    synonyms: list[Synonym] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def by_intent(self) -> dict[str, list[Example]]:
@@ -41,8 +60,22 @@ class TrainingData:
 
 
 def plain_text(annotated: str) -> tuple[str, tuple[str, ...]]:
-    entities = tuple(m.group(2) or m.group(3) for m in _ANNOTATION.finditer(annotated))
+    entities = tuple(m.group(2) or m.group(5) for m in _ANNOTATION.finditer(annotated))
     return _ANNOTATION.sub(lambda m: m.group(1), annotated), entities
+
+
+def annotations(annotated: str) -> list[tuple[str, str, str]]:
+    """(text, entity, value) of every annotation; the value is the text when none is given."""
+    found = []
+    for m in _ANNOTATION.finditer(annotated):
+        text, entity, value = m.group(1), m.group(2) or m.group(5), m.group(3)
+        if m.group(4):
+            try:
+                value = json.loads(m.group(4)).get("value")
+            except ValueError:
+                value = None
+        found.append((text, entity, str(value) if value is not None else text))
+    return found
 
 
 def _read(path: Path, root: Path, data: TrainingData):
@@ -54,26 +87,47 @@ def _read(path: Path, root: Path, data: TrainingData):
         return display, None
 
 
-def _examples(item, display: str, data: TrainingData) -> None:
-    intent = item.get("intent")
+def _block(item, kind: str, display: str, data: TrainingData) -> list[tuple[int, str]] | None:
+    """(line, text) of each '- ' line in an intent's or synonym's examples;
+    None when there is no block at all."""
+    name = item.get(kind)
     block = item.get("examples")
     if not isinstance(block, str):
         data.problems.append(
-            Problem(display, f"{intent}.examples", "expected a block of '- example' lines", line_of(item, "intent"))
+            Problem(display, f"{name}.examples", "expected a block of '- example' lines", line_of(item, kind))
         )
-        return
-    data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
+        return None
     first = (line_of(item, "examples") or 0) + 1  # a literal block starts on the next line
+    lines = []
     for offset, raw in enumerate(block.splitlines()):
         stripped = raw.strip()
         if not stripped:
             continue
-        line = first + offset
         if not stripped.startswith("- "):
-            data.problems.append(Problem(display, intent, f"example must start with '- ': {stripped!r}", line))
+            data.problems.append(Problem(display, name, f"example must start with '- ': {stripped!r}", first + offset))
             continue
-        text, entities = plain_text(stripped[2:].strip())
+        lines.append((first + offset, stripped[2:].strip()))
+    return lines
+
+
+def _examples(item, display: str, data: TrainingData) -> None:
+    intent = item.get("intent")
+    lines = _block(item, "intent", display, data)
+    if lines is None:
+        return
+    data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
+    for line, annotated in lines:
+        text, entities = plain_text(annotated)
         data.examples.append(Example(intent, text, display, line, entities))
+        data.synonyms.extend(
+            Synonym(word, value, display, line, intent, entity) for word, entity, value in annotations(annotated)
+        )
+
+
+def _synonyms(item, display: str, data: TrainingData) -> None:
+    value = str(item.get("synonym"))
+    for line, word in _block(item, "synonym", display, data) or []:
+        data.synonyms.append(Synonym(word, value, display, line))
 
 
 def _steps(steps, display: str, data: TrainingData) -> None:
@@ -106,6 +160,8 @@ def load_training_data(root: Path, folders: tuple[str, ...] = ("data",)) -> Trai
             for item in content.get("nlu", []) or []:
                 if isinstance(item, dict) and "intent" in item:
                     _examples(item, display, data)
+                elif isinstance(item, dict) and "synonym" in item:
+                    _synonyms(item, display, data)
             for key in ("rules", "stories"):
                 for entry in content.get(key, []) or []:
                     if isinstance(entry, dict):

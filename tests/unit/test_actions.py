@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -74,6 +75,20 @@ def test_person_is_asked_then_answer_uses_remembered_situation(runtime_env):
         ActionAnswerErrand(), tracker("pas", [("person", "min datter")], slots={"topic": "pas", "situation": "pris"})
     )
     assert "150 kr. under 12 år" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "topic,situation,said",
+    [
+        ("sundhedskort", "mistet", "Bestil et nyt sundhedskort"),
+        ("pas", "bortkommet", "erklæringen om bortkommet pas"),
+        ("koerekort", "bortkommet", "duplikatkørekort"),
+    ],
+)
+def test_one_word_for_lost_answers_every_topic(runtime_env, topic, situation, said):
+    """Rasa gives "tabt", "væk" and "stjålet" the value "mistet", whatever the topic."""
+    messages, slots = run(ActionAnswerErrand(), tracker(topic, [("situation", "mistet")]))
+    assert said in messages[0]["text"] and slots["situation"] == situation
 
 
 def test_situation_does_not_leak_into_another_topic(runtime_env):

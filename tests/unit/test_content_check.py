@@ -233,3 +233,38 @@ def test_intent_in_training_data_but_not_in_domain(root):
     append(root / "data" / "nlu" / "pas.yml", "- intent: visum\n  examples: |\n    - skal jeg have visum\n")
     line = line_of(root / "data" / "nlu" / "pas.yml", "intent: visum")
     assert f"data/nlu/pas.yml:{line}: visum: this intent is not listed under 'intents:' in domain.yml" in problems(root)
+
+
+def test_a_word_mapped_to_two_values(root):
+    nlu = root / "data" / "nlu"
+    append(nlu / "synonyms.yml", "- synonym: bortkommet\n  examples: |\n    - væk\n")
+    # An annotation without a value of its own maps the word to itself.
+    affald = nlu / "affald.yml"
+    affald.write_text(
+        affald.read_text().replace("examples: |\n", 'examples: |\n    - spanden er [tabt]{"entity": "situation"}\n', 1)
+    )
+    found = problems(root)
+    synonym_line = len((nlu / "synonyms.yml").read_text().splitlines())
+    assert (
+        f"data/nlu/synonyms.yml:{synonym_line}: synonym bortkommet: 'væk' is mapped to 'bortkommet' here "
+        f"but to 'mistet' in data/nlu/koerekort.yml:{line_of(nlu / 'koerekort.yml', '[væk]')}; Rasa gives a word "
+        "one value for every topic, so choose one topic-neutral value and list it in the situation keywords "
+        "in knowledge/national/"
+    ) in found
+    assert any(
+        p.startswith(
+            f"data/nlu/affald.yml:{line_of(affald, '[tabt]')}: affald: 'tabt' is mapped to 'tabt' here but to "
+            f"'mistet' in data/nlu/koerekort.yml:{line_of(nlu / 'koerekort.yml', '[tabt]')};"
+        )
+        for p in found
+    ), found
+
+
+def test_a_situation_value_its_topic_does_not_know(root):
+    path = root / "data" / "nlu" / "pas.yml"
+    append(path, '- intent: pas\n  examples: |\n    - mit pas er [ødelagt]{"entity": "situation"}\n')
+    line = line_of(path, "mit pas er [ødelagt]")
+    assert (
+        f"data/nlu/pas.yml:{line}: pas: 'ødelagt' gives situation 'ødelagt', which is neither a situation nor "
+        "a keyword in knowledge/national/pas.yml; add it to the keywords of the situation it means"
+    ) in problems(root)
