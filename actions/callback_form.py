@@ -92,23 +92,24 @@ class AskSlot(_Step, Action):
         return [SlotSet("cb_offered_last", offered[-1])]
 
 
+def _checked(dispatcher: CollectingDispatcher, slot: str, check) -> dict:
+    """The checked value for the slot; None, with the Danish error said, when it failed."""
+    if check.error:
+        dispatcher.utter_message(text=check.error)
+    return {slot: check.value}
+
+
 class ValidateCallbackForm(FormValidationAction):
     def name(self) -> str:
         return "validate_callback_form"
 
     def validate_cb_name(self, value, dispatcher, tracker, domain):
         flow, municipality = _context(tracker)
-        check = flow.check_name(value, municipality)
-        if check.error:
-            dispatcher.utter_message(text=check.error)
-        return {"cb_name": check.value}
+        return _checked(dispatcher, "cb_name", flow.check_name(value, municipality))
 
     def validate_cb_phone(self, value, dispatcher, tracker, domain):
         flow, municipality = _context(tracker)
-        check = flow.check_phone(value, municipality)
-        if check.error:
-            dispatcher.utter_message(text=check.error)
-        return {"cb_phone": check.value}
+        return _checked(dispatcher, "cb_phone", flow.check_phone(value, municipality))
 
     def validate_cb_topic_ok(self, value, dispatcher, tracker, domain):
         return {"cb_topic_ok": bool(value)}
