@@ -41,7 +41,7 @@ $(INSTALLED): requirements.lock requirements.in pyproject.toml scripts/make-venv
 
 venv: $(INSTALLED)
 
-$(SPACY): bot/spacy_pipeline.py $(INSTALLED)
+$(SPACY): bot/ops/spacy_pipeline.py $(INSTALLED)
 	$(KB) spacy
 
 spacy: $(SPACY)
