@@ -3,10 +3,8 @@ widget files, allowed origins, and the brand-colour contrast rule."""
 
 from __future__ import annotations
 
-import pytest
 import requests
 
-from bot.settings import allowed_origins
 from bot.site.theme import DEFAULT_COLOUR, contrast_with_white, widget_colour
 
 
@@ -40,16 +38,6 @@ def test_demo_page_embeds_the_widget_with_one_tag(stack):
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     unknown = requests.get(stack.site_url + "/?kommune=atlantis")
     assert unknown.status_code == 404 and "Kommunen findes ikke" in unknown.text
-
-
-def test_allowed_origins_are_listed_never_star():
-    assert allowed_origins({"KOMMUNEBOT_SITE_PORT": "8123"}) == ("http://localhost:8123", "http://127.0.0.1:8123")
-    assert allowed_origins({"KOMMUNEBOT_ALLOWED_ORIGINS": "https://www.nyborg.dk/, https://nyborg.dk"}) == (
-        "https://www.nyborg.dk",
-        "https://nyborg.dk",
-    )
-    with pytest.raises(ValueError, match="KOMMUNEBOT_ALLOWED_ORIGINS"):
-        allowed_origins({"KOMMUNEBOT_ALLOWED_ORIGINS": "*"})
 
 
 def test_brand_colours_without_enough_contrast_are_replaced():

@@ -11,7 +11,7 @@ import click
 import pytest
 
 from bot.cli import main as cli
-from bot.settings import PROJECT_ROOT, SETTINGS, SettingError, Settings, parse_bool
+from bot.settings import PROJECT_ROOT, SETTINGS, Settings
 
 OPERATIONS = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
 
@@ -56,37 +56,3 @@ def test_only_settings_reads_the_environment():
         if re.search(r"os\.environ\.get|os\.getenv|environ\[\"KOMMUNEBOT", text):
             readers.append(str(path.relative_to(PROJECT_ROOT)))
     assert not readers, readers
-
-
-@pytest.mark.parametrize(
-    "raw,value",
-    [
-        ("1", True),
-        ("true", True),
-        ("Yes", True),
-        ("on", True),
-        ("0", False),
-        ("false", False),
-        ("NO", False),
-        ("off", False),
-    ],
-)
-def test_one_boolean_parser(raw, value):
-    assert parse_bool("X", raw) is value
-
-
-def test_bad_values_name_the_variable():
-    with pytest.raises(SettingError, match="KOMMUNEBOT_DEMO must be true or false"):
-        Settings.load({"KOMMUNEBOT_DEMO": "maybe"})
-    with pytest.raises(SettingError, match="RASA_PORT must be a whole number"):
-        Settings.load({"RASA_PORT": "fem"})
-    with pytest.raises(SettingError, match="'\\*' is not allowed"):
-        Settings.load({"KOMMUNEBOT_ALLOWED_ORIGINS": "*"})
-
-
-def test_derived_defaults():
-    settings = Settings.load({"KOMMUNEBOT_SITE_PORT": "9000", "RASA_PORT": "5999"})
-    assert settings.allowed_origins == ("http://localhost:9000", "http://127.0.0.1:9000")
-    assert settings.public_rasa_url == "http://localhost:5999"
-    assert settings.model == PROJECT_ROOT / "models" / "kommunebot.tar.gz"
-    assert settings.tracker_url.startswith("sqlite:///") and settings.tracker_url.endswith("var/tracker.db")
