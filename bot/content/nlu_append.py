@@ -1,5 +1,10 @@
 """Append one example to an intent's training file, keeping the file as the
-editor wrote it (comments, order) and never leaving it half-written."""
+editor wrote it (comments, order) and never leaving it half-written.
+
+Training data is committed and shared, so the text is CPR-redacted again
+here: an inbox message may have been stored before the channel's redaction
+knew every form of a CPR number.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import yaml
 
 from bot.content.training_data import load_training_data
 from bot.errors import Refused
+from bot.privacy.redaction import redact
 
 
 class AppendError(Refused):
@@ -19,7 +25,7 @@ class AppendError(Refused):
 def append_example(root: Path, intent: str, text: str) -> tuple[str, int]:
     """Add ``text`` under ``intent`` in the data/nlu file that defines it;
     returns the file (relative to root) and the new line number."""
-    text = " ".join((text or "").split())
+    text = " ".join(redact(text or "").text.split())
     if not text:
         raise AppendError("empty")
     data = load_training_data(root, ("data",))

@@ -59,7 +59,8 @@ def _now() -> str:
 
 class Inbox(SQLiteFile):
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA + journal.SCHEMA)
+        conn.executescript(SCHEMA)
+        journal.setup(conn)
 
     def add(
         self, municipality: str, text: str, outcome: str, predicted: str | None = None, confidence: float | None = None
@@ -105,13 +106,12 @@ class Inbox(SQLiteFile):
         with self._read() as conn:
             return [row[0] for row in conn.execute("SELECT DISTINCT municipality FROM inbox ORDER BY 1")]
 
-    def delete_before(self, cutoff: dt.datetime, municipality: str | None = None) -> int:
-        query, params = "DELETE FROM inbox WHERE at < ?", [storage_time(cutoff)]
-        if municipality is not None:
-            query += " AND municipality = ?"
-            params.append(municipality)
-        with self._write() as conn:
-            return conn.execute(query, params).rowcount
+    def delete_before(self, cutoff: dt.datetime, municipality: str | None = None, actor: str = "retention") -> int:
+        """Delete messages received before ``cutoff``, all or one
+        municipality's, in small journaled batches (counts, never texts)."""
+        return journal.delete_journaled(
+            self._write, "inbox", "at < :cutoff", cutoff, municipality, "retention_inbox", actor
+        )
 
 
 def _message(row: sqlite3.Row) -> InboxMessage:

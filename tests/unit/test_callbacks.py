@@ -123,19 +123,103 @@ def test_last_place_goes_to_exactly_one_of_many(tmp_path):
     assert store.booked_count("nyborg", slot) == 2
 
 
+DAY = dt.timedelta(days=1)
+
+
+def _at(conn_path, reference, **values):
+    """Move a booking in time or status behind the store's back (the callbacks
+    table has no triggers), as if it had been made or changed days ago."""
+    with sqlite3.connect(conn_path) as conn:
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE callbacks SET {assignments} WHERE reference = ?", [*values.values(), reference])
+    conn.close()
+
+
 def test_retention_deletes_closed_personal_data_but_keeps_the_journal(tmp_path):
     store = CallbackStore(tmp_path / "k.db")
-    slot = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
+    slot = dt.datetime.now(TZ).replace(microsecond=0) + 2 * DAY
     done = store.book("nyborg", slot, 5, "Old", "+4520304050", conversation_id="c")
     store.cancel(done.reference, conversation_id="c")
     active = store.book("nyborg", slot, 5, "Active", "+4520304050")
-    deleted = store.delete_closed_before(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5))
+    deleted = store.delete_expired(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5))
     assert deleted == 1
     with pytest.raises(CallbackNotFound):
         store.get(done.reference)
     assert store.get(active.reference).status == "booked"
     assert [e["action"] for e in store.events(done.reference)] == ["booked", "cancelled"]
     assert store.events()[-1]["action"] == "retention_callbacks"
+
+
+def test_retention_deletes_callbacks_in_every_status_once_slot_or_closing_is_past_the_period(tmp_path):
+    """Citizens are told: kept until the call is over, deleted at most the
+    period after. Whichever of slot and closing comes first counts."""
+    from bot.records.database import storage_time
+
+    path = tmp_path / "k.db"
+    store = CallbackStore(path)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    refs = {}
+    for name, slot, status, updated in [
+        ("booked_long_ago", now - 40 * DAY, "booked", now - 45 * DAY),
+        ("in_progress_long_ago", now - 40 * DAY, "in_progress", now - 39 * DAY),
+        ("no_answer_long_ago", now - 31 * DAY, "no_answer", now - 2 * DAY),
+        ("completed_late", now - 40 * DAY, "completed", now - DAY),  # closed recently, slot long ago
+        ("cancelled_early", now + 20 * DAY, "cancelled", now - 31 * DAY),  # slot never came
+        ("booked_recently", now - 10 * DAY, "booked", now - 12 * DAY),
+        ("completed_recently", now - 29 * DAY, "completed", now - 28 * DAY),
+        ("upcoming", now + 3 * DAY, "booked", now - 50 * DAY),
+    ]:
+        refs[name] = store.book("nyborg", now + DAY, 50, name, "+4520304050").reference
+        _at(path, refs[name], slot=storage_time(slot), status=status, updated=storage_time(updated))
+    deleted = store.delete_expired(now - 30 * DAY, municipality="nyborg")
+    kept = {name for name, ref in refs.items() if _exists(store, ref)}
+    assert kept == {"booked_recently", "completed_recently", "upcoming"} and deleted == 5
+    (entry,) = [e for e in store.events() if e["action"] == "retention_callbacks"]
+    assert entry["details"] == {"deleted": 5, "cutoff": storage_time(now - 30 * DAY), "municipality": "nyborg"}
+
+
+def _exists(store, reference):
+    try:
+        store.get(reference)
+    except CallbackNotFound:
+        return False
+    return True
+
+
+def test_retention_deletes_in_small_journaled_batches(tmp_path):
+    from bot.records.database import storage_time
+    from bot.records.inbox import Inbox
+    from bot.records.journal import verify_file
+
+    path = tmp_path / "k.db"
+    store, inbox = CallbackStore(path), Inbox(path)
+    old = storage_time(dt.datetime.now(dt.timezone.utc) - 100 * DAY)
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO callbacks (reference, municipality, name, phone, slot, status, created, updated)"
+            " VALUES (?, 'nyborg', 'Karen', '+4520304050', ?, 'booked', ?, ?)",
+            [(f"CB-OLD-{n:06d}", old, old, old) for n in range(450)],
+        )
+        conn.executemany(
+            "INSERT INTO inbox (at, municipality, text, outcome) VALUES (?, 'nyborg', 'hej', 'fallback')",
+            [(old,)] * 250,
+        )
+    conn.close()
+    cutoff = dt.datetime.now(dt.timezone.utc) - 30 * DAY
+    assert store.delete_expired(cutoff, municipality="nyborg") == 450
+    assert inbox.delete_before(cutoff, municipality="nyborg") == 250
+    assert store.delete_expired(cutoff, municipality="nyborg") == 0  # nothing left: still journaled
+    counts = [(e["action"], e["details"]["deleted"]) for e in store.events() if e["action"].startswith("retention_")]
+    assert counts == [
+        ("retention_callbacks", 200),
+        ("retention_callbacks", 200),
+        ("retention_callbacks", 50),
+        ("retention_inbox", 200),
+        ("retention_inbox", 50),
+        ("retention_callbacks", 0),
+    ]
+    assert "hej" not in str(store.events())  # counts, never the citizen's words
+    assert verify_file(path).intact
 
 
 def _tracker_with(path, rows):
@@ -197,7 +281,7 @@ def test_retention_follows_each_municipality_period(tmp_path, knowledge):
     short = replace(knowledge, municipalities=municipalities)
     data_db = tmp_path / "kommunebot.db"
     store = CallbackStore(data_db)
-    slot = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
+    slot = dt.datetime.now(TZ).replace(microsecond=0) + 2 * DAY
     for municipality in ("glostrup", "nyborg", "gone"):
         booked = store.book(municipality, slot, 5, "Karen", "+4520304050", conversation_id="c")
         store.cancel(booked.reference, conversation_id="c")
@@ -210,3 +294,61 @@ def test_retention_follows_each_municipality_period(tmp_path, knowledge):
     # longer in knowledge gets the shortest period.
     assert result["callbacks"] == 2 and result["inbox"] == 2 and result["days"] == 10
     assert store.municipalities() == ["nyborg"] and Inbox(data_db).municipalities() == ["nyborg"]
+    kinds = {e["action"] for e in store.events()}
+    assert {"retention_callbacks", "retention_inbox", "retention_run"} <= kinds
+
+
+def test_old_conversations_are_deleted_in_small_transactions_and_a_returning_one_is_kept(tmp_path):
+    import time
+
+    import sqlalchemy as sa
+
+    from bot.ops.retention import delete_old_conversations
+
+    tracker = tmp_path / "tracker.db"
+    old, new = time.time() - 40 * 86400, time.time() - 3600
+    rows = [(f"old-{n:03d}", old + i) for n in range(120) for i in range(5)]
+    rows += [("old-long", old + i) for i in range(450)]  # longer than one batch
+    rows += [("recent", old), ("recent", new), ("zz-returns", old)]
+    _tracker_with(tracker, rows)
+    deletes, batches = [], []
+
+    def count_deletes(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("DELETE"):
+            deletes.append(cursor.rowcount)
+
+    def citizen_returns(conversations, events):
+        # The last conversation in line gets a new message while the run is under way.
+        batches.append((conversations, events))
+        if len(batches) == 1:
+            with sqlite3.connect(tracker) as conn:
+                conn.execute(
+                    "INSERT INTO events (sender_id, type_name, timestamp) VALUES ('zz-returns', 'user', ?)", (new,)
+                )
+            conn.close()
+
+    sa.event.listen(sa.engine.Engine, "after_cursor_execute", count_deletes)
+    try:
+        cutoff = dt.datetime.now(dt.timezone.utc) - 30 * DAY
+        deleted = delete_old_conversations(f"sqlite:///{tracker}", cutoff, batch=200, on_batch=citizen_returns)
+    finally:
+        sa.event.remove(sa.engine.Engine, "after_cursor_execute", count_deletes)
+    assert deleted == 121
+    assert max(deletes) <= 200 and sum(deletes) == 120 * 5 + 450
+    assert sum(c for c, _ in batches) == 121 and sum(e for _, e in batches) == 120 * 5 + 450
+    remaining = sqlite3.connect(tracker).execute("SELECT sender_id, count(*) FROM events GROUP BY 1").fetchall()
+    assert remaining == [("recent", 2), ("zz-returns", 2)]
+
+
+def test_inbox_texts_are_redacted_again_before_they_become_training_data(tmp_path):
+    import shutil
+
+    from bot.content.nlu_append import append_example
+    from bot.privacy.redaction import PLACEHOLDER
+    from bot.settings import PROJECT_ROOT
+
+    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
+    # Stored in the inbox before the channel redacted it (an older release).
+    display, line = append_example(tmp_path, "affald", "mit cpr er 010190-1234 hvornår tømmes skraldet")
+    written = (tmp_path / display).read_text(encoding="utf-8").splitlines()[line - 1]
+    assert "010190" not in written and f"mit cpr er {PLACEHOLDER} hvornår tømmes skraldet" in written

@@ -1,0 +1,252 @@
+"""The journal you can prove: append-only triggers (re-used ids too), the
+hash chain, its migration, and `kommunebot journal verify` against someone
+with write access to the file."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from bot.callbacks.store import CallbackStore
+from bot.cli import main as cli
+from bot.records import journal
+from bot.records.journal import verify_file
+
+# The journal as the first release created it: no hash column.
+LEGACY_SCHEMA = """
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, reference TEXT, action TEXT NOT NULL,
+    actor TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+"""
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "kommunebot.db"
+    store = CallbackStore(path)
+    for n in range(6):
+        store.record("viewed", f"anna{n}", reference=f"CB-2026-{n:06d}", n=n)
+    return path
+
+
+def attacker(path, *statements, params=()):
+    """Someone with write access to the file: drops the triggers, changes
+    rows and puts the triggers back, so nothing looks different."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    triggers = [row[0] for row in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
+    for name in ("events_no_update", "events_no_delete", "events_no_reuse"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in statements:
+        conn.execute(statement, params)
+    for sql in triggers:
+        conn.execute(sql)
+    conn.close()
+
+
+def verify(path, *args):
+    return CliRunner().invoke(cli, ["journal", "verify", "--db", str(path), *args])
+
+
+def test_every_entry_is_chained_and_verifies(db):
+    rows = sqlite3.connect(db).execute("SELECT id, hash FROM events ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6] and all(len(r[1]) == 64 for r in rows)
+    assert len({r[1] for r in rows}) == 6
+    result = verify_file(db)
+    assert result.intact and result.entries == 6 and result.legacy == 0 and result.head == rows[-1]
+    out = verify(db)
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("6 entries, chain intact\n") and f"head 6:{rows[-1][1]}" in out.output
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT OR REPLACE INTO events (id, at, action, actor) VALUES (2, 'x', 'forged', 'x')",
+        "REPLACE INTO events (id, at, action, actor) VALUES (2, 'x', 'forged', 'x')",
+        "INSERT INTO events (id, at, action, actor) VALUES (2, 'x', 'forged', 'x')",
+        "INSERT INTO events (id, at, action, actor) VALUES (2, 'x', 'forged', 'x')"
+        " ON CONFLICT (id) DO UPDATE SET action = 'forged'",
+    ],
+)
+def test_a_used_id_cannot_be_written_again(db, statement):
+    conn = sqlite3.connect(db)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute(statement)
+    conn.close()
+    assert [e["action"] for e in CallbackStore(db).events()][1] == "viewed"
+    assert verify_file(db).intact
+
+
+def test_an_entry_edited_behind_the_triggers_back_is_found(db):
+    attacker(db, "UPDATE events SET actor = 'someone else' WHERE id = 3")
+    result = verify_file(db)
+    assert result.broken == 3 and result.entries == 2 and "hash differs" in result.problem
+    out = verify(db)
+    assert out.exit_code == 1 and "journal broken at entry 3: hash differs" in out.output
+
+
+def test_an_entry_edited_with_its_hash_recomputed_breaks_the_next_one(db):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    before = conn.execute("SELECT hash FROM events WHERE id = 2").fetchone()[0]
+    row = dict(conn.execute("SELECT * FROM events WHERE id = 3").fetchone(), actor="someone else")
+    conn.close()
+    attacker(
+        db, "UPDATE events SET actor = ?, hash = ? WHERE id = 3", params=(row["actor"], journal._link(before, row))
+    )
+    result = verify_file(db)
+    assert result.broken == 4 and "hash differs" in result.problem
+
+
+def test_an_entry_deleted_in_the_middle_is_found(db):
+    attacker(db, "DELETE FROM events WHERE id = 4")
+    result = verify_file(db)
+    assert result.broken == 5 and "entry 4 missing" in result.problem
+    assert verify(db).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # What an old or foreign writer would do: no hash at all.
+        "INSERT INTO events (at, action, actor, details) VALUES ('2026-12-01T10:00:00+00:00', 'note', 'x', '{}')",
+        # A plausible-looking hash: the previous entry's.
+        "INSERT INTO events (at, action, actor, details, hash) SELECT '2026-12-01T10:00:00+00:00', 'note', 'x',"
+        " '{}', hash FROM events WHERE id = 6",
+    ],
+)
+def test_a_forged_entry_appended_is_found(db, statement):
+    attacker(db, statement)
+    result = verify_file(db)
+    assert result.broken == 7 and result.entries == 6
+    out = verify(db)
+    assert out.exit_code == 1 and "entry 7" in out.output
+
+
+def test_entries_removed_at_the_end_are_found_with_an_anchor(db):
+    head = verify_file(db).head
+    anchor = f"{head[0]}:{head[1]}"
+    assert verify(db, "--anchor", anchor).exit_code == 0
+    attacker(db, "DELETE FROM events WHERE id >= 5")
+    assert verify(db).exit_code == 0  # a shorter chain is still a chain
+    out = verify(db, "--anchor", anchor)
+    assert out.exit_code == 1 and "entry 6 is gone" in out.output
+    assert verify(db, "--anchor", "6:nothex").exit_code == 2
+
+
+def test_verify_needs_an_existing_database(tmp_path):
+    out = verify(tmp_path / "missing.db")
+    assert out.exit_code == 2 and "missing.db" in out.output
+    assert not (tmp_path / "missing.db").exists()  # never created by looking
+
+
+def legacy_journal(path, rows):
+    """A database written by the first release: events without hashes."""
+    conn = sqlite3.connect(path)
+    conn.executescript(LEGACY_SCHEMA)
+    conn.executemany("INSERT INTO events (at, reference, action, actor, details) VALUES (?, ?, ?, ?, ?)", rows)
+    conn.commit()
+    conn.close()
+    return path
+
+
+LOGIN = [("2025-01-01T10:00:00+00:00", None, "login", "anna", "{}")]
+
+
+def test_an_old_journal_is_migrated_and_its_rows_sealed(tmp_path):
+    path = legacy_journal(
+        tmp_path / "kommunebot.db",
+        [(f"2025-01-0{n}T10:00:00+00:00", "CB-2025-000001", "note", "anna", '{"text": "ok"}') for n in range(1, 4)],
+    )
+    out = verify(path)  # not migrated yet: reported, not broken
+    assert out.exit_code == 0 and "3 entries, chain intact" in out.output and "unchained legacy" in out.output
+
+    store = CallbackStore(path)
+    store.record("viewed", "bo", reference="CB-2025-000001")
+    events = store.events()
+    assert [(e["action"], e["hash"] is None) for e in events] == [
+        ("note", True),
+        ("note", True),
+        ("note", True),
+        ("journal_chain_started", False),
+        ("viewed", False),
+    ]
+    assert events[3]["details"] == {"legacy_rows": 3}
+    result = verify_file(path)
+    assert result.intact and result.entries == 5 and result.legacy == 3
+    out = verify(path)
+    assert out.exit_code == 0 and "3 unchained legacy rows" in out.output
+
+    # The legacy rows have no hash of their own, but the seal covers them.
+    attacker(path, 'UPDATE events SET details = \'{"text": "changed"}\' WHERE id = 2')
+    assert verify_file(path).broken == 4
+
+
+def test_a_writer_that_skips_setup_still_migrates_on_its_first_append(tmp_path):
+    from bot.records.database import connect, transaction
+
+    path = legacy_journal(tmp_path / "kommunebot.db", LOGIN)
+    conn = connect(path, "rw", 5.0)
+    conn.executescript(journal.SCHEMA)  # valid on the old table, but adds no column
+    with transaction(conn):
+        journal.append(conn, None, "user_created", "test", user="eva")
+    conn.close()
+    actions = [e["action"] for e in CallbackStore(path).events()]
+    assert actions == ["login", "journal_chain_started", "user_created"]
+    assert verify_file(path).intact
+
+
+def test_processes_starting_at_once_migrate_once(tmp_path):
+    path = legacy_journal(tmp_path / "kommunebot.db", LOGIN)
+    barrier, errors = threading.Barrier(8), []
+
+    def start():
+        barrier.wait()
+        try:
+            CallbackStore(path)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [e["action"] for e in CallbackStore(path).events()] == ["login", "journal_chain_started"]
+
+
+def _append_many(path, worker, count):
+    store = CallbackStore(path)
+    for n in range(count):
+        store.record("viewed", f"worker{worker}", n=n)
+
+
+def test_appends_from_many_processes_never_fork_the_chain(db):
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_append_many, args=(db, w, 25)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert all(w.exitcode == 0 for w in workers)
+    result = verify_file(db)
+    assert result.intact and result.entries == 6 + 4 * 25
+
+
+def test_append_refuses_to_run_outside_a_write_transaction(tmp_path):
+    CallbackStore(tmp_path / "k.db")
+    conn = sqlite3.connect(tmp_path / "k.db", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    with pytest.raises(RuntimeError, match="write transaction"):
+        journal.append(conn, None, "viewed", "anna")
+    conn.close()
