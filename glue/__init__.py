@@ -1,9 +1,12 @@
-"""Rasa-side glue that runs inside the Rasa server: input channel, tracker store.
+"""Rasa-side glue: the input channels, the tracker store, and the launchers
+of the Rasa server and the action server (`kommunebot serve rasa|actions`).
 
-Importing the package (credentials.yml names glue.rest_channel) also
-installs the cached action-response validator, see action_validation.py.
+Importing the package stays cheap (no Rasa, no TensorFlow), because the
+installed `kommunebot` command starts here.
 """
 
-from glue.action_validation import install as _install_action_validation
+# Both the Rasa server and the action server start in this package (and
+# Rasa imports it for the channels): no log line of theirs keeps a CPR number.
+from bot.privacy.logs import install as _install_log_redaction
 
-_install_action_validation()
+_install_log_redaction()

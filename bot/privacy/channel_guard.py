@@ -1,25 +1,42 @@
 """The one guard every input channel puts in front of Rasa.
 
-``prepare`` checks a citizen's message and removes CPR numbers before Rasa
-parses, logs or stores anything; a message that is refused (empty, too
-long) gets a Danish reply from the channel itself. ``error_reply`` words
-the apology for a turn that produced no answer. Both channels (REST and
-socket.io) use this class, so they behave alike.
+``prepare`` decides what of a citizen's message Rasa may see; whatever
+reaches Rasa is parsed, logged and kept in the tracker store. In order:
+
+1. the sender id must be a short plain id that is not a CPR number
+   (otherwise HTTP 400 on REST and a Danish reply);
+2. metadata: only ``kommune`` passes, and only as a known municipality key;
+   other keys are dropped (their names logged, never their values), and an
+   unknown municipality gets the setup error, since answering with another
+   municipality's addresses and phone numbers would mislead;
+3. the text must not be empty or too long (bot.privacy.message_guard);
+4. a slash message must be a button the assistant offers
+   (bot.privacy.payloads), or it is refused;
+5. CPR numbers are removed in every ordinary form, including one split over
+   two messages from the same sender (bot.privacy.split).
+
+A refused message gets a Danish reply from the channel itself.
+``error_reply`` words the apology for a turn that produced no answer. Both
+channels (REST and socket.io) use this class, so they behave alike.
 
 The replies are knowledge texts, reached through a ``messages`` callable
-(message name, municipality key, template values) that the channel builds
-from the knowledge base; this module never sees the Assistant. When even
-that fails, fixed Danish fallbacks keep the citizen informed.
+(message name, municipality key, template values), and the keys the guard
+accepts through a ``vocabulary`` callable, both built by the channel from
+the knowledge base; this module never sees the Assistant. When even that
+fails, fixed Danish fallbacks keep the citizen informed.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.privacy.message_guard import check_message
-from bot.privacy.redaction import redact
+from bot.privacy.message_guard import check_message, valid_sender
+from bot.privacy.payloads import Vocabulary, check_payload
+from bot.privacy.redaction import redact, redact_message
+from bot.privacy.split import SplitNumbers
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +47,19 @@ SETUP_ERROR = (
     "Kontakt venligst kommunen via kommunens hjemmeside."
 )
 BAD_REQUEST = "Beskeden kunne ikke læses. Prøv at sende den igen."
+BAD_SENDER = "Beskeden kunne ikke modtages, fordi samtalens id ikke er gyldigt. Start en ny samtale, og prøv så igen."
+UNKNOWN_BUTTON = "Den knap eller kommando kender jeg ikke. Skriv dit spørgsmål med dine egne ord, så hjælper jeg gerne."
 _FALLBACKS = {
+    "bad_sender": BAD_SENDER,
+    "unknown_button": UNKNOWN_BUTTON,
     "too_long": "Din besked er for lang ({length} tegn). Skriv dit spørgsmål kort.",
     "empty_message": "Din besked var tom. Skriv dit spørgsmål, så hjælper jeg gerne.",
     "technical_error": SETUP_ERROR,
 }
+
+# Municipality keys are file names in knowledge/municipalities/.
+_MUNICIPALITY_KEY = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+_LOGGED_KEYS = 10
 
 # (message name, municipality key or None for the default, template values) -> Danish text
 Messages = Callable[..., str]
@@ -42,33 +67,80 @@ Messages = Callable[..., str]
 
 @dataclass(frozen=True)
 class Prepared:
-    """A message ready for Rasa (``text``), or the channel's own ``refusal``."""
+    """A message ready for Rasa (``text``), or the channel's own ``refusal``
+    with the HTTP ``status`` a REST channel answers it with."""
 
     text: str | None
     metadata: dict = field(default_factory=dict)
     refusal: str | None = None
+    status: int = 200
 
 
 class ChannelGuard:
-    def __init__(self, messages: Messages, max_chars: int):
+    def __init__(
+        self,
+        messages: Messages,
+        max_chars: int,
+        vocabulary: Callable[[], Vocabulary] = Vocabulary,
+        split: SplitNumbers | None = None,
+    ):
         self.messages = messages
         self.max_chars = max_chars
+        self.vocabulary = vocabulary
+        self.split = split if split is not None else SplitNumbers()
 
-    def prepare(self, text: object, metadata: dict, sender: str) -> Prepared:
-        municipality = metadata.get("kommune")
+    def prepare(self, text: object, metadata: object, sender: object) -> Prepared:
+        if not valid_sender(sender):
+            log.warning("message refused: the sender id is not a short plain id")
+            return Prepared(None, refusal=self._say("bad_sender", None), status=400)
+        metadata = metadata if isinstance(metadata, dict) else {}
+        _log_dropped(sender, [key for key in metadata if key != "kommune"])
+        municipality = self.municipality(metadata.get("kommune"))
+        if municipality is False:
+            log.warning("message from %s refused: unknown municipality key in its metadata", sender)
+            return Prepared(None, refusal=SETUP_ERROR)
+        passed = {"kommune": municipality} if municipality else {}
         checked = check_message(text, self.max_chars)
         if checked.problem:
             log.info("message from %s not passed on: %s (%d chars)", sender, checked.problem, checked.length)
-            return Prepared(None, metadata, self._say(checked.problem, municipality, length=checked.length))
+            return Prepared(None, passed, self._say(checked.problem, municipality, length=checked.length))
+        if checked.text.startswith("/"):
+            self.split.take(sender)  # a button is no serial
+            payload = check_payload(checked.text, self._vocabulary())
+            if payload.text is None:
+                log.info("button payload from %s refused (%d CPR numbers in it)", sender, payload.cpr)
+                return Prepared(None, passed, self._say("unknown_button", municipality))
+            return Prepared(payload.text, passed)
         # Redact before Rasa sees the text: whatever reaches Rasa is stored.
-        redaction = redact(checked.text)
+        redaction = redact_message(checked.text, continues_date=self.split.take(sender))
+        if redaction.ends_with_date:
+            self.split.remember(sender)
         if redaction.changed:
-            metadata = {**metadata, "redacted": redaction.counts}
+            passed = {**passed, "redacted": redaction.counts}
             log.info("redacted %s in a message from %s", redaction.counts, sender)
-        return Prepared(redaction.text, metadata)
+        return Prepared(redaction.text, passed)
 
-    def error_reply(self, municipality: str | None) -> str:
-        return self._say("technical_error", municipality)
+    def municipality(self, raw: object) -> str | None | bool:
+        """The known municipality key, None when none is given, False when it is unknown."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        key = raw.strip().lower() if isinstance(raw, str) else ""
+        if not _MUNICIPALITY_KEY.fullmatch(key) or redact(key).changed:
+            return False
+        known = self._vocabulary().municipalities
+        return key if known is None or key in known else False
+
+    def error_reply(self, municipality: object) -> str:
+        key = self.municipality(municipality)
+        return self._say("technical_error", key or None) if key is not False else SETUP_ERROR
+
+    def _vocabulary(self) -> Vocabulary:
+        try:
+            return self.vocabulary()
+        except Exception as exc:
+            # Nothing can be confirmed: no municipality key, no topic button passes.
+            log.error("channel guard without its vocabulary: %s", exc)
+            return Vocabulary(frozenset())
 
     def _say(self, name: str, municipality: str | None, **values) -> str:
         try:
@@ -76,3 +148,10 @@ class ChannelGuard:
         except Exception:
             log.exception("could not render the %s message", name)
             return _FALLBACKS[name].format(**values)
+
+
+def _log_dropped(sender: str, keys: list) -> None:
+    if keys:
+        # Key names come from the client: redacted, shortened, a few at most.
+        names = sorted(repr(redact(str(key)).text[:40]) for key in keys[:_LOGGED_KEYS])
+        log.info("metadata keys dropped from a message from %s: %s", sender, ", ".join(names))
