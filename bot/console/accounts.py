@@ -1,10 +1,30 @@
-"""Staff-console users: argon2id passwords, roles, growing delay and lockout.
+"""Staff-console users: argon2id passwords, roles, municipalities, a second
+factor (TOTP) for admins, and throttled logins.
 
-Failed logins are counted per user name (also for names that do not exist,
-so guessing names teaches nothing) and per client address. After the n-th
-failure in a row the next attempt must wait 2^(n-1) seconds (at most 60);
-a refused early attempt is not checked and does not count. After
-``lock_after`` failures the name is locked for ``lock_minutes``.
+Every staff and editor account belongs to one municipality (a knowledge
+key) and sees only its callbacks; an admin belongs to one or to all
+(``ALL``). Accounts from before municipalities existed have none and see
+no callbacks until an admin sets one; admins became ``ALL``.
+
+Login throttling is keyed on the pair (client address, user name), so an
+attacker behind a shared proxy address slows down only the names they try
+from there, and guessing a name does not lock its owner out elsewhere:
+
+- after the n-th failure in a row for a pair, its next attempt must wait
+  2^(n-1) seconds (at most 60); a refused early attempt is not checked and
+  does not count; after ``lock_after`` failures in a row the pair is locked
+  for ``lock_minutes``;
+- ``ip_max`` failures from one address in ``ip_window_minutes`` (spraying
+  many names) or ``name_max`` failures for one name in
+  ``name_window_minutes`` (guessing from many addresses) pause further
+  attempts, except for pairs that have logged in before: colleagues behind
+  the same proxy keep working;
+- wrong one-time codes are counted per user name (only someone with the
+  password gets that far), with the same delay and lock.
+
+Failures are counted for names that do not exist too, so guessing names
+teaches nothing, and a disabled user with the right password is refused
+and counted exactly like a wrong password. A password reset unlocks.
 
 An attempt is counted as a failure in the same transaction that lets it
 through, and forgiven if the password turns out right: the console checks
@@ -18,7 +38,7 @@ import datetime as dt
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,13 +46,17 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bot.console import passwords, totp
+from bot.console.sessions import add_columns, create_schema, end_sessions
 from bot.records import journal
 from bot.records.database import SQLiteFile, from_row, utc_text
 
 ROLES = ("staff", "editor", "admin")
+ALL = "*"  # the municipality of an admin who works for all of them
 DEMO_NAMES = {"staff": "Demo-sagsbehandler", "editor": "Demo-redaktør", "admin": "Demo-administrator"}
 USERNAME = re.compile(r"^[a-z0-9._-]{2,40}$")
-MIN_PASSWORD, MAX_PASSWORD = 12, 256
+MUNICIPALITY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MIN_PASSWORD, MAX_PASSWORD = passwords.MIN_LENGTH, passwords.MAX_LENGTH
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -42,38 +66,61 @@ CREATE TABLE IF NOT EXISTS users (
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    municipality TEXT,          -- a knowledge key, '*' (all; admins only) or NULL (not set: no callbacks)
+    totp_secret TEXT,           -- the confirmed second factor
+    totp_pending TEXT,          -- shown at enrolment, until a code confirms it
+    totp_last_step INTEGER      -- the time step of the last code used: no code counts twice
 );
-CREATE TABLE IF NOT EXISTS login_failures (
-    key TEXT PRIMARY KEY,          -- 'user:<name>'
+-- Failures in a row: per (address, user name) for passwords, per user name ('' address) for codes.
+CREATE TABLE IF NOT EXISTS login_throttle (
+    factor TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    username TEXT NOT NULL,
     count INTEGER NOT NULL,
     last TEXT NOT NULL,
-    locked_until TEXT
+    locked_until TEXT,
+    PRIMARY KEY (factor, ip, username)
 );
--- One row per failed attempt from an address, kept for the window only.
-CREATE TABLE IF NOT EXISTS login_failures_ip (
+-- One row per failed password, kept for the longest window only.
+CREATE TABLE IF NOT EXISTS login_failed (
     id INTEGER PRIMARY KEY,
     ip TEXT NOT NULL,
+    username TEXT NOT NULL,
     at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS login_failures_ip_at ON login_failures_ip (ip, at);
--- The first release kept addresses in login_failures as 'ip:<address>:...',
--- matched by prefix, so one IPv6 address could count against another.
-DELETE FROM login_failures WHERE key LIKE 'ip:%';
+CREATE INDEX IF NOT EXISTS login_failed_ip ON login_failed (ip, at);
+CREATE INDEX IF NOT EXISTS login_failed_username ON login_failed (username, at);
+-- Pairs that have logged in: the address-wide and name-wide pauses spare them.
+CREATE TABLE IF NOT EXISTS login_known (
+    ip TEXT NOT NULL,
+    username TEXT NOT NULL,
+    last TEXT NOT NULL,
+    PRIMARY KEY (ip, username)
+);
+-- Earlier releases counted failures per user name and per address alone.
+DROP TABLE IF EXISTS login_failures;
+DROP TABLE IF EXISTS login_failures_ip;
 """
+# Columns added after the first release; older databases get them at start.
+_LATER_COLUMNS = {"municipality": "TEXT", "totp_secret": "TEXT", "totp_pending": "TEXT", "totp_last_step": "INTEGER"}
+_SELECT = "SELECT *, totp_secret IS NOT NULL AS mfa FROM users"
+PASSWORD, CODE = "password", "code"
 
 
 class AccountError(ValueError):
-    def __init__(self, field: str, problem: str):
+    def __init__(self, field: str, problem: str, code: str | None = None):
         super().__init__(f"{field}: {problem}")
         self.field = field
+        self.code = code or field  # which Danish text the console shows
 
 
 class LoginRefused(Exception):
-    def __init__(self, reason: str, retry_after: int = 0):
+    def __init__(self, reason: str, retry_after: int = 0, cause: str | None = None):
         super().__init__(reason)
-        self.reason = reason  # bad_credentials, wait, locked or disabled
+        self.reason = reason  # what the user is told: bad_credentials, bad_code, wait or locked
         self.retry_after = retry_after
+        self.cause = cause or reason  # what the journal records (e.g. disabled)
 
 
 @dataclass(frozen=True)
@@ -84,6 +131,12 @@ class User:
     role: str
     disabled: bool
     created: str
+    municipality: str | None = None
+    mfa: bool = False  # a confirmed second factor: the login asks for a code
+
+    def sees(self, municipality: str | None) -> bool:
+        """May this user see a callback of ``municipality``?"""
+        return self.municipality == ALL or (self.municipality is not None and self.municipality == municipality)
 
 
 @dataclass(frozen=True)
@@ -93,23 +146,44 @@ class LockoutPolicy:
     lock_minutes: int = 15
     ip_max: int = 30
     ip_window_minutes: int = 10
+    name_max: int = 100
+    name_window_minutes: int = 60
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _municipalities_introduced(conn: sqlite3.Connection, added: list[str]) -> None:
+    """Migration: admins keep seeing everything; everyone else sees nothing
+    until an admin sets their municipality."""
+    if "municipality" not in added:
+        return
+    admins = conn.execute("UPDATE users SET municipality = ? WHERE role = 'admin'", (ALL,)).rowcount
+    (unset,) = conn.execute("SELECT count(*) FROM users WHERE municipality IS NULL").fetchone()
+    journal.append(conn, None, "user_municipalities_introduced", "migration", admins_all=admins, unset=unset)
+
+
 class Accounts(SQLiteFile):
     def __init__(
-        self, path: Path, clock: Callable[[], dt.datetime] | None = None, policy: LockoutPolicy = LockoutPolicy()
+        self,
+        path: Path,
+        clock: Callable[[], dt.datetime] | None = None,
+        policy: LockoutPolicy = LockoutPolicy(),
+        municipalities: Collection[str] | None = None,
     ):
         self.clock = clock or _utcnow
         self.policy = policy
+        # The knowledge base's keys, when known: a user's municipality must be one.
+        self.municipalities = frozenset(municipalities) if municipalities else None
         self.hasher = PasswordHasher()
         super().__init__(path)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA + journal.SCHEMA)
+        conn.executescript(SCHEMA)
+        journal.setup(conn)
+        create_schema(conn)  # sessions end in the same transaction as a password change
+        add_columns(conn, "users", _LATER_COLUMNS, then=_municipalities_introduced)
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -123,76 +197,123 @@ class Accounts(SQLiteFile):
     def _user(row: sqlite3.Row | None) -> User | None:
         if row is None:
             return None
-        return from_row(User, row, disabled=bool)  # SQLite keeps the flag as 0 or 1
+        return from_row(User, row, disabled=bool, mfa=bool)  # SQLite keeps flags as 0 or 1
 
-    def _check_password(self, username: str, password: str) -> None:
-        if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-            raise AccountError("password", f"must be at least {MIN_PASSWORD} characters")
-        if len(password) > MAX_PASSWORD:
-            raise AccountError("password", f"must be at most {MAX_PASSWORD} characters")
-        if username and username in password.lower():
-            raise AccountError("password", "must not contain the user name")
+    @staticmethod
+    def _check_password(username: str, password: str, display_name: str = "") -> None:
+        found = passwords.problem(password, username, display_name)
+        if found:
+            raise AccountError("password", found[1], code=found[0])
+
+    def municipality_key(self, role: str, municipality: str | None) -> str:
+        """The stored key for a user of ``role``: admins default to all."""
+        key = (municipality or "").strip().lower()
+        if key in ("", ALL, "all"):
+            if role == "admin":
+                return ALL
+            if key:
+                raise AccountError("municipality", "only admins may belong to all municipalities", code="admin_only")
+            raise AccountError("municipality", "staff and editors must belong to a municipality", code="required")
+        if not MUNICIPALITY_KEY.match(key) or (self.municipalities is not None and key not in self.municipalities):
+            known = f"; choose one of: {', '.join(sorted(self.municipalities))}" if self.municipalities else ""
+            raise AccountError("municipality", f"unknown municipality {key!r}{known}", code="unknown")
+        return key
 
     def create_user(
-        self, username: str, password: str, role: str, display_name: str | None = None, actor: str = "cli"
+        self,
+        username: str,
+        password: str,
+        role: str,
+        display_name: str | None = None,
+        actor: str = "cli",
+        municipality: str | None = None,
     ) -> User:
         username = (username or "").strip().lower()
         if not USERNAME.match(username):
             raise AccountError("username", "use 2-40 characters: a-z, 0-9, '.', '_' or '-'")
         if role not in ROLES:
             raise AccountError("role", f"must be one of {', '.join(ROLES)}")
-        self._check_password(username, password)
+        key = self.municipality_key(role, municipality)
         display = " ".join((display_name or "").split())[:80]
+        self._check_password(username, password, display)
         created = utc_text(self.clock(), "seconds")
         hashed = self.hasher.hash(password)
         with self._write() as conn:
             try:
                 conn.execute(
-                    "INSERT INTO users (username, display_name, role, password_hash, created) VALUES (?, ?, ?, ?, ?)",
-                    (username, display, role, hashed, created),
+                    "INSERT INTO users (username, display_name, role, password_hash, created, municipality)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (username, display, role, hashed, created, key),
                 )
             except sqlite3.IntegrityError:
-                raise AccountError("username", f"{username!r} already exists") from None
-            journal.append(conn, None, "user_created", actor, user=username, role=role)
+                raise AccountError("username", f"{username!r} already exists", code="exists") from None
+            journal.append(conn, None, "user_created", actor, user=username, role=role, municipality=key)
         return self.get(username)
 
     def get(self, username: str) -> User | None:
         with self._read() as conn:
             return self._user(
-                conn.execute("SELECT * FROM users WHERE username = ?", ((username or "").strip().lower(),)).fetchone()
+                conn.execute(f"{_SELECT} WHERE username = ?", ((username or "").strip().lower(),)).fetchone()
             )
 
     def get_by_id(self, user_id: int) -> User | None:
         with self._read() as conn:
-            return self._user(conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone())
+            return self._user(conn.execute(f"{_SELECT} WHERE id = ?", (user_id,)).fetchone())
 
     def list_users(self) -> list[User]:
         with self._read() as conn:
-            return [self._user(row) for row in conn.execute("SELECT * FROM users ORDER BY username")]
+            return [self._user(row) for row in conn.execute(f"{_SELECT} ORDER BY username")]
 
     def _require(self, username: str) -> User:
         user = self.get(username)
         if user is None:
-            raise AccountError("username", f"no user {username!r}")
+            raise AccountError("username", f"no user {username!r}", code="unknown_user")
         return user
 
-    def set_password(self, username: str, password: str, actor: str = "cli") -> None:
+    @staticmethod
+    def new_password(username: str = "") -> str:
+        """A random password that passes the rules, for an admin's reset or a demo login."""
+        return passwords.generate(username)
+
+    def set_password(
+        self,
+        username: str,
+        password: str,
+        actor: str = "cli",
+        keep_session: str | None = None,
+        action: str = "password_reset",
+    ) -> None:
+        """Set a new password, unlock the name and end the user's sessions
+        (all but ``keep_session``, the raw token of the one making the change)."""
         user = self._require(username)
-        self._check_password(user.username, password)
+        self._check_password(user.username, password, user.display_name)
         hashed = self.hasher.hash(password)
         with self._write() as conn:
             conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hashed, user.id))
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (f"user:{user.username}",))
-            journal.append(conn, None, "password_reset", actor, user=user.username)
+            self._unlock(conn, user.username, PASSWORD)
+            end_sessions(conn, user.id, keep_session)
+            journal.append(conn, None, action, actor, user=user.username)
 
-    def _set(self, username: str, column: str, value, action: str, actor: str, **details) -> None:
+    def change_password(self, username: str, current: str, new: str, ip: str, keep_session: str | None) -> User:
+        """A user's own change: the current password is checked (and
+        throttled) like a login, then the other sessions end."""
+        user = self.authenticate(username, current, ip)
+        if new == current:
+            raise AccountError("password", "must differ from the current password", code="unchanged")
+        self.set_password(user.username, new, actor=user.username, keep_session=keep_session, action="password_changed")
+        return user
+
+    def _set(self, username: str, column: str, value, action: str, actor: str, end: bool = False, **details) -> None:
         user = self._require(username)
         with self._write() as conn:
             conn.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user.id))
+            if end:
+                end_sessions(conn, user.id)
             journal.append(conn, None, action, actor, user=user.username, **details)
 
     def disable(self, username: str, actor: str = "cli") -> None:
-        self._set(username, "disabled", 1, "user_disabled", actor)
+        """Disable the user and end their sessions."""
+        self._set(username, "disabled", 1, "user_disabled", actor, end=True)
 
     def enable(self, username: str, actor: str = "cli") -> None:
         self._set(username, "disabled", 0, "user_enabled", actor)
@@ -200,16 +321,34 @@ class Accounts(SQLiteFile):
     def set_role(self, username: str, role: str, actor: str = "cli") -> None:
         if role not in ROLES:
             raise AccountError("role", f"must be one of {', '.join(ROLES)}")
+        if role != "admin" and self._require(username).municipality == ALL:
+            raise AccountError("municipality", "only admins may belong to all municipalities", code="admin_only")
         self._set(username, "role", role, "role_changed", actor, role=role)
 
-    def ensure_demo_user(self, username: str = "demo", role: str = "staff", actor: str = "demo") -> str:
-        """A demo login with a fresh random password; there is no default password."""
-        password = secrets.token_urlsafe(12)
-        if self.get(username) is None:
-            self.create_user(username, password, role, display_name=DEMO_NAMES.get(role, "Demo"), actor=actor)
+    def set_municipality(self, username: str, municipality: str | None, actor: str = "cli") -> User:
+        user = self._require(username)
+        key = self.municipality_key(user.role, municipality)
+        self._set(
+            username, "municipality", key, "municipality_changed", actor, municipality=key, previous=user.municipality
+        )
+        return self.get(username)
+
+    def ensure_demo_user(
+        self, username: str = "demo", role: str = "staff", municipality: str | None = None, actor: str = "demo"
+    ) -> str | None:
+        """A demo login with a fresh random password (there is no default
+        password), or None when an admin has disabled it: a demo start never
+        enables a user again."""
+        user = self.get(username)
+        if user is not None and user.disabled:
+            return None
+        password = self.new_password(username)
+        if user is None:
+            self.create_user(
+                username, password, role, DEMO_NAMES.get(role, "Demo"), actor=actor, municipality=municipality
+            )
         else:
             self.set_password(username, password, actor=actor)
-            self.enable(username, actor=actor)
         return password
 
     # --- login ---------------------------------------------------------
@@ -218,11 +357,11 @@ class Accounts(SQLiteFile):
         username = (username or "").strip().lower()[:80]
         password = password or ""
         now = self.clock()
-        user_key, ip = f"user:{username}", str(ip or "")
+        ip = str(ip or "")
         with self._write() as conn:
-            self._refuse_if_throttled(conn, user_key, ip, now)
-            row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-            ip_failure = self._count_failure(conn, user_key, ip, now)
+            self._refuse_if_throttled(conn, PASSWORD, ip, username, now)
+            row = conn.execute(f"{_SELECT} WHERE username = ?", (username,)).fetchone()
+            failure = self._count_failure(conn, PASSWORD, ip, username, now)
         stored = row["password_hash"] if row is not None else self._dummy_hash
         try:
             self.hasher.verify(stored, password)
@@ -231,55 +370,164 @@ class Accounts(SQLiteFile):
             ok = False
         if not ok:
             raise LoginRefused("bad_credentials")
+        if row["disabled"]:
+            # Refused and counted like a wrong password, so neither the answer
+            # nor the delay that follows tells that the password was right.
+            raise LoginRefused("bad_credentials", cause="disabled")
         # Hashed before the write lock is taken: argon2 is slow on purpose.
         rehashed = self.hasher.hash(password) if self.hasher.check_needs_rehash(stored) else None
         with self._write() as conn:
-            # The right password ends the run of failures, also for a disabled user.
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (user_key,))
-            conn.execute("DELETE FROM login_failures_ip WHERE id = ?", (ip_failure,))
+            self._forgive(conn, ip, username, failure, now)
             if rehashed:
                 conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (rehashed, row["id"]))
-        if row["disabled"]:
-            raise LoginRefused("disabled")
         return self._user(row)
 
-    def _refuse_if_throttled(self, conn, user_key: str, ip: str, now: dt.datetime) -> None:
-        failure = conn.execute("SELECT * FROM login_failures WHERE key = ?", (user_key,)).fetchone()
-        if failure is not None:
-            if failure["locked_until"]:
-                until = dt.datetime.fromisoformat(failure["locked_until"])
+    def verify_code(self, username: str, code: str) -> User:
+        """The second step of an admin's login: a code from their app, for a
+        time step not used before."""
+        username = (username or "").strip().lower()
+        now = self.clock()
+        with self._write() as conn:
+            self._refuse_if_throttled(conn, CODE, "", username, now)
+            row = conn.execute(f"{_SELECT} WHERE username = ?", (username,)).fetchone()
+            ok = row is not None and row["totp_secret"] and not row["disabled"]
+            step = totp.matching_step(row["totp_secret"], code, now, row["totp_last_step"]) if ok else None
+            if step is None:
+                self._count_failure(conn, CODE, "", username, now)
+            else:
+                conn.execute("UPDATE users SET totp_last_step = ? WHERE id = ?", (step, row["id"]))
+                self._unlock(conn, username, CODE)
+        if step is None:
+            raise LoginRefused("bad_code")
+        return self._user(row)
+
+    # --- second factor -------------------------------------------------
+
+    def start_totp(self, username: str, actor: str) -> str:
+        """A new secret for the user's authenticator app, kept as pending until
+        ``confirm_totp``; returned to be shown once."""
+        user = self._require(username)
+        if user.mfa:
+            raise AccountError("mfa", "already set up; a lost device is reset with `kommunebot users reset-mfa`")
+        secret = totp.new_secret()
+        with self._write() as conn:
+            conn.execute("UPDATE users SET totp_pending = ? WHERE id = ?", (secret, user.id))
+            journal.append(conn, None, "mfa_enrolment_started", actor, user=user.username)
+        return secret
+
+    def pending_totp(self, username: str) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT totp_pending FROM users WHERE username = ?", (username,)).fetchone()
+        return row["totp_pending"] if row else None
+
+    def confirm_totp(self, username: str, code: str, actor: str, keep_session: str | None = None) -> bool:
+        """Turn the pending secret into the user's second factor if ``code``
+        is right; the user's other sessions end."""
+        now = self.clock()
+        with self._write() as conn:
+            row = conn.execute(f"{_SELECT} WHERE username = ?", (username,)).fetchone()
+            pending = row["totp_pending"] if row is not None and not row["totp_secret"] else None
+            step = totp.matching_step(pending, code, now) if pending else None
+            if step is not None:
+                conn.execute(
+                    "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ? WHERE id = ?",
+                    (step, row["id"]),
+                )
+                end_sessions(conn, row["id"], keep_session)
+                journal.append(conn, None, "mfa_enrolled", actor, user=row["username"])
+        return step is not None
+
+    def reset_totp(self, username: str, actor: str = "cli") -> None:
+        """Remove the second factor (a lost device); the user's sessions end
+        and they log in with the password alone until they enrol again."""
+        user = self._require(username)
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = ?",
+                (user.id,),
+            )
+            self._unlock(conn, user.username, CODE)
+            end_sessions(conn, user.id)
+            journal.append(conn, None, "mfa_reset", actor, user=user.username)
+
+    # --- throttling ----------------------------------------------------
+
+    def _window(self, column: str) -> tuple[int, dt.timedelta]:
+        if column == "ip":
+            return self.policy.ip_max, dt.timedelta(minutes=self.policy.ip_window_minutes)
+        return self.policy.name_max, dt.timedelta(minutes=self.policy.name_window_minutes)
+
+    def _refuse_if_throttled(self, conn, factor: str, ip: str, username: str, now: dt.datetime) -> None:
+        run = conn.execute(
+            "SELECT * FROM login_throttle WHERE factor = ? AND ip = ? AND username = ?", (factor, ip, username)
+        ).fetchone()
+        if run is not None:
+            if run["locked_until"]:
+                until = dt.datetime.fromisoformat(run["locked_until"])
                 if now < until:
                     raise LoginRefused("locked", _seconds(until - now))
             else:
-                delay = dt.timedelta(seconds=min(2 ** (failure["count"] - 1), self.policy.max_delay_seconds))
-                ready = dt.datetime.fromisoformat(failure["last"]) + delay
+                delay = dt.timedelta(seconds=min(2 ** (run["count"] - 1), self.policy.max_delay_seconds))
+                ready = dt.datetime.fromisoformat(run["last"]) + delay
                 if now < ready:
                     raise LoginRefused("wait", _seconds(ready - now))
-        window = dt.timedelta(minutes=self.policy.ip_window_minutes)
-        count, oldest = conn.execute(
-            "SELECT count(*), min(at) FROM login_failures_ip WHERE ip = ? AND at > ?",
-            (ip, utc_text(now - window)),
-        ).fetchone()
-        if count >= self.policy.ip_max:
-            raise LoginRefused("wait", _seconds(dt.datetime.fromisoformat(oldest) + window - now))
+        if factor != PASSWORD:
+            return
+        known = conn.execute("SELECT 1 FROM login_known WHERE ip = ? AND username = ?", (ip, username)).fetchone()
+        if known:
+            return
+        for column, value in (("ip", ip), ("username", username)):
+            limit, window = self._window(column)
+            count, oldest = conn.execute(
+                f"SELECT count(*), min(at) FROM login_failed WHERE {column} = ? AND at > ?",
+                (value, utc_text(now - window)),
+            ).fetchone()
+            if count >= limit:
+                raise LoginRefused("wait", _seconds(dt.datetime.fromisoformat(oldest) + window - now))
 
-    def _count_failure(self, conn, user_key: str, ip: str, now: dt.datetime) -> int:
-        """Count the attempt as failed; returns the address row to forgive on success."""
-        row = conn.execute("SELECT count, locked_until FROM login_failures WHERE key = ?", (user_key,)).fetchone()
+    def _count_failure(self, conn, factor: str, ip: str, username: str, now: dt.datetime) -> int | None:
+        """Count the attempt as failed; returns the row to forgive on success."""
+        run = conn.execute(
+            "SELECT count, locked_until FROM login_throttle WHERE factor = ? AND ip = ? AND username = ?",
+            (factor, ip, username),
+        ).fetchone()
         # A lock that has run out starts the count afresh.
-        count = 1 if row is None or row["locked_until"] else row["count"] + 1
+        count = 1 if run is None or run["locked_until"] else run["count"] + 1
         locked = (
             utc_text(now + dt.timedelta(minutes=self.policy.lock_minutes)) if count >= self.policy.lock_after else None
         )
         conn.execute(
-            "INSERT INTO login_failures (key, count, last, locked_until) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET count = excluded.count, last = excluded.last,"
+            "INSERT INTO login_throttle (factor, ip, username, count, last, locked_until) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(factor, ip, username) DO UPDATE SET count = excluded.count, last = excluded.last,"
             " locked_until = excluded.locked_until",
-            (user_key, count, utc_text(now), locked),
+            (factor, ip, username, count, utc_text(now), locked),
         )
-        window = dt.timedelta(minutes=self.policy.ip_window_minutes)
-        conn.execute("DELETE FROM login_failures_ip WHERE at <= ?", (utc_text(now - window),))
-        return conn.execute("INSERT INTO login_failures_ip (ip, at) VALUES (?, ?)", (ip, utc_text(now))).lastrowid
+        if factor != PASSWORD:
+            return None
+        longest = max(self._window("ip")[1], self._window("username")[1])
+        conn.execute("DELETE FROM login_failed WHERE at <= ?", (utc_text(now - longest),))
+        return conn.execute(
+            "INSERT INTO login_failed (ip, username, at) VALUES (?, ?, ?)", (ip, username, utc_text(now))
+        ).lastrowid
+
+    @staticmethod
+    def _forgive(conn, ip: str, username: str, failure: int | None, now: dt.datetime) -> None:
+        """The right password ends the pair's run of failures and makes it known."""
+        conn.execute(
+            "DELETE FROM login_throttle WHERE factor = ? AND ip = ? AND username = ?", (PASSWORD, ip, username)
+        )
+        conn.execute("DELETE FROM login_failed WHERE id = ?", (failure,))
+        conn.execute(
+            "INSERT INTO login_known (ip, username, last) VALUES (?, ?, ?)"
+            " ON CONFLICT(ip, username) DO UPDATE SET last = excluded.last",
+            (ip, username, utc_text(now)),
+        )
+
+    @staticmethod
+    def _unlock(conn, username: str, factor: str) -> None:
+        conn.execute("DELETE FROM login_throttle WHERE factor = ? AND username = ?", (factor, username))
+        if factor == PASSWORD:
+            conn.execute("DELETE FROM login_failed WHERE username = ?", (username,))
 
 
 def _seconds(delta: dt.timedelta) -> int:

@@ -22,7 +22,7 @@ from bot.callbacks.casework import Casework
 from bot.console import web
 from bot.console.accounts import Accounts
 from bot.console.sessions import Sessions
-from bot.console.views import auth, dashboard, inbox, queue, users
+from bot.console.views import account, auth, dashboard, inbox, queue, users
 from bot.console.web import Console, ConsoleConfig, Labels, error_page
 from bot.records.inbox import Inbox
 from bot.records.transcripts import Transcripts
@@ -46,7 +46,15 @@ URLS = {
         ("GET", "/", auth.home),
         ("GET", "/login", auth.login_form),
         ("POST", "/login", auth.login),
+        ("GET", "/login/kode", auth.code_form),
+        ("POST", "/login/kode", auth.code),
         ("POST", "/logout", auth.logout),
+    ),
+    account.blueprint: (
+        ("GET", "/konto", account.show_account),
+        ("POST", "/konto/adgangskode", account.change_password),
+        ("POST", "/konto/totrin", account.start_mfa),
+        ("POST", "/konto/totrin/bekraeft", account.confirm_mfa),
     ),
     queue.blueprint: (
         ("GET", "/opringninger", queue.queue),
@@ -66,6 +74,7 @@ URLS = {
     users.blueprint: (
         ("GET", "/brugere", users.users),
         ("POST", "/brugere", users.create_user),
+        ("POST", "/brugere/<username>/kommune", users.set_municipality),
         ("POST", "/brugere/<username>/<action:(deaktiver|aktiver|nulstil)>", users.manage_user),
     ),
 }
@@ -89,7 +98,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
         config=config,
         casework=Casework(config.data_db, timeout=config.db_timeout),
         inbox=Inbox(config.data_db, timeout=config.db_timeout),
-        accounts=Accounts(config.data_db),
+        accounts=Accounts(config.data_db, municipalities=labels.municipalities),
         sessions=Sessions(config.data_db),
         transcripts=Transcripts(config.tracker_url),
         labels=labels,

@@ -41,6 +41,11 @@ FLASH = {
     "logged_out": "Du er logget ud.",
     "user_disabled": "Brugeren er deaktiveret og logget ud alle steder.",
     "user_enabled": "Brugeren er aktiveret igen.",
+    "municipality_changed": "Brugerens kommune er gemt.",
+    "password_changed": "Din adgangskode er skiftet. Du er logget ud alle andre steder.",
+    "mfa_enrolled": "Totrinsbekræftelse er slået til. Næste gang du logger ind, skal du også skrive en kode fra "
+    "din app. Du er logget ud alle andre steder.",
+    "code_expired": "Login-forsøget er udløbet. Log ind igen.",
     "inbox_assigned": "Beskeden er tilføjet som træningseksempel. Kør `kommunebot train`, så assistenten lærer den.",
     "inbox_dismissed": "Beskeden er afvist og fjernet fra indbakken.",
 }
@@ -66,12 +71,37 @@ ERRORS = {
     "wait": "For mange forkerte forsøg. Vent {seconds} sekunder, og prøv igen.",
     "locked": "Brugeren er spærret efter for mange forkerte forsøg. Prøv igen om {minutes} minutter, "
     "eller bed en administrator om en ny adgangskode.",
-    "disabled": "Brugeren er deaktiveret. Kontakt en administrator.",
+    "bad_code": "Koden er forkert eller er allerede brugt. Skriv den kode, din app viser nu.",
+    "current_password": "Den nuværende adgangskode er forkert.",
     "period": "{problem}",
     "user_invalid": "{problem}",
-    "assignee": "Vælg en aktiv sagsbehandler.",
+    "assignee": "Vælg en aktiv sagsbehandler i opringningens kommune.",
     "inbox_unknown_intent": "Vælg en intent fra listen.",
     "inbox_duplicate": "Eksemplet findes allerede i træningsdata. Afvis beskeden i stedet.",
     "inbox_already_decided": "En anden har allerede behandlet beskeden.",
     "inbox_invalid": "Træningsfilen kunne ikke opdateres sikkert. Intet er ændret. Kør `kommunebot check`.",
+}
+
+# Why an account could not be created or changed, by AccountError.code.
+ACCOUNT_ERRORS = {
+    "username": "Brugernavnet skal være 2-40 tegn: små bogstaver, tal, punktum, bindestreg eller understreg.",
+    "exists": "Der findes allerede en bruger med det brugernavn.",
+    "unknown_user": "Brugeren findes ikke.",
+    "role": "Vælg en rolle.",
+    "required": "Vælg brugerens kommune. Sagsbehandlere og redaktører hører til én kommune.",
+    "admin_only": "Kun administratorer kan høre til alle kommuner. Vælg en kommune.",
+    "unknown": "Vælg en kommune fra listen.",
+    "too_short": "Adgangskoden skal være mindst 12 tegn. Brug gerne en sætning af flere ord.",
+    "too_long": "Adgangskoden må højst være 256 tegn.",
+    "has_username": "Adgangskoden må ikke indeholde brugernavnet.",
+    "common": "Adgangskoden er for almindelig eller for let at gætte: den findes på lister over lækkede "
+    "adgangskoder eller følger et kendt mønster. Brug en længere sætning af flere ord.",
+    "unchanged": "Den nye adgangskode skal være en anden end den nuværende.",
+    "mismatch": "De to nye adgangskoder er ikke ens. Skriv den samme i begge felter.",
+    "mfa": "Totrinsbekræftelse er allerede slået til. Har du mistet din telefon, kan driften nulstille den med "
+    "`kommunebot users reset-mfa`.",
+    "mfa_not_started": "Start opsætningen af totrinsbekræftelse forfra.",
+    "mfa_code": "Koden passede ikke. Tjek, at du har tilføjet nøglen herunder i din app, og skriv den kode, "
+    "appen viser nu.",
+    "mfa_admins": "Totrinsbekræftelse er for administratorer.",
 }

@@ -9,6 +9,7 @@ bot/console/app.py stays the one place that builds them.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 from dataclasses import dataclass
 from functools import wraps
@@ -22,7 +23,7 @@ from sanic import response
 from bot.callbacks.casework import Casework
 from bot.callbacks.hours import danish_slot_label
 from bot.console import charts, security
-from bot.console.accounts import Accounts
+from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
@@ -30,7 +31,7 @@ from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
 from bot.records.transcripts import Transcripts
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -42,9 +43,29 @@ class ConsoleConfig:
     data_db: Path
     knowledge_db: Path
     tracker_url: str
-    secure_cookies: bool = False
+    secure_cookies: bool = False  # in demo mode too (outside it they always are)
     content_root: Path = PROJECT_ROOT  # where data/nlu/ lives, for the fallback inbox
     db_timeout: float = 3.0  # a locked database gives a clear page quickly, not a hung browser
+    demo: bool = False  # plain http on localhost (`make run`)
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
+
+    @property
+    def secure(self) -> bool:
+        """__Host- cookies with Secure, and HSTS on every answer: always
+        outside demo mode, in demo mode only when asked for."""
+        return self.secure_cookies or not self.demo
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConsoleConfig:
+        return cls(
+            data_db=settings.data_db,
+            knowledge_db=settings.knowledge_db,
+            tracker_url=settings.tracker_url,
+            secure_cookies=settings.console_secure_cookies,
+            content_root=settings.content_root,
+            demo=settings.demo,
+            trusted_proxies=tuple(_address(a) for a in settings.trusted_proxies),
+        )
 
 
 class Labels:
@@ -95,6 +116,8 @@ def templates(labels: Labels) -> Environment:
         EVENT_LABELS=EVENT_LABELS,
         OUTCOME_LABELS=OUTCOME_LABELS,
         labels=labels,
+        ALL=ALL,
+        municipality_name=lambda key: _municipality_name(labels, key),
         allowed=security.allowed,
         local_time=_local_time,
         slot_label=lambda value: danish_slot_label(value.astimezone(TZ)),
@@ -103,6 +126,12 @@ def templates(labels: Labels) -> Environment:
         number=charts.number,
     )
     return env
+
+
+def _municipality_name(labels: Labels, key: str | None) -> str:
+    if key == ALL:
+        return "Alle kommuner"
+    return labels.municipalities.get(key, key) if key else "Ingen kommune"
 
 
 def _local_time(value) -> str:
@@ -116,7 +145,7 @@ def _local_time(value) -> str:
 
 def render(request, template: str, status: int = 200, **context):
     context.setdefault("user", getattr(request.ctx, "user", None))
-    session = getattr(request.ctx, "session", None)
+    session = getattr(request.ctx, "session", None) or getattr(request.ctx, "pending", None)
     context.setdefault("csrf", session.csrf_token if session else "")
     context.setdefault("flash", FLASH.get(request.args.get("besked", "")))
     context.setdefault("path", request.path)
@@ -170,21 +199,77 @@ def csrf_ok(request) -> bool:
     return Sessions.check_csrf(request.ctx.session, request.form.get("csrf"))
 
 
+def session_token(request) -> str | None:
+    return security.get_cookie(request, security.SESSION_COOKIE, state(request).config.secure)
+
+
 async def load_session(request) -> None:
-    """Request middleware: the signed-in user, if the session cookie is valid."""
+    """Request middleware: the signed-in user, if the session cookie is valid.
+    A session still waiting for the second factor is only ``ctx.pending``."""
     request.ctx.user = None
     request.ctx.session = None
-    token = request.cookies.get(security.SESSION_COOKIE)
-    if token and request.path != "/health" and not request.path.startswith("/static"):
+    request.ctx.pending = None
+    request.ctx.pending_user = None
+    token = session_token(request) if request.path != "/health" and not request.path.startswith("/static") else None
+    if token:
         console = state(request)
         session = console.sessions.get(token)
         user = console.accounts.get_by_id(session.user_id) if session else None
         if user is not None and not user.disabled:
-            request.ctx.session = session
-            request.ctx.user = user
+            if session.mfa_pending:
+                request.ctx.pending, request.ctx.pending_user = session, user
+            else:
+                request.ctx.session, request.ctx.user = session, user
 
 
 async def security_headers(request, resp) -> None:
-    """Response middleware: the CSP and friends on every answer, error pages too."""
+    """Response middleware: the CSP and friends on every answer, error pages
+    too, and outside demo mode HSTS."""
     for header, value in security.HEADERS.items():
         resp.headers.setdefault(header, value)
+    if state(request).config.secure:
+        resp.headers.setdefault("Strict-Transport-Security", security.HSTS)
+
+
+# --- the client's address --------------------------------------------
+
+
+def _address(text: str) -> str:
+    """An address in one spelling (IPv6 compressed, IPv4-mapped as IPv4,
+    a port or brackets dropped), so two forms of one address are one key;
+    text that is no address is returned as it is."""
+    text = text.strip()
+    candidates = [text, text.strip("[]")]
+    if text.startswith("[") and "]:" in text:
+        candidates.append(text[1 : text.index("]:")])
+    elif text.count(":") == 1:
+        candidates.append(text.partition(":")[0])
+    for candidate in candidates:
+        try:
+            address = ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        mapped = getattr(address, "ipv4_mapped", None)
+        return str(mapped or address)
+    return text
+
+
+def client_address(request) -> str:
+    """The address logins are throttled by. The TCP peer, unless the peer is
+    a trusted reverse proxy (KOMMUNEBOT_TRUSTED_PROXIES): then the nearest
+    address in X-Forwarded-For that is not a trusted proxy itself, which is
+    the one the outermost trusted proxy saw. Entries further left are
+    whatever the client sent and are never used."""
+    trusted = state(request).config.trusted_proxies
+    peer = _address(request.ip or "")
+    if peer not in trusted:
+        return peer
+    hops = [hop for header in request.headers.getall("x-forwarded-for", []) for hop in header.split(",")]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address not in trusted:
+            try:
+                return str(ipaddress.ip_address(address))
+            except ValueError:
+                break  # garbage where the client's address should be: count the proxy's instead
+    return peer

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from bot.console.accounts import Accounts
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, phone_number
 
 SHOTS = SCREENSHOTS / "console"
 XSS = "<script>alert('xss')</script>"
@@ -28,7 +28,7 @@ def book_callback_as_citizen(stack) -> str:
     assert "ikke er en sikker kanal" in first
     say("/callback_request")
     say("Karen Hansen")
-    say("+45 20 30 40 50")
+    say(phone_number())
     offer = say("/affirm")
     booked = texts(say(offer[0]["buttons"][0]["payload"]))
     match = re.search(r"bookingnummer er (CB-\d{4}-\d{6})", booked)
@@ -49,7 +49,8 @@ def page(chromium):
 def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     reference = book_callback_as_citizen(stack)
-    password = Accounts(stack.var / "kommunebot.db").ensure_demo_user("sagsbehandler", role="staff")
+    # A caseworker of the municipality the citizen booked in: the queue shows no other municipality's callbacks.
+    password = Accounts(stack.var / "kommunebot.db").ensure_demo_user("sagsbehandler", "staff", "nyborg")
 
     # Keyboard only: the user name field has focus, Tab moves on, Enter submits.
     page.goto(stack.console_url + "/opringninger")
@@ -137,7 +138,15 @@ def test_console_pages_have_no_axe_violations(stack, chromium):
         page.get_by_label("Adgangskode").fill(password)
         with page.expect_navigation():
             page.get_by_role("button", name="Log ind").click()
-        for path in ("/opringninger?visning=all", f"/opringninger/{booked.reference}", "/overblik", "/brugere"):
+        # The console runs as in production (not demo mode): __Host- cookies work on http://localhost.
+        assert [c["name"] for c in context.cookies()] == ["__Host-kb_session"]
+        for path in (
+            "/opringninger?visning=all",
+            f"/opringninger/{booked.reference}",
+            "/overblik",
+            "/brugere",
+            "/konto",
+        ):
             page.goto(stack.console_url + path)
             found[path] = violations()
         found = {path: v for path, v in found.items() if v}

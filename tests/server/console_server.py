@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+from requests.cookies import RequestsCookieJar, merge_cookies
 
 from bot.settings import PROJECT_ROOT
 
@@ -17,7 +19,18 @@ KOMMUNEBOT = str(Path(sys.executable).parent / "kommunebot")
 
 
 class ConsoleServer:
-    def __init__(self, port: int, data_db: Path, tracker_url: str, log: Path, content_root: Path | None = None):
+    def __init__(
+        self,
+        port: int,
+        data_db: Path,
+        tracker_url: str,
+        log: Path,
+        content_root: Path | None = None,
+        demo: bool = True,
+        env: dict[str, str] | None = None,
+    ):
+        """``demo``: plain-http cookies as under `make run`; without it the
+        console runs as in production (__Host- cookies with Secure, HSTS)."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         env = {
@@ -26,6 +39,8 @@ class ConsoleServer:
             "KOMMUNEBOT_TRACKER_URL": tracker_url,
             "KOMMUNEBOT_KNOWLEDGE_DB": str(PROJECT_ROOT / "build" / "knowledge.db"),
             "KOMMUNEBOT_CONTENT_ROOT": str(content_root or PROJECT_ROOT),
+            "KOMMUNEBOT_DEMO": "true" if demo else "false",
+            **(env or {}),
         }
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -60,11 +75,40 @@ def hidden(html: str, name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def login(url: str, username: str, password: str, ip: str | None = None) -> tuple[requests.Session, requests.Response]:
-    client = requests.Session()
-    form = client.get(f"{url}/login")
-    response = client.post(
+class LocalhostIsSecure(http.cookiejar.DefaultCookiePolicy):
+    """Send Secure cookies to http://127.0.0.1 too, as browsers do for
+    localhost, so a console outside demo mode can be tested without TLS."""
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        return True
+
+
+class LocalhostSession(requests.Session):
+    # requests copies the cookies into a jar of its own for every request
+    # (and its redirects): that jar is the one that needs the policy.
+    def prepare_request(self, request):
+        prepared = super().prepare_request(request)
+        jar = merge_cookies(merge_cookies(RequestsCookieJar(), self.cookies), request.cookies or {})
+        jar.set_policy(LocalhostIsSecure())
+        prepared.headers.pop("Cookie", None)
+        prepared.prepare_cookies(jar)
+        return prepared
+
+
+def client(forwarded_for: str | None = None) -> requests.Session:
+    session = LocalhostSession()
+    if forwarded_for:
+        session.headers["X-Forwarded-For"] = forwarded_for
+    return session
+
+
+def login(
+    url: str, username: str, password: str, forwarded_for: str | None = None
+) -> tuple[requests.Session, requests.Response]:
+    session = client(forwarded_for)
+    form = session.get(f"{url}/login")
+    response = session.post(
         f"{url}/login",
         data={"username": username, "password": password, "login_token": hidden(form.text, "login_token")},
     )
-    return client, response
+    return session, response

@@ -1,13 +1,19 @@
 """The staff console as a real server process: login, roles, CSRF, the
-callback workflow, journal, export, security headers and database errors."""
+callback workflow, journal, export, security headers and database errors;
+municipality scoping, cookies and HSTS outside demo mode, the own password
+change, TOTP for admins and throttling behind a reverse proxy."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import itertools
+import re
 import sqlite3
+import time
 
+import pyotp
 import pytest
 import requests
 
@@ -25,8 +31,15 @@ def console(tmp_path_factory):
     var = tmp_path_factory.mktemp("console")
     data_db = var / "kommunebot.db"
     accounts = Accounts(data_db)
-    for username, role in (("anna", "staff"), ("bo", "staff"), ("dan", "staff"), ("eva", "editor"), ("ali", "admin")):
-        accounts.create_user(username, PASSWORD, role, display_name=username.title())
+    for username, role, municipality in (
+        ("anna", "staff", "nyborg"),
+        ("bo", "staff", "nyborg"),
+        ("dan", "staff", "nyborg"),
+        ("eva", "editor", "nyborg"),
+        ("ali", "admin", None),  # all municipalities
+        ("gina", "staff", "glostrup"),
+    ):
+        accounts.create_user(username, PASSWORD, role, display_name=username.title(), municipality=municipality)
     tracker = var / "tracker.db"
     _write_transcript(tracker)
     server = ConsoleServer(free_port(), data_db, f"sqlite:///{tracker}", var / "console.log")
@@ -47,6 +60,9 @@ def _write_transcript(path):
     run_async(SQLTrackerStore(dialect="sqlite", db=str(path)).save(tracker))
 
 
+_SLOTS = itertools.count()
+
+
 def _book(console, **kw):
     values = dict(
         municipality="nyborg",
@@ -58,7 +74,8 @@ def _book(console, **kw):
         conversation_id="conv-xss",
     )
     values.update(kw)
-    slot = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(hours=3)
+    # A slot of its own: a second booking from one conversation for the same slot is the first one again.
+    slot = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(hours=3, minutes=next(_SLOTS))
     return console.work.book(slot=slot, **values)
 
 
@@ -135,11 +152,18 @@ def test_only_admins_manage_users(console, anna):
             "username": "nyansat",
             "display_name": "Ny <i>Ansat</i>",
             "role": "staff",
+            "municipality": "nyborg",
         },
     )
     assert created.status_code == 201 and "Den vises kun denne ene gang" in created.text
     assert "Ny &lt;i&gt;Ansat&lt;/i&gt;" in created.text
-    assert Accounts(console.data_db).get("nyansat").role == "staff"
+    assert Accounts(console.data_db).get("nyansat").municipality == "nyborg"
+    no_municipality = admin.post(
+        console.url + "/brugere",
+        data={"csrf": hidden(page.text, "csrf"), "username": "uden-kommune", "role": "staff"},
+    )
+    assert no_municipality.status_code == 422 and "Vælg brugerens kommune" in no_municipality.text
+    assert Accounts(console.data_db).get("uden-kommune") is None
 
 
 def test_work_a_callback_end_to_end(console, anna):
@@ -208,6 +232,7 @@ def test_two_caseworkers_never_lose_an_update(console, anna):
 
 
 def test_queue_filters_and_overdue_marking(console, anna):
+    admin, _ = login(console.url, "ali", PASSWORD)  # of all municipalities, so the filter matters
     late = console.work.book(
         slot=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2),
         municipality="glostrup",
@@ -217,9 +242,9 @@ def test_queue_filters_and_overdue_marking(console, anna):
         topic="affald",
         category=None,
     )
-    page = anna.get(console.url + "/opringninger", params={"visning": "overdue", "kommune": "glostrup"})
+    page = admin.get(console.url + "/opringninger", params={"visning": "overdue", "kommune": "glostrup"})
     assert late.reference in page.text and "Overskredet" in page.text
-    other = anna.get(console.url + "/opringninger", params={"emne": "pas"})
+    other = admin.get(console.url + "/opringninger", params={"emne": "pas"})
     assert late.reference not in other.text
 
 
@@ -273,7 +298,7 @@ def test_a_locked_database_gives_a_clear_page(console, anna):
 
 def test_a_missing_database_gives_a_clear_page(tmp_path):
     data_db = tmp_path / "kommunebot.db"
-    Accounts(data_db).create_user("anna", PASSWORD, "staff")
+    Accounts(data_db).create_user("anna", PASSWORD, "staff", municipality="nyborg")
     server = ConsoleServer(free_port(), data_db, f"sqlite:///{tmp_path / 'tracker.db'}", tmp_path / "console.log")
     try:
         client, _ = login(server.url, "anna", PASSWORD)
@@ -299,3 +324,220 @@ def test_malformed_and_unknown_requests_get_danish_pages(console, anna):
     assert missing.status_code == 404 and "findes ikke" in missing.text
     assert anna.get(f"{console.url}/ingen/side").status_code == 404
     assert console.work.get(cb.reference).status == "booked"
+
+
+# --- municipality scoping --------------------------------------------------
+
+
+def test_staff_never_see_another_municipalitys_callbacks(console, anna):
+    theirs = _book(console, municipality="glostrup", name="Glostrup Borger", phone="+45 20 30 40 52")
+    ours = _book(console)
+    page = anna.get(f"{console.url}/opringninger/{ours.reference}")
+    csrf, version = hidden(page.text, "csrf"), theirs.version
+    # The callback page (with the transcript) and every action: the Danish 404 of a callback that does not exist.
+    response = anna.get(f"{console.url}/opringninger/{theirs.reference}")
+    assert response.status_code == 404 and "findes ikke" in response.text
+    assert "Glostrup Borger" not in response.text and "<script" not in response.text
+    for action, data in (
+        ("tag", {}),
+        ("tildel", {"assignee": "anna"}),
+        ("status", {"status": "cancelled", "note": "x"}),
+        ("notat", {"note": "Kigger lige"}),
+    ):
+        response = anna.post(
+            f"{console.url}/opringninger/{theirs.reference}/{action}", data={"csrf": csrf, "version": version, **data}
+        )
+        assert response.status_code == 404 and "findes ikke" in response.text, action
+    current = console.work.get(theirs.reference)
+    assert (current.status, current.assigned_to, current.version) == ("booked", None, theirs.version)
+    assert [e["action"] for e in console.work.events(theirs.reference)] == ["booked"]
+    # Absent from every list, filter and export of anna's, also when she asks for glostrup.
+    for params in ({"visning": "all"}, {"visning": "all", "kommune": "glostrup"}):
+        listed = anna.get(console.url + "/opringninger", params=params).text
+        assert theirs.reference not in listed and "Glostrup Borger" not in listed
+        exported = anna.get(console.url + "/opringninger/eksport.csv", params=params).content.decode("utf-8-sig")
+        assert theirs.reference not in exported and "Glostrup Borger" not in exported
+    assert ours.reference in anna.get(console.url + "/opringninger", params={"visning": "all"}).text
+    event = [e for e in console.work.events() if e["action"] == "exported"][-1]
+    assert event["details"]["scope"] == "nyborg" and theirs.reference not in event["details"]["references"]
+    # glostrup's caseworker works it; nyborg's cannot be assigned to it.
+    gina, _ = login(console.url, "gina", PASSWORD)
+    page = gina.get(f"{console.url}/opringninger/{theirs.reference}")
+    assert page.status_code == 200 and "Glostrup Borger" in page.text
+    assert 'value="anna"' not in page.text and 'value="gina"' in page.text
+    refused_assignee = gina.post(
+        f"{console.url}/opringninger/{theirs.reference}/tildel",
+        data={"csrf": hidden(page.text, "csrf"), "version": theirs.version, "assignee": "anna"},
+    )
+    assert refused_assignee.status_code == 422 and "i opringningens kommune" in refused_assignee.text
+    assert gina.get(f"{console.url}/opringninger/{ours.reference}").status_code == 404
+    # The admin of all municipalities sees both.
+    admin, _ = login(console.url, "ali", PASSWORD)
+    listed = admin.get(console.url + "/opringninger", params={"visning": "all"}).text
+    assert theirs.reference in listed and ours.reference in listed
+
+
+def test_a_user_without_a_municipality_sees_nothing_until_an_admin_sets_one(console):
+    Accounts(console.data_db).create_user("ole", PASSWORD, "staff", municipality="nyborg")
+    with sqlite3.connect(console.data_db) as conn:  # as the migration leaves accounts from before
+        conn.execute("UPDATE users SET municipality = NULL WHERE username = 'ole'")
+    cb = _book(console)
+    ole, _ = login(console.url, "ole", PASSWORD)
+    page = ole.get(console.url + "/opringninger", params={"visning": "all"})
+    assert page.status_code == 200 and "ikke knyttet til en kommune" in page.text and cb.reference not in page.text
+    assert ole.get(f"{console.url}/opringninger/{cb.reference}").status_code == 404
+    admin, _ = login(console.url, "ali", PASSWORD)
+    users = admin.get(console.url + "/brugere")
+    assert "Ingen – ser ingen opringninger" in users.text
+    done = admin.post(
+        console.url + "/brugere/ole/kommune", data={"csrf": hidden(users.text, "csrf"), "municipality": "nyborg"}
+    )
+    assert "Brugerens kommune er gemt." in done.text
+    assert cb.reference in ole.get(console.url + "/opringninger", params={"visning": "all"}).text
+    changed = [e for e in console.work.events() if e["action"] == "municipality_changed"][-1]
+    assert changed["actor"] == "ali" and changed["details"] == {
+        "user": "ole",
+        "municipality": "nyborg",
+        "previous": None,
+    }
+
+
+# --- a disabled user, cookies and HSTS ------------------------------------
+
+
+def test_a_disabled_user_with_the_right_password_looks_like_a_wrong_password(console):
+    Accounts(console.data_db).create_user("hans", PASSWORD, "staff", municipality="nyborg")
+    Accounts(console.data_db).create_user("ines", PASSWORD, "staff", municipality="nyborg")
+    Accounts(console.data_db).disable("hans", actor="ali")
+    _, disabled = login(console.url, "hans", PASSWORD)
+    _, wrong = login(console.url, "ines", "forkert-adgangskode")
+    assert disabled.status_code == wrong.status_code == 401
+    body = lambda r: r.text.replace(hidden(r.text, "login_token"), "").replace("hans", "X").replace("ines", "X")  # noqa: E731
+    assert body(disabled) == body(wrong)
+    assert "deaktiveret" not in disabled.text
+    refusal = [e for e in console.work.events() if e["action"] == "login_refused" and e["actor"] == "hans"][-1]
+    assert refusal["details"]["reason"] == "disabled"  # the journal knows; the page does not say
+
+
+@pytest.fixture(scope="module")
+def production(console, tmp_path_factory):
+    """The same database served as in production: not demo mode, and the
+    local address as a trusted reverse proxy."""
+    var = tmp_path_factory.mktemp("production")
+    server = ConsoleServer(
+        free_port(),
+        console.data_db,
+        f"sqlite:///{var / 'tracker.db'}",
+        var / "console.log",
+        demo=False,
+        env={"KOMMUNEBOT_TRUSTED_PROXIES": "127.0.0.1"},
+    )
+    yield server
+    server.stop()
+
+
+def test_outside_demo_mode_cookies_are_host_prefixed_and_every_answer_has_hsts(console, production):
+    form = requests.get(production.url + "/login")
+    login_cookie = form.headers["Set-Cookie"]
+    assert login_cookie.startswith("__Host-kb_login=") and "Secure" in login_cookie and "Path=/" in login_cookie
+    assert "Domain" not in login_cookie
+    session, logged_in = login(production.url, "bo", PASSWORD)
+    cookie = logged_in.history[0].headers["Set-Cookie"]
+    assert cookie.startswith("__Host-kb_session=") and "Secure" in cookie and "Path=/" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Domain" not in cookie
+    assert logged_in.status_code == 200 and "Opringninger" in logged_in.text
+    for path in ("/login", "/health", "/static/console.css", "/ingen/side", "/opringninger"):
+        response = session.get(production.url + path)
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000"), path
+    # The plain cookie name of demo mode means nothing here.
+    token = session.cookies.get("__Host-kb_session")
+    plain = requests.get(production.url + "/opringninger", cookies={"kb_session": token}, allow_redirects=False)
+    assert plain.status_code == 302
+    # Demo mode keeps today's plain-http behaviour.
+    assert "Strict-Transport-Security" not in requests.get(console.url + "/login").headers
+
+
+def test_throttling_is_per_address_and_name_behind_a_trusted_proxy(console, production):
+    Accounts(console.data_db).create_user("ulla", PASSWORD, "staff", municipality="nyborg")
+    _, guess = login(production.url, "ulla", "forkert-adgangskode", forwarded_for="203.0.113.66")
+    assert guess.status_code == 401
+    _, again = login(production.url, "ulla", PASSWORD, forwarded_for="203.0.113.66")
+    assert again.status_code == 429  # the guesser's own address waits ...
+    _, owner = login(production.url, "ulla", PASSWORD, forwarded_for="198.51.100.5, 203.0.113.7")
+    assert owner.status_code == 200  # ... ulla from her own address does not
+    # Without a trusted proxy (demo console) X-Forwarded-For is the client's claim and is ignored.
+    Accounts(console.data_db).create_user("vera", PASSWORD, "staff", municipality="nyborg")
+    login(console.url, "vera", "forkert-adgangskode", forwarded_for="203.0.113.66")
+    _, spoofed = login(console.url, "vera", PASSWORD, forwarded_for="198.51.100.5")
+    assert spoofed.status_code == 429
+
+
+# --- own password change and TOTP -----------------------------------------
+
+
+def test_a_user_changes_their_own_password(console):
+    Accounts(console.data_db).create_user("fia", PASSWORD, "staff", municipality="nyborg")
+    other, _ = login(console.url, "fia", PASSWORD)
+    fia, _ = login(console.url, "fia", PASSWORD)
+    page = fia.get(console.url + "/konto")
+    assert page.status_code == 200 and "Skift adgangskode" in page.text and "Totrinsbekræftelse" not in page.text
+    form = {"current_password": PASSWORD, "new_password": "et-helt-nyt-kodeord-i-dag"}
+    form["repeat_password"] = form["new_password"]
+    assert fia.post(console.url + "/konto/adgangskode", data=form).status_code == 403  # no CSRF token
+    csrf = hidden(page.text, "csrf")
+    wrong = fia.post(
+        console.url + "/konto/adgangskode", data={**form, "csrf": csrf, "current_password": "forkert-igen"}
+    )
+    assert wrong.status_code == 422 and "nuværende adgangskode er forkert" in wrong.text
+    time.sleep(1.1)  # the delay after the wrong current password
+    common = {
+        "csrf": csrf,
+        "current_password": PASSWORD,
+        "new_password": "password1234",
+        "repeat_password": "password1234",
+    }
+    weak = fia.post(console.url + "/konto/adgangskode", data=common)
+    assert weak.status_code == 422 and "lækkede" in weak.text
+    done = fia.post(console.url + "/konto/adgangskode", data={**form, "csrf": csrf})
+    assert done.status_code == 200 and "Din adgangskode er skiftet" in done.text
+    assert fia.get(console.url + "/opringninger").status_code == 200  # this session goes on ...
+    assert other.get(console.url + "/opringninger", allow_redirects=False).status_code == 302  # ... the other ended
+    assert login(console.url, "fia", form["new_password"])[1].status_code == 200
+    assert [e["actor"] for e in console.work.events() if e["action"] == "password_changed"] == ["fia"]
+
+
+def test_an_admin_enrols_totp_and_then_needs_a_code(console):
+    Accounts(console.data_db).create_user("tove", PASSWORD, "admin")
+    tove, _ = login(console.url, "tove", PASSWORD)
+    page = tove.get(console.url + "/konto")
+    assert "uden-totrin" not in page.text and "Start opsætning" in page.text
+    assert "uden-totrin" in tove.get(console.url + "/opringninger").text  # the nudge on every other page
+    csrf = hidden(page.text, "csrf")
+    started = tove.post(console.url + "/konto/totrin", data={"csrf": csrf, "password": PASSWORD})
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', started.text).group(1).replace(" ", "")
+    assert f"secret={secret}" in started.text and "otpauth://totp/Kommunebot:tove" in started.text
+    assert secret not in tove.get(console.url + "/konto").text  # shown once
+    app = pyotp.TOTP(secret)
+    enrolment_code = app.now()
+    confirmed = tove.post(console.url + "/konto/totrin/bekraeft", data={"csrf": csrf, "code": enrolment_code})
+    assert "Totrinsbekræftelse er slået til" in confirmed.text
+
+    # The password alone now gives only the code page.
+    half, after_password = login(console.url, "tove", PASSWORD)
+    assert after_password.url.endswith("/login/kode") and "Kode" in after_password.text
+    assert half.get(console.url + "/brugere", allow_redirects=False).status_code == 302
+    code_csrf = hidden(after_password.text, "csrf")
+    reused = half.post(console.url + "/login/kode", data={"csrf": code_csrf, "code": enrolment_code})
+    assert reused.status_code == 401 and "allerede brugt" in reused.text  # the step the enrolment used
+    time.sleep(1.1)  # the delay after a wrong code
+    next_code = app.at(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30))
+    signed_in = half.post(console.url + "/login/kode", data={"csrf": code_csrf, "code": next_code})
+    assert signed_in.status_code == 200 and half.get(console.url + "/brugere").status_code == 200
+    journal = [(e["action"], e["details"].get("reason")) for e in console.work.events() if e["actor"] == "tove"]
+    assert journal == [
+        ("login", None),
+        ("mfa_enrolment_started", None),
+        ("mfa_enrolled", None),
+        ("login_refused", "bad_code"),
+        ("login", None),
+    ]

@@ -52,8 +52,8 @@ def console(tmp_path):
     shutil.copytree(PROJECT_ROOT / "data", root / "data")
     data_db = tmp_path / "kommunebot.db"
     accounts = Accounts(data_db)
-    accounts.create_user("eva", PASSWORD, "editor")
-    accounts.create_user("anna", PASSWORD, "staff")
+    accounts.create_user("eva", PASSWORD, "editor", municipality="nyborg")
+    accounts.create_user("anna", PASSWORD, "staff", municipality="nyborg")
     server = ConsoleServer(
         free_port(), data_db, f"sqlite:///{tmp_path / 'tracker.db'}", tmp_path / "console.log", content_root=root
     )

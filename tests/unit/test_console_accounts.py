@@ -43,7 +43,7 @@ def db(tmp_path):
 @pytest.fixture
 def accounts(db, clock):
     accounts = Accounts(db, clock=clock)
-    accounts.create_user("anna", PASSWORD, "staff", "Anna Andersen")
+    accounts.create_user("anna", PASSWORD, "staff", "Anna Andersen", municipality="nyborg")
     return accounts
 
 
@@ -73,20 +73,24 @@ def test_passwords_are_argon2id_and_never_stored_in_plain(accounts, db):
 
 
 @pytest.mark.parametrize(
-    "username,password,role,field",
+    "username,password,role,municipality,field",
     [
-        ("bo", "kort", "staff", "password"),
-        ("bo", "x" * 257, "staff", "password"),
-        ("bo", "mit-navn-er-bo-ikke-sandt", "staff", "password"),
-        ("b", PASSWORD, "staff", "username"),
-        ("bo med mellemrum", PASSWORD, "staff", "username"),
-        ("bo", PASSWORD, "chef", "role"),
-        ("anna", PASSWORD, "staff", "username"),  # already exists
+        ("bo", "kort", "staff", "nyborg", "password"),
+        ("bo", "x" * 257, "staff", "nyborg", "password"),
+        ("bo", "mit-navn-er-bo-ikke-sandt", "staff", "nyborg", "password"),
+        ("bo", "password1234", "staff", "nyborg", "password"),  # common
+        ("b", PASSWORD, "staff", "nyborg", "username"),
+        ("bo med mellemrum", PASSWORD, "staff", "nyborg", "username"),
+        ("bo", PASSWORD, "chef", "nyborg", "role"),
+        ("anna", PASSWORD, "staff", "nyborg", "username"),  # already exists
+        ("bo", PASSWORD, "staff", None, "municipality"),  # staff belong to one
+        ("bo", PASSWORD, "editor", "all", "municipality"),  # only admins to all
+        ("bo", PASSWORD, "staff", "Ny Borg!", "municipality"),
     ],
 )
-def test_invalid_accounts_name_the_field(accounts, username, password, role, field):
+def test_invalid_accounts_name_the_field(accounts, username, password, role, municipality, field):
     with pytest.raises(AccountError) as err:
-        accounts.create_user(username, password, role)
+        accounts.create_user(username, password, role, municipality=municipality)
     assert err.value.field == field and str(err.value).startswith(f"{field}: ")
 
 
@@ -103,7 +107,7 @@ def test_wrong_password_and_unknown_user_look_the_same(accounts):
 def test_outdated_hash_is_replaced_at_login(db):
     accounts = Accounts(db)
     accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    accounts.create_user("anna", PASSWORD, "staff")
+    accounts.create_user("anna", PASSWORD, "staff", municipality="nyborg")
     query = "SELECT password_hash FROM users WHERE username = 'anna'"
     (before,) = sqlite3.connect(db).execute(query).fetchone()
     accounts.hasher = PasswordHasher()
@@ -135,7 +139,7 @@ def test_parallel_guesses_cannot_skip_the_delay(accounts):
     # still, only the first of simultaneous guesses may be checked.
     def attempt(n):
         try:
-            accounts.authenticate("anna", f"forkert-{n}", f"10.0.2.{n}")
+            accounts.authenticate("anna", f"forkert-{n}", "10.0.2.1")
         except LoginRefused as refusal:
             return refusal.reason
 
@@ -146,13 +150,15 @@ def test_parallel_guesses_cannot_skip_the_delay(accounts):
 
 def test_lockout_after_ten_failures(accounts, clock):
     for n in range(10):
-        assert refused(accounts, "anna", f"forkert-{n}", ip=f"10.0.1.{n}").reason == "bad_credentials"
+        assert refused(accounts, "anna", f"forkert-{n}", ip="10.0.1.9").reason == "bad_credentials"
         clock.advance(seconds=60)
     clock.advance(seconds=-60)
-    locked = refused(accounts, "anna", PASSWORD)
+    locked = refused(accounts, "anna", PASSWORD, ip="10.0.1.9")
     assert locked.reason == "locked" and locked.retry_after == 15 * 60
-    clock.advance(minutes=15)
+    # Keyed on (address, user name): the guesser's address is locked, anna elsewhere is not.
     assert accounts.authenticate("anna", PASSWORD, "10.0.0.1").username == "anna"
+    clock.advance(minutes=15)
+    assert accounts.authenticate("anna", PASSWORD, "10.0.1.9").username == "anna"
 
 
 def test_password_reset_unlocks(accounts, clock):
@@ -166,7 +172,7 @@ def test_password_reset_unlocks(accounts, clock):
 
 def test_many_failures_from_one_address_pause_it(db, clock):
     accounts = Accounts(db, clock=clock, policy=LockoutPolicy(ip_max=5))
-    accounts.create_user("anna", PASSWORD, "staff")
+    accounts.create_user("anna", PASSWORD, "staff", municipality="nyborg")
     for n in range(5):
         refused(accounts, f"gaet{n}", "forkert-forkert", ip="10.9.9.9")
     paused = refused(accounts, "anna", PASSWORD, ip="10.9.9.9")
@@ -178,7 +184,7 @@ def test_many_failures_from_one_address_pause_it(db, clock):
 
 def test_addresses_are_counted_exactly_and_successes_not_at_all(db, clock):
     accounts = Accounts(db, clock=clock, policy=LockoutPolicy(ip_max=2))
-    accounts.create_user("anna", PASSWORD, "staff")
+    accounts.create_user("anna", PASSWORD, "staff", municipality="nyborg")
     for n in range(2):
         refused(accounts, f"gaet{n}", "forkert-forkert", ip="2001:db8::1:5")
     assert refused(accounts, "anna", PASSWORD, ip="2001:db8::1:5").reason == "wait"
@@ -189,16 +195,19 @@ def test_addresses_are_counted_exactly_and_successes_not_at_all(db, clock):
     assert accounts.authenticate("anna", PASSWORD, "2001:db8::1").username == "anna"  # 1 failure < 2
 
 
-def test_disabled_user_is_refused_only_with_the_right_password(accounts, db, clock):
+def test_disabled_user_learns_nothing_from_the_right_password(accounts, db, clock):
     sessions = Sessions(db, clock=clock)
     anna = accounts.get("anna")
     session = sessions.create(anna.id)
     accounts.disable("anna", actor="ali")
     assert accounts.get("anna").disabled
-    sessions.delete_for_user(anna.id)  # the caller ends the sessions; Accounts knows none
-    assert sessions.get(session.token) is None
-    assert refused(accounts, "anna", PASSWORD).reason == "disabled"
-    assert refused(accounts, "anna", "forkert-forkert", ip="10.0.0.3").reason == "bad_credentials"
+    assert sessions.get(session.token) is None  # disabling ended the sessions, in the same transaction
+    right = refused(accounts, "anna", PASSWORD)
+    wrong = refused(accounts, "anna", "forkert-forkert", ip="10.0.0.3")
+    assert (right.reason, right.retry_after) == (wrong.reason, wrong.retry_after) == ("bad_credentials", 0)
+    assert (right.cause, wrong.cause) == ("disabled", "bad_credentials")  # only the journal is told
+    # The right password was counted like a wrong one: the same delay follows.
+    assert refused(accounts, "anna", PASSWORD).reason == refused(accounts, "anna", "x", ip="10.0.0.3").reason == "wait"
     accounts.enable("anna", actor="ali")
     assert not accounts.get("anna").disabled
     clock.advance(seconds=1)
@@ -207,12 +216,22 @@ def test_disabled_user_is_refused_only_with_the_right_password(accounts, db, clo
 
 def test_demo_password_is_random_and_replaced_each_time(db):
     accounts = Accounts(db)
-    first = accounts.ensure_demo_user("demo")
-    second = accounts.ensure_demo_user("demo")
+    first = accounts.ensure_demo_user("demo", municipality="nyborg")
+    second = accounts.ensure_demo_user("demo", municipality="nyborg")
     assert len(first) >= 12 and first != second
     assert accounts.authenticate("demo", second, "10.0.0.1").role == "staff"
+    assert accounts.get("demo").municipality == "nyborg"
     with pytest.raises(LoginRefused):
         accounts.authenticate("demo", first, "10.0.0.2")
+
+
+def test_a_disabled_demo_user_stays_disabled(db):
+    accounts = Accounts(db)
+    password = accounts.ensure_demo_user("demo", municipality="nyborg")
+    accounts.disable("demo", actor="ali")
+    assert accounts.ensure_demo_user("demo", municipality="nyborg") is None
+    assert accounts.get("demo").disabled
+    assert refused(accounts, "demo", password).reason == "bad_credentials"
 
 
 def test_user_management_is_journaled_without_passwords(accounts, db):
@@ -270,11 +289,14 @@ def test_cli_manages_users(db):
     runner = CliRunner()
     base = ["users", "--db", str(db)]
     result = runner.invoke(
-        cli, [*base, "create", "bo", "--role", "editor", "--name", "Bo B", "--password-stdin"], input=PASSWORD + "\n"
+        cli,
+        [*base, "create", "bo", "--role", "editor", "--municipality", "nyborg", "--name", "Bo B", "--password-stdin"],
+        input=PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(cli, [*base, "list"]).output
     assert "bo" in listing and "editor" in listing and "$argon2" not in listing
+    assert "nyborg" in listing
     accounts = Accounts(db)
     session = Sessions(db).create(accounts.get("bo").id)
     assert (
@@ -318,7 +340,18 @@ def test_cli_unusable_database_is_an_error_not_a_traceback(tmp_path):
     "args,stdin,field",
     [
         (["create", "bo", "--role", "boss", "--password-stdin"], PASSWORD + "\n", "role"),
-        (["create", "bo", "--role", "staff", "--password-stdin"], "kort\n", "password"),
+        (["create", "bo", "--role", "staff", "--municipality", "nyborg", "--password-stdin"], "kort\n", "password"),
+        (
+            ["create", "bo", "--role", "staff", "--municipality", "nyborg", "--password-stdin"],
+            "password1234\n",
+            "password",
+        ),
+        (["create", "bo", "--role", "staff", "--password-stdin"], PASSWORD + "\n", "municipality"),
+        (
+            ["create", "bo", "--role", "staff", "--municipality", "atlantis", "--password-stdin"],
+            PASSWORD + "\n",
+            "municipality",
+        ),
         (["disable", "findes-ikke"], "", "username"),
     ],
 )
@@ -329,11 +362,33 @@ def test_cli_errors_name_the_field(db, args, stdin, field):
     assert "Traceback" not in result.output
 
 
-def test_make_run_demo_logins_are_fresh_each_start(db, monkeypatch):
+def test_make_run_demo_logins_are_fresh_each_start(db, capsys):
     from bot.ops.demo import demo_logins
 
-    first, second = dict((u, p) for u, _, p in demo_logins(db)), dict((u, p) for u, _, p in demo_logins(db))
-    assert set(first) == {"demo", "demo-admin"} and first["demo"] != second["demo"]
+    first, second = demo_logins(db, "nyborg"), demo_logins(db, "nyborg")
+    assert first.path == second.path == db.parent / "demo-logins"
+    assert first.path.stat().st_mode & 0o777 == 0o600  # the passwords are for this user only
+    before = {u: p for u, _, p in first.logins}
+    after = {u: p for u, _, p in second.logins}
+    assert set(after) == {"demo", "demo-admin"} and before["demo"] != after["demo"]
+    text = second.path.read_text()
+    assert after["demo"] in text and after["demo-admin"] in text and before["demo"] not in text
     accounts = Accounts(db)
-    assert accounts.authenticate("demo-admin", second["demo-admin"], "10.0.0.1").role == "admin"
-    assert accounts.authenticate("demo", second["demo"], "10.0.0.1").role == "staff"
+    assert accounts.authenticate("demo-admin", after["demo-admin"], "10.0.0.1").municipality == "*"
+    assert accounts.authenticate("demo", after["demo"], "10.0.0.1").municipality == "nyborg"
+    # An admin disabled the caseworker: the next start leaves it disabled.
+    accounts.disable("demo", actor="ali")
+    third = demo_logins(db, "nyborg")
+    assert third.disabled == ["demo"] and accounts.get("demo").disabled
+    assert "demo (staff, nyborg): disabled by an admin" in third.path.read_text()
+    assert capsys.readouterr().out == ""  # nothing printed: run.py prints only the file's place
+
+
+def test_outside_demo_mode_old_demo_logins_are_removed_and_named(db):
+    from bot.ops.demo import demo_logins, leftover_demo_users
+
+    assert leftover_demo_users(db) == [] and not db.exists()  # no database is made for the check
+    logins = demo_logins(db, "nyborg")
+    Accounts(db).disable("demo-admin", actor="ali")
+    assert leftover_demo_users(db) == ["demo"]  # still enabled: the operator is told to disable it
+    assert not logins.path.exists()  # the passwords are gone with the demo

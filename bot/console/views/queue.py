@@ -1,15 +1,23 @@
 """The callback queue: the list, one callback with its journal and
-transcript, the changes a caseworker makes, and the CSV export."""
+transcript, the changes a caseworker makes, and the CSV export.
+
+Everything here is scoped to the user's municipality: another
+municipality's callbacks are never listed or exported, and their pages and
+actions answer 404, as if they did not exist.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from functools import wraps
 
 from sanic import Blueprint, response
 
 from bot.callbacks.casework import TRANSITIONS, VIEWS, InvalidChange, QueueFilter, VersionConflict
 from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import security
+from bot.console.accounts import ALL
 from bot.console.export import callbacks_csv
 from bot.console.texts import ERRORS, STATUS_LABELS
 from bot.console.web import TZ, error_page, render, requires, see_other, state
@@ -30,17 +38,52 @@ def _queue_filter(request) -> QueueFilter:
     )
 
 
+def _visible(request, criteria: QueueFilter, now: dt.datetime | None = None) -> list[Callback]:
+    """The callbacks ``criteria`` selects, of the user's municipality only."""
+    user = request.ctx.user
+    if user.municipality != ALL:
+        if user.municipality is None or criteria.municipality not in (None, user.municipality):
+            return []
+        criteria = replace(criteria, municipality=user.municipality)
+    return state(request).casework.list(criteria, now=now, tz=TZ)
+
+
+def _facets(request) -> dict[str, list[str]]:
+    """The values for the filter menus, from the callbacks the user may see."""
+    if request.ctx.user.municipality == ALL:
+        return state(request).casework.facets()
+    seen = _visible(request, QueueFilter(view="all"))
+    columns = ("municipality", "topic", "category", "assigned_to")
+    return {column: sorted({getattr(cb, column) for cb in seen} - {None}) for column in columns}
+
+
+def _in_scope(handler):
+    """Only for a callback of the user's municipality; any other reference
+    gets the same Danish 404 as one that does not exist."""
+
+    @wraps(handler)
+    async def wrapped(request, reference: str):
+        try:
+            callback = state(request).casework.get(reference)
+        except CallbackNotFound:
+            return error_page(request, "not_found", 404)
+        if not request.ctx.user.sees(callback.municipality):
+            return error_page(request, "not_found", 404)
+        return await handler(request, reference)
+
+    return wrapped
+
+
 @requires("callbacks")
 async def queue(request):
-    casework = state(request).casework
     criteria = _queue_filter(request)
     now = dt.datetime.now(dt.timezone.utc)
     return render(
         request,
         "queue.html",
-        callbacks=casework.list(criteria, now=now, tz=TZ),
+        callbacks=_visible(request, criteria, now),
         criteria=criteria,
-        facets=casework.facets(),
+        facets=_facets(request),
         now=now,
         active=ACTIVE,
         query=request.query_string,
@@ -52,13 +95,14 @@ async def queue(request):
 async def export(request):
     casework = state(request).casework
     criteria = _queue_filter(request)
-    callbacks = casework.list(criteria, tz=TZ)
+    callbacks = _visible(request, criteria)
     casework.record(
         "exported",
         request.ctx.user.username,
         count=len(callbacks),
         references=[cb.reference for cb in callbacks],
         filter={k: v for k, v in criteria.__dict__.items() if v},
+        scope=request.ctx.user.municipality,
     )
     stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M")
     return response.text(
@@ -70,7 +114,7 @@ async def export(request):
 
 def _callback_page(request, callback: Callback, status: int = 200, error: str | None = None, note: str = ""):
     console = state(request)
-    staff = [u for u in console.accounts.list_users() if not u.disabled and security.allowed(u.role, "callbacks")]
+    staff = [u for u in console.accounts.list_users() if _may_work(u, callback)]
     return render(
         request,
         "callback.html",
@@ -87,17 +131,24 @@ def _callback_page(request, callback: Callback, status: int = 200, error: str | 
     )
 
 
+def _may_work(user, callback: Callback) -> bool:
+    return (
+        bool(user)
+        and not user.disabled
+        and security.allowed(user.role, "callbacks")
+        and user.sees(callback.municipality)
+    )
+
+
 def _refused(request, reference: str, exc: InvalidChange, note: str = ""):
     return _callback_page(request, state(request).casework.get(reference), 422, ERRORS[exc.reason], note)
 
 
 @requires("callbacks")
+@_in_scope
 async def show_callback(request, reference: str):
     casework = state(request).casework
-    try:
-        callback = casework.get(reference)
-    except CallbackNotFound:
-        return error_page(request, "not_found", 404)
+    callback = casework.get(reference)
     casework.record_view(callback.reference, request.ctx.user.username)
     return _callback_page(request, callback)
 
@@ -121,23 +172,26 @@ def _change(request, reference: str, action, flash: str):
 
 
 @requires("callbacks")
+@_in_scope
 async def take(request, reference: str):
     casework, actor = state(request).casework, request.ctx.user.username
     return _change(request, reference, lambda v, _n: casework.take(reference, v, actor), "taken")
 
 
 @requires("callbacks")
+@_in_scope
 async def assign(request, reference: str):
     console, actor = state(request), request.ctx.user.username
     assignee = request.form.get("assignee") or None
     if assignee is not None:
-        target = console.accounts.get(assignee)
-        if target is None or target.disabled or not security.allowed(target.role, "callbacks"):
-            return _callback_page(request, console.casework.get(reference), 422, ERRORS["assignee"])
+        callback = console.casework.get(reference)
+        if not _may_work(console.accounts.get(assignee), callback):
+            return _callback_page(request, callback, 422, ERRORS["assignee"])
     return _change(request, reference, lambda v, _n: console.casework.assign(reference, v, assignee, actor), "assigned")
 
 
 @requires("callbacks")
+@_in_scope
 async def set_status(request, reference: str):
     casework, actor = state(request).casework, request.ctx.user.username
     new_status = request.form.get("status") or ""
@@ -147,6 +201,7 @@ async def set_status(request, reference: str):
 
 
 @requires("callbacks")
+@_in_scope
 async def add_note(request, reference: str):
     casework, actor = state(request).casework, request.ctx.user.username
     note = request.form.get("note") or ""

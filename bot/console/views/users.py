@@ -1,12 +1,12 @@
-"""User management (admins): create, disable, enable, new password."""
+"""User management (admins): create, set a municipality, disable, enable,
+new password. Every change is journaled with the admin as actor."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
 
-from bot.console import security
 from bot.console.accounts import AccountError
-from bot.console.texts import ROLE_LABELS
+from bot.console.texts import ACCOUNT_ERRORS, ROLE_LABELS
 from bot.console.web import error_page, render, requires, see_other, state
 
 blueprint = Blueprint("users")
@@ -25,17 +25,7 @@ def _users_page(request, status: int = 200, error: str | None = None, created: t
 
 
 def _danish_account_error(exc: AccountError) -> str:
-    return {
-        "username": "Brugernavnet skal være 2-40 tegn: små bogstaver, tal, punktum, bindestreg eller understreg, "
-        "og må ikke findes i forvejen.",
-        "role": "Vælg en rolle.",
-        "password": "Adgangskoden opfylder ikke kravene.",
-    }.get(exc.field, "Brugeren kunne ikke oprettes. Tjek felterne.")
-
-
-def _new_password() -> str:
-    # Shown to the admin once, to pass on; the user is not asked to choose one.
-    return security.new_token()[:20]
+    return ACCOUNT_ERRORS.get(exc.code, "Brugeren kunne ikke gemmes. Tjek felterne.")
 
 
 @requires("users")
@@ -45,16 +35,18 @@ async def users(request):
 
 @requires("users")
 async def create_user(request):
-    actor = request.ctx.user.username
+    accounts, actor = state(request).accounts, request.ctx.user.username
     username = (request.form.get("username") or "").strip().lower()
     try:
-        password = _new_password()
-        state(request).accounts.create_user(
+        # Shown to the admin once, to pass on; the user can change it under "Min konto".
+        password = accounts.new_password(username)
+        accounts.create_user(
             username,
             password,
             request.form.get("role") or "",
             request.form.get("display_name") or None,
             actor=actor,
+            municipality=request.form.get("municipality") or None,
         )
     except AccountError as exc:
         return _users_page(request, 422, _danish_account_error(exc))
@@ -62,20 +54,29 @@ async def create_user(request):
 
 
 @requires("users")
+async def set_municipality(request, username: str):
+    accounts = state(request).accounts
+    if accounts.get(username) is None:
+        return error_page(request, "not_found", 404)
+    try:
+        accounts.set_municipality(username, request.form.get("municipality") or None, actor=request.ctx.user.username)
+    except AccountError as exc:
+        return _users_page(request, 422, _danish_account_error(exc))
+    return see_other("/brugere?besked=municipality_changed")
+
+
+@requires("users")
 async def manage_user(request, username: str, action: str):
-    console, actor = state(request), request.ctx.user.username
-    target = console.accounts.get(username)
-    if target is None:
+    accounts, actor = state(request).accounts, request.ctx.user.username
+    if accounts.get(username) is None:
         return error_page(request, "not_found", 404)
     if action == "deaktiver":
-        console.accounts.disable(username, actor=actor)
-        console.sessions.delete_for_user(target.id)
+        accounts.disable(username, actor=actor)  # and ends the user's sessions
         return see_other("/brugere?besked=user_disabled")
     if action == "aktiver":
-        console.accounts.enable(username, actor=actor)
+        accounts.enable(username, actor=actor)
         return see_other("/brugere?besked=user_enabled")
-    password = _new_password()
-    console.accounts.set_password(username, password, actor=actor)
-    # A reset password must also end the sessions made with the old one.
-    console.sessions.delete_for_user(target.id)
+    # A reset password also ends the sessions made with the old one.
+    password = accounts.new_password(username)
+    accounts.set_password(username, password, actor=actor)
     return _users_page(request, created=(username, password))
