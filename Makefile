@@ -12,6 +12,7 @@ SPACY := $(SPACY_DIR)/meta.json
 KNOWLEDGE_DB := build/knowledge.db
 MODEL := models/kommunebot.tar.gz
 CHROMIUM := /usr/bin/chromium
+HAPROXY := /usr/sbin/haproxy
 NODE_DEPS := node_modules/.package-lock.json
 
 export RASA_PORT ?= 5005
@@ -76,9 +77,13 @@ run: setup
 shell: $(INSTALLED)
 	$(KB) chat
 
-# Browser tests use Debian's chromium, installed here when missing.
+# Browser tests use Debian's chromium, the proxy tests Debian's haproxy;
+# both are installed here when missing and run as the tests' own processes.
 $(CHROMIUM):
-	scripts/install-chromium.sh
+	scripts/install-debian.sh $@ chromium
+
+$(HAPROXY):
+	scripts/install-debian.sh $@ haproxy
 
 # The fast tier, for every change: no servers, no trained model.
 lint: $(INSTALLED)
@@ -89,7 +94,7 @@ lint: $(INSTALLED)
 check: lint $(SPACY)
 	$(PY) -m pytest -q tests/unit
 
-test: setup $(CHROMIUM) lint
+test: setup $(CHROMIUM) $(HAPROXY) lint
 	$(PY) -m pytest
 
 bench: setup

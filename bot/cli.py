@@ -22,8 +22,7 @@ from typing import NoReturn
 import click
 
 from bot import settings as settings_module
-from bot.console.accounts import ROLES, AccountError, Accounts, User
-from bot.console.sessions import Sessions
+from bot.console.accounts import ALL, ROLES, AccountError, Accounts, User
 from bot.content.check import check as check_content
 from bot.content.scaffold import ScaffoldError, new_municipality, new_topic
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT, SettingError, Settings
@@ -75,9 +74,22 @@ def users(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = db or ctx.obj or _settings().data_db
 
 
-def _accounts(ctx: click.Context) -> Accounts:
+def _knowledge_municipalities() -> frozenset[str]:
+    from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
+
+    settings = _settings()
     try:
-        return Accounts(ctx.obj)
+        return frozenset(open_knowledge(settings.knowledge_db).municipalities)
+    except KnowledgeDatabaseError as exc:
+        _fail(f"municipality: cannot check it against {settings.knowledge_db} ({exc}); run `kommunebot build`")
+
+
+def _accounts(ctx: click.Context, municipality: str | None = None) -> Accounts:
+    """The users' database; a municipality that is named must be one in the knowledge base."""
+    named = municipality is not None and municipality.strip().lower() not in ("", "all", ALL)
+    known = _knowledge_municipalities() if named else None
+    try:
+        return Accounts(ctx.obj, municipalities=known)
     except (OSError, sqlite3.Error) as exc:
         _fail(f"db: cannot open {ctx.obj}: {exc}")
 
@@ -89,21 +101,55 @@ def _existing(accounts: Accounts, username: str) -> User:
     return user
 
 
+def _change(ctx: click.Context, username: str, change) -> User:
+    """``change(accounts, name, actor=...)`` for an existing user, journaled as this command's user."""
+    accounts = _accounts(ctx)
+    user = _existing(accounts, username)
+    change(accounts, user.username, actor=_actor())
+    return user
+
+
+def _scope(user: User) -> str:
+    return "all" if user.municipality == ALL else user.municipality or "(none)"
+
+
+_MUNICIPALITY_HELP = "the municipality's key (knowledge/municipalities/); required for staff and editors"
+
+
 @users.command("create")
 @click.argument("username")
 @click.option("--role", type=str, required=True, help=f"one of: {', '.join(ROLES)}")
+@click.option("--municipality", default=None, help=f"{_MUNICIPALITY_HELP}; admins default to all")
 @click.option("--name", "display_name", default=None, help="the name shown in the console")
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
-def create(ctx, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
-    """Create a user."""
+def create(ctx, username: str, role: str, municipality: str | None, display_name: str | None, password_stdin: bool):
+    """Create a user; the password must not be a common or breached one."""
     if role not in ROLES:
         _fail(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+    accounts = _accounts(ctx, municipality)
     try:
-        user = _accounts(ctx).create_user(username, _password(password_stdin), role, display_name, actor=_actor())
+        key = accounts.municipality_key(role, municipality)  # before asking for a password in vain
+        user = accounts.create_user(
+            username, _password(password_stdin), role, display_name, actor=_actor(), municipality=key
+        )
     except AccountError as exc:
         _fail(str(exc))
-    click.echo(f"created {user.username} ({user.role})")
+    click.echo(f"created {user.username} ({user.role}, municipality {_scope(user)})")
+
+
+@users.command("set-municipality")
+@click.argument("username")
+@click.argument("municipality")
+@click.pass_context
+def set_municipality(ctx, username: str, municipality: str) -> None:
+    """Set whose callbacks a user sees: a municipality's key, or `all` (admins only)."""
+    accounts = _accounts(ctx, municipality)
+    try:
+        user = accounts.set_municipality(username, municipality, actor=_actor())
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"{user.username} now sees the callbacks of {_scope(user)}")
 
 
 @users.command("reset-password")
@@ -111,15 +157,23 @@ def create(ctx, username: str, role: str, display_name: str | None, password_std
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
 def reset_password(ctx, username: str, password_stdin: bool) -> None:
-    """Set a new password; unlocks the user and ends their sessions."""
+    """Set a new password (not a common or breached one); unlocks the user and ends their sessions."""
     accounts = _accounts(ctx)
     user = _existing(accounts, username)  # before asking for a password in vain
     try:
         accounts.set_password(user.username, _password(password_stdin), actor=_actor())
     except AccountError as exc:
         _fail(str(exc))
-    Sessions(ctx.obj).delete_for_user(user.id)
     click.echo(f"password reset for {user.username}")
+
+
+@users.command("reset-mfa")
+@click.argument("username")
+@click.pass_context
+def reset_mfa(ctx, username: str) -> None:
+    """Remove a user's second factor (a lost device) and end their sessions; they can enrol again."""
+    user = _change(ctx, username, Accounts.reset_totp)
+    click.echo(f"second factor removed for {user.username}; they log in with the password and can enrol again")
 
 
 @users.command("disable")
@@ -127,11 +181,7 @@ def reset_password(ctx, username: str, password_stdin: bool) -> None:
 @click.pass_context
 def disable(ctx, username: str) -> None:
     """Disable a user and end their sessions."""
-    accounts = _accounts(ctx)
-    user = _existing(accounts, username)
-    accounts.disable(user.username, actor=_actor())
-    Sessions(ctx.obj).delete_for_user(user.id)
-    click.echo(f"disabled {user.username}")
+    click.echo(f"disabled {_change(ctx, username, Accounts.disable).username}")
 
 
 @users.command("enable")
@@ -149,12 +199,19 @@ def enable(ctx, username: str) -> None:
 @users.command("list")
 @click.pass_context
 def list_users(ctx) -> None:
-    """List users (never passwords or hashes)."""
-    rows = [("USERNAME", "ROLE", "NAME", "STATUS")] + [
-        (u.username, u.role, u.display_name, "disabled" if u.disabled else "active")
+    """List users with their municipality (never passwords, hashes or secrets)."""
+    rows = [("USERNAME", "ROLE", "MUNICIPALITY", "NAME", "STATUS", "MFA")] + [
+        (
+            u.username,
+            u.role,
+            _scope(u),
+            u.display_name,
+            "disabled" if u.disabled else "active",
+            "yes" if u.mfa else "no",
+        )
         for u in _accounts(ctx).list_users()
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
 
@@ -368,7 +425,7 @@ def evaluate(out: Path, root: Path) -> None:
     try:
         stack.start_rasa()
         stack.wait_rasa()
-        report = run_evaluation(root, out, rasa_parser(stack.url))
+        report = run_evaluation(root, out, rasa_parser(stack.url, stack.api_token))
     except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -381,7 +438,7 @@ def evaluate(out: Path, root: Path) -> None:
 
 @main.command("retention")
 def retention() -> None:
-    """Delete conversations, closed callbacks and inbox messages past each
+    """Delete conversations, callbacks and inbox messages past each
     municipality's retention period (callbacks.retention_days in knowledge)."""
     import sqlalchemy as sa
 
@@ -397,8 +454,63 @@ def retention() -> None:
     periods = ", ".join(f"{k} {d}" for k, d in sorted(result["periods"].items()))
     click.echo(
         f"Retention (days: {periods}): deleted {result['conversations']} conversation(s), "
-        f"{result['callbacks']} closed callback(s) and {result['inbox']} inbox message(s)."
+        f"{result['callbacks']} callback(s) and {result['inbox']} inbox message(s)."
     )
+
+
+@main.group("journal")
+def journal_group() -> None:
+    """The append-only journal of bookings, staff actions, notes, inbox
+    decisions and user changes (the events table)."""
+
+
+def _anchor(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    entry, _, digest = value.partition(":")
+    if not entry.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        _fail(f"anchor: expected ID:HASH as `kommunebot journal verify` prints it, got {value!r}")
+    return int(entry), digest
+
+
+@journal_group.command("verify")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SQLite file with the journal (default: KOMMUNEBOT_DATA_DB or var/kommunebot.db)",
+)
+@click.option(
+    "--anchor",
+    default=None,
+    metavar="ID:HASH",
+    help="a head printed by an earlier run, kept elsewhere: fails if that entry was changed or removed",
+)
+@click.pass_context
+def journal_verify(ctx, db: Path | None, anchor: str | None) -> None:
+    """Recompute the journal's hash chain: exit 0 when intact, 1 at the
+    first entry that was changed, removed or inserted behind its back."""
+    from bot.records.journal import verify_file
+
+    path = db or ctx.obj or _settings().data_db
+    try:
+        result = verify_file(path, _anchor(anchor))
+    except (FileNotFoundError, LookupError) as exc:
+        _fail(f"db: {exc}")
+    except sqlite3.Error as exc:
+        click.echo(f"error: cannot read the journal in {path}: {exc}", err=True)
+        sys.exit(1)
+    if not result.intact:
+        click.echo(f"journal broken at entry {result.broken}: {result.problem}", err=True)
+        click.echo(f"({result.entries} entries before it are intact)", err=True)
+        sys.exit(1)
+    click.echo(f"{result.entries} entries, chain intact")
+    if result.legacy == result.entries and result.entries:
+        click.echo("all are unchained legacy rows from before the hash chain; the next entry seals them")
+    elif result.legacy:
+        click.echo(f"{result.legacy} unchained legacy rows from before the hash chain, sealed by the entry after them")
+    if result.head is not None:
+        click.echo(f"head {result.head[0]}:{result.head[1]} (keep it elsewhere; check it later with --anchor)")
 
 
 @main.command("run")
@@ -437,15 +549,7 @@ def serve_console(host: str | None, port: int | None) -> None:
 
     settings = _settings()
     _logging()
-    app = create_app(
-        ConsoleConfig(
-            data_db=settings.data_db,
-            knowledge_db=settings.knowledge_db,
-            tracker_url=settings.tracker_url,
-            secure_cookies=settings.console_secure_cookies,
-            content_root=settings.content_root,
-        )
-    )
+    app = create_app(ConsoleConfig.from_settings(settings))
     app.run(host=host or settings.console_host, port=port or settings.console_port, access_log=False, motd=False)
 
 

@@ -68,7 +68,20 @@ def _origins(name: str, raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _rate(name: str, raw: str) -> tuple[int, int]:
+    """'6/10': at most 6 messages in any 10 seconds."""
+    count, _, seconds = raw.partition("/")
+    try:
+        rate = int(count), int(seconds)
+    except ValueError:
+        raise SettingError(f"{name} must look like COUNT/SECONDS (e.g. 6/10), got {raw!r}") from None
+    if rate[0] < 1 or rate[1] < 1:
+        raise SettingError(f"{name} must have a count and seconds of at least 1, got {raw!r}")
+    return rate
+
+
 _PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "rate": _rate,
     "bool": parse_bool,
     "int": _int,
     "path": _path,
@@ -132,7 +145,67 @@ SETTINGS: tuple[Setting, ...] = (
         "longer messages are refused with a Danish explanation",
     ),
     Setting("RASA_PORT", "rasa_port", "int", "5005", "the Rasa server's port"),
+    Setting(
+        "KOMMUNEBOT_RASA_HOST",
+        "rasa_host",
+        "text",
+        "127.0.0.1",
+        "the Rasa server's address; expose only its public paths through the proxy in deploy/",
+    ),
+    Setting(
+        "KOMMUNEBOT_API_TOKEN",
+        "api_token",
+        "text",
+        None,
+        "the Rasa HTTP API's token; default a random one kept in $KOMMUNEBOT_VAR_DIR/api-token (mode 0600)",
+    ),
     Setting("ACTION_PORT", "action_port", "int", "5055", "the action server's port (endpoints.yml reads it too)"),
+    Setting("KOMMUNEBOT_ACTION_HOST", "action_host", "text", "127.0.0.1", "the action server's address"),
+    Setting(
+        "KOMMUNEBOT_ACTION_TOKEN",
+        "action_token",
+        "text",
+        None,
+        "the secret Rasa sends the action server; default a random one kept in $KOMMUNEBOT_VAR_DIR/action-token",
+    ),
+    Setting(
+        "KOMMUNEBOT_VAR_DIR", "var_dir", "path", "var", "run-time files that are not in a database: tokens, demo logins"
+    ),
+    Setting(
+        "KOMMUNEBOT_MAX_BODY_BYTES",
+        "max_body_bytes",
+        "int",
+        "16384",
+        "larger chat requests are refused before they are read (Sanic's REQUEST_MAX_SIZE)",
+    ),
+    Setting(
+        "KOMMUNEBOT_RATE_SENDER",
+        "rate_sender",
+        "rate",
+        "10/10",
+        "at most COUNT messages from one conversation in any SECONDS; more get HTTP 429 and a Danish reply",
+    ),
+    Setting(
+        "KOMMUNEBOT_RATE_ADDRESS",
+        "rate_address",
+        "rate",
+        "300/60",
+        "at most COUNT messages from one client address in any SECONDS",
+    ),
+    Setting(
+        "KOMMUNEBOT_TRUSTED_PROXIES",
+        "trusted_proxies",
+        "origins",
+        "",
+        "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client",
+    ),
+    Setting(
+        "KOMMUNEBOT_MAX_BOOKINGS",
+        "max_bookings",
+        "int",
+        "2",
+        "active callback bookings allowed per phone number and per conversation",
+    ),
     Setting("KOMMUNEBOT_CONSOLE_HOST", "console_host", "text", "127.0.0.1", "the staff console's address"),
     Setting("KOMMUNEBOT_CONSOLE_PORT", "console_port", "int", "8080", "the staff console's port"),
     Setting(
@@ -140,7 +213,8 @@ SETTINGS: tuple[Setting, ...] = (
         "console_secure_cookies",
         "bool",
         "false",
-        "give the console's session cookie the Secure flag (set true behind HTTPS)",
+        "in demo mode too, give the console's cookies Secure and the __Host- prefix and send HSTS; "
+        "outside demo mode they always have them",
     ),
     Setting(
         "KOMMUNEBOT_SITE_HOST", "site_host", "text", "127.0.0.1", "the address of the demo page and the widget's files"
@@ -171,8 +245,9 @@ SETTINGS: tuple[Setting, ...] = (
         "KOMMUNEBOT_DEMO",
         "demo",
         "bool",
-        "true",
-        "`kommunebot run` creates demo logins with new random passwords and prints them",
+        "false",
+        "demo mode, which `make run` switches on: demo logins with new random passwords in demo-logins next to "
+        "the data database, and console cookies for plain http on localhost",
     ),
 )
 
@@ -187,7 +262,17 @@ class Settings:
     spacy_path: Path
     max_message_chars: int
     rasa_port: int
+    rasa_host: str
+    api_token: str | None
     action_port: int
+    action_host: str
+    action_token: str | None
+    var_dir: Path
+    max_body_bytes: int
+    rate_sender: tuple[int, int]
+    rate_address: tuple[int, int]
+    trusted_proxies: tuple[str, ...]
+    max_bookings: int
     console_host: str
     console_port: int
     console_secure_cookies: bool

@@ -21,7 +21,9 @@ from sanic.response import HTTPResponse
 
 from bot import settings
 from bot.privacy.channel_guard import BAD_REQUEST
-from glue.guard import build_guard
+from glue.guard import build_guard, rate_limited_reply
+from glue.rate_limit import ChatLimits, client_address
+from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,12 @@ class KommuneRestInput(InputChannel):
         return "rest"
 
     def __init__(self) -> None:
-        self.guard = build_guard(settings.current())
+        config = settings.current()
+        self.guard = build_guard(config)
+        self.limits = ChatLimits(config.rate_sender, config.rate_address)
+        self.trusted_proxies = config.trusted_proxies
+        self.retry_after = str(config.rate_sender[1])
+        self.session_ids = session_ids(config)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("kommunebot_rest", __name__)
@@ -43,6 +50,11 @@ class KommuneRestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            # JSON only: a form or text/plain post from any web page would
+            # otherwise reach us without a CORS preflight.
+            if (request.content_type or "").split(";")[0].strip().lower() != "application/json":
+                log.warning("rejected REST request: content type %r", request.content_type)
+                return response.json({"error": "Content-Type must be application/json", "text": BAD_REQUEST}, 415)
             try:
                 body = request.json
             except Exception:
@@ -54,11 +66,21 @@ class KommuneRestInput(InputChannel):
                     status=400,
                 )
             sender = str(body["sender"])[:128]
+            # The widget's REST fallback sends the signed socket.io session id:
+            # the same conversation, under its conversation id.
+            sender = self.session_ids.resume(sender) or sender
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             municipality = metadata.get("kommune")
+            address = client_address(request.ip, request.headers.get("x-forwarded-for"), self.trusted_proxies)
+            if not self.limits.allow(sender, address):
+                log.warning("rate limit: too many messages from %s", address)
+                text = rate_limited_reply(self.guard, municipality)
+                return response.json(
+                    [{"recipient_id": sender, "text": text}], status=429, headers={"Retry-After": self.retry_after}
+                )
             prepared = self.guard.prepare(body.get("message"), metadata, sender)
             if prepared.refusal is not None:
-                return response.json([{"recipient_id": sender, "text": prepared.refusal}])
+                return response.json([{"recipient_id": sender, "text": prepared.refusal}], status=prepared.status)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

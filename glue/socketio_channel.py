@@ -1,14 +1,22 @@
 """Socket.io input channel with the same guards as the REST channel.
 
-Rasa's SocketIOInput builds the UserMessage and hands it to
-``on_new_message``; we wrap that callback so the text is checked and CPR
-numbers are redacted before Rasa parses, logs or stores anything, and a
-turn without any reply still ends with a Danish explanation. Connections
-are accepted only from the configured origins (KOMMUNEBOT_ALLOWED_ORIGINS).
+Every message goes through the channel guard, so the text is checked and
+CPR numbers are redacted before Rasa parses, logs or stores anything, and
+a turn without any reply still ends with a Danish explanation.
+Connections are accepted only from the configured origins
+(KOMMUNEBOT_ALLOWED_ORIGINS).
+
+Sessions are the server's, not the client's. Rasa's own channel lets any
+socket name any session id in ``session_request`` and then receives that
+conversation's replies. Here the server issues each session id, signed so
+that it cannot be guessed or forged; a socket gets replies only for the
+session it was given (or resumed with the signed id after a reload), and
+a message's own ``session_id`` field is never trusted.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,7 +26,9 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot import settings
-from glue.guard import build_guard
+from glue.guard import build_guard, rate_limited_reply
+from glue.rate_limit import ChatLimits, client_address
+from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
 
@@ -66,4 +76,77 @@ class KommuneSocketIOInput(SocketIOInput):
         # Rasa creates the server with origin checks switched off; only the
         # municipality's own pages may open a socket.
         self.sio.eio.cors_allowed_origins = list(config.allowed_origins)
+        self._own_sessions(guard, guarded, config)
         return blueprint
+
+    def _own_sessions(self, guard, guarded, config) -> None:
+        """Replace Rasa's connect, session_request and message handlers."""
+        sio, namespace = self.sio, self.namespace
+        ids = session_ids(config)
+        limits = ChatLimits(config.rate_sender, config.rate_address)
+        conversations: dict[str, str] = {}  # socket id -> conversation it may speak for
+        addresses: dict[str, str] = {}
+        holders: dict[str, str] = {}  # conversation -> the one socket that gets its replies
+
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            peer = environ.get("REMOTE_ADDR") or ""
+            addresses[sid] = client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"), config.trusted_proxies)
+            return True
+
+        async def disconnect(sid: str) -> None:
+            addresses.pop(sid, None)
+            conversation = conversations.pop(sid, None)
+            if conversation is not None and holders.get(conversation) == sid:
+                del holders[conversation]
+
+        async def session_request(sid: str, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            conversation = ids.resume(requested)
+            session_id = requested if conversation is not None else None
+            if conversation is None:
+                if requested:
+                    log.warning("socket %s asked for a session id the server did not issue; issued a new one", sid)
+                conversation, session_id = ids.issue()
+            previous = conversations.get(sid)
+            if previous is not None and previous != conversation:
+                sio.leave_room(sid, previous, namespace=namespace)
+                holders.pop(previous, None)
+            other = holders.get(conversation)
+            if other is not None and other != sid:
+                # The same conversation in a new socket (a reload): only the
+                # newest one gets its replies.
+                sio.leave_room(other, conversation, namespace=namespace)
+                conversations.pop(other, None)
+            conversations[sid] = conversation
+            holders[conversation] = sid
+            sio.enter_room(sid, conversation, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            conversation = conversations.get(sid)
+            if conversation is None:
+                log.warning("socket %s sent a message before session_request; not passed on", sid)
+                await sio.emit(self.bot_message_evt, {"text": guard.error_reply(None)}, room=sid, namespace=namespace)
+                return
+            data = data if isinstance(data, dict) else {}
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            metadata = metadata if isinstance(metadata, dict) else {}
+            if not limits.allow(conversation, addresses.get(sid, "")):
+                log.warning("rate limit: too many socket.io messages from %s", addresses.get(sid, ""))
+                await output.send_text_message(conversation, rate_limited_reply(guard, metadata.get("kommune")))
+                return
+            message = UserMessage(
+                data.get("message", ""), output, conversation, input_channel=self.name(), metadata=metadata
+            )
+            await guarded(message)
+
+        sio.on("connect", connect, namespace=namespace)
+        sio.on("disconnect", disconnect, namespace=namespace)
+        sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=namespace)

@@ -119,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     env = {
         "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
         "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
+        "KOMMUNEBOT_VAR_DIR": str(var),
+        # The load comes from one address and reuses each simulated user's
+        # conversation; the limits protect a live server, not the benchmark.
+        "KOMMUNEBOT_RATE_ADDRESS": "1000000/60",
+        "KOMMUNEBOT_RATE_SENDER": "1000000/60",
     }
     stack = Stack(
         int(os.environ.get("BENCH_RASA_PORT", 5105)),

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.ops.http import free_port, http_json
+from bot.ops.http import free_port
 from bot.ops.processes import Stack
 from bot.settings import PROJECT_ROOT
 
@@ -51,7 +51,7 @@ def main() -> int:
                     if status != 200:
                         print(f"error: {name}: {message!r} answered {status}", file=sys.stderr)
                         return 1
-                status, tracker = http_json(f"{stack.url}/conversations/{sender}/tracker")
+                status, tracker = stack.api(f"/conversations/{sender}/tracker")
                 if status != 200:
                     print(f"error: {name}: tracker answered {status}", file=sys.stderr)
                     return 1

@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
+# Demo mode only here: demo logins (in var/demo-logins) and plain-http console cookies on localhost.
+export KOMMUNEBOT_DEMO="${KOMMUNEBOT_DEMO:-true}"
 exec .venv/bin/kommunebot run

@@ -51,6 +51,20 @@ def run_async(coroutine):
     return result.get("value")
 
 
+_PHONES = iter(range(1_000_000, 9_999_999, 7919))
+
+
+def phone_number() -> str:
+    """A valid Danish mobile number of its own for each booking a test makes:
+    the shared stack caps active bookings per phone number."""
+    import phonenumbers
+
+    while True:
+        digits = f"4{next(_PHONES):07d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(digits, "DK")):
+            return "+45 " + " ".join(digits[i : i + 2] for i in range(0, 8, 2))
+
+
 def copy_content(dest: Path) -> Path:
     """A copy of the editable content (knowledge, training data, domain,
     config, test stories, held-out set) to change on purpose in a test."""
@@ -97,6 +111,10 @@ def stack(tmp_path_factory):
         "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
         "KOMMUNEBOT_KNOWLEDGE_DB": str(knowledge_db),
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
+        "KOMMUNEBOT_VAR_DIR": str(var),
+        # Every test talks from 127.0.0.1; the per-address limit is for a
+        # town's citizens, not a test suite (the probes test it on their own).
+        "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
     }
     stack = Stack(
         free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port(), site_port=free_port()

@@ -63,6 +63,11 @@ class SlotFull(Exception):
     """The chosen slot has no free place left."""
 
 
+class TooManyBookings(Exception):
+    """The phone number or the conversation already has the allowed number
+    of active bookings; ``args[0]`` says which ("phone" or "conversation")."""
+
+
 class CallbackNotFound(LookupError):
     pass
 
@@ -105,8 +110,9 @@ class CallbackStore(SQLiteFile):
         super().__init__(path, timeout)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA + journal.SCHEMA)
+        conn.executescript(SCHEMA)
         _add_missing_columns(conn)
+        journal.setup(conn)
 
     def book(
         self,
@@ -118,10 +124,38 @@ class CallbackStore(SQLiteFile):
         topic: str | None = None,
         category: str | None = None,
         conversation_id: str | None = None,
+        max_active: int | None = None,
     ) -> Callback:
+        """Book a place in ``slot``. A retry from the same conversation for
+        the same slot (after a crash before the confirmation) returns the
+        booking it already has; ``max_active`` caps the active bookings per
+        phone number and per conversation, so a script cannot book up the
+        whole capacity. All checks and the insert are one transaction."""
         slot_iso = storage_time(slot)
         now = storage_time(utc_now())
         with self._write() as conn:
+            if conversation_id is not None:
+                existing = conn.execute(
+                    f"SELECT * FROM callbacks WHERE conversation_id = ? AND slot = ? AND municipality = ?"
+                    f" AND {ACTIVE_SQL}",
+                    (conversation_id, slot_iso, municipality),
+                ).fetchone()
+                if existing is not None:
+                    return Callback.from_row(existing)
+            if max_active is not None:
+                (by_phone,) = conn.execute(
+                    f"SELECT count(*) FROM callbacks WHERE replace(phone, ' ', '') = ? AND {ACTIVE_SQL}",
+                    (phone.replace(" ", ""),),
+                ).fetchone()
+                if by_phone >= max_active:
+                    raise TooManyBookings("phone")
+                if conversation_id is not None:
+                    (by_conversation,) = conn.execute(
+                        f"SELECT count(*) FROM callbacks WHERE conversation_id = ? AND {ACTIVE_SQL}",
+                        (conversation_id,),
+                    ).fetchone()
+                    if by_conversation >= max_active:
+                        raise TooManyBookings("conversation")
             if _count_active(conn, municipality, slot_iso) >= capacity:
                 raise SlotFull(slot_iso)
             cursor = conn.execute(
@@ -200,25 +234,14 @@ class CallbackStore(SQLiteFile):
         with self._read() as conn:
             return [row[0] for row in conn.execute("SELECT DISTINCT municipality FROM callbacks ORDER BY 1")]
 
-    def delete_closed_before(
-        self, cutoff: dt.datetime, municipality: str | None = None, actor: str = "retention"
-    ) -> int:
-        """Delete closed callbacks (personal data) last updated before ``cutoff``,
-        all of them or one municipality's."""
-        query = "DELETE FROM callbacks WHERE status IN ('completed', 'cancelled') AND updated < ?"
-        params: list = [storage_time(cutoff)]
-        if municipality is not None:
-            query += " AND municipality = ?"
-            params.append(municipality)
-        with self._write() as conn:
-            deleted = conn.execute(query, params).rowcount
-            journal.append(
-                conn,
-                None,
-                "retention_callbacks",
-                actor,
-                deleted=deleted,
-                cutoff=storage_time(cutoff),
-                municipality=municipality,
-            )
-        return deleted
+    def delete_expired(self, cutoff: dt.datetime, municipality: str | None = None, actor: str = "retention") -> int:
+        """Delete callbacks (personal data) past retention, all or one
+        municipality's, in small journaled batches: every callback whose slot
+        is before ``cutoff``, whatever its status, and closed ones also when
+        they were closed before it. Citizens are told the data is kept until
+        the call is over and at most the period after; taking whichever of
+        slot and closing comes first never keeps it longer."""
+        where = f"slot < :cutoff OR (NOT {ACTIVE_SQL} AND updated < :cutoff)"
+        return journal.delete_journaled(
+            self._write, "callbacks", where, cutoff, municipality, "retention_callbacks", actor
+        )

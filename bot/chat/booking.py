@@ -14,14 +14,17 @@ from dataclasses import dataclass
 
 from bot.callbacks.hours import danish_slot_label
 from bot.callbacks.phone import parse_danish_phone
-from bot.callbacks.store import CallbackNotFound, CallbackStore, SlotFull
+from bot.callbacks.store import CallbackNotFound, CallbackStore, SlotFull, TooManyBookings
 from bot.chat.answers import Reply, Responder
 from bot.knowledge.model import Knowledge, Municipality
+from bot.privacy.redaction import redact
 from bot.records.database import storage_time
 
 log = logging.getLogger(__name__)
 
 MORE = "andre tider"
+# Categories the sensitive-matter detector gives besides the term list's.
+DETECTED = ("personal", "urgent", "cpr")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
 
@@ -34,6 +37,7 @@ class Check:
 
 BOOKED = "booked"
 SLOT_TAKEN = "slot_taken"
+REFUSED = "refused"  # a value did not pass the checks again, or too many bookings
 FAILED = "failed"
 
 
@@ -63,11 +67,13 @@ class CallbackFlow:
         responder: Responder,
         store: CallbackStore,
         record_outcome: OutcomeRecorder | None = None,
+        max_active: int = 2,
     ):
         self.knowledge = knowledge
         self.responder = responder
         self.store = store
         self.record_outcome = record_outcome
+        self.max_active = max_active
 
     def _say(self, message: str, municipality: Municipality, **extra) -> str:
         return self.responder.message(message, municipality, **extra)
@@ -149,21 +155,41 @@ class CallbackFlow:
         topic: str | None,
         category: str | None,
         conversation_id: str,
+        now: dt.datetime | None = None,
     ) -> Booking:
-        """Store the booking and record the contact's outcome."""
+        """Check every value again and store the booking; record the outcome.
+
+        The values come from the tracker, which a forged call to the action
+        server can fill with anything, so nothing the form validated is
+        trusted here."""
+        checked_name = self.check_name(redact(name or "").text, municipality)
+        if checked_name.error:
+            return Booking(REFUSED, checked_name.error)
+        checked_phone = self.check_phone(phone, municipality)
+        if checked_phone.error:
+            return Booking(REFUSED, checked_phone.error)
+        hours = municipality.callback_hours
+        if hours is None or not isinstance(slot, dt.datetime) or slot.tzinfo is None:
+            return Booking(REFUSED, self._say("invalid_slot", municipality))
+        if not hours.is_bookable(slot, now or dt.datetime.now(dt.timezone.utc)):
+            return Booking(SLOT_TAKEN, self._say("invalid_slot", municipality))
+        name, phone = checked_name.value, checked_phone.value
         try:
             callback = self.store.book(
                 municipality.key,
                 slot,
-                municipality.callback_hours.capacity,
+                hours.capacity,
                 name,
                 phone,
-                topic=topic,
-                category=category,
+                topic=topic if topic in self.knowledge.topics else None,
+                category=category if category in self.knowledge.sensitive or category in DETECTED else None,
                 conversation_id=conversation_id,
+                max_active=self.max_active,
             )
         except SlotFull:
             return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
+        except TooManyBookings:
+            return Booking(REFUSED, self._say("too_many_bookings", municipality, count=self.max_active))
         except Exception:
             log.exception("could not store a callback booking for %s", municipality.key)
             return Booking(FAILED, self._say("callback_failed", municipality))

@@ -53,6 +53,7 @@ def get_booking() -> CallbackFlow:
                 assistant.responder,
                 CallbackStore(settings_module.current().data_db),
                 assistant.record_outcome,
+                settings_module.current().max_bookings,
             )
         return _booking
 

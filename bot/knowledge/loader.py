@@ -54,6 +54,9 @@ REQUIRED_MESSAGES = (
     "technical_error",
     "empty_message",
     "too_long",
+    "rate_limited",
+    "bad_sender",
+    "unknown_button",
     "sensitive",
     "sensitive_cpr",
     "urgent",
@@ -71,6 +74,7 @@ REQUIRED_MESSAGES = (
     "invalid_slot",
     "callback_booked",
     "callback_failed",
+    "too_many_bookings",
     "callback_stopped",
     "callback_cancelled",
     "callback_not_found",
@@ -84,6 +88,7 @@ TEMPLATE_EXTRAS = {
     "slot": "tirsdag 24. november kl. 09.00",
     "phone": "+45 20 30 40 50",
     "reference": "CB-2026-000001",
+    "count": 2,
 }
 _PHONE = re.compile(r"^(\+45 ?)?(\d{2} ?){3}\d{2}$")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.ops.http import http_json
+from bot.ops.secrets import action_token, api_token
 from bot.settings import PROJECT_ROOT, Settings
 
 BIN = Path(sys.executable).parent
@@ -50,6 +51,11 @@ class Stack:
         # The children's settings, read here from the environment they get.
         self.settings = Settings.load(self.env)
         self.model = model or self.settings.model
+        # Secrets go to the children through their environment, which only
+        # this user can read, never through a command line.
+        self.api_token = api_token(self.settings)
+        self.env["KOMMUNEBOT_API_TOKEN"] = self.api_token
+        self.env["KOMMUNEBOT_ACTION_TOKEN"] = action_token(self.settings)
         self.actions: subprocess.Popen | None = None
         self.rasa: subprocess.Popen | None = None
         self.console: subprocess.Popen | None = None
@@ -60,7 +66,12 @@ class Stack:
     def url(self) -> str:
         return f"http://localhost:{self.rasa_port}"
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def api(self, path: str, body: dict | None = None, timeout: float = 30):
+        """Call the Rasa HTTP API with the token (path like /model/parse)."""
+        separator = "&" if "?" in path else "?"
+        return http_json(f"{self.url}{path}{separator}token={self.api_token}", body, timeout=timeout)
+
+    def _spawn(self, name: str, args: list[str], **env: str) -> subprocess.Popen:
         out = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -70,16 +81,14 @@ class Stack:
         return subprocess.Popen(
             args,
             cwd=PROJECT_ROOT,
-            env=self.env,
+            env={**self.env, **env},
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
         )
 
     def start_actions(self) -> None:
-        self.actions = self._spawn(
-            "actions", [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"]
-        )
+        self.actions = self._spawn("actions", [KOMMUNEBOT, "serve", "actions"])
 
     def start_rasa(self) -> None:
         if not self.model.is_file():
@@ -87,11 +96,9 @@ class Stack:
         self.rasa = self._spawn(
             "rasa",
             [
-                str(BIN / "rasa"),
-                "run",
-                "--enable-api",
-                "--port",
-                str(self.rasa_port),
+                KOMMUNEBOT,
+                "serve",
+                "rasa",
                 "--model",
                 str(self.model),
                 "--endpoints",
@@ -102,6 +109,9 @@ class Stack:
                 "--cors",
                 *self.settings.allowed_origins,
             ],
+            # Sanic reads SANIC_* itself: an oversized chat request is refused
+            # unread. Only here: the action server's calls carry the domain.
+            SANIC_REQUEST_MAX_SIZE=str(self.settings.max_body_bytes),
         )
 
     @property
@@ -130,7 +140,7 @@ class Stack:
         self._wait(f"http://localhost:{self.action_port}/health", self.actions, "action server", timeout)
 
     def wait_rasa(self, timeout: float = 180) -> None:
-        self._wait(f"{self.url}/status", self.rasa, "Rasa server", timeout, key="model_id")
+        self._wait(f"{self.url}/status?token={self.api_token}", self.rasa, "Rasa server", timeout, key="model_id")
 
     def _wait(self, url: str, proc, name: str, timeout: float, key: str | None = None) -> None:
         deadline = time.monotonic() + timeout

@@ -6,11 +6,26 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from pathlib import Path
 
-from bot.ops.demo import demo_logins
+from bot.ops.demo import demo_logins, leftover_demo_users
 from bot.ops.processes import Stack
+from bot.ops.secrets import api_token_path
 from bot.ops.startup import configuration_problem
 from bot.settings import Settings
+
+
+def _shown(path: Path) -> str:
+    """The path as the user typed `make run` from: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _token_source(settings: Settings) -> str:
+    path = api_token_path(settings)
+    return "KOMMUNEBOT_API_TOKEN" if path is None else _shown(path)
 
 
 def run(settings: Settings) -> int:
@@ -26,7 +41,7 @@ def run(settings: Settings) -> int:
     # SIGTERM (from a service manager) must stop the servers too.
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-    logins = demo_logins(settings.data_db) if settings.demo else []
+    demo = demo_logins(settings.data_db, settings.municipality) if settings.demo else None
     stack = Stack(
         settings.rasa_port,
         settings.action_port,
@@ -49,13 +64,27 @@ def run(settings: Settings) -> int:
             "-H 'Content-Type: application/json' "
             f'-d \'{{"sender": "demo", "message": "hvordan fornyer jeg mit pas"}}\'\n'
             f"  Chat on the demo page: {stack.site_url}\n"
-            f"  Staff console:         {stack.console_url}",
+            f"  Staff console:         {stack.console_url}\n"
+            f"  Rasa's HTTP API:       needs ?token= from {_token_source(settings)}",
             flush=True,
         )
-        for username, role, password in logins:
-            print(f"    demo login ({role}): {username} / {password}", flush=True)
-        if not settings.demo:
-            print("    create users with: .venv/bin/kommunebot users create NAME --role staff", flush=True)
+        if demo is not None:
+            # Only where the passwords are: they stay out of the terminal's scrollback and logs.
+            print(f"    demo logins (new passwords at every start): {_shown(demo.path)}", flush=True)
+            for username in demo.disabled:
+                print(f"    demo login {username} is disabled by an admin and stays disabled", flush=True)
+        else:
+            print(
+                "    create users with: .venv/bin/kommunebot users create NAME --role staff --municipality KEY",
+                flush=True,
+            )
+            for username in leftover_demo_users(settings.data_db):
+                print(
+                    f"warning: demo login {username} from an earlier `make run` is still enabled; "
+                    f"disable it: .venv/bin/kommunebot users disable {username}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         print("Press Ctrl-C to stop.\n", flush=True)
         while True:
             for name, proc in stack.processes():

@@ -112,9 +112,8 @@ def test_editor_adds_an_errand_and_talks_to_it(content):
         _, reply = stack.send(f"editor-{uuid.uuid4().hex[:8]}", "hvordan søger jeg beboerlicens til min bil")
         text = "\n".join(m.get("text", "") for m in reply)
         assert "Søg beboerlicens på kommunens hjemmeside" in text, text
-        from bot.ops.http import http_json
 
-        _, parsed = http_json(f"{stack.url}/model/parse", {"text": "kan jeg få p-tilladelse til min bil"})
+        _, parsed = stack.api("/model/parse", {"text": "kan jeg få p-tilladelse til min bil"})
         assert parsed["intent"]["name"] == "parkering"
     finally:
         stack.stop()

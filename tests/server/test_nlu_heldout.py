@@ -14,7 +14,9 @@ from tests.conftest import PROJECT_ROOT
 @pytest.fixture(scope="module")
 def report(stack):
     """One pass of the held-out set through the real server, shared by the checks."""
-    return evaluate(rasa_parser(stack.url), load_heldout(PROJECT_ROOT / HELDOUT), errand_intents(PROJECT_ROOT))
+    return evaluate(
+        rasa_parser(stack.url, stack.api_token), load_heldout(PROJECT_ROOT / HELDOUT), errand_intents(PROJECT_ROOT)
+    )
 
 
 def normalise(text):

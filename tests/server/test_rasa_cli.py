@@ -17,6 +17,7 @@ def rasa(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
         "ACTION_PORT": "5055",
+        "KOMMUNEBOT_ACTION_TOKEN": "rasa-test-core",
         "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
     }
     return subprocess.run([RASA, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)

@@ -11,7 +11,6 @@ import json
 
 from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.store import open_knowledge
-from bot.ops.http import http_json
 from bot.privacy.redaction import redact
 from tests.conftest import PROJECT_ROOT
 
@@ -28,7 +27,7 @@ def test_sensitive_recall_and_false_escalation(stack):
     missed, false_alarms, plain = [], [], 0
     for text, gold in examples:
         redaction = redact(text)
-        _, parsed = http_json(f"{stack.url}/model/parse", {"text": redaction.text})
+        _, parsed = stack.api("/model/parse", {"text": redaction.text})
         intent = parsed["intent"]
         detection = detector.detect(
             redaction.text, intent["name"], intent["confidence"], redaction.counts, parsed["intent_ranking"]

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import run_async
+from tests.conftest import phone_number, run_async
 
 
 def chat(stack, *messages, metadata=None):
@@ -119,41 +119,44 @@ def test_socketio_channel_redacts_and_answers(stack):
 
     import socketio
 
-    session_id = f"sock-{uuid.uuid4().hex[:8]}"
-
     async def talk():
         client = socketio.AsyncClient()
-        replies, answered = [], asyncio.Event()
+        replies, answered, confirmed = [], asyncio.Event(), []
 
         @client.on("bot_uttered")
         async def on_bot(data):
             replies.append(data)
             answered.set()
 
+        @client.on("session_confirm")
+        async def on_confirm(session_id):
+            confirmed.append(session_id)
+
         await client.connect(stack.url, socketio_path="/socket.io")
-        await client.emit("session_request", {"session_id": session_id})
+        await client.emit("session_request", {"session_id": None})
         await asyncio.sleep(0.3)
-        await client.emit(
-            "user_uttered", {"message": "mit kørekort er stjålet, cpr 010203-1234", "session_id": session_id}
-        )
+        await client.emit("user_uttered", {"message": "mit kørekort er stjålet, cpr 010203-1234"})
         await asyncio.wait_for(answered.wait(), timeout=30)
         answered.clear()
-        await client.emit("user_uttered", {"message": "   ", "session_id": session_id})
+        await client.emit("user_uttered", {"message": "   "})
         await asyncio.wait_for(answered.wait(), timeout=30)
         await asyncio.sleep(0.5)
         await client.disconnect()
-        return replies
+        return replies, confirmed
 
-    replies = run_async(talk())
+    replies, confirmed = run_async(talk())
     assert replies[0]["text"] and "tom" in replies[-1]["text"]
+    # The server issued the session id: '<conversation>.<signature>'.
+    conversation = confirmed[0].split(".")[0]
     with sqlite3.connect(stack.var / "tracker.db") as conn:
-        data = [d for (d,) in conn.execute("select data from events where sender_id = ?", (session_id,))]
+        data = [d for (d,) in conn.execute("select data from events where sender_id = ?", (conversation,))]
     assert data and not any("010203" in d for d in data)
     assert any("[CPR-nummer fjernet]" in d for d in data)
 
 
 def test_sensitive_matter_books_a_callback_end_to_end(stack):
     sender = f"test-{uuid.uuid4().hex[:10]}"
+    phone = phone_number()
     say = lambda text: stack.send(sender, text)[1]  # noqa: E731
     first = texts(say("min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor"))
     assert "ikke er en sikker kanal" in first and "sygedagpengesag" not in first
@@ -162,7 +165,7 @@ def test_sensitive_matter_books_a_callback_end_to_end(stack):
     assert "navn" in texts(say("1234"))
     assert "telefonnummer" in texts(say("Karen Hansen"))
     assert "dansk telefonnummer" in texts(say("999"))
-    topic = say("+45 20 30 40 50")
+    topic = say(phone)
     assert "Drejer det sig om" in texts(topic) and topic[0]["buttons"][0]["payload"] == "/affirm"
     offer = say("/affirm")
     first_times = [b["payload"] for b in offer[0]["buttons"]]
@@ -171,14 +174,14 @@ def test_sensitive_matter_books_a_callback_end_to_end(stack):
     later_times = [b["payload"] for b in later[0]["buttons"]]
     assert later_times[0] > first_times[-2]
     booked = texts(say(later_times[0]))
-    assert "Dit bookingnummer er CB-" in booked and "+45 20 30 40 50" in booked
+    assert "Dit bookingnummer er CB-" in booked and phone in booked
     reference = booked.split("bookingnummer er ")[1].split(".")[0]
     with sqlite3.connect(stack.var / "kommunebot.db") as conn:
         row = conn.execute(
             "select status, name, phone, category from callbacks where reference = ?", (reference,)
         ).fetchone()
         outcome = conn.execute("select outcome from outcomes order by id desc limit 1").fetchone()
-    assert row == ("booked", "Karen Hansen", "+45 20 30 40 50", row[3]) and outcome == ("callback",)
+    assert row == ("booked", "Karen Hansen", phone, row[3]) and outcome == ("callback",)
     assert "er aflyst" in texts(say(f"jeg vil gerne aflyse {reference}"))
     with sqlite3.connect(stack.var / "kommunebot.db") as conn:
         actions = [

@@ -9,7 +9,7 @@ import pytest
 
 from bot.callbacks.store import CallbackStore
 from bot.chat.answers import Responder
-from bot.chat.booking import MORE, SLOT_TAKEN, CallbackFlow
+from bot.chat.booking import BOOKED, MORE, REFUSED, SLOT_TAKEN, CallbackFlow
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.sensitive import Detection
 
@@ -68,7 +68,9 @@ def test_holiday_is_never_offered(flow, knowledge):
 def test_booking_taken_slot_and_cancel(flow, knowledge):
     m = knowledge.municipalities["nyborg"]
     slot = dt.datetime.fromisoformat(flow.slot_question(m, NOW).buttons[0]["payload"])
-    replies = [flow.book(m, slot, f"Borger {i}", "+45 20 30 40 50", "pas", None, f"c{i}") for i in range(3)]
+    replies = [
+        flow.book(m, slot, f"Borger {'ABC'[i]}", f"+45 20 30 40 5{i}", "pas", None, f"c{i}", now=NOW) for i in range(3)
+    ]
     assert replies[0].outcome == "callback" and "CB-" in replies[0].text and "kl." in replies[0].text
     assert replies[1].outcome == "callback"
     assert replies[2].status == SLOT_TAKEN and replies[2].outcome is None  # capacity 2
@@ -84,7 +86,7 @@ def test_storage_failure_is_told_plainly(flow, knowledge, tmp_path):
     flow.store.path = tmp_path / "missing-dir" / "x" / "k.db"
     (tmp_path / "missing-dir").write_text("a file where a folder should be")
     reply = flow.book(
-        m, dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc), "A", "+45 20 30 40 50", None, None, "c"
+        m, dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc), "Anna", "+45 20 30 40 50", None, None, "c", now=NOW
     )
     assert "teknisk fejl" in reply.text and "54 73 10 00" in reply.text and reply.outcome is None
 
@@ -100,3 +102,59 @@ def test_sensitive_reply_never_repeats_and_offers_callback(knowledge):
     urgent = assistant.sensitive(replace(turn, redacted={}), Detection("suicide", "Selvmordstanker", True, "terms"))
     assert urgent.reply.text.startswith("Er du eller en anden i akut fare, så ring 112 nu.")
     assert urgent.reply.outcome == "emergency" and "CPR" not in urgent.reply.text
+
+
+def _free_slot(flow, m):
+    return dt.datetime.fromisoformat(flow.slot_question(m, NOW).buttons[0]["payload"])
+
+
+@pytest.mark.parametrize(
+    "name,phone,reply",
+    [
+        ("[CPR-nummer fjernet]", "+45 20 30 40 50", "navn"),
+        ("Karen 010190-1234", "+45 20 30 40 50", "navn"),
+        ("x" * 200, "+45 20 30 40 50", "navn"),
+        ("Karen Hansen", "112", "dansk telefonnummer"),
+        ("Karen Hansen", "<script>", "dansk telefonnummer"),
+    ],
+)
+def test_forged_tracker_values_are_checked_again(flow, knowledge, name, phone, reply):
+    """The action server gets its slots from the tracker; a forged call can
+    put anything there, so booking validates every value once more."""
+    m = knowledge.municipalities["nyborg"]
+    booking = flow.book(m, _free_slot(flow, m), name, phone, "pas", None, "c1", now=NOW)
+    assert booking.status == REFUSED and reply in booking.text and booking.reference is None
+    assert flow.store.booked_counts("nyborg", NOW) == {}
+
+
+def test_a_slot_that_cannot_be_booked_is_refused(flow, knowledge):
+    m = knowledge.municipalities["nyborg"]
+    sunday_night = dt.datetime(2026, 11, 29, 23, 0, tzinfo=dt.timezone.utc)
+    past = NOW - dt.timedelta(days=1)
+    for slot in (sunday_night, past, _free_slot(flow, m).replace(tzinfo=None)):
+        booking = flow.book(m, slot, "Karen Hansen", "+45 20 30 40 50", "pas", None, "c1", now=NOW)
+        assert booking.status in (REFUSED, SLOT_TAKEN) and booking.reference is None
+    assert flow.store.booked_counts("nyborg", NOW - dt.timedelta(days=2)) == {}
+
+
+def test_a_retry_returns_the_booking_it_already_has(flow, knowledge):
+    m = knowledge.municipalities["nyborg"]
+    slot = _free_slot(flow, m)
+    first = flow.book(m, slot, "Karen Hansen", "+45 20 30 40 50", "pas", None, "c1", now=NOW)
+    again = flow.book(m, slot, "Karen Hansen", "+45 20 30 40 50", "pas", None, "c1", now=NOW)
+    assert first.status == again.status == BOOKED and first.reference == again.reference
+    assert flow.store.booked_count("nyborg", slot) == 1
+
+
+def test_bookings_are_capped_per_phone_and_per_conversation(flow, knowledge):
+    m = knowledge.municipalities["glostrup"]
+    slots = [dt.datetime.fromisoformat(b["payload"]) for b in flow.slot_question(m, NOW).buttons[:3]]
+    booked = [
+        flow.book(m, s, "Karen Hansen", "+45 20 30 40 50", None, None, f"c{i}", now=NOW) for i, s in enumerate(slots)
+    ]
+    assert [b.status for b in booked] == [BOOKED, BOOKED, REFUSED]  # the same phone from three conversations
+    assert "allerede 2 bestilte opkald" in booked[2].text
+    other = [
+        flow.book(m, s, "Bo Ek", f"+45 21 30 40 5{i}", None, None, "one-chat", now=NOW) for i, s in enumerate(slots)
+    ]
+    assert [b.status for b in other] == [BOOKED, BOOKED, REFUSED]  # one conversation, three phones

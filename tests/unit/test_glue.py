@@ -7,12 +7,12 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 
-import glue  # noqa: F401  (installs the validator)
-from glue.action_validation import validate_action_result
+from glue.action_validation import install, validate_action_result
 from glue.tracker_store import UrlSQLTrackerStore
 
 
 def test_validator_is_installed_and_still_validates():
+    install()  # as `kommunebot serve rasa` does before Rasa starts
     assert RemoteAction._validate_action_result is validate_action_result
     action = RemoteAction("action_answer_errand", None)
     assert action._validate_action_result({"events": [], "responses": [{"text": "hej"}]})

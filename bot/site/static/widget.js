@@ -64,9 +64,14 @@
     return { sessionId: newId(), messages: [], open: false };
   }
 
+  // Letters only: a run of digits in an id could read as a CPR number, and the
+  // server refuses such ids. The server replaces this one by its own signed id.
   function newId() {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
-    return String(Date.now()) + Math.random().toString(16).slice(2);
+    var letters = "abcdefghijklmnopqrstuvwxyz", id = "w", bytes = new Uint8Array(24);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    for (var j = 0; j < bytes.length; j++) id += letters.charAt(bytes[j] % 26);
+    return id;
   }
 
   function load() {
@@ -453,7 +458,13 @@
     socket.on("connect", function () {
       socket.emit("session_request", { session_id: state.sessionId });
     });
-    socket.on("session_confirm", function () {
+    socket.on("session_confirm", function (sessionId) {
+      // The server issues (and signs) the session id; keep it for reloads
+      // and for the REST fallback.
+      if (typeof sessionId === "string" && sessionId && sessionId !== state.sessionId) {
+        state.sessionId = sessionId;
+        save();
+      }
       var wasDown = socketReady === false && el.status.classList.contains("kb-problem");
       socketReady = true;
       if (wasDown) setStatus(T.online);

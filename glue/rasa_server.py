@@ -1,0 +1,23 @@
+"""Start the Rasa server with its HTTP API locked by a token.
+
+Rasa reads the token only from its command line, and a command line is
+visible to every process on the machine, so the token is put into this
+process's argument list after it has started, never into the one the
+operating system shows.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def serve_rasa(args: list[str], token: str) -> None:
+    if not token:
+        raise ValueError("the Rasa API needs a token (KOMMUNEBOT_API_TOKEN)")
+    from rasa.__main__ import main as rasa_main
+
+    from glue.action_validation import install
+
+    install()
+    sys.argv = ["rasa", "run", "--enable-api", "--auth-token", token, *args]
+    rasa_main()

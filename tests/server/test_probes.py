@@ -1,0 +1,341 @@
+"""Probes: the running stack attacked from outside, as a stranger on the
+network or a malicious web page would (only 127.0.0.1). Each probe is one
+test, so a regression fails CI and the count is the probe suite's size."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_async
+
+EVIL = "https://evil.example"
+
+
+def call(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def chat(stack, payload: dict, content_type: str = "application/json"):
+    return call(
+        f"{stack.url}/webhooks/rest/webhook", "POST", json.dumps(payload).encode(), {"Content-Type": content_type}
+    )
+
+
+# -- the Rasa HTTP API needs the token ------------------------------------------
+
+API_PROBES = [
+    ("GET", "/conversations/{sender}/tracker", None),
+    ("POST", "/conversations/{sender}/tracker/events", b'[{"event": "slot", "name": "topic", "value": "pas"}]'),
+    ("PUT", "/conversations/{sender}/tracker/events", b"[]"),
+    ("POST", "/conversations/{sender}/messages", b'{"text": "010203-1234", "sender": "user"}'),
+    ("POST", "/conversations/{sender}/trigger_intent", b'{"name": "pas"}'),
+    ("POST", "/conversations/{sender}/execute", b'{"name": "action_book_callback"}'),
+    ("POST", "/conversations/{sender}/predict", None),
+    ("GET", "/conversations/{sender}/story", None),
+    ("POST", "/model/parse", b'{"text": "mit cpr er 010203-1234"}'),
+    ("PUT", "/model", b'{"model_file": "/tmp/x.tar.gz"}'),
+    ("DELETE", "/model", None),
+    ("POST", "/model/train?callback_url=http://127.0.0.1:9/", b"{}"),
+    ("POST", "/model/test/intents", b"{}"),
+    ("GET", "/status", None),
+    ("GET", "/domain", None),
+]
+
+
+@pytest.fixture(scope="module")
+def victim(stack):
+    """A conversation with a name and phone number in it."""
+    sender = f"victim-{uuid.uuid4().hex[:8]}"
+    stack.send(sender, "/callback_request")
+    stack.send(sender, "Karen Hansen")
+    return sender
+
+
+@pytest.mark.parametrize("method,path,body", API_PROBES, ids=[f"{m} {p}" for m, p, _ in API_PROBES])
+@pytest.mark.parametrize("token", ["", "wrong"], ids=["no token", "wrong token"])
+def test_api_refuses_without_the_token(stack, victim, method, path, body, token):
+    url = f"{stack.url}{path.format(sender=victim)}"
+    if token:
+        url += ("&" if "?" in url else "?") + f"token={token}"
+    status, _, answer = call(url, method, body, {"Content-Type": "application/json"})
+    assert status == 401, (status, answer[:200])
+    assert b"Karen" not in answer and b"010203" not in answer
+
+
+def test_api_works_with_the_token(stack, victim):
+    status, tracker = stack.api(f"/conversations/{victim}/tracker")
+    assert status == 200 and tracker["sender_id"] == victim
+
+
+def test_the_token_file_is_private(stack):
+    path = stack.var / "api-token"
+    assert path.is_file() and path.stat().st_mode & 0o077 == 0
+
+
+def _listening(port: int) -> set[str]:
+    """The local addresses a TCP port listens on, from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+@pytest.mark.parametrize("which", ["rasa_port", "action_port", "console_port", "site_port"])
+def test_servers_listen_on_loopback_only(stack, which):
+    addresses = _listening(getattr(stack, which))
+    # 0100007F is 127.0.0.1; anything else (00000000 = every interface) is exposed.
+    assert addresses == {"0100007F"}, addresses
+
+
+# -- the action server --------------------------------------------------------
+
+
+def _forged_booking(sender: str) -> bytes:
+    slots = {
+        "cb_name": "[CPR-nummer fjernet]",
+        "cb_phone": "112",
+        "cb_slot": "2020-01-01T00:00:00+00:00",
+        "cb_topic_ok": True,
+        "kommune": "nyborg",
+        "topic": "pas",
+    }
+    tracker = {
+        "sender_id": sender,
+        "slots": slots,
+        "latest_message": {"text": "x", "intent": {}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": None,
+    }
+    return json.dumps(
+        {
+            "next_action": "action_book_callback",
+            "sender_id": sender,
+            "tracker": tracker,
+            "domain": {},
+            "version": "3.6.21",
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize("token", ["", "wrong"], ids=["no token", "wrong token"])
+def test_action_server_refuses_strangers(stack, token):
+    url = f"http://127.0.0.1:{stack.action_port}/webhook" + (f"?token={token}" if token else "")
+    status, _, answer = call(url, "POST", _forged_booking("forger"), {"Content-Type": "application/json"})
+    assert status == 403 and b"booked" not in answer
+
+
+def test_action_server_lists_no_actions_to_strangers(stack):
+    assert call(f"http://127.0.0.1:{stack.action_port}/actions")[0] == 403
+
+
+def test_forged_booking_with_the_token_is_checked_again(stack):
+    token = stack.env["KOMMUNEBOT_ACTION_TOKEN"]
+    url = f"http://127.0.0.1:{stack.action_port}/webhook?token={token}"
+    status, _, answer = call(url, "POST", _forged_booking("forger-2"), {"Content-Type": "application/json"})
+    assert status == 200
+    texts = " ".join(r.get("text") or "" for r in json.loads(answer)["responses"])
+    assert "bookingnummer" not in texts and "navn" in texts
+
+
+def test_action_server_errors_never_echo_the_conversation(stack):
+    token = stack.env["KOMMUNEBOT_ACTION_TOKEN"]
+    url = f"http://127.0.0.1:{stack.action_port}/webhook?token={token}"
+    body = json.dumps({"next_action": "action_answer_errand", "tracker": {"secret": "Karen 010203-1234"}}).encode()
+    status, _, answer = call(url, "POST", body, {"Content-Type": "application/json"})
+    assert status >= 400 and b"Karen" not in answer and b"010203" not in answer
+
+
+# -- the public REST channel --------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_webhook_takes_json_only(stack, content_type):
+    # A web page can send these without a CORS preflight.
+    status, _, _ = chat(stack, {"sender": "csrf", "message": "hej"}, content_type)
+    assert status == 415
+
+
+def test_webhook_refuses_large_bodies(stack):
+    status, _, _ = chat(stack, {"sender": "big", "message": "hej", "metadata": {"x": "y" * 2_000_000}})
+    assert status == 413
+
+
+def test_webhook_refuses_broken_json_in_danish(stack):
+    status, _, answer = call(
+        f"{stack.url}/webhooks/rest/webhook", "POST", b"{not json", {"Content-Type": "application/json"}
+    )
+    assert status == 400 and "Beskeden kunne ikke læses" in json.loads(answer)["text"]
+
+
+def test_cors_preflight_from_a_foreign_page_is_not_allowed(stack):
+    status, headers, _ = call(
+        f"{stack.url}/webhooks/rest/webhook", "OPTIONS", None, {"Origin": EVIL, "Access-Control-Request-Method": "POST"}
+    )
+    allowed = {k.lower(): v for k, v in headers.items()}.get("access-control-allow-origin")
+    assert allowed not in (EVIL, "*")
+
+
+def test_a_burst_from_one_conversation_gets_429_in_danish(stack):
+    sender = f"burst-{uuid.uuid4().hex[:8]}"
+    results = [chat(stack, {"sender": sender, "message": "hej"}) for _ in range(30)]
+    statuses = [status for status, _, _ in results]
+    assert statuses.count(429) >= 15 and statuses[0] == 200
+    refused = next(r for r in results if r[0] == 429)
+    text = json.loads(refused[2])[0]["text"]
+    assert "prøv" in text.lower() and "igen" in text
+    assert {k.lower(): v for k, v in refused[1].items()}.get("retry-after")
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_limit(stack):
+    sender = f"spoof-{uuid.uuid4().hex[:8]}"
+    statuses = []
+    for i in range(20):
+        body = json.dumps({"sender": sender, "message": "hej"}).encode()
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": f"10.0.0.{i}"}
+        statuses.append(call(f"{stack.url}/webhooks/rest/webhook", "POST", body, headers)[0])
+    assert 429 in statuses
+
+
+# -- socket.io ----------------------------------------------------------------
+
+
+def _socket_pair(stack, steal: bool):
+    import socketio
+
+    async def run():
+        victim, thief = socketio.AsyncClient(), socketio.AsyncClient()
+        heard: dict[str, list] = {"victim": [], "thief": []}
+        confirmed: dict[str, list] = {"victim": [], "thief": []}
+        for name, client in (("victim", victim), ("thief", thief)):
+            client.on("bot_uttered", lambda data, n=name: heard[n].append(data))
+            client.on("session_confirm", lambda sid, n=name: confirmed[n].append(sid))
+        await victim.connect(stack.url, socketio_path="/socket.io", transports=["websocket"])
+        await victim.emit("session_request", {"session_id": None})
+        for _ in range(50):
+            if confirmed["victim"]:
+                break
+            await asyncio.sleep(0.1)
+        victim_id = confirmed["victim"][0]
+        await thief.connect(stack.url, socketio_path="/socket.io", transports=["websocket"])
+        # Rasa's own channel would let the thief join the victim's room.
+        stolen = victim_id.split(".")[0] if steal else victim_id.split(".")[0] + ".forged"
+        await thief.emit("session_request", {"session_id": stolen})
+        await asyncio.sleep(0.5)
+        await victim.emit("user_uttered", {"message": "jeg vil gerne ringes op", "session_id": victim_id})
+        await thief.emit("user_uttered", {"message": "hej", "session_id": victim_id})
+        for _ in range(100):
+            if heard["victim"] and heard["thief"]:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1)
+        await victim.disconnect()
+        await thief.disconnect()
+        return victim_id, confirmed, heard
+
+    return run_async(run())
+
+
+@pytest.mark.parametrize("steal", [True, False], ids=["bare conversation id", "forged signature"])
+def test_nobody_overhears_a_socketio_session(stack, steal):
+    victim_id, confirmed, heard = _socket_pair(stack, steal)
+    assert confirmed["thief"] and confirmed["thief"][0] != victim_id  # the thief got a session of its own
+    assert heard["victim"]
+    victim_texts = {d.get("text") for d in heard["victim"]}
+    assert not victim_texts & {d.get("text") for d in heard["thief"] if d.get("text") != "Hej"}
+    # The thief's message went into the thief's own conversation, not the victim's.
+    conversation = victim_id.split(".")[0]
+    status, tracker = stack.api(f"/conversations/{conversation}/tracker")
+    users = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert users == ["jeg vil gerne ringes op"]
+
+
+def test_socketio_refuses_a_foreign_origin(stack):
+    import socketio
+
+    async def run():
+        client = socketio.AsyncClient()
+        try:
+            await client.connect(
+                stack.url, socketio_path="/socket.io", headers={"Origin": EVIL}, transports=["websocket"]
+            )
+        except socketio.exceptions.ConnectionError:
+            return False
+        await client.disconnect()
+        return True
+
+    assert run_async(run()) is False
+
+
+def test_socketio_session_ids_are_unguessable(stack):
+    import socketio
+
+    async def run():
+        ids = []
+        for _ in range(3):
+            client = socketio.AsyncClient()
+            got = []
+            client.on("session_confirm", lambda sid, got=got: got.append(sid))
+            await client.connect(stack.url, socketio_path="/socket.io", transports=["websocket"])
+            await client.emit("session_request", {"session_id": "x" * 20000})
+            for _ in range(50):
+                if got:
+                    break
+                await asyncio.sleep(0.1)
+            await client.disconnect()
+            ids.extend(got)
+        return ids
+
+    ids = run_async(run())
+    assert len(set(ids)) == 3 and all(len(i) < 80 and "x" * 20 not in i for i in ids)
+
+
+# -- the staff console, unauthenticated ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/opringninger",
+        "/opringninger/CB-2026-000001",
+        "/opringninger/eksport.csv",
+        "/overblik",
+        "/indbakke",
+        "/brugere",
+    ],
+)
+def test_console_pages_need_a_login(stack, path):
+    req = urllib.request.Request(f"{stack.console_url}{path}")
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        status = opener.open(req, timeout=10).status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    assert status in (303, 302, 401, 403)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
