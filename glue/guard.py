@@ -42,17 +42,6 @@ class KnowledgeMessages:
         )
 
 
-RATE_LIMITED = "Du har sendt mange beskeder på kort tid. Prøv igen om lidt."
-
-
-def rate_limited_reply(guard: ChannelGuard, municipality: str | None) -> str:
-    """The Danish 'try again in a moment' for a channel's rate limit."""
-    try:
-        return guard.messages("rate_limited", municipality)
-    except Exception:
-        return RATE_LIMITED
-
-
 @lru_cache(maxsize=4)
 def build_guard(settings: Settings) -> ChannelGuard:
     """One guard per process and settings: the REST and socket.io channels

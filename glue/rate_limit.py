@@ -52,15 +52,3 @@ class ChatLimits:
         # The address first: a flood from one place must not use up the
         # windows of the conversations it names.
         return self.address.allow(address) and self.sender.allow(sender)
-
-
-def client_address(peer: str, forwarded_for: str | None, trusted_proxies: tuple[str, ...]) -> str:
-    """The citizen's address: the peer, or the last address a trusted
-    reverse proxy added to X-Forwarded-For (earlier entries are whatever
-    the client claimed)."""
-    if peer in trusted_proxies and forwarded_for:
-        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-        for hop in reversed(hops):
-            if hop not in trusted_proxies:
-                return hop
-    return peer

@@ -20,9 +20,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.addresses import client_address
 from bot.privacy.channel_guard import BAD_REQUEST
-from glue.guard import build_guard, rate_limited_reply
-from glue.rate_limit import ChatLimits, client_address
+from glue.guard import build_guard
+from glue.rate_limit import ChatLimits
 from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,10 @@ class KommuneRestInput(InputChannel):
             sender = self.session_ids.resume(sender) or sender
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             municipality = metadata.get("kommune")
-            address = client_address(request.ip, request.headers.get("x-forwarded-for"), self.trusted_proxies)
+            address = client_address(request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies)
             if not self.limits.allow(sender, address):
                 log.warning("rate limit: too many messages from %s", address)
-                text = rate_limited_reply(self.guard, municipality)
+                text = self.guard.rate_limited(municipality)
                 return response.json(
                     [{"recipient_id": sender, "text": text}], status=429, headers={"Retry-After": self.retry_after}
                 )

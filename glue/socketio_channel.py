@@ -26,8 +26,9 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot import settings
-from glue.guard import build_guard, rate_limited_reply
-from glue.rate_limit import ChatLimits, client_address
+from bot.addresses import client_address
+from glue.guard import build_guard
+from glue.rate_limit import ChatLimits
 from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class KommuneSocketIOInput(SocketIOInput):
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             peer = environ.get("REMOTE_ADDR") or ""
-            addresses[sid] = client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"), config.trusted_proxies)
+            addresses[sid] = client_address(peer, [environ.get("HTTP_X_FORWARDED_FOR") or ""], config.trusted_proxies)
             return True
 
         async def disconnect(sid: str) -> None:
@@ -139,7 +140,7 @@ class KommuneSocketIOInput(SocketIOInput):
             metadata = metadata if isinstance(metadata, dict) else {}
             if not limits.allow(conversation, addresses.get(sid, "")):
                 log.warning("rate limit: too many socket.io messages from %s", addresses.get(sid, ""))
-                await output.send_text_message(conversation, rate_limited_reply(guard, metadata.get("kommune")))
+                await output.send_text_message(conversation, guard.rate_limited(metadata.get("kommune")))
                 return
             message = UserMessage(
                 data.get("message", ""), output, conversation, input_channel=self.name(), metadata=metadata

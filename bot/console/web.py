@@ -9,7 +9,6 @@ bot/console/app.py stays the one place that builds them.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import logging
 from dataclasses import dataclass
 from functools import wraps
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import response
 
+from bot import addresses
 from bot.callbacks.casework import Casework
 from bot.callbacks.hours import danish_slot_label
 from bot.console import charts, security
@@ -64,7 +64,7 @@ class ConsoleConfig:
             secure_cookies=settings.console_secure_cookies,
             content_root=settings.content_root,
             demo=settings.demo,
-            trusted_proxies=tuple(_address(a) for a in settings.trusted_proxies),
+            trusted_proxies=settings.trusted_proxies,
         )
 
 
@@ -234,42 +234,8 @@ async def security_headers(request, resp) -> None:
 # --- the client's address --------------------------------------------
 
 
-def _address(text: str) -> str:
-    """An address in one spelling (IPv6 compressed, IPv4-mapped as IPv4,
-    a port or brackets dropped), so two forms of one address are one key;
-    text that is no address is returned as it is."""
-    text = text.strip()
-    candidates = [text, text.strip("[]")]
-    if text.startswith("[") and "]:" in text:
-        candidates.append(text[1 : text.index("]:")])
-    elif text.count(":") == 1:
-        candidates.append(text.partition(":")[0])
-    for candidate in candidates:
-        try:
-            address = ipaddress.ip_address(candidate)
-        except ValueError:
-            continue
-        mapped = getattr(address, "ipv4_mapped", None)
-        return str(mapped or address)
-    return text
-
-
 def client_address(request) -> str:
-    """The address logins are throttled by. The TCP peer, unless the peer is
-    a trusted reverse proxy (KOMMUNEBOT_TRUSTED_PROXIES): then the nearest
-    address in X-Forwarded-For that is not a trusted proxy itself, which is
-    the one the outermost trusted proxy saw. Entries further left are
-    whatever the client sent and are never used."""
-    trusted = state(request).config.trusted_proxies
-    peer = _address(request.ip or "")
-    if peer not in trusted:
-        return peer
-    hops = [hop for header in request.headers.getall("x-forwarded-for", []) for hop in header.split(",")]
-    for hop in reversed(hops):
-        address = _address(hop)
-        if address not in trusted:
-            try:
-                return str(ipaddress.ip_address(address))
-            except ValueError:
-                break  # garbage where the client's address should be: count the proxy's instead
-    return peer
+    """The address logins are throttled by (bot.addresses.client_address)."""
+    return addresses.client_address(
+        request.ip or "", request.headers.getall("x-forwarded-for", []), state(request).config.trusted_proxies
+    )

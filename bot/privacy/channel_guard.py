@@ -52,6 +52,7 @@ UNKNOWN_BUTTON = "Den knap eller kommando kender jeg ikke. Skriv dit spørgsmål
 _FALLBACKS = {
     "bad_sender": BAD_SENDER,
     "unknown_button": UNKNOWN_BUTTON,
+    "rate_limited": "Du har sendt mange beskeder på kort tid. Prøv igen om lidt.",
     "too_long": "Din besked er for lang ({length} tegn). Skriv dit spørgsmål kort.",
     "empty_message": "Din besked var tom. Skriv dit spørgsmål, så hjælper jeg gerne.",
     "technical_error": SETUP_ERROR,
@@ -141,6 +142,10 @@ class ChannelGuard:
             # Nothing can be confirmed: no municipality key, no topic button passes.
             log.error("channel guard without its vocabulary: %s", exc)
             return Vocabulary(frozenset())
+
+    def rate_limited(self, municipality: str | None) -> str:
+        """The Danish 'try again in a moment' for a channel's rate limit."""
+        return self._say("rate_limited", municipality)
 
     def _say(self, name: str, municipality: str | None, **values) -> str:
         try:
