@@ -16,7 +16,7 @@ from bot.privacy.channel_guard import SETUP_ERROR
 
 log = logging.getLogger(__name__)
 
-SLOTS = ("kommune", "topic", "situation", "person", "barriers", "sensitive_category")
+SLOTS = ("kommune", "topic", "situation", "person", "barriers", "sensitive_category", "asked", "language", "answered")
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -35,6 +35,10 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         barriers=list(tracker.get_slot("barriers") or []),
         municipality=metadata.get("kommune") or tracker.get_slot("kommune"),
         intent_ranking=list(message.get("intent_ranking") or []),
+        situation_scores=dict(message.get("situations") or {}),
+        asked=tracker.get_slot("asked"),
+        language=tracker.get_slot("language"),
+        answered=tracker.get_slot("answered"),
     )
 
 
@@ -47,7 +51,14 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
         dispatcher.utter_message(text=SETUP_ERROR)
         return []
     result = assistant.handle(handler, turn)
-    dispatcher.utter_message(text=result.reply.text, buttons=result.reply.buttons or None)
+    reply = result.reply
+    # Kept with the bot event in the tracker store (never sent to the
+    # channel): what the reply did, for the conversation evaluation.
+    dispatcher.utter_message(
+        text=reply.text,
+        buttons=reply.buttons or None,
+        kommunebot={"channel": reply.channel, "topic": reply.topic, "situation": reply.situation},
+    )
     return [SlotSet(name, value) for name, value in result.slots.items() if name in SLOTS]
 
 

@@ -30,6 +30,9 @@ def _now() -> dt.datetime:
 def _context(tracker: Tracker):
     return get_booking(), get_assistant().municipality(turn_from_tracker(tracker).municipality)
 
+# Tracker-only metadata: these turns are the callback channel.
+_CALLBACK = {"channel": "callback"}
+
 
 class _Step:
     """One step of the callback flow; any failure ends the form with a
@@ -58,7 +61,7 @@ class AskName(_Step, Action):
     action_name = "action_ask_cb_name"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.ask_name(municipality))
+        dispatcher.utter_message(text=flow.ask_name(municipality), kommunebot=_CALLBACK)
         return []
 
 
@@ -66,7 +69,7 @@ class AskPhone(_Step, Action):
     action_name = "action_ask_cb_phone"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.ask_phone(municipality))
+        dispatcher.utter_message(text=flow.ask_phone(municipality), kommunebot=_CALLBACK)
         return []
 
 
@@ -75,7 +78,7 @@ class AskTopic(_Step, Action):
 
     def step(self, flow, municipality, dispatcher, tracker):
         reply = flow.ask_topic(tracker.get_slot("topic"), tracker.get_slot("sensitive_category"), municipality)
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons, kommunebot=_CALLBACK)
         return []
 
 
@@ -140,7 +143,7 @@ class BookCallback(_Step, Action):
             category,
             tracker.sender_id,
         )
-        dispatcher.utter_message(text=booking.text)
+        dispatcher.utter_message(text=booking.text, kommunebot=_CALLBACK)
         if booking.status == SLOT_TAKEN:
             # Someone took the last place meanwhile: offer the next slots.
             return [SlotSet("cb_slot", None), SlotSet("cb_after", None), FollowupAction("callback_form")]

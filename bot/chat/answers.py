@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.chat.language import DANISH, ENGLISH
 from bot.knowledge.model import BARRIERS, Answer, Knowledge, Municipality, Topic
 from bot.knowledge.texts import Texts, capitalise
 
@@ -21,6 +22,14 @@ FALLBACK = "fallback"
 OUT_OF_SCOPE = "out_of_scope"
 
 
+# The channel a reply puts the citizen in, for the conversation
+# evaluation and the transcript (the dashboard counts outcomes instead).
+CALLBACK = "callback"
+URGENT = "urgent"
+SMALL_TALK = "small_talk"
+ASK = "ask"
+
+
 @dataclass
 class Reply:
     text: str
@@ -29,6 +38,11 @@ class Reply:
     outcome: str | None = None
     topic: str | None = None
     situation: str | None = None
+    # Where the reply sends the citizen (selfservice, booking, callback ...).
+    channel: str | None = None
+    # The question the reply leaves open: "situation", "person" or None.
+    asks: str | None = None
+    language: str = DANISH
 
 
 def button(title: str, intent: str, **entities: str) -> dict:
@@ -38,42 +52,175 @@ def button(title: str, intent: str, **entities: str) -> dict:
     return {"title": title, "payload": payload}
 
 
+class _Wording:
+    """Collects whether any line fell back to Danish for an English reader."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.danish_only = False
+
+    def pick(self, english: str | None, danish: str) -> str:
+        if self.language != ENGLISH:
+            return danish
+        if english:
+            return english
+        self.danish_only = True
+        return danish
+
+
 class Responder:
     def __init__(self, knowledge: Knowledge):
         self.knowledge = knowledge
         self.texts = Texts(knowledge)
         self.render = self.texts.render
-        self.message = self.texts.message
 
-    def ask_situation(self, topic: Topic) -> Reply:
-        buttons = [button(s.label, topic.key, situation=s.key) for s in topic.situations]
-        return Reply(topic.question, buttons, topic=topic.key)
+    def message(self, key: str, municipality: Municipality, /, language: str = DANISH, **extra) -> str:
+        """A knowledge message in the citizen's language when it has one."""
+        wording = _Wording(language)
+        return self._message(key, municipality, wording, **extra)
 
-    def ask_person(self, topic: Topic, situation: str, municipality: Municipality) -> Reply:
-        buttons = [
-            button(self.message("button_adult", municipality), topic.key, situation=situation, person="voksen"),
-            button(self.message("button_child", municipality), topic.key, situation=situation, person="barn"),
+    def _message(self, key: str, municipality: Municipality, wording: _Wording, /, **extra) -> str:
+        return self._text(
+            self.knowledge.messages_en.get(key), self.knowledge.messages[key], municipality, wording, **extra
+        )
+
+    def _text(self, english: str | None, danish: str, municipality: Municipality, wording: _Wording, /, **extra) -> str:
+        """The English text for an English reader when there is one, else the
+        Danish; generated phrases (phone hint, topic list) follow the text."""
+        text = wording.pick(english, danish)
+        language = ENGLISH if wording.language == ENGLISH and english else DANISH
+        return self.render(text, municipality, language, **extra)
+
+    def _finish_text(self, lines: list[str], wording: _Wording, municipality: Municipality) -> str:
+        if wording.danish_only and "only_danish" in self.knowledge.messages:
+            lines.append(self.render(self.knowledge.messages["only_danish"], municipality))
+        return "\n".join(line for line in lines if line)
+
+    def _label(self, topic: Topic, wording: _Wording) -> str:
+        return wording.pick(topic.en.get("name"), topic.name)
+
+    def situation_buttons(self, topic: Topic, wording: _Wording, exclude: str | None = None) -> list[dict]:
+        return [
+            button(wording.pick(s.en_label, s.label), topic.key, situation=s.key)
+            for s in topic.situations
+            if s.key != exclude
         ]
-        return Reply(topic.person_question or topic.question, buttons, topic=topic.key, situation=situation)
 
-    def errand(self, topic: Topic, situation: str, person: str | None, municipality: Municipality) -> Reply | None:
+    def _first_line(self, answer: Answer, municipality: Municipality, wording: _Wording) -> str:
+        lead = wording.pick(answer.en_lead, answer.lead)
+        if answer.link:
+            return f"{lead}: {answer.link}"
+        url = municipality.waste_link(answer.municipal_link)
+        if url:
+            return f"{lead}: {url}"
+        where = (
+            "on the municipality's website"
+            if wording.language == ENGLISH and answer.en_lead
+            else "på kommunens hjemmeside"
+        )
+        return f"{lead} {where}: {municipality.website_url}"
+
+    def _main_answer(self, topic: Topic) -> Answer | None:
+        """The general answer, or the first situation's when editors wrote none."""
+        if topic.general is not None:
+            return topic.general
+        return topic.answers[0] if topic.answers else None
+
+    def ask_situation(self, topic: Topic, municipality: Municipality | None = None, language: str = DANISH) -> Reply:
+        wording = _Wording(language)
+        return Reply(
+            wording.pick(topic.en.get("question"), topic.question),
+            self.situation_buttons(topic, wording),
+            topic=topic.key,
+            channel=ASK,
+            asks="situation",
+            language=language,
+        )
+
+    def general(self, topic: Topic, municipality: Municipality, language: str = DANISH) -> Reply:
+        """Answer first: the errand's main link and facts, then its situations
+        as buttons for a citizen whose case is more specific."""
+        answer = self._main_answer(topic)
+        if answer is None:
+            return self.ask_situation(topic, municipality, language)
+        wording = _Wording(language)
+        lines = [self._first_line(answer, municipality, wording)]
+        if topic.general is not None:
+            lines.append(self._text(answer.en_text, answer.text, municipality, wording))
+        if topic.attendance:
+            lines.append(self._message("attendance", municipality, wording))
+        lines.append(self._message("alternative", municipality, wording))
+        buttons = self.situation_buttons(topic, wording)
+        if buttons:
+            other = "other_situation" if "other_situation" in self.knowledge.messages else None
+            lines.append(
+                self._message(other, municipality, wording)
+                if other
+                else wording.pick(topic.en.get("question"), topic.question)
+            )
+        return Reply(
+            self._finish_text(lines, wording, municipality),
+            buttons,
+            outcome=self._channel(topic),
+            topic=topic.key,
+            channel=self._channel(topic),
+            asks="situation" if buttons else None,
+            language=language,
+        )
+
+    def ask_person(self, topic: Topic, situation: str, municipality: Municipality, language: str = DANISH) -> Reply:
+        """Only where the answers differ by person: the link first anyway,
+        since it is the same whoever it is for."""
+        wording = _Wording(language)
+        buttons = [
+            button(
+                self._message("button_adult", municipality, wording), topic.key, situation=situation, person="voksen"
+            ),
+            button(self._message("button_child", municipality, wording), topic.key, situation=situation, person="barn"),
+        ]
+        question = wording.pick(
+            topic.en.get("person_question") or topic.en.get("question"), topic.person_question or topic.question
+        )
+        answers = [a for a in topic.answers if a.situation == situation] or [self._main_answer(topic)]
+        lines = [self._first_line(answers[0], municipality, wording)] if answers[0] else []
+        lines.append(question)
+        return Reply(
+            self._finish_text(lines, wording, municipality),
+            buttons,
+            topic=topic.key,
+            situation=situation,
+            channel=self._channel(topic),
+            asks="person",
+            language=language,
+        )
+
+    def errand(
+        self, topic: Topic, situation: str, person: str | None, municipality: Municipality, language: str = DANISH
+    ) -> Reply | None:
         """The self-service answer, or None when the knowledge base has none."""
         answer = topic.answer_for(situation, person)
         if answer is None:
             return None
-        if answer.link:
-            first = f"{answer.lead}: {answer.link}"
-        else:
-            url = municipality.waste_link(answer.municipal_link)
-            first = (
-                f"{answer.lead}: {url}" if url else f"{answer.lead} på kommunens hjemmeside: {municipality.website_url}"
-            )
-        lines = [first, self.render(answer.text, municipality)]
+        wording = _Wording(language)
+        lines = [
+            self._first_line(answer, municipality, wording),
+            self._text(answer.en_text, answer.text, municipality, wording),
+        ]
         if topic.attendance:
-            lines.append(self.message("attendance", municipality))
-        lines.append(self.message("alternative", municipality))
-        outcome = BOOKING if topic.attendance else SELFSERVICE
-        return Reply("\n".join(lines), outcome=outcome, topic=topic.key, situation=situation)
+            lines.append(self._message("attendance", municipality, wording))
+        lines.append(self._message("alternative", municipality, wording))
+        return Reply(
+            self._finish_text(lines, wording, municipality),
+            outcome=self._channel(topic),
+            topic=topic.key,
+            situation=situation,
+            channel=self._channel(topic),
+            language=language,
+        )
+
+    @staticmethod
+    def _channel(topic: Topic) -> str:
+        return BOOKING if topic.attendance else SELFSERVICE
 
     def assisted(
         self,
@@ -81,36 +228,58 @@ class Responder:
         barriers: Iterable[str],
         municipality: Municipality,
         answer: Answer | None = None,
+        language: str = DANISH,
     ) -> Reply:
         """Booked help and phone instead of repeating the self-service link.
 
         When the situation is known its facts (price, delivery time ...) are
         kept, since they matter however the citizen applies."""
-        intro = topic.assisted if topic else self.knowledge.messages["general_assistance"]
-        lines = [self.render(intro, municipality)]
+        wording = _Wording(language)
+        if topic:
+            intro = self._text(topic.en.get("assisted"), topic.assisted, municipality, wording)
+        else:
+            intro = self._message("general_assistance", municipality, wording)
+        lines = [intro]
         if answer is not None:
-            lines.append(self.render(answer.text, municipality))
+            lines.append(self._text(answer.en_text, answer.text, municipality, wording))
         for barrier in BARRIERS:  # fixed order keeps replies stable
             if barrier in set(barriers) and barrier in self.knowledge.barriers:
-                lines.append(self.render(self.knowledge.barriers[barrier], municipality))
-        lines.append(self.message("assisted_contact", municipality))
+                lines.append(
+                    self._text(
+                        self.knowledge.barriers_en.get(barrier), self.knowledge.barriers[barrier], municipality, wording
+                    )
+                )
+        lines.append(self._message("assisted_contact", municipality, wording))
         return Reply(
-            "\n".join(lines),
+            self._finish_text(lines, wording, municipality),
             outcome=ASSISTED,
             topic=topic.key if topic else None,
             situation=answer.situation if answer else None,
+            channel=ASSISTED,
+            language=language,
         )
 
-    def clarify(self, candidates: list[str], municipality: Municipality) -> Reply:
+    def clarify(self, candidates: list[str], municipality: Municipality, language: str = DANISH) -> Reply:
+        wording = _Wording(language)
         topics = [self.knowledge.topics[c] for c in candidates if c in self.knowledge.topics]
         if not topics:
             topics = list(self.knowledge.topics.values())
-        buttons = [button(capitalise(t.name), t.key) for t in topics]
-        buttons.append(button(self.message("button_something_else", municipality), "out_of_scope"))
-        return Reply(self.message("clarify", municipality), buttons, outcome=FALLBACK)
+        buttons = [button(capitalise(self._label(t, wording)), t.key) for t in topics]
+        buttons.append(button(self._message("button_something_else", municipality, wording), "out_of_scope"))
+        return Reply(
+            self._finish_text([self._message("clarify", municipality, wording)], wording, municipality),
+            buttons,
+            outcome=FALLBACK,
+            channel=FALLBACK,
+            language=language,
+        )
 
-    def out_of_scope(self, municipality: Municipality) -> Reply:
-        return Reply(self.message("out_of_scope", municipality), outcome=OUT_OF_SCOPE)
+    def out_of_scope(self, municipality: Municipality, language: str = DANISH) -> Reply:
+        wording = _Wording(language)
+        text = self._finish_text([self._message("out_of_scope", municipality, wording)], wording, municipality)
+        return Reply(text, outcome=OUT_OF_SCOPE, channel=OUT_OF_SCOPE, language=language)
 
-    def missing_answer(self, municipality: Municipality, topic: str | None = None) -> Reply:
-        return Reply(self.message("missing_answer", municipality), outcome=FALLBACK, topic=topic)
+    def missing_answer(self, municipality: Municipality, topic: str | None = None, language: str = DANISH) -> Reply:
+        wording = _Wording(language)
+        text = self._finish_text([self._message("missing_answer", municipality, wording)], wording, municipality)
+        return Reply(text, outcome=FALLBACK, topic=topic, channel=FALLBACK, language=language)

@@ -9,6 +9,7 @@ from bot import settings as settings_module
 from bot.callbacks.store import CallbackStore
 from bot.chat.booking import CallbackFlow
 from bot.chat.conversation import Assistant
+from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.store import open_knowledge
 from bot.records.inbox import Inbox
@@ -36,9 +37,15 @@ def get_assistant() -> Assistant:
                     settings.knowledge_db,
                     ", ".join(sorted(knowledge.municipalities)),
                 )
-            detector = SensitiveDetector(knowledge.sensitive, settings.spacy_path)
+            detector = SensitiveDetector(knowledge.sensitive, settings.spacy_path, tuple(knowledge.topics))
+            rules = KeywordRules(knowledge.topics, Lemmatiser(settings.spacy_path))
             _assistant = Assistant(
-                knowledge, OutcomeLog(settings.data_db), settings.municipality, Inbox(settings.data_db), detector
+                knowledge,
+                OutcomeLog(settings.data_db),
+                settings.municipality,
+                Inbox(settings.data_db),
+                detector,
+                rules,
             )
         return _assistant
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
+from bot.chat.reading import load_pipeline
 from bot.knowledge.model import SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
 
@@ -33,6 +33,23 @@ _PERSONAL = re.compile(
     r"forældre\w*|nabo\w*|kæreste\w*|eks\w*|svigermor|bror|søster|familie\w*)\b"
 )
 
+# First person plus errand words is a plain question ("jeg skal rejse, skal
+# jeg have et blåt kort?"). The NLU alone escalates when the message also
+# carries a case: the citizen's own case or decision, a complaint, health,
+# money trouble, a death or family matter.
+_CASE = re.compile(
+    r"\b(sag|sagen|sager|sagerne|min sag|afgørelse\w*|afgorelse\w*|afslag\w*|klage\w*|anke\w*|bevilling\w*|"
+    r"bevilget|frataget|stoppet|tilbagebetal\w*|gæld\w*|gaeld|inkasso|rykker\w*|husleje\w*|udsat\w*|"
+    r"diagnose\w*|sygdom\w*|kræft|kraeft|depression|angst|behandling\w*|indlagt|hospital\w*|"
+    r"død|døde|dod|dode|afdød\w*|begravelse\w*|gået bort|skilsmisse|skilt|forældremyndighed|samvær|anbragt|"
+    r"anbringelse|sagsbehandler\w*|jobcenter\w*|kontanthjælp\w*|sanktion\w*|"
+    r"decision|appeal\w*|complain\w*|refused|rejected|debt|died|dead|death|passed away|funeral|divorce\w*|"
+    r"my case|caseworker)\b"
+)
+# Without a case word the NLU must be this sure, with no errand close behind.
+SURE_THRESHOLD = 0.85
+ERRAND_NEARBY = 0.1
+
 # When the NLU is unsure (nlu_fallback), a sensitive intent this close to
 # the top escalates anyway: asking a caseworker to call is the safe error.
 UNSURE_THRESHOLD = 0.4
@@ -46,19 +63,13 @@ class Detection:
     source: str  # "terms", "nlu" or "redaction"
 
 
-@lru_cache(maxsize=2)
-def _pipeline(path: str):
-    import spacy
-
-    return spacy.load(path)
-
-
 class SensitiveDetector:
-    def __init__(self, categories: dict[str, SensitiveCategory], spacy_path: Path):
+    def __init__(self, categories: dict[str, SensitiveCategory], spacy_path: Path, errands: tuple[str, ...] = ()):
         from spacy.matcher import PhraseMatcher
 
         self.categories = categories
-        self.nlp = _pipeline(str(spacy_path))
+        self.errands = set(errands)
+        self.nlp = load_pipeline(str(spacy_path))
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         for category in categories.values():
             patterns = [self.nlp(term) for term in category.terms if term != PLACEHOLDER.lower()]
@@ -81,12 +92,13 @@ class SensitiveDetector:
         redacted: dict | None = None,
         ranking: list | None = None,
     ) -> Detection | None:
+        unsure = False
         if intent == "nlu_fallback":
             # The real candidates are in the ranking; take the best sensitive one.
             candidates = [r for r in ranking or [] if r.get("name") in (SENSITIVE_INTENT, URGENT_INTENT)]
             best = max(candidates, key=lambda r: r.get("confidence") or 0, default=None)
             if best is not None and (best.get("confidence") or 0) >= UNSURE_THRESHOLD:
-                intent, confidence = best["name"], INTENT_THRESHOLD
+                intent, confidence, unsure = best["name"], INTENT_THRESHOLD, True
         term = self.match_terms(text or "")
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms")
@@ -97,8 +109,15 @@ class SensitiveDetector:
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
-        if intent == SENSITIVE_INTENT and confidence >= INTENT_THRESHOLD and _PERSONAL.search((text or "").lower()):
-            return Detection("personal", "Personlig sag", False, "nlu")
+        lowered = (text or "").lower()
+        if intent == SENSITIVE_INTENT and confidence >= INTENT_THRESHOLD and _PERSONAL.search(lowered):
+            errand_nearby = any(
+                r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []
+            )
+            # Unsure and sensitive beats every errand: asking a caseworker to
+            # call is then the safe error.
+            if unsure or _CASE.search(lowered) or (confidence >= SURE_THRESHOLD and not errand_nearby):
+                return Detection("personal", "Personlig sag", False, "nlu")
         return None
 
 

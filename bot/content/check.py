@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
+from bot.chat.situation_model import MIN_EXAMPLES as MIN_SITUATION_EXAMPLES
 from bot.chat.situations import normalise_situation
 from bot.content.training_data import Example, Synonym, TrainingData, load_training_data
 from bot.knowledge.loader import load_knowledge
@@ -278,6 +279,38 @@ def situation_values_resolve(content: Content) -> Iterable[Problem]:
         )
 
 
+def situations_have_examples(content: Content) -> Iterable[Problem]:
+    """The situation model learns a situation from its examples; with too
+    few it cannot, and the citizen gets the general answer instead."""
+    if content.knowledge is None:
+        return
+    block = {s.word.lower(): s.value for s in content.data.synonyms if s.intent is None}
+    counts: dict[tuple[str, str], int] = {}
+    for synonym in content.data.synonyms:
+        topic = content.knowledge.topics.get(synonym.intent or "")
+        if topic is None or synonym.entity != "situation":
+            continue
+        value = block.get(synonym.value.lower(), synonym.value)
+        found = normalise_situation(topic, value)
+        if found:
+            counts[(topic.key, found)] = counts.get((topic.key, found), 0) + 1
+    for topic in content.knowledge.topics.values():
+        if len(topic.situations) < 2:
+            continue
+        line = content.data.intent_lines.get(topic.key)
+        for situation in topic.situations:
+            n = counts.get((topic.key, situation.key), 0)
+            if n < MIN_SITUATION_EXAMPLES:
+                yield Problem(
+                    line[0] if line else f"data/nlu/{topic.key}.yml",
+                    topic.key,
+                    f"situation {situation.key!r} has {n} annotated example(s); the situation model needs at least "
+                    f"{MIN_SITUATION_EXAMPLES}: annotate more examples with "
+                    f'[words]{{"entity": "situation", "value": "{situation.key}"}}',
+                    line[1] if line else None,
+                )
+
+
 CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     todo_markers,
     intents_have_examples_and_dialogue,
@@ -288,6 +321,7 @@ CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     entities_and_slots_in_domain,
     synonyms_consistent,
     situation_values_resolve,
+    situations_have_examples,
 )
 
 

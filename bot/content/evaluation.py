@@ -1,9 +1,17 @@
-"""Held-out evaluation (`kommunebot eval` and the suite's held-out test).
+"""Held-out evaluation (`kommunebot eval` and the suite's held-out tests).
 
-The held-out examples (tests/nlu_heldout/) are never trained on; parsing
-them through a real Rasa server's /model/parse measures the model
-citizens meet. Starting that server is the caller's part: this module gets
-a ``parse`` function, so it needs no process runner.
+Nothing here is ever trained on. Three sets, each with an open part
+(tests/heldout/, tests/conversations_heldout/) used while developing and
+a sealed part (tests/sealed/) run only at the end:
+- messages: intent per message, in voices unlike the training data;
+- sensitive: plain first-person questions that must not escalate, and
+  personal and urgent matters that must;
+- conversations: the channel the assistant's reply must give after each
+  turn, run through the real Rasa and action servers.
+tests/nlu_heldout/ is the older set written beside the training data; it
+is kept as a regression check and flatters.
+Starting servers is the caller's part: this module gets ``parse`` and
+``converse`` functions, so it needs no process runner.
 """
 
 from __future__ import annotations
@@ -15,12 +23,206 @@ from bot.knowledge.loader import load_knowledge
 
 # text -> Rasa's parse result ({"intent": {"name", "confidence"}, ...})
 Parse = Callable[[str], dict]
+# (conversation id, message) -> what the assistant's reply did: its
+# tracker metadata {"channel", "topic", "situation"} (channel None when none).
+Converse = Callable[[str, str], dict]
 HELDOUT = Path("tests") / "nlu_heldout"
+OPEN = Path("tests") / "heldout"
+SEALED = Path("tests") / "sealed"
+CONVERSATIONS_OPEN = Path("tests") / "conversations_heldout"
+CHANNELS = ("selfservice", "booking", "assisted", "callback", "urgent", "out_of_scope", "small_talk", "fallback")
 
 
 def errand_intents(root: Path) -> tuple[str, ...]:
     """Every errand in the knowledge base, plus out_of_scope: what the macro-F1 covers."""
     return (*sorted(load_knowledge(root / "knowledge").topics), "out_of_scope")
+
+
+def scored_intents(root: Path) -> tuple[str, ...]:
+    """What the held-out macro-F1 covers: errands, needs_assistance and out_of_scope."""
+    return (*sorted(load_knowledge(root / "knowledge").topics), "needs_assistance", "out_of_scope")
+
+
+class HeldOutError(ValueError):
+    """A held-out file that cannot be used, naming file and field."""
+
+
+def _yaml(path: Path):
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise HeldOutError(f"{path}: cannot read ({exc})") from exc
+
+
+def load_messages(path: Path) -> list[dict]:
+    """Held-out messages: [{"text", "intent", "situation"?, "person"?, "voice"?}]."""
+    data = _yaml(path)
+    items = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise HeldOutError(f"{path}: expected a top-level 'messages' list")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item.get("intent"):
+            raise HeldOutError(f"{path}: messages[{i}] needs 'text' and 'intent'")
+    return items
+
+
+def load_sensitive(path: Path) -> dict[str, list[dict]]:
+    """{"plain": [...], "personal": [...], "urgent": [...]}, each item with 'text'."""
+    data = _yaml(path)
+    if not isinstance(data, dict):
+        raise HeldOutError(f"{path}: expected 'plain', 'personal' and 'urgent' lists")
+    result = {}
+    for part in ("plain", "personal", "urgent"):
+        items = data.get(part) or []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise HeldOutError(f"{path}: {part}[{i}] needs 'text'")
+        result[part] = items
+    return result
+
+
+def load_conversations(paths: list[Path], topics: set[str]) -> list[dict]:
+    conversations, seen = [], set()
+    for path in paths:
+        data = _yaml(path)
+        items = data.get("conversations") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise HeldOutError(f"{path}: expected a top-level 'conversations' list")
+        for i, item in enumerate(items):
+            where = f"{path}: conversations[{i}]"
+            if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("turns"), list):
+                raise HeldOutError(f"{where} needs 'id' and 'turns'")
+            if item["id"] in seen:
+                raise HeldOutError(f"{where}: id {item['id']!r} is used twice")
+            seen.add(item["id"])
+            for j, turn in enumerate(item["turns"]):
+                if not isinstance(turn, dict) or not isinstance(turn.get("user"), str):
+                    raise HeldOutError(f"{where}.turns[{j}] needs 'user'")
+                if turn.get("channel") not in CHANNELS:
+                    raise HeldOutError(f"{where}.turns[{j}].channel must be one of {', '.join(CHANNELS)}")
+                if turn.get("topic") and turn["topic"] not in topics:
+                    raise HeldOutError(f"{where}.turns[{j}].topic: unknown topic {turn['topic']!r}")
+            conversations.append({**item, "file": path.name})
+    return conversations
+
+
+def evaluate_messages(parse: Parse, items: list[dict], scored: tuple[str, ...]) -> dict:
+    """Intent figures for held-out messages, plus accuracy per voice."""
+    report = evaluate(parse, [(m["text"], m["intent"]) for m in items], scored)
+    voices: dict[str, list[bool]] = {}
+    for item, gold, predicted in zip(items, report["gold"], report["predicted"], strict=True):
+        voices.setdefault(item.get("voice") or "-", []).append(gold == predicted)
+    report["per_voice"] = {v: {"accuracy": round(sum(r) / len(r), 3), "n": len(r)} for v, r in sorted(voices.items())}
+    report.pop("macro_f1_errands")
+    scored_f1 = [report["per_intent"][i]["f1"] for i in scored if i in report["per_intent"]]
+    report["macro_f1"] = round(sum(scored_f1) / max(len(scored_f1), 1), 3)
+    return report
+
+
+def evaluate_sensitive(escalates: Callable[[str], str | None], sets: dict[str, list[dict]]) -> dict:
+    """``escalates(text)`` is the channel the assistant gives ("callback",
+    "urgent" or None): false escalation on plain questions, recall on the rest."""
+    plain_hits = [m["text"] for m in sets["plain"] if escalates(m["text"]) is not None]
+    personal_misses = [m["text"] for m in sets["personal"] if escalates(m["text"]) is None]
+    urgent_misses = [m["text"] for m in sets["urgent"] if escalates(m["text"]) != "urgent"]
+    n_plain, n_personal, n_urgent = len(sets["plain"]), len(sets["personal"]), len(sets["urgent"])
+    return {
+        "plain": n_plain,
+        "false_escalation": round(len(plain_hits) / max(n_plain, 1), 4),
+        "personal": n_personal,
+        "personal_recall": round(1 - len(personal_misses) / max(n_personal, 1), 4),
+        "urgent": n_urgent,
+        # Urgent recall counts only the urgent reply (emergency numbers first).
+        "urgent_recall": round(1 - len(urgent_misses) / max(n_urgent, 1), 4),
+        "false_escalations": plain_hits,
+        "personal_misses": personal_misses,
+        "urgent_misses": urgent_misses,
+    }
+
+
+def _turn_passes(expected: dict, got: dict) -> bool:
+    if got.get("channel") != expected["channel"]:
+        return False
+    return not (
+        expected.get("topic")
+        and got.get("channel") not in ("callback", "urgent")
+        and got.get("topic") != expected["topic"]
+    )
+
+
+def evaluate_conversations(converse: Converse, conversations: list[dict]) -> dict:
+    """Per kind: the first reply after the errand is named (the first turn
+    that is not small talk), every turn, and whole conversations."""
+    kinds: dict[str, dict] = {}
+    failures = []
+    for conversation in conversations:
+        kind = kinds.setdefault(
+            conversation.get("kind") or "-", {"conversations": 0, "first": 0, "turns": 0, "turns_ok": 0, "whole": 0}
+        )
+        kind["conversations"] += 1
+        first_done, all_ok = False, True
+        for index, turn in enumerate(conversation["turns"]):
+            got = converse(conversation["id"], turn["user"])
+            ok = _turn_passes(turn, got)
+            kind["turns"] += 1
+            kind["turns_ok"] += ok
+            all_ok &= ok
+            if not first_done and turn["channel"] != "small_talk":
+                first_done = True
+                kind["first"] += ok
+            if not ok:
+                failures.append(
+                    {
+                        "id": conversation["id"],
+                        "turn": index + 1,
+                        "user": turn["user"],
+                        "expected": {k: turn.get(k) for k in ("channel", "topic", "situation") if turn.get(k)},
+                        "got": got,
+                    }
+                )
+        kind["whole"] += all_ok
+    total = {
+        key: sum(k[key] for k in kinds.values()) for key in ("conversations", "first", "turns", "turns_ok", "whole")
+    }
+    return {"kinds": kinds, "total": total, "failures": failures}
+
+
+def format_conversations(report: dict) -> str:
+    lines = [f"{'kind':<18} {'convs':>5} {'first reply':>11} {'turns':>9} {'whole':>9}"]
+    rows = [*sorted(report["kinds"].items()), ("TOTAL", report["total"])]
+    for name, k in rows:
+        n = max(k["conversations"], 1)
+        lines.append(
+            f"{name:<18} {k['conversations']:>5} {k['first'] / n:>10.1%} "
+            f"{k['turns_ok'] / max(k['turns'], 1):>8.1%} {k['whole'] / n:>8.1%}"
+        )
+    for f in report["failures"]:
+        lines.append(f"  fail {f['id']} turn {f['turn']}: {f['user']!r}: expected {f['expected']}, got {f['got']}")
+    return "\n".join(lines)
+
+
+def format_sensitive(report: dict) -> str:
+    lines = [
+        f"plain questions {report['plain']}: false escalation {report['false_escalation']:.1%}",
+        f"personal matters {report['personal']}: recall {report['personal_recall']:.1%}",
+        f"urgent matters {report['urgent']}: recall {report['urgent_recall']:.1%}",
+    ]
+    lines += [f"  escalated plain: {t!r}" for t in report["false_escalations"]]
+    lines += [f"  missed personal: {t!r}" for t in report["personal_misses"]]
+    lines += [f"  missed urgent: {t!r}" for t in report["urgent_misses"]]
+    return "\n".join(lines)
+
+
+def format_side_by_side(ours: dict, baseline: dict) -> str:
+    """Per-intent F1, ours against Rasa's default pipeline, same split."""
+    lines = [f"{'intent':<18} {'ours':>6} {'default':>8} {'n':>4}"]
+    for label, m in ours["per_intent"].items():
+        other = baseline["per_intent"].get(label, {}).get("f1", 0.0)
+        lines.append(f"{label:<18} {m['f1']:>6.3f} {other:>8.3f} {m['n']:>4}")
+    lines.append(f"{'macro-F1':<18} {ours['macro_f1']:>6.3f} {baseline['macro_f1']:>8.3f}")
+    return "\n".join(lines)
 
 
 def load_heldout(folder: Path) -> list[tuple[str, str]]:

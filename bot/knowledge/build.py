@@ -17,7 +17,7 @@ import sqlite_utils
 
 from bot.knowledge.model import Knowledge
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -46,6 +46,7 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                 "question": topic.question,
                 "person_question": topic.person_question,
                 "assisted": topic.assisted,
+                "en": json.dumps(topic.en, ensure_ascii=False),
                 "position": t_pos,
             }
         )
@@ -57,16 +58,18 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                     "label": situation.label,
                     "ask_person": situation.ask_person,
                     "keywords": json.dumps(list(situation.keywords), ensure_ascii=False),
+                    "en_label": situation.en_label,
                     "position": s_pos,
                 }
             )
-        for answer in topic.answers:
+        for answer in [*topic.answers, *([topic.general] if topic.general else [])]:
             answer_id = len(answer_rows) + 1
             answer_rows.append(
                 {
                     "id": answer_id,
                     "topic": topic.key,
-                    "situation": answer.situation,
+                    # The general answer is the one without a situation.
+                    "situation": answer.situation or None,
                     "person": answer.person,
                     "lead": answer.lead,
                     "link": answer.link,
@@ -74,13 +77,20 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                     "text": answer.text,
                     "sources": json.dumps(list(answer.sources)),
                     "reviewed": answer.reviewed,
+                    "en_lead": answer.en_lead,
+                    "en_text": answer.en_text,
                 }
             )
             fee_rows.extend({"answer_id": answer_id, **dataclasses.asdict(fee)} for fee in answer.fees)
 
     db["topics"].insert_all(topic_rows, pk="key")
     db["situations"].insert_all(situation_rows, pk=("topic", "key"), foreign_keys=[("topic", "topics", "key")])
-    db["answers"].insert_all(answer_rows, pk="id", foreign_keys=[("topic", "topics", "key")])
+    db["answers"].insert_all(
+        answer_rows,
+        pk="id",
+        foreign_keys=[("topic", "topics", "key")],
+        columns={"situation": str, "en_lead": str, "en_text": str, "person": str, "link": str, "municipal_link": str},
+    )
     db["fees"].insert_all(
         fee_rows,
         columns={"answer_id": int, "label": str, "kr": int, "year": int, "source": str},
@@ -117,6 +127,14 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
     )
     db["barriers"].insert_all(({"key": k, "text": v} for k, v in knowledge.barriers.items()), pk="key")
     db["messages"].insert_all(({"name": k, "text": v} for k, v in knowledge.messages.items()), pk="name")
+    db["messages_en"].insert_all(
+        ({"name": k, "text": v} for k, v in knowledge.messages_en.items()),
+        pk="name",
+        columns={"name": str, "text": str},
+    )
+    db["barriers_en"].insert_all(
+        ({"key": k, "text": v} for k, v in knowledge.barriers_en.items()), pk="key", columns={"key": str, "text": str}
+    )
     db["build_info"].insert_all(
         [
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},

@@ -41,6 +41,8 @@ BUTTONS = (
     "button_yes",
     "button_other_topic",
 )
+# Texts for understanding features newer than some knowledge folders.
+OPTIONAL_MESSAGES = ("only_danish", "other_situation", "follow_up_general")
 REQUIRED_MESSAGES = (
     *SMALL_TALK,
     *BUTTONS,
@@ -119,6 +121,8 @@ def load_knowledge(root: Path) -> Knowledge:
     messages: dict[str, str] = {}
     callback_defaults: dict = {}
     sensitive: dict = {}
+    messages_en: dict[str, str] = {}
+    barriers_en: dict[str, str] = {}
 
     national = root / "national"
     if not national.is_dir():
@@ -128,9 +132,12 @@ def load_knowledge(root: Path) -> Knowledge:
         if fields is None:
             continue
         if path.name == "assistance.yml":
-            barriers = _read_text_table(data, fields, "barriers", BARRIERS)
+            barriers, english = _read_text_table(data, fields, "barriers", BARRIERS)
+            barriers_en.update(english.get("barriers", {}))
         elif path.name == "messages.yml":
-            messages = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES)
+            messages, english = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES, OPTIONAL_MESSAGES)
+            messages_en.update(english.get("messages", {}))
+            barriers_en.update(english.get("barriers", {}))
         elif path.name == "callbacks.yml":
             fields.unknown_keys(data, ["callbacks"], "")
             callback_defaults = read_callbacks(data, fields, "callbacks", required=True)
@@ -161,11 +168,29 @@ def load_knowledge(root: Path) -> Knowledge:
     if not municipalities:
         problems.append(Problem(str(root / "municipalities"), "", "no municipality files found"))
     if not problems:
-        problems.extend(_check_templates(topics, municipalities, messages))
+        problems.extend(
+            _check_templates(topics, municipalities, {**messages, **{f"en.{k}": v for k, v in messages_en.items()}})
+        )
+    if problems:
+        raise KnowledgeError(problems)
+    for name in messages_en:
+        if name not in messages:
+            problems.append(
+                Problem("knowledge/national/messages.yml", f"en.messages.{name}", "no Danish text of that name")
+            )
+    for name in barriers_en:
+        if name not in BARRIERS:
+            problems.append(Problem("knowledge/national", f"en.barriers.{name}", "unknown barrier"))
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
-        topics=topics, municipalities=municipalities, barriers=barriers, messages=messages, sensitive=sensitive
+        topics=topics,
+        municipalities=municipalities,
+        barriers=barriers,
+        messages=messages,
+        sensitive=sensitive,
+        messages_en=messages_en,
+        barriers_en=barriers_en,
     )
 
 
@@ -175,7 +200,18 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         return None
     f.unknown_keys(
         data,
-        ["topic", "name", "attendance", "question", "person_question", "assisted", "situations", "answers"],
+        [
+            "topic",
+            "name",
+            "attendance",
+            "question",
+            "person_question",
+            "assisted",
+            "situations",
+            "answers",
+            "general",
+            "en",
+        ],
         "",
     )
     key = f.get(data, "topic", "topic", "key")
@@ -186,11 +222,13 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
     question = f.get(data, "question", "question", "str")
     assisted = f.get(data, "assisted", "assisted", "str")
     person_question = f.get(data, "person_question", "person_question", "str", required=False)
+    en = _read_english(data, f, "", ["name", "question", "person_question", "assisted"])
 
     situations: list[Situation] = []
     for i, item in enumerate(f.get(data, "situations", "situations", "list", default=[])):
         path = f"situations[{i}]"
-        f.unknown_keys(item, ["key", "label", "ask_person", "keywords"], path)
+        f.unknown_keys(item, ["key", "label", "ask_person", "keywords", "en"], path)
+        en_label = _read_english(item, f, path, ["label"]).get("label")
         s_key = f.get(item, "key", f"{path}.key", "key")
         label = f.get(item, "label", f"{path}.label", "str")
         ask_person = f.get(item, "ask_person", f"{path}.ask_person", "bool", required=False, default=False)
@@ -203,7 +241,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         if ask_person and not person_question:
             f.problem(item, "ask_person", f"{path}.ask_person", "needs a person_question on the topic")
         if s_key and label:
-            situations.append(Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords)))
+            situations.append(Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords), en_label))
     if not situations:
         f.problem(data, "situations", "situations", "at least one situation is required")
 
@@ -212,6 +250,10 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         answer = _read_answer(item, f, f"answers[{i}]", key or expected_key, situations)
         if answer is not None:
             answers.append(answer)
+
+    general = None
+    if isinstance(data, dict) and "general" in data:
+        general = _read_answer(data["general"], f, "general", key or expected_key, situations, general=True)
 
     for situation in situations:
         persons = {a.person for a in answers if a.situation == situation.key}
@@ -237,16 +279,37 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         situations=tuple(situations),
         answers=tuple(answers),
         person_question=person_question,
+        general=general,
+        en=en,
     )
 
 
-def _read_answer(item: Any, f: Fields, path: str, topic: str, situations: list[Situation]) -> Answer | None:
-    f.unknown_keys(
-        item,
-        ["situation", "person", "lead", "link", "municipal_link", "text", "sources", "reviewed", "fees"],
-        path,
-    )
-    situation = f.get(item, "situation", f"{path}.situation", "key")
+def _read_english(item: Any, f: Fields, path: str, names: list[str]) -> dict[str, str]:
+    """An optional ``en:`` mapping with English variants of the item's texts."""
+    if not isinstance(item, dict) or "en" not in item:
+        return {}
+    en_path = f"{path}.en" if path else "en"
+    table = f.get(item, "en", en_path, "dict", default={})
+    f.unknown_keys(table, names, en_path)
+    result = {}
+    for name in names:
+        if isinstance(table, dict) and name in table:
+            text = f.get(table, name, f"{en_path}.{name}", "str")
+            if text:
+                result[name] = text
+    return result
+
+
+def _read_answer(
+    item: Any, f: Fields, path: str, topic: str, situations: list[Situation], general: bool = False
+) -> Answer | None:
+    if not isinstance(item, dict):
+        f.problem(item, None, path, "expected a mapping with lead, link, text, sources and reviewed")
+        return None
+    names = ["person", "lead", "link", "municipal_link", "text", "sources", "reviewed", "fees", "en"]
+    f.unknown_keys(item, names if general else ["situation", *names], path)
+    en = _read_english(item, f, path, ["lead", "text"])
+    situation = "" if general else f.get(item, "situation", f"{path}.situation", "key")
     if situation and situation not in {s.key for s in situations}:
         f.problem(item, "situation", f"{path}.situation", f"unknown situation {situation!r}")
     person = f.get(item, "person", f"{path}.person", "key", required=False)
@@ -277,7 +340,7 @@ def _read_answer(item: Any, f: Fields, path: str, topic: str, situations: list[S
         source = f.get(fee, "source", f"{fee_path}.source", "url")
         if label and kr is not None and year and source:
             fees.append(Fee(label, kr, year, source))
-    if not (situation and lead and text and reviewed and sources):
+    if not ((situation or general) and lead and text and reviewed and sources):
         return None
     return Answer(
         topic=topic,
@@ -290,6 +353,8 @@ def _read_answer(item: Any, f: Fields, path: str, topic: str, situations: list[S
         link=link,
         municipal_link=municipal_link,
         fees=tuple(fees),
+        en_lead=en.get("lead"),
+        en_text=en.get("text"),
     )
 
 
@@ -393,17 +458,37 @@ def _read_sensitive(data: Any, f: Fields) -> dict[str, SensitiveCategory]:
     return result
 
 
-def _read_text_table(data: Any, f: Fields, group: str, names: tuple[str, ...]) -> dict[str, str]:
-    """A file holding one mapping ``group`` of required named texts."""
-    f.unknown_keys(data, [group], "")
+def _read_text_table(
+    data: Any, f: Fields, group: str, names: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A file holding one mapping ``group`` of named texts (``names``
+    required, ``optional`` not), and an optional ``en:`` mapping of English
+    variants grouped the same way."""
+    f.unknown_keys(data, [group, "en"], "")
     table = f.get(data, group, group, "dict", default={})
     result = {}
     for name in names:
         text = f.get(table, name, f"{group}.{name}", "str")
         if text:
             result[name] = text
-    f.unknown_keys(table, names, group)
-    return result
+    for name in optional:
+        if isinstance(table, dict) and name in table:
+            text = f.get(table, name, f"{group}.{name}", "str")
+            if text:
+                result[name] = text
+    f.unknown_keys(table, (*names, *optional), group)
+    english: dict[str, dict[str, str]] = {}
+    if isinstance(data, dict) and "en" in data:
+        en_table = f.get(data, "en", "en", "dict", default={})
+        for sub, value in (en_table or {}).items() if isinstance(en_table, dict) else ():
+            if not isinstance(value, dict):
+                f.problem(en_table, sub, f"en.{sub}", "expected a mapping of name: English text")
+                continue
+            for name, text in value.items():
+                if not isinstance(text, str) or not text.strip():
+                    f.problem(value, name, f"en.{sub}.{name}", "expected text")
+            english[sub] = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
+    return result, english
 
 
 def _check_templates(topics, municipalities, messages) -> list[Problem]:
@@ -418,7 +503,14 @@ def _check_templates(topics, municipalities, messages) -> list[Problem]:
         for topic in topics.values():
             display = f"knowledge/national/{topic.key}.yml"
             items.append((display, "assisted", topic.assisted))
-            items.extend((display, f"answers[{a.situation}].text", a.text) for a in topic.answers)
+            if topic.en.get("assisted"):
+                items.append((display, "en.assisted", topic.en["assisted"]))
+            answers = [*topic.answers, *([topic.general] if topic.general else [])]
+            for a in answers:
+                where = f"answers[{a.situation}]" if a.situation else "general"
+                items.append((display, f"{where}.text", a.text))
+                if a.en_text:
+                    items.append((display, f"{where}.en.text", a.en_text))
         for display, field, text in items:
             try:
                 env.from_string(text).render(**context, **TEMPLATE_EXTRAS)

@@ -32,6 +32,7 @@ class Situation:
     label: str
     ask_person: bool = False
     keywords: tuple[str, ...] = ()
+    en_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Answer:
     link: str | None = None
     municipal_link: str | None = None
     fees: tuple[Fee, ...] = ()
+    en_lead: str | None = None
+    en_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class Topic:
     situations: tuple[Situation, ...]
     answers: tuple[Answer, ...]
     person_question: str | None = None
+    # The answer when the errand is named but no situation: its main link.
+    general: Answer | None = None
+    # English variants of name, question, person_question, assisted.
+    en: dict = field(default_factory=dict, hash=False, compare=False)
 
     def situation(self, key: str | None) -> Situation | None:
         return next((s for s in self.situations if s.key == key), None)
@@ -106,3 +113,6 @@ class Knowledge:
     barriers: dict[str, str]
     messages: dict[str, str]
     sensitive: dict[str, SensitiveCategory] = field(default_factory=dict)
+    # English variants editors may add; a missing one falls back to Danish.
+    messages_en: dict[str, str] = field(default_factory=dict)
+    barriers_en: dict[str, str] = field(default_factory=dict)

@@ -48,24 +48,35 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
     situations: dict[str, list[Situation]] = {}
     for row in db["situations"].rows_where(order_by="topic, position"):
         situations.setdefault(row["topic"], []).append(
-            Situation(row["key"], row["label"], bool(row["ask_person"]), tuple(json.loads(row["keywords"])))
-        )
-    answers: dict[str, list[Answer]] = {}
-    for row in db["answers"].rows_where(order_by="id"):
-        answers.setdefault(row["topic"], []).append(
-            Answer(
-                topic=row["topic"],
-                situation=row["situation"],
-                person=row["person"],
-                lead=row["lead"],
-                text=row["text"],
-                sources=tuple(json.loads(row["sources"])),
-                reviewed=row["reviewed"],
-                link=row["link"],
-                municipal_link=row["municipal_link"],
-                fees=tuple(fees.get(row["id"], ())),
+            Situation(
+                row["key"],
+                row["label"],
+                bool(row["ask_person"]),
+                tuple(json.loads(row["keywords"])),
+                row["en_label"],
             )
         )
+    answers: dict[str, list[Answer]] = {}
+    general: dict[str, Answer] = {}
+    for row in db["answers"].rows_where(order_by="id"):
+        answer = Answer(
+            topic=row["topic"],
+            situation=row["situation"] or "",
+            person=row["person"],
+            lead=row["lead"],
+            text=row["text"],
+            sources=tuple(json.loads(row["sources"])),
+            reviewed=row["reviewed"],
+            link=row["link"],
+            municipal_link=row["municipal_link"],
+            fees=tuple(fees.get(row["id"], ())),
+            en_lead=row["en_lead"],
+            en_text=row["en_text"],
+        )
+        if answer.situation:
+            answers.setdefault(row["topic"], []).append(answer)
+        else:
+            general[row["topic"]] = answer
     topics = {
         row["key"]: Topic(
             key=row["key"],
@@ -76,6 +87,8 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
             situations=tuple(situations.get(row["key"], ())),
             answers=tuple(answers.get(row["key"], ())),
             person_question=row["person_question"],
+            general=general.get(row["key"]),
+            en=json.loads(row["en"] or "{}"),
         )
         for row in db["topics"].rows_where(order_by="position")
     }
@@ -107,4 +120,6 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
         municipalities=municipalities,
         barriers={r["key"]: r["text"] for r in db["barriers"].rows},
         messages={r["name"]: r["text"] for r in db["messages"].rows},
+        messages_en={r["name"]: r["text"] for r in db["messages_en"].rows},
+        barriers_en={r["key"]: r["text"] for r in db["barriers_en"].rows},
     )

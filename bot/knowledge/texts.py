@@ -22,11 +22,11 @@ def _template(text: str) -> jinja2.Template:
     return _env.from_string(text)
 
 
-def join_names(names: list[str]) -> str:
-    """'pas, kørekort og affald' — a Danish list."""
+def join_names(names: list[str], conjunction: str = "og") -> str:
+    """'pas, kørekort og affald' — a Danish list (``conjunction="and"`` for English)."""
     if not names:
         return ""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
 def capitalise(text: str) -> str:
@@ -34,13 +34,18 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def template_context(municipality: Municipality, topics: dict[str, Topic]) -> dict:
-    """Variables available to every text template in knowledge/."""
+def template_context(municipality: Municipality, topics: dict[str, Topic], language: str = "da") -> dict:
+    """Variables available to every text template in knowledge/ (``language``
+    "en" words the generated phrases and the topic list in English)."""
     phone = municipality.phone_number
+    english = language == "en"
     if phone:
         hours = f" ({municipality.phone_hours})" if municipality.phone_hours else ""
-        phone_hint = f" på {phone}{hours}"
-        phone_sentence = f" eller ring på {phone}{hours}."
+        phone_hint = f" {'on' if english else 'på'} {phone}{hours}"
+        phone_sentence = f" {'or call' if english else 'eller ring på'} {phone}{hours}."
+    elif english:
+        phone_hint = f" {municipality.name} (the phone number is on {municipality.website_url})"
+        phone_sentence = "."
     else:
         # An unverified number is never shown; point to the website instead.
         phone_hint = f" til {municipality.name} (telefonnummeret står på {municipality.website_url})"
@@ -55,7 +60,9 @@ def template_context(municipality: Municipality, topics: dict[str, Topic]) -> di
             "address": municipality.address,
             "booking_url": municipality.booking_url or municipality.website_url,
         },
-        "topics": join_names([t.name for t in topics.values()]),
+        "topics": join_names(
+            [(t.en.get("name") or t.name) if english else t.name for t in topics.values()], "and" if english else "og"
+        ),
         "phone_hint": phone_hint,
         "phone_sentence": phone_sentence,
         "booking_link": municipality.booking_url or municipality.website_url,
@@ -68,8 +75,8 @@ class Texts:
         self.knowledge = knowledge
 
     # Positional-only: templates have their own ``name`` (the citizen's).
-    def render(self, text: str, municipality: Municipality, /, **extra) -> str:
-        context = template_context(municipality, self.knowledge.topics)
+    def render(self, text: str, municipality: Municipality, /, language: str = "da", **extra) -> str:
+        context = template_context(municipality, self.knowledge.topics, language)
         return " ".join(_template(text).render(**{**context, **extra}).split())
 
     def message(self, key: str, municipality: Municipality, /, **extra) -> str:

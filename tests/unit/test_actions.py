@@ -41,16 +41,23 @@ def outcomes(tmp_path):
         return [dict(r) for r in conn.execute("select * from outcomes order by id")]
 
 
-def test_unknown_situation_is_asked_with_buttons(runtime_env):
+def test_unknown_situation_is_answered_first_then_offered_as_buttons(runtime_env):
     messages, slots = run(ActionAnswerErrand(), tracker("koerekort"))
     (message,) = messages
-    assert message["text"] == "Hvad drejer det sig om?"
+    first, *_, last = message["text"].split("\n")
+    assert first.startswith("Læs om fornyelse") and "https://" in first  # the main link first
+    assert last == "Gælder det noget andet?"
     assert [b["payload"] for b in message["buttons"]][:2] == [
         '/koerekort{"situation": "fornyelse"}',
         '/koerekort{"situation": "bortkommet"}',
     ]
-    assert slots["topic"] == "koerekort" and slots["situation"] is None
-    assert outcomes(runtime_env) == []  # a question is not a resolved turn
+    assert message["kommunebot"] == {"channel": "booking", "topic": "koerekort", "situation": None}
+    assert slots["topic"] == "koerekort" and slots["situation"] is None and slots["asked"] == "situation"
+    # The citizen got the link: one contact, counted once, also when a
+    # situation button follows on the same errand.
+    assert [r["outcome"] for r in outcomes(runtime_env)] == ["booking"]
+    run(ActionAnswerErrand(), tracker("koerekort", [("situation", "stjålet")], slots=slots))
+    assert len(outcomes(runtime_env)) == 1
 
 
 def test_answer_from_entity_and_outcome_row(runtime_env):
@@ -70,7 +77,8 @@ def test_answer_from_entity_and_outcome_row(runtime_env):
 
 def test_person_is_asked_then_answer_uses_remembered_situation(runtime_env):
     messages, slots = run(ActionAnswerErrand(), tracker("pas", [("situation", "pris")]))
-    assert messages[0]["text"].startswith("Er passet til en voksen eller et barn")
+    link, question = messages[0]["text"].split("\n")
+    assert "borger.dk" in link and question.startswith("Er passet til en voksen eller et barn")
     messages, slots = run(
         ActionAnswerErrand(), tracker("pas", [("person", "min datter")], slots={"topic": "pas", "situation": "pris"})
     )
@@ -92,8 +100,8 @@ def test_one_word_for_lost_answers_every_topic(runtime_env, topic, situation, sa
 
 
 def test_situation_does_not_leak_into_another_topic(runtime_env):
-    messages, _ = run(ActionAnswerErrand(), tracker("pas", slots={"topic": "koerekort", "situation": "bortkommet"}))
-    assert messages[0]["text"] == "Hvad drejer det sig om?"
+    messages, slots = run(ActionAnswerErrand(), tracker("pas", slots={"topic": "koerekort", "situation": "bortkommet"}))
+    assert messages[0]["text"].endswith("Gælder det noget andet?") and slots["situation"] is None
 
 
 def test_digital_inclusion_gets_the_assisted_channel(runtime_env):

@@ -1,0 +1,217 @@
+"""Read what a message says about the errand: situation, person, follow-up.
+
+Three signals give the situation, each with a confidence:
+- the NLU's entity, when a span was annotated like a training example;
+- keyword rules editors write in knowledge/ (a situation's ``keywords``),
+  matched on lemmas and on the folded spelling, so "stjålet", "stjæle"
+  and "stjaalet" all match the keyword "stjæle";
+- the whole-sentence situation model (glue/situation_classifier.py), which
+  generalises to paraphrases no keyword lists.
+When they disagree the more confident wins. Reading is always for one
+topic, so a reply in an open conversation is read against that errand's
+situations only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.chat.situation_model import GENERAL, fold
+from bot.chat.situations import normalise_person, normalise_situation
+from bot.knowledge.model import Topic
+
+# Below this the assistant gives the general answer instead of a situation's.
+SITUATION_THRESHOLD = 0.5
+# Answering our own question, a weaker reading is enough: the choices are few.
+ANSWER_THRESHOLD = 0.35
+ENTITY_CONFIDENCE = 0.95
+# A phrase of several words is stronger evidence than one word.
+PHRASE_CONFIDENCE = 0.85
+WORD_CONFIDENCE = 0.7
+SHORT_WORD_CONFIDENCE = 0.6
+# A keyword part this long also matches the start of a longer word
+# ("udløb" in "udløbsdato"); shorter ones must match whole words.
+PREFIX_MIN = 5
+
+
+@dataclass(frozen=True)
+class SituationReading:
+    key: str | None
+    confidence: float
+    source: str  # "entity", "keywords", "model" or "none"
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(path: str):
+    import spacy
+
+    return spacy.load(path)
+
+
+class Lemmatiser:
+    """Lemmas from the blank Danish pipeline's lookup table."""
+
+    def __init__(self, spacy_path):
+        self.nlp = load_pipeline(str(spacy_path))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one instance per process, texts repeat
+    def tokens(self, text: str) -> tuple[tuple[str, ...], ...]:
+        """Per word, the forms it may match: folded lemma and folded word."""
+        doc = self.nlp(" ".join(text.lower().split()))
+        return tuple(
+            tuple(dict.fromkeys((fold(t.lemma_ or t.text), fold(t.text))))
+            for t in doc
+            if not t.is_punct and fold(t.text)
+        )
+
+
+class KeywordRules:
+    """Each topic's situation keywords, lemmatised once."""
+
+    def __init__(self, topics: dict[str, Topic], lemmatiser: Lemmatiser):
+        self.lemmatiser = lemmatiser
+        self.rules: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {}
+        for topic in topics.values():
+            rules = []
+            for situation in topic.situations:
+                for keyword in (situation.key.replace("_", " "), *situation.keywords):
+                    parts = lemmatiser.tokens(keyword)
+                    if parts:
+                        rules.append((situation.key, parts))
+            self.rules[topic.key] = rules
+
+    def match(self, topic: str, text: str) -> SituationReading:
+        words = self.lemmatiser.tokens(text or "")
+        best: tuple[int, int, str] | None = None  # (words, letters, situation)
+        tied = False
+        for situation, parts in self.rules.get(topic, ()):
+            if not _contains(words, parts):
+                continue
+            strength = (len(parts), sum(len(p[0]) for p in parts), situation)
+            if best is None or strength[:2] > best[:2]:
+                best, tied = strength, False
+            elif strength[:2] == best[:2] and situation != best[2]:
+                tied = True
+        if best is None or tied:
+            return SituationReading(None, 0.0, "none")
+        if best[0] > 1:
+            confidence = PHRASE_CONFIDENCE
+        elif best[1] >= PREFIX_MIN:
+            confidence = WORD_CONFIDENCE
+        else:
+            confidence = SHORT_WORD_CONFIDENCE
+        return SituationReading(best[2], confidence, "keywords")
+
+
+def _contains(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...]) -> bool:
+    n = len(parts)
+    return any(all(_word_matches(words[start + i], parts[i]) for i in range(n)) for start in range(len(words) - n + 1))
+
+
+def _word_matches(forms: tuple[str, ...], keyword_forms: tuple[str, ...]) -> bool:
+    for key in keyword_forms:
+        for form in forms:
+            if form == key or (len(key) >= PREFIX_MIN and form.startswith(key)):
+                return True
+    return False
+
+
+def read_situation(
+    topic: Topic,
+    entity_values: list[str],
+    rules: KeywordRules | None,
+    text: str,
+    scores: dict | None,
+    threshold: float = SITUATION_THRESHOLD,
+) -> SituationReading:
+    """The situation the message supports, or key None when it names none."""
+    if len(topic.situations) == 1:
+        return SituationReading(topic.situations[0].key, 1.0, "only")
+    for value in entity_values:
+        found = normalise_situation(topic, value)
+        if found:
+            return SituationReading(found, ENTITY_CONFIDENCE, "entity")
+    keyword = rules.match(topic.key, text) if rules else SituationReading(None, 0.0, "none")
+    model = SituationReading(None, 0.0, "none")
+    ranked = (scores or {}).get(topic.key) or []
+    if ranked:
+        top = ranked[0]
+        name = top.get("name") or GENERAL
+        model = SituationReading(name if topic.situation(name) else None, float(top.get("confidence") or 0), "model")
+        if keyword.key is not None and model.key != keyword.key:
+            # The model's own view of the keyword's situation counts too:
+            # both agreeing on second place is still agreement.
+            second = next((r for r in ranked if r.get("name") == keyword.key), None)
+            if second is not None:
+                keyword = SituationReading(
+                    keyword.key, max(keyword.confidence, float(second.get("confidence") or 0)), "keywords"
+                )
+    if keyword.key is not None and keyword.key == model.key:
+        return SituationReading(keyword.key, max(keyword.confidence, model.confidence), "keywords+model")
+    best = max((keyword, model), key=lambda r: r.confidence)
+    if best.key is None or best.confidence < threshold:
+        return SituationReading(None, best.confidence, "none")
+    return best
+
+
+_AGE = re.compile(r"\b(\d{1,3})\s*(?:-?\s*(?:år|aar|årig|aarig|årige|years?|yrs?|yo)\b)")
+_AGE_AFTER_PERSON = re.compile(
+    r"\b(?:søn|soen|son|datter|daughter|barn|child|kid|dreng|pige|boy|girl)\w*\s+(?:på|paa|of|is|er)?\s*(\d{1,2})\b"
+)
+_CHILD = re.compile(
+    r"\b(barn|barnet|børn|børnene|boern|born|søn|sønnen|soen|datter|datteren|baby|babyen|dreng|drengen|pige|pigen|"
+    r"teenager|child|children|kid|kids|son|daughter|boy|girl|nyfødt|nyfodt|newborn)\b"
+)
+_ADULT = re.compile(
+    r"\b(mig selv|til mig|voksen|voksne|pensionist|myself|adult|for me|"
+    r"(?:til|for) (?:min|my) (?:mor|far|mand|kone|kæreste|kaereste|bedstemor|bedstefar|mother|father|mum|mom|dad|"
+    r"husband|wife|grandmother|grandfather))\b"
+)
+
+
+def read_person(text: str, entity_values: list[str] = ()) -> str | None:
+    """ "barn" or "voksen" when the text says who the errand is for.
+
+    An age decides over words: "min datter på 25" is an adult's passport."""
+    lowered = (text or "").lower()
+    for pattern in (_AGE_AFTER_PERSON, _AGE):
+        match = pattern.search(lowered)
+        if match:
+            age = int(match.group(1))
+            if age < 120:
+                return "barn" if age < 18 else "voksen"
+    for value in entity_values:
+        person = normalise_person(value)
+        if person:
+            return person
+    if _CHILD.search(lowered):
+        return "barn"
+    if _ADULT.search(lowered):
+        return "voksen"
+    return None
+
+
+# What a follow-up on the open errand asks, in Danish and English.
+_FOLLOW_UP = re.compile(
+    r"\b(koste[rt]?|pris(en)?|gebyr|betale|hvor meget|how much|cost|price|fee|"
+    r"online|nettet|digitalt|selv|hjemmefra|app(en)?|"
+    r"hvor lang tid|hvornår|hvor hurtigt|how long|when|"
+    r"hvor skal jeg|hvor kan jeg|hvor gør|hvor finder|hvad skal jeg (have )?med|medbringe|where|bring|"
+    r"skal jeg møde op|møde op|in person|"
+    r"og hvad|hvad så|and what|what about|også|and)\b"
+)
+_CORRECTION = re.compile(
+    r"^\s*(nej|næh|nah|no|ikke|not|det er ikke|jeg mente|i meant|undskyld|sorry|rettelse|forkert|wrong)\b"
+    r"|\b(jeg mente|i meant|det er til|it is for|it's for|its for|mente)\b"
+)
+
+
+def is_follow_up(text: str) -> bool:
+    lowered = (text or "").lower()
+    return len(lowered.split()) <= 12 and bool(_FOLLOW_UP.search(lowered))
+
+
+def is_correction(text: str) -> bool:
+    return bool(_CORRECTION.search((text or "").lower()))

@@ -1,0 +1,199 @@
+"""Run the held-out evaluation against real servers (`kommunebot eval`).
+
+The Rasa and action servers are started as for `make run`, with their own
+tracker and data files in the output folder, so an evaluation never
+touches a running assistant's records. ``--baseline`` also trains Rasa's
+default recommended pipeline on the same training data and parses the
+same messages with it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from bot.content import evaluation
+from bot.knowledge.loader import load_knowledge
+from bot.ops.http import free_port, rasa_parser
+from bot.ops.processes import Stack
+
+# Rasa's default recommended pipeline (`rasa init`'s config.yml), with the
+# project's language; the policies do not matter for parsing.
+BASELINE_CONFIG = """\
+recipe: default.v1
+language: da
+assistant_id: kommunebot-baseline
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: RegexFeaturizer
+  - name: LexicalSyntacticFeaturizer
+  - name: CountVectorsFeaturizer
+  - name: CountVectorsFeaturizer
+    analyzer: char_wb
+    min_ngram: 1
+    max_ngram: 4
+  - name: DIETClassifier
+    epochs: 100
+    constrain_similarities: true
+  - name: EntitySynonymMapper
+  - name: ResponseSelector
+    epochs: 100
+    constrain_similarities: true
+  - name: FallbackClassifier
+    threshold: 0.3
+    ambiguity_threshold: 0.1
+policies:
+  - name: RulePolicy
+"""
+
+
+def stack_for(out: Path, model: Path, actions: bool = True) -> Stack:
+    env = {
+        "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{out / 'tracker.db'}",
+        "KOMMUNEBOT_DATA_DB": str(out / "data.db"),
+        "KOMMUNEBOT_VAR_DIR": str(out / "var"),
+        # Hundreds of messages from one address in a minute are the point here.
+        "KOMMUNEBOT_RATE_SENDER": "100000/60",
+        "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
+    }
+    return Stack(free_port(), free_port(), env=env, log_dir=out / "logs", model=model)
+
+
+def converser(stack: Stack):
+    """A Converse function: send one message, read back what the reply did
+    from the bot events' metadata in the tracker (token-protected API)."""
+    run = uuid.uuid4().hex[:8]
+
+    def converse(conversation: str, text: str) -> dict:
+        sender = f"eval-{run}-{conversation}"[:100]
+        status, _ = stack.send(sender, text, metadata={})
+        if status != 200:
+            return {"channel": None, "error": f"HTTP {status}"}
+        status, tracker = stack.api(f"/conversations/{sender}/tracker")
+        if status != 200 or not isinstance(tracker, dict):
+            return {"channel": None, "error": f"tracker HTTP {status}"}
+        events = tracker.get("events") or []
+        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+        found: dict = {"channel": None}
+        for event in events[last_user + 1 :]:
+            meta = (event.get("metadata") or {}).get("kommunebot") if event.get("event") == "bot" else None
+            if meta and meta.get("channel"):
+                # The first reply decides: a form question may follow it.
+                found = {k: meta.get(k) for k in ("channel", "topic", "situation")}
+                break
+        return found
+
+    return converse
+
+
+def escalation(converse):
+    """The sensitive set's question, asked of the real assistant: a fresh
+    conversation per message, and the channel of its reply."""
+    counter = iter(range(1_000_000))
+
+    def escalates(text: str) -> str | None:
+        channel = converse(f"sensitive-{next(counter)}", text).get("channel")
+        return channel if channel in ("callback", "urgent") else None
+
+    return escalates
+
+
+def train_baseline(root: Path, out: Path) -> Path:
+    """Train the default pipeline's NLU on the project's training data."""
+    config = out / "baseline-config.yml"
+    config.write_text(BASELINE_CONFIG, encoding="utf-8")
+    models = out / "baseline-model"
+    command = [
+        str(Path(sys.executable).with_name("rasa")),
+        "train",
+        "nlu",
+        "--config",
+        str(config),
+        "--nlu",
+        str(root / "data"),
+        "--out",
+        str(models),
+        "--fixed-model-name",
+        "baseline",
+    ]
+    log = out / "logs" / "baseline-train.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as handle:
+        done = subprocess.run(command, cwd=root, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"training the baseline failed (exit {done.returncode}); see {log}")
+    return models / "baseline.tar.gz"
+
+
+def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, baseline: bool) -> dict:
+    """Evaluate ``parts`` (messages, sensitive, conversations) on the open
+    or the sealed set; returns the report texts and data."""
+    folder = root / (evaluation.SEALED if sealed else evaluation.OPEN)
+    label = "sealed" if sealed else "open"
+    topics = set(load_knowledge(root / "knowledge").topics)
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict = {"set": label}
+    texts: list[str] = []
+    stack = stack_for(out, model)
+    try:
+        stack.start_actions()
+        stack.start_rasa()
+        stack.wait_actions()
+        stack.wait_rasa()
+        parse = rasa_parser(stack.url, stack.api_token)
+        converse = converser(stack)
+        if "messages" in parts:
+            items = evaluation.load_messages(folder / "messages.yml")
+            ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root))
+            for key in ("gold", "predicted"):
+                ours.pop(key)
+            results["messages"] = ours
+            texts += [f"== Held-out messages ({label}, {ours['examples']}) ==", evaluation.format_report(ours)]
+            texts.append(
+                "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
+            )
+            texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
+        if "sensitive" in parts:
+            report = evaluation.evaluate_sensitive(
+                escalation(converse), evaluation.load_sensitive(folder / "sensitive.yml")
+            )
+            results["sensitive"] = report
+            texts += [f"== Personal versus plain ({label}) ==", evaluation.format_sensitive(report)]
+        if "conversations" in parts:
+            paths = (
+                [folder / "conversations.yml"]
+                if sealed
+                else sorted((root / evaluation.CONVERSATIONS_OPEN).glob("*.yml"))
+            )
+            report = evaluation.evaluate_conversations(converse, evaluation.load_conversations(paths, topics))
+            results["conversations"] = report
+            texts += [f"== Held-out conversations ({label}) ==", evaluation.format_conversations(report)]
+    finally:
+        stack.stop()
+    if baseline and "messages" in results:
+        base_model = train_baseline(root, out)
+        base_stack = stack_for(out / "baseline", base_model)
+        try:
+            base_stack.start_rasa()
+            base_stack.wait_rasa()
+            items = evaluation.load_messages(folder / "messages.yml")
+            theirs = evaluation.evaluate_messages(
+                rasa_parser(base_stack.url, base_stack.api_token), items, evaluation.scored_intents(root)
+            )
+        finally:
+            base_stack.stop()
+        for key in ("gold", "predicted"):
+            theirs.pop(key)
+        results["baseline"] = theirs
+        texts += [
+            f"== Ours against Rasa's default pipeline ({label} messages) ==",
+            evaluation.format_side_by_side(results["messages"], theirs),
+            f"margin: {results['messages']['macro_f1'] - theirs['macro_f1']:+.3f}",
+        ]
+    text = "\n".join(texts)
+    (out / f"heldout-{label}.txt").write_text(text + "\n", encoding="utf-8")
+    (out / f"heldout-{label}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return {"text": text, "data": results}

@@ -1,0 +1,146 @@
+"""Reading situation, person, follow-ups, corrections and language from the
+citizen's own words (bot/chat/reading.py, bot/chat/language.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat.language import detect_language
+from bot.chat.reading import KeywordRules, Lemmatiser, is_correction, is_follow_up, read_person, read_situation
+from bot.chat.situation_model import GENERAL, Example, SituationModel, fold
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def rules(knowledge):
+    return KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path))
+
+
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        ("min søn på 8 skal have pas", "barn"),
+        ("pas til min datter", "barn"),
+        ("hun er 12 år", "barn"),
+        ("min datter på 25 skal have nyt pas", "voksen"),
+        ("nej, det er til min mand", "voksen"),
+        ("passport for my daughter", "barn"),
+        ("jeg skal have nyt pas", None),
+        ("it's for me", "voksen"),
+    ],
+)
+def test_person_from_text(text, person):
+    assert read_person(text) == person
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("og hvad koster det?", True),
+        ("kan jeg gøre det online?", True),
+        ("hvor lang tid tager det?", True),
+        ("how much is it", True),
+        ("jeg har mistet mit pas", False),
+    ],
+)
+def test_follow_up(text, expected):
+    assert is_follow_up(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("nej, det er til min mand", True), ("no, I meant my son", True), ("jeg skal have pas", False)],
+)
+def test_correction(text, expected):
+    assert is_correction(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("I lost my passport", "en"),
+        ("how do I renew my driving licence", "en"),
+        ("jeg har mistet mit pas", "da"),
+        ("hvornaar bliver skraldet hentet", None),
+        ("hvornår bliver skraldet hentet", "da"),
+        ("MitID", None),
+        ("ok", None),
+    ],
+)
+def test_language(text, language):
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "topic, text, situation",
+    [
+        ("pas", "mit pas er blevet stjålet i Spanien", "bortkommet"),
+        ("pas", "passet er stjaalet", "bortkommet"),
+        ("pas", "hvad koster et pas", "pris"),
+        ("sundhedskort", "jeg har mistet mit sundhedskort", "mistet"),
+        ("pas", "jeg vil gerne have et pas", None),
+    ],
+)
+def test_keyword_rules_on_lemmas_and_folded_spelling(knowledge, rules, topic, text, situation):
+    reading = read_situation(knowledge.topics[topic], [], rules, text, None)
+    assert reading.key == situation
+
+
+def test_more_confident_signal_wins(knowledge, rules):
+    topic = knowledge.topics["pas"]
+    # The model is sure it is the price; the keyword "væk" alone says lost.
+    scores = {"pas": [{"name": "pris", "confidence": 0.95}, {"name": "bortkommet", "confidence": 0.03}]}
+    assert read_situation(topic, [], rules, "det er væk", scores).key == "pris"
+    # A model unsure between general and lost leaves it to the keyword.
+    scores = {"pas": [{"name": GENERAL, "confidence": 0.45}, {"name": "bortkommet", "confidence": 0.4}]}
+    reading = read_situation(topic, [], rules, "det er væk", scores)
+    assert reading.key == "bortkommet" and reading.confidence >= 0.7
+
+
+def test_model_general_means_no_situation(knowledge):
+    scores = {"pas": [{"name": GENERAL, "confidence": 0.8}, {"name": "pris", "confidence": 0.1}]}
+    assert read_situation(knowledge.topics["pas"], [], None, "jeg skal have pas", scores).key is None
+
+
+def test_situation_model_learns_paraphrases():
+    examples = [
+        *(
+            Example("pas", t, "bortkommet")
+            for t in (
+                "jeg har mistet mit pas",
+                "passet er stjålet",
+                "mit pas er væk",
+                "jeg har tabt mit pas",
+                "passet blev stjålet på ferien",
+            )
+        ),
+        *(
+            Example("pas", t, "pris")
+            for t in (
+                "hvad koster et pas",
+                "pris på pas",
+                "hvad skal jeg betale for pas",
+                "hvor meget koster det",
+                "gebyr for nyt pas",
+            )
+        ),
+        *(
+            Example("pas", t, GENERAL)
+            for t in ("pas", "jeg skal have pas", "pas tak", "hvordan søger jeg pas", "ansøg om pas")
+        ),
+    ]
+    model = SituationModel.fit(examples)
+    top = model.predict("hvad koster det at få et pas", ["pas"])["pas"][0]
+    assert top["name"] == "pris"
+    assert sum(1 for _ in model.predict("x")) == 1
+    assert fold("Udløbet PAS!") == "udloebet pas"
+
+
+def test_saved_model_predicts_the_same(tmp_path):
+    examples = [Example("t", f"word{i} alpha", "a") for i in range(5)] + [
+        Example("t", f"word{i} beta", "b") for i in range(5)
+    ]
+    model = SituationModel.fit(examples)
+    model.save(tmp_path / "m.pkl")
+    again = SituationModel.load(tmp_path / "m.pkl")
+    assert again.predict("alpha", ["t"]) == model.predict("alpha", ["t"])

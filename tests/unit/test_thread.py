@@ -1,0 +1,87 @@
+"""Answer first and keep the thread, decided in bot/ from the open topic.
+
+Turns are built the way the actions build them from the tracker, with the
+slots the previous reply set, so every case here is one citizen turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat.conversation import Assistant, Turn
+from bot.chat.reading import KeywordRules, Lemmatiser
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def assistant(knowledge):
+    rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path))
+    return Assistant(knowledge, None, "glostrup", rules=rules)
+
+
+def turn(text, intent, confidence=0.9, **slots):
+    return Turn(
+        intent=intent,
+        confidence=confidence,
+        text=text,
+        intent_ranking=[{"name": intent, "confidence": confidence}],
+        **slots,
+    )
+
+
+def test_errand_without_situation_gets_main_link_and_situation_buttons(assistant):
+    result = assistant.handle("answer_errand", turn("sundhedskort", "sundhedskort"))
+    reply = result.reply
+    assert reply.channel == "selfservice" and "https://" in reply.text
+    assert {b["payload"].split('"situation": "')[1].rstrip('"}') for b in reply.buttons} >= {"mistet", "rejse"}
+    assert result.slots["asked"] == "situation"
+
+
+def test_passport_asks_person_with_the_link(assistant):
+    reply = assistant.handle("answer_errand", turn("jeg skal forny mit pas", "pas")).reply
+    assert reply.channel == "booking" and reply.asks == "person" and "borger.dk" in reply.text
+
+
+def test_person_read_from_text(assistant):
+    result = assistant.handle("answer_errand", turn("min søn på 8 skal have fornyet sit pas", "pas"))
+    assert result.reply.asks is None and result.slots["person"] == "barn"
+
+
+def test_free_text_answer_to_our_question(assistant):
+    slots = dict(topic="sundhedskort", asked="situation")
+    result = assistant.handle("clarify", turn("det er blevet væk", "nlu_fallback", 0.3, **slots))
+    assert result.reply.topic == "sundhedskort" and result.reply.situation == "mistet"
+
+
+def test_follow_up_on_open_errand(assistant):
+    slots = dict(topic="pas", situation="bortkommet", person="voksen")
+    result = assistant.handle("clarify", turn("og hvad koster det?", "nlu_fallback", 0.3, **slots))
+    assert result.reply.topic == "pas" and result.reply.situation == "pris"
+    online = assistant.handle("out_of_scope", turn("kan jeg gøre det online?", "out_of_scope", 0.6, topic="mitid"))
+    assert online.reply.topic == "mitid" and online.reply.channel == "selfservice"
+
+
+def test_correction_updates_person_and_answers_again(assistant):
+    slots = dict(topic="pas", situation="fornyelse", person="voksen")
+    result = assistant.handle("small_talk", turn("nej, det er til min datter på 7", "deny", 0.8, **slots))
+    assert result.reply.topic == "pas" and result.slots["person"] == "barn" and result.reply.channel == "booking"
+
+
+def test_clear_new_errand_switches_topic(assistant):
+    slots = dict(topic="pas", situation="bortkommet")
+    result = assistant.handle("answer_errand", turn("hvornår bliver mit affald hentet", "affald", 0.95, **slots))
+    assert result.reply.topic == "affald"
+
+
+def test_plain_deny_is_small_talk(assistant):
+    result = assistant.handle("small_talk", turn("nej tak", "deny", 0.9, topic="pas"))
+    assert result.reply.channel == "small_talk"
+
+
+def test_english_answer_in_english_when_knowledge_has_it(assistant, knowledge):
+    reply = assistant.handle("answer_errand", turn("I lost my passport", "pas")).reply
+    assert reply.language == "en" and reply.channel == "booking"
+    answer = knowledge.topics["pas"].answer_for("bortkommet", None)
+    if answer.en_lead:
+        assert answer.en_lead in reply.text
+    else:
+        assert "only available in Danish" in reply.text
