@@ -21,10 +21,11 @@ from bot.chat.reading import (
     KeywordRules,
     is_correction,
     is_follow_up,
+    is_question,
     read_person,
     read_situation,
 )
-from bot.chat.sensitive import URGENT_INTENT, Detection, SensitiveDetector
+from bot.chat.sensitive import URGENT_INTENT, Detection, SensitiveDetector, carries_case
 from bot.knowledge.loader import SMALL_TALK as SMALL_TALK_MESSAGES
 from bot.knowledge.model import BARRIERS, Knowledge, Municipality
 from bot.privacy.channel_guard import SETUP_ERROR
@@ -79,6 +80,8 @@ HANDLERS = ("answer_errand", "clarify", "out_of_scope", "small_talk", "sensitive
 SWITCH_CONFIDENCE = 0.9
 # Answers to our own question are short; a longer message is a new question.
 SHORT_REPLY_WORDS = 12
+# A plain first-person question goes to an errand this close in the ranking.
+PLAIN_ERRAND_CONFIDENCE = 0.1
 # Small talk that may also answer the open question ("nej, til min datter").
 _THREAD_SMALL_TALK = ("affirm", "deny")
 
@@ -109,7 +112,7 @@ class Assistant:
         try:
             turn = replace(turn, language=self.language(turn))
             detection = self.detect(turn)
-            if detection is not None:
+            if detection is not None and not (detection.source == "nlu" and self.explained_by_thread(turn)):
                 return self.sensitive(turn, detection)
             handler, turn = self.route(handler, turn)
             return getattr(self, handler)(turn)
@@ -155,22 +158,32 @@ class Assistant:
     def route(self, handler: str, turn: Turn) -> tuple[str, Turn]:
         """Keep the thread: read a message in the open errand's context when
         it answers our question, follows up or corrects, and follow a switch
-        to a clearly new errand. Decided here, from the open topic, rather
-        than left to memorised stories."""
+        to an errand the message names. Decided here, from the open topic,
+        rather than left to memorised stories."""
         open_topic = self.knowledge.topics.get(turn.topic or "")
         nlu_topic = turn.intent if turn.intent in self.knowledge.topics else None
+        named = self.rules.named_topics(turn.text) if self.rules else set()
         if handler == "answer_errand":
-            if open_topic and nlu_topic and nlu_topic != open_topic.key and self._stays(turn, open_topic):
+            if open_topic and nlu_topic and nlu_topic != open_topic.key and self._stays(turn, open_topic, named):
                 return handler, replace(turn, intent=open_topic.key)
+            others = named - {open_topic.key} if open_topic else named
+            if turn.intent == NEEDS_ASSISTANCE and len(others) == 1:
+                # Help without digital solutions for the errand the message names
+                # (answer_errand otherwise takes the open one).
+                return handler, replace(turn, topic=next(iter(others)), situation=None, person=None)
             return handler, turn
         if handler == "small_talk" and turn.intent not in _THREAD_SMALL_TALK:
             return handler, turn
         if handler not in ("clarify", "out_of_scope", "small_talk"):
             return handler, turn
-        if open_topic is not None and self._in_thread(turn, open_topic, handler):
+        other = named - {open_topic.key} if open_topic else named
+        if open_topic is not None and not other and self._in_thread(turn, open_topic, handler):
             return "answer_errand", replace(turn, intent=open_topic.key)
         if handler == "clarify":
-            # Unsure NLU: take the best errand when its own situation reading is strong.
+            # Unsure NLU, but the message names exactly one errand.
+            if len(named) == 1:
+                return "answer_errand", replace(turn, intent=next(iter(named)))
+            # Or the best errand's own situation reading is strong.
             best = next((r for r in turn.intent_ranking if r.get("name") in self.knowledge.topics), None)
             if best is not None and (best.get("confidence") or 0) >= 0.3:
                 topic = self.knowledge.topics[best["name"]]
@@ -184,38 +197,62 @@ class Assistant:
             topic, turn.entity_values("situation"), self.rules, turn.text, turn.situation_scores, threshold
         )
 
-    def _stays(self, turn: Turn, open_topic) -> bool:
+    def _stays(self, turn: Turn, open_topic, named: set[str]) -> bool:
         """The NLU names another errand: is this still the open one?"""
-        if turn.confidence >= SWITCH_CONFIDENCE:
-            return False
-        if len(turn.text.split()) > SHORT_REPLY_WORDS:
-            return False
+        if turn.intent in named and open_topic.key not in named:
+            return False  # the message names the new errand
+        if open_topic.key in named:
+            return True
+        short = len(turn.text.split()) <= SHORT_REPLY_WORDS
+        if short and (is_follow_up(turn.text) or is_correction(turn.text) or turn.confidence < SWITCH_CONFIDENCE):
+            # A short question that names no errand is about the open one
+            # ("koster det noget?"), whatever word the NLU keyed on.
+            return True
         threshold = ANSWER_THRESHOLD if turn.asked == "situation" else SITUATION_THRESHOLD
         reading = self._situation(open_topic, turn, threshold)
-        return reading.key is not None and reading.source in ("keywords", "keywords+model", "entity")
+        return short and reading.key is not None and reading.source in ("keywords", "keywords+model", "entity")
 
     def _in_thread(self, turn: Turn, open_topic, handler: str) -> bool:
-        """An unclassified, out-of-scope or yes/no message that answers the
-        open question, follows up or corrects."""
-        if handler == "out_of_scope" and turn.confidence >= SWITCH_CONFIDENCE and not is_follow_up(turn.text):
-            return False
-        if len(turn.text.split()) > SHORT_REPLY_WORDS and handler != "clarify":
-            return False
-        if (turn.asked == "person" or is_correction(turn.text)) and read_person(
-            turn.text, turn.entity_values("person")
-        ):
+        """An unclassified, out-of-scope or yes/no message, naming no other
+        errand, that answers the open question, follows up or corrects."""
+        text = turn.text
+        short = len(text.split()) <= SHORT_REPLY_WORDS
+        if short and self._situation(open_topic, turn, ANSWER_THRESHOLD if turn.asked else SITUATION_THRESHOLD).key:
             return True
-        threshold = ANSWER_THRESHOLD if turn.asked == "situation" else SITUATION_THRESHOLD
-        if self._situation(open_topic, turn, threshold).key is not None:
+        if (turn.asked == "person" or is_correction(text)) and read_person(text, turn.entity_values("person")):
             return True
-        return is_follow_up(turn.text) or (is_correction(turn.text) and handler != "small_talk")
+        if short and self._barriers(turn):
+            return True
+        if handler == "small_talk":
+            return is_correction(text) and self._situation(open_topic, turn, SITUATION_THRESHOLD).key is not None
+        if handler == "out_of_scope" and turn.confidence >= SWITCH_CONFIDENCE and not is_follow_up(text):
+            return False
+        if not short:
+            return handler == "clarify" and self._situation(open_topic, turn, SITUATION_THRESHOLD).key is not None
+        return is_follow_up(text) or is_correction(text) or is_question(text)
+
+    def explained_by_thread(self, turn: Turn) -> bool:
+        """A short reply in an open errand that the NLU alone took for a
+        personal or urgent matter ("min dreng er 14 og skal have sit eget"),
+        with no case and no urgent term in it: it answers the errand."""
+        open_topic = self.knowledge.topics.get(turn.topic or "")
+        if open_topic is None or len(turn.text.split()) > SHORT_REPLY_WORDS or carries_case(turn.text):
+            return False
+        if self.rules and self.rules.named_topics(turn.text) - {open_topic.key}:
+            return False
+        return bool(
+            read_person(turn.text, turn.entity_values("person"))
+            or self._situation(open_topic, turn, ANSWER_THRESHOLD).key
+            or is_follow_up(turn.text)
+            or is_question(turn.text)
+        )
 
     def answer_errand(self, turn: Turn) -> Result:
         municipality = self.municipality(turn.municipality)
         language = turn.language or DANISH
         topic_key = turn.intent if turn.intent in self.knowledge.topics else turn.topic
         topic = self.knowledge.topics.get(topic_key) if topic_key else None
-        barriers = self._barriers(turn)
+        barriers = self._barriers(turn, topic.key if topic else None)
 
         if topic is None:
             if turn.intent == NEEDS_ASSISTANCE or barriers:
@@ -283,11 +320,33 @@ class Assistant:
         return self._finish(Reply(text, channel=SMALL_TALK, language=language), municipality, turn)
 
     def sensitive_intent(self, turn: Turn) -> Result:
-        """personal_matter or urgent_danger when neither the term list nor the
-        confidence already gave a category: the intent alone decides."""
-        urgent = turn.intent == URGENT_INTENT
-        detection = Detection("urgent" if urgent else "personal", "Personlig sag", urgent, "nlu")
-        return self.sensitive(turn, detection)
+        """personal_matter or urgent_danger as the NLU's intent, when the
+        detector (already run by ``handle``) found no case in the message.
+
+        Urgent always escalates: the safe error. A "personal" message with no
+        case in it is a plain question in the first person ("jeg skal til
+        Spanien, skal jeg have blåt kort?"): it is answered as the closest
+        errand, or as out of scope when no errand is near."""
+        if turn.intent == URGENT_INTENT:
+            return self.sensitive(turn, Detection("urgent", "Akut fare", True, "nlu"))
+        if self.detector is None:
+            return self.sensitive(turn, Detection("personal", "Personlig sag", False, "nlu"))
+        errand = next(
+            (
+                r["name"]
+                for r in turn.intent_ranking
+                if r.get("name") in self.knowledge.topics and (r.get("confidence") or 0) >= PLAIN_ERRAND_CONFIDENCE
+            ),
+            None,
+        )
+        if errand is not None:
+            return self.answer_errand(replace(turn, intent=errand))
+        if turn.intent_ranking and any(
+            r.get("name") == NEEDS_ASSISTANCE and (r.get("confidence") or 0) >= PLAIN_ERRAND_CONFIDENCE
+            for r in turn.intent_ranking
+        ):
+            return self.answer_errand(replace(turn, intent=NEEDS_ASSISTANCE))
+        return self.out_of_scope(turn)
 
     def out_of_scope(self, turn: Turn) -> Result:
         municipality = self.municipality(turn.municipality)
@@ -333,11 +392,16 @@ class Assistant:
 
     # -- helpers ----------------------------------------------------------
 
-    def _barriers(self, turn: Turn) -> list[str]:
+    def _barriers(self, turn: Turn, topic: str | None = None) -> list[str]:
         found = set(turn.barriers or [])
         for value in turn.entity_values("barrier"):
             if value in BARRIERS:
                 found.add(value)
+        if self.rules is not None:
+            found |= self.rules.barriers(turn.text)
+        if topic == "mitid":
+            # Not having MitID is why one asks about MitID: not a barrier there.
+            found.discard("ingen_mitid")
         return [b for b in BARRIERS if b in found]
 
     @staticmethod

@@ -68,11 +68,19 @@ class Lemmatiser:
 
 
 class KeywordRules:
-    """Each topic's situation keywords, lemmatised once."""
+    """Each topic's situation keywords, the words that name each topic, and
+    the barrier phrases, lemmatised once."""
 
-    def __init__(self, topics: dict[str, Topic], lemmatiser: Lemmatiser):
+    def __init__(
+        self,
+        topics: dict[str, Topic],
+        lemmatiser: Lemmatiser,
+        barrier_keywords: dict[str, tuple[str, ...]] | None = None,
+    ):
         self.lemmatiser = lemmatiser
         self.rules: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {}
+        self.topic_words: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+        self.barrier_rules: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
         for topic in topics.values():
             rules = []
             for situation in topic.situations:
@@ -81,6 +89,24 @@ class KeywordRules:
                     if parts:
                         rules.append((situation.key, parts))
             self.rules[topic.key] = rules
+            for word in topic.words:
+                parts = lemmatiser.tokens(word)
+                if parts:
+                    self.topic_words.append((topic.key, parts))
+        for barrier, phrases in (barrier_keywords or {}).items():
+            for phrase in phrases:
+                parts = lemmatiser.tokens(phrase)
+                if parts:
+                    self.barrier_rules.append((barrier, parts))
+
+    def named_topics(self, text: str) -> set[str]:
+        """The errands the message names by their own words."""
+        words = self.lemmatiser.tokens(text or "")
+        return {topic for topic, parts in self.topic_words if _contains(words, parts, exact=True)}
+
+    def barriers(self, text: str) -> set[str]:
+        words = self.lemmatiser.tokens(text or "")
+        return {barrier for barrier, parts in self.barrier_rules if _contains(words, parts)}
 
     def match(self, topic: str, text: str) -> SituationReading:
         words = self.lemmatiser.tokens(text or "")
@@ -105,15 +131,19 @@ class KeywordRules:
         return SituationReading(best[2], confidence, "keywords")
 
 
-def _contains(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...]) -> bool:
+def _contains(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...], exact: bool = False) -> bool:
     n = len(parts)
-    return any(all(_word_matches(words[start + i], parts[i]) for i in range(n)) for start in range(len(words) - n + 1))
+    return any(
+        all(_word_matches(words[start + i], parts[i], exact) for i in range(n)) for start in range(len(words) - n + 1)
+    )
 
 
-def _word_matches(forms: tuple[str, ...], keyword_forms: tuple[str, ...]) -> bool:
+def _word_matches(forms: tuple[str, ...], keyword_forms: tuple[str, ...], exact: bool = False) -> bool:
+    # Topic words match whole words only: "pas" must not name the passport
+    # in "pasning".
     for key in keyword_forms:
         for form in forms:
-            if form == key or (len(key) >= PREFIX_MIN and form.startswith(key)):
+            if form == key or (not exact and len(key) >= PREFIX_MIN and form.startswith(key)):
                 return True
     return False
 
@@ -196,11 +226,16 @@ def read_person(text: str, entity_values: list[str] = ()) -> str | None:
 # What a follow-up on the open errand asks, in Danish and English.
 _FOLLOW_UP = re.compile(
     r"\b(koste[rt]?|pris(en)?|gebyr|betale|hvor meget|how much|cost|price|fee|"
-    r"online|nettet|digitalt|selv|hjemmefra|app(en)?|"
-    r"hvor lang tid|hvornår|hvor hurtigt|how long|when|"
-    r"hvor skal jeg|hvor kan jeg|hvor gør|hvor finder|hvad skal jeg (have )?med|medbringe|where|bring|"
-    r"skal jeg møde op|møde op|in person|"
+    r"online|nettet|digitalt|selv|hjemmefra|app(en)?|mobil(en)?|telefon(en)?|phone|"
+    r"hvor lang tid|hvornår|hvor hurtigt|how long|how fast|when|frist(en)?|deadline|"
+    r"hvor skal jeg|hvor kan jeg|hvor gør|hvor finder|hvad skal jeg (have )?med|medbringe|where|bring|documents?|"
+    r"dokumenter|papirer|skal jeg møde op|møde op|in person|book|appointment|bestille tid|tid hos|"
+    r"automatisk|automatically|"
     r"og hvad|hvad så|and what|what about|også|and)\b"
+)
+_QUESTION = re.compile(
+    r"(\?\s*$)|^\s*(hvad|hvor|hvornår|hvordan|hvem|hvilken|hvilke|hvorfor|kan|skal|må|er|har|gælder|"
+    r"what|where|when|how|who|which|why|can|do|does|is|are|should|must)\b"
 )
 _CORRECTION = re.compile(
     r"^\s*(nej|næh|nah|no|ikke|not|det er ikke|jeg mente|i meant|undskyld|sorry|rettelse|forkert|wrong)\b"
@@ -211,6 +246,11 @@ _CORRECTION = re.compile(
 def is_follow_up(text: str) -> bool:
     lowered = (text or "").lower()
     return len(lowered.split()) <= 12 and bool(_FOLLOW_UP.search(lowered))
+
+
+def is_question(text: str) -> bool:
+    """A question by its form: question mark or question word first."""
+    return bool(_QUESTION.search((text or "").lower()))
 
 
 def is_correction(text: str) -> bool:

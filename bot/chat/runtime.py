@@ -38,7 +38,7 @@ def get_assistant() -> Assistant:
                     ", ".join(sorted(knowledge.municipalities)),
                 )
             detector = SensitiveDetector(knowledge.sensitive, settings.spacy_path, tuple(knowledge.topics))
-            rules = KeywordRules(knowledge.topics, Lemmatiser(settings.spacy_path))
+            rules = KeywordRules(knowledge.topics, Lemmatiser(settings.spacy_path), knowledge.barrier_keywords)
             _assistant = Assistant(
                 knowledge,
                 OutcomeLog(settings.data_db),

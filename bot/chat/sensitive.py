@@ -46,6 +46,13 @@ _CASE = re.compile(
     r"decision|appeal\w*|complain\w*|refused|rejected|debt|died|dead|death|passed away|funeral|divorce\w*|"
     r"my case|caseworker)\b"
 )
+
+
+def carries_case(text: str) -> bool:
+    """Whether the message tells of a case (own decision, complaint, health, money, death, family)."""
+    return bool(_CASE.search((text or "").lower()))
+
+
 # Without a case word the NLU must be this sure, with no errand close behind.
 SURE_THRESHOLD = 0.85
 ERRAND_NEARBY = 0.1

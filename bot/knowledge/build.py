@@ -47,6 +47,7 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                 "person_question": topic.person_question,
                 "assisted": topic.assisted,
                 "en": json.dumps(topic.en, ensure_ascii=False),
+                "words": json.dumps(list(topic.words), ensure_ascii=False),
                 "position": t_pos,
             }
         )
@@ -131,6 +132,14 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
         ({"name": k, "text": v} for k, v in knowledge.messages_en.items()),
         pk="name",
         columns={"name": str, "text": str},
+    )
+    db["barrier_keywords"].insert_all(
+        (
+            {"key": k, "keywords": json.dumps(list(v), ensure_ascii=False)}
+            for k, v in knowledge.barrier_keywords.items()
+        ),
+        pk="key",
+        columns={"key": str, "keywords": str},
     )
     db["barriers_en"].insert_all(
         ({"key": k, "text": v} for k, v in knowledge.barriers_en.items()), pk="key", columns={"key": str, "text": str}

@@ -123,6 +123,7 @@ def load_knowledge(root: Path) -> Knowledge:
     sensitive: dict = {}
     messages_en: dict[str, str] = {}
     barriers_en: dict[str, str] = {}
+    barrier_keywords: dict[str, tuple[str, ...]] = {}
 
     national = root / "national"
     if not national.is_dir():
@@ -132,8 +133,18 @@ def load_knowledge(root: Path) -> Knowledge:
         if fields is None:
             continue
         if path.name == "assistance.yml":
-            barriers, english = _read_text_table(data, fields, "barriers", BARRIERS)
+            barriers, english = _read_text_table(data, fields, "barriers", BARRIERS, extra=("keywords",))
             barriers_en.update(english.get("barriers", {}))
+            table = data.get("keywords") if isinstance(data, dict) else None
+            if table is not None:
+                if not isinstance(table, dict):
+                    fields.problem(data, "keywords", "keywords", "expected a mapping of barrier: [phrases]")
+                else:
+                    fields.unknown_keys(table, BARRIERS, "keywords")
+                    for barrier in BARRIERS:
+                        found = _read_words(table, fields, f"keywords.{barrier}")
+                        if found:
+                            barrier_keywords[barrier] = found
         elif path.name == "messages.yml":
             messages, english = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES, OPTIONAL_MESSAGES)
             messages_en.update(english.get("messages", {}))
@@ -191,6 +202,7 @@ def load_knowledge(root: Path) -> Knowledge:
         sensitive=sensitive,
         messages_en=messages_en,
         barriers_en=barriers_en,
+        barrier_keywords=barrier_keywords,
     )
 
 
@@ -211,6 +223,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
             "answers",
             "general",
             "en",
+            "words",
         ],
         "",
     )
@@ -223,6 +236,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
     assisted = f.get(data, "assisted", "assisted", "str")
     person_question = f.get(data, "person_question", "person_question", "str", required=False)
     en = _read_english(data, f, "", ["name", "question", "person_question", "assisted"])
+    words = _read_words(data, f, "words")
 
     situations: list[Situation] = []
     for i, item in enumerate(f.get(data, "situations", "situations", "list", default=[])):
@@ -281,7 +295,20 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         person_question=person_question,
         general=general,
         en=en,
+        words=words,
     )
+
+
+def _read_words(item: Any, f: Fields, path: str) -> tuple[str, ...]:
+    """An optional list of words or short phrases, lower-cased."""
+    key = path.rsplit(".", 1)[-1]
+    if not isinstance(item, dict) or key not in item:
+        return ()
+    words = f.get(item, key, path, "list", default=[])
+    if any(not isinstance(w, str) or not w.strip() for w in words):
+        f.problem(item, key, path, "every entry must be text")
+        return ()
+    return tuple(" ".join(w.lower().split()) for w in words)
 
 
 def _read_english(item: Any, f: Fields, path: str, names: list[str]) -> dict[str, str]:
@@ -459,12 +486,17 @@ def _read_sensitive(data: Any, f: Fields) -> dict[str, SensitiveCategory]:
 
 
 def _read_text_table(
-    data: Any, f: Fields, group: str, names: tuple[str, ...], optional: tuple[str, ...] = ()
+    data: Any,
+    f: Fields,
+    group: str,
+    names: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """A file holding one mapping ``group`` of named texts (``names``
     required, ``optional`` not), and an optional ``en:`` mapping of English
     variants grouped the same way."""
-    f.unknown_keys(data, [group, "en"], "")
+    f.unknown_keys(data, [group, "en", *extra], "")
     table = f.get(data, group, group, "dict", default={})
     result = {}
     for name in names:

@@ -65,6 +65,9 @@ class Topic:
     general: Answer | None = None
     # English variants of name, question, person_question, assisted.
     en: dict = field(default_factory=dict, hash=False, compare=False)
+    # Words that name the errand ("pas", "passport"): how a message shows
+    # it switches to this errand, or stays in it.
+    words: tuple[str, ...] = ()
 
     def situation(self, key: str | None) -> Situation | None:
         return next((s for s in self.situations if s.key == key), None)
@@ -116,3 +119,5 @@ class Knowledge:
     # English variants editors may add; a missing one falls back to Danish.
     messages_en: dict[str, str] = field(default_factory=dict)
     barriers_en: dict[str, str] = field(default_factory=dict)
+    # Phrases that show a barrier ("har ikke mitid"), matched like situation keywords.
+    barrier_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -89,6 +89,7 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
             person_question=row["person_question"],
             general=general.get(row["key"]),
             en=json.loads(row["en"] or "{}"),
+            words=tuple(json.loads(row["words"] or "[]")),
         )
         for row in db["topics"].rows_where(order_by="position")
     }
@@ -122,4 +123,5 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
         messages={r["name"]: r["text"] for r in db["messages"].rows},
         messages_en={r["name"]: r["text"] for r in db["messages_en"].rows},
         barriers_en={r["key"]: r["text"] for r in db["barriers_en"].rows},
+        barrier_keywords={r["key"]: tuple(json.loads(r["keywords"])) for r in db["barrier_keywords"].rows},
     )

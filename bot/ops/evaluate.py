@@ -156,6 +156,8 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
                 "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
             )
             texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
+            if "diet_only_macro_f1" in ours:
+                texts.append(f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}")
         if "sensitive" in parts:
             report = evaluation.evaluate_sensitive(
                 escalation(converse), evaluation.load_sensitive(folder / "sensitive.yml")
