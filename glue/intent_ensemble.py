@@ -7,13 +7,24 @@ letters) a plain linear model over folded character n-grams
 (bot.chat.situation_model.TextClassifier) often knows better. The average
 of the two probabilities is the intent; DIET's own ranking is kept in
 ``diet_ranking`` so the held-out evaluation can score both from one model.
+
+Then the words that name an errand (each topic's ``words:`` in knowledge,
+which editors extend) act as a lemma keyword rule: when a message names
+exactly one errand and the model's best guess is another errand or
+needs_assistance, the named errand gets ``boost`` added. An elderly
+citizen's long letter about their passport names the passport; it is
+not a request for assisted service unless it says so (the assistant
+reads barriers separately). Out of scope and personal or urgent
+matters are never overruled by a word.
 Placed after DIET and before the FallbackClassifier, which then judges the
 combined confidence.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +36,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.chat.situation_model import TextClassifier
+from bot.chat.situation_model import TextClassifier, fold
+from bot.knowledge.loader import load_knowledge
 
 log = logging.getLogger(__name__)
 _FILE = "intents.pkl"
+_WORDS = "topic_words.json"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -36,13 +49,26 @@ class IntentEnsemble(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # weight: DIET's share of the average; 1.0 is DIET alone.
-        return {"weight": 0.5, "random_seed": 4242, "ranking_length": 10}
+        return {"weight": 0.5, "random_seed": 4242, "ranking_length": 10, "knowledge": "knowledge", "boost": 0.3}
 
-    def __init__(self, config: dict, model_storage: ModelStorage, resource: Resource, model: TextClassifier | None):
+    def __init__(
+        self,
+        config: dict,
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: TextClassifier | None,
+        words: dict[str, list[str]] | None = None,
+    ):
         self.config = config
         self.model_storage = model_storage
         self.resource = resource
         self.model = model
+        self.words = words or {}
+        self.patterns = {
+            topic: re.compile(r"\b(" + "|".join(re.escape(fold(w)) for w in items) + r")\b")
+            for topic, items in self.words.items()
+            if items
+        }
 
     @classmethod
     def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> IntentEnsemble:
@@ -50,22 +76,30 @@ class IntentEnsemble(GraphComponent):
 
     @classmethod
     def load(cls, config, model_storage, resource, execution_context, **kwargs) -> IntentEnsemble:
-        model = None
+        model, words = None, {}
         try:
             with model_storage.read_from(resource) as directory:
                 model = TextClassifier.load(Path(directory) / _FILE)
+                words = json.loads((Path(directory) / _WORDS).read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             log.warning("no trained intent ensemble in %s; DIET's intent stands", resource.name)
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, model, words)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         self.model = TextClassifier.fit(
             [m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples], self.config["random_seed"]
         )
+        knowledge = load_knowledge(Path(self.config["knowledge"]))
+        self.words = {key: list(topic.words) for key, topic in knowledge.topics.items()}
         with self.model_storage.write_to(self.resource) as directory:
             self.model.save(Path(directory) / _FILE)
+            (Path(directory) / _WORDS).write_text(json.dumps(self.words, ensure_ascii=False), encoding="utf-8")
         return self.resource
+
+    def named(self, text: str) -> set[str]:
+        folded = fold(text)
+        return {topic for topic, pattern in self.patterns.items() if pattern.search(folded)}
 
     def process(self, messages: list[Message]) -> list[Message]:
         weight = float(self.config["weight"])
@@ -79,6 +113,13 @@ class IntentEnsemble(GraphComponent):
                 name: weight * diet.get(name, 0.0) + (1 - weight) * linear.get(name, 0.0)
                 for name in set(diet) | set(linear)
             }
+            best = max(combined, key=combined.get)
+            named = self.named(text)
+            if len(named) == 1 and (best in self.words or best == "needs_assistance"):
+                (topic,) = named
+                combined[topic] = combined.get(topic, 0.0) + float(self.config["boost"])
+                total = sum(combined.values()) or 1.0
+                combined = {name: value / total for name, value in combined.items()}
             ranked = sorted(combined.items(), key=lambda pair: -pair[1])[: self.config["ranking_length"]]
             new_ranking = [{"name": n, "confidence": round(c, 6)} for n, c in ranked]
             message.set("diet_ranking", ranking, add_to_output=True)

@@ -108,7 +108,7 @@ def load_conversations(paths: list[Path], topics: set[str]) -> list[dict]:
     return conversations
 
 
-def diet_only(parsed: dict, threshold: float = 0.55, ambiguity: float = 0.1) -> str:
+def diet_only(parsed: dict, threshold: float = 0.55, ambiguity: float = 0.1, barriers=None) -> str:
     """What DIET alone would have said, from the ranking the intent ensemble
     keeps, with the FallbackClassifier's rule (config.yml's thresholds)."""
     ranking = parsed.get("diet_ranking") or parsed.get("intent_ranking") or []
@@ -118,10 +118,12 @@ def diet_only(parsed: dict, threshold: float = 0.55, ambiguity: float = 0.1) -> 
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
     unsure = top["confidence"] < threshold or top["confidence"] - second < ambiguity
     name = "nlu_fallback" if unsure else top["name"]
-    return assisted_errand({**parsed, "intent": {"name": name, "confidence": top["confidence"]}})
+    return assisted_errand({**parsed, "intent": {"name": name, "confidence": top["confidence"]}}, barriers)
 
 
-def evaluate_messages(parse: Parse, items: list[dict], scored: tuple[str, ...]) -> dict:
+def evaluate_messages(
+    parse: Parse, items: list[dict], scored: tuple[str, ...], barriers: Callable[[str], set] | None = None
+) -> dict:
     """Intent figures for held-out messages, plus accuracy per voice, and
     the macro-F1 DIET alone would have had (``diet_only_macro_f1``)."""
     cache: dict[str, dict] = {}
@@ -132,11 +134,13 @@ def evaluate_messages(parse: Parse, items: list[dict], scored: tuple[str, ...]) 
         return cache[text]
 
     if any("diet_ranking" in cached(m["text"]) for m in items[:1]):
-        alone = evaluate(cached, [(m["text"], m["intent"]) for m in items], scored, diet_only)
+        alone = evaluate(
+            cached, [(m["text"], m["intent"]) for m in items], scored, lambda p: diet_only(p, barriers=barriers)
+        )
         alone_f1 = [alone["per_intent"][i]["f1"] for i in scored if i in alone["per_intent"]]
     else:
         alone_f1 = []
-    report = evaluate(cached, [(m["text"], m["intent"]) for m in items], scored, assisted_errand)
+    report = evaluate(cached, [(m["text"], m["intent"]) for m in items], scored, lambda p: assisted_errand(p, barriers))
     if alone_f1:
         report["diet_only_macro_f1"] = round(sum(alone_f1) / len(alone_f1), 3)
     voices: dict[str, list[bool]] = {}
@@ -260,16 +264,21 @@ def load_heldout(folder: Path) -> list[tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
-def assisted_errand(parsed: dict) -> str:
+def assisted_errand(parsed: dict, barriers: Callable[[str], set] | None = None) -> str:
     """The intent as the assistant acts on it: an errand with a barrier
-    entity ("har ingen computer, hvordan fornyer jeg mit pas") gets the
-    assisted channel, exactly as needs_assistance does, so it counts as it."""
+    ("har ingen computer, hvordan fornyer jeg mit pas"), as an entity or in
+    the knowledge base's barrier phrases (``barriers(text)``), gets the
+    assisted channel exactly as needs_assistance does, so it counts as it.
+    Not having MitID is no barrier to the MitID errand."""
     name = parsed["intent"]["name"]
-    if name not in (NOT_ERRANDS | {"needs_assistance"}) and any(
-        e.get("entity") == "barrier" for e in parsed.get("entities") or []
-    ):
-        return "needs_assistance"
-    return name
+    if name in NOT_ERRANDS or name == "needs_assistance":
+        return name
+    found = {str(e.get("value")) for e in parsed.get("entities") or [] if e.get("entity") == "barrier"}
+    if barriers is not None:
+        found |= set(barriers(parsed.get("text") or ""))
+    if name == "mitid":
+        found.discard("ingen_mitid")
+    return "needs_assistance" if found else name
 
 
 NOT_ERRANDS = frozenset(

@@ -128,6 +128,17 @@ def train_baseline(root: Path, out: Path) -> Path:
     return models / "baseline.tar.gz"
 
 
+def barrier_reader(root: Path):
+    """The assistant's own barrier phrases, to score an errand with a
+    barrier as the assisted channel it gets."""
+    from bot.chat.reading import KeywordRules, Lemmatiser
+    from bot.settings import Settings
+
+    knowledge = load_knowledge(root / "knowledge")
+    rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path), knowledge.barrier_keywords)
+    return rules.barriers
+
+
 def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, baseline: bool) -> dict:
     """Evaluate ``parts`` (messages, sensitive, conversations) on the open
     or the sealed set; returns the report texts and data."""
@@ -147,7 +158,8 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
         converse = converser(stack)
         if "messages" in parts:
             items = evaluation.load_messages(folder / "messages.yml")
-            ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root))
+            barriers = barrier_reader(root)
+            ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barriers)
             for key in ("gold", "predicted"):
                 ours.pop(key)
             results["messages"] = ours
@@ -183,7 +195,10 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
             base_stack.wait_rasa()
             items = evaluation.load_messages(folder / "messages.yml")
             theirs = evaluation.evaluate_messages(
-                rasa_parser(base_stack.url, base_stack.api_token), items, evaluation.scored_intents(root)
+                rasa_parser(base_stack.url, base_stack.api_token),
+                items,
+                evaluation.scored_intents(root),
+                barrier_reader(root),
             )
         finally:
             base_stack.stop()

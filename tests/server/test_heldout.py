@@ -13,7 +13,7 @@ import json
 import pytest
 
 from bot.content import evaluation
-from bot.ops.evaluate import converser, escalation
+from bot.ops.evaluate import barrier_reader, converser, escalation
 from bot.ops.http import rasa_parser
 from tests.conftest import PROJECT_ROOT
 
@@ -58,7 +58,10 @@ def _save(name, report):
 def test_messages_macro_f1(stack):
     items = evaluation.load_messages(OPEN / "messages.yml")
     report = evaluation.evaluate_messages(
-        rasa_parser(stack.url, stack.api_token), items, evaluation.scored_intents(PROJECT_ROOT)
+        rasa_parser(stack.url, stack.api_token),
+        items,
+        evaluation.scored_intents(PROJECT_ROOT),
+        barrier_reader(PROJECT_ROOT),
     )
     report.pop("gold"), report.pop("predicted")
     _save("messages", report)
