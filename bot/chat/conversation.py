@@ -21,6 +21,7 @@ from bot.chat.reading import (
     KeywordRules,
     is_correction,
     is_follow_up,
+    is_new_subject,
     is_question,
     read_person,
     read_situation,
@@ -164,8 +165,19 @@ class Assistant:
         nlu_topic = turn.intent if turn.intent in self.knowledge.topics else None
         named = self.rules.named_topics(turn.text) if self.rules else set()
         if handler == "answer_errand":
+            if nlu_topic == "mitid" and "ingen_mitid" in self._barriers(turn):
+                # "Jeg har ikke MitID, så jeg kan ikke melde flytning": MitID is
+                # the barrier, the errand is the one named or the open one.
+                others = named - {"mitid"}
+                target = next(iter(others)) if len(others) == 1 else (open_topic.key if open_topic else None)
+                if target and target != "mitid":
+                    return handler, replace(turn, intent=target)
             if open_topic and nlu_topic and nlu_topic != open_topic.key and self._stays(turn, open_topic, named):
                 return handler, replace(turn, intent=open_topic.key)
+            if nlu_topic and nlu_topic not in named and len(named) == 1:
+                # The NLU keyed on a question word ("hvornår"), the message
+                # names another errand by its own words.
+                return handler, replace(turn, intent=next(iter(named)))
             others = named - {open_topic.key} if open_topic else named
             if turn.intent == NEEDS_ASSISTANCE and len(others) == 1:
                 # Help without digital solutions for the errand the message names
@@ -203,6 +215,8 @@ class Assistant:
             return False  # the message names the new errand
         if open_topic.key in named:
             return True
+        if is_new_subject(turn.text):
+            return False  # "en anden ting, ..."
         short = len(turn.text.split()) <= SHORT_REPLY_WORDS
         if short and (is_follow_up(turn.text) or is_correction(turn.text) or turn.confidence < SWITCH_CONFIDENCE):
             # A short question that names no errand is about the open one
@@ -218,6 +232,10 @@ class Assistant:
         text = turn.text
         short = len(text.split()) <= SHORT_REPLY_WORDS
         if short and self._situation(open_topic, turn, ANSWER_THRESHOLD if turn.asked else SITUATION_THRESHOLD).key:
+            return True
+        if turn.asked == "situation" and short and handler in ("clarify", "out_of_scope") and not is_new_subject(text):
+            # An answer to our own question we cannot place: the errand's
+            # general answer and its choices again beat "can't help".
             return True
         if (turn.asked == "person" or is_correction(text)) and read_person(text, turn.entity_values("person")):
             return True

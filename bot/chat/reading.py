@@ -190,6 +190,9 @@ _AGE = re.compile(r"\b(\d{1,3})\s*(?:-?\s*(?:år|aar|årig|aarig|årige|years?|y
 _AGE_AFTER_PERSON = re.compile(
     r"\b(?:søn|soen|son|datter|daughter|barn|child|kid|dreng|pige|boy|girl)\w*\s+(?:på|paa|of|is|er)?\s*(\d{1,2})\b"
 )
+_AGE_STATED = re.compile(
+    r"\b(?:er|is|are|is only|er kun|er altså|er altsaa)\s+(\d{1,2})\b(?!\s*(?:kr|dage|uger|timer|%))"
+)
 _CHILD = re.compile(
     r"\b(barn|barnet|børn|børnene|boern|born|søn|sønnen|soen|datter|datteren|baby|babyen|dreng|drengen|pige|pigen|"
     r"teenager|child|children|kid|kids|son|daughter|boy|girl|nyfødt|nyfodt|newborn)\b"
@@ -206,7 +209,7 @@ def read_person(text: str, entity_values: list[str] = ()) -> str | None:
 
     An age decides over words: "min datter på 25" is an adult's passport."""
     lowered = (text or "").lower()
-    for pattern in (_AGE_AFTER_PERSON, _AGE):
+    for pattern in (_AGE_AFTER_PERSON, _AGE, _AGE_STATED):
         match = pattern.search(lowered)
         if match:
             age = int(match.group(1))
@@ -246,6 +249,17 @@ _CORRECTION = re.compile(
 def is_follow_up(text: str) -> bool:
     lowered = (text or "").lower()
     return len(lowered.split()) <= 12 and bool(_FOLLOW_UP.search(lowered))
+
+
+_NEW_SUBJECT = re.compile(
+    r"^\s*(en anden ting|noget andet|og så en anden ting|et andet spørgsmål|another thing|something else|"
+    r"a different question|also another)\b"
+)
+
+
+def is_new_subject(text: str) -> bool:
+    """The citizen says a new question follows ("en anden ting, ...")."""
+    return bool(_NEW_SUBJECT.search((text or "").lower()))
 
 
 def is_question(text: str) -> bool:

@@ -14,7 +14,7 @@ from bot.settings import Settings
 
 @pytest.fixture(scope="module")
 def assistant(knowledge):
-    rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path))
+    rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path), knowledge.barrier_keywords)
     return Assistant(knowledge, None, "glostrup", rules=rules)
 
 
@@ -85,3 +85,33 @@ def test_english_answer_in_english_when_knowledge_has_it(assistant, knowledge):
         assert answer.en_lead in reply.text
     else:
         assert "only available in Danish" in reply.text
+
+
+def test_no_mitid_is_a_barrier_to_the_errand_named(assistant):
+    t = turn("jeg har ikke MitID, så jeg kan ikke melde flytning", "mitid", 0.8)
+    reply = assistant.handle("answer_errand", t).reply
+    assert reply.topic == "flytning" and reply.channel == "assisted"
+    # ... or to the open one.
+    t = turn("jeg har ikke mitid så jeg kan ikke logge på", "mitid", 0.8, topic="pas", situation="bortkommet")
+    reply = assistant.handle("answer_errand", t).reply
+    assert reply.topic == "pas" and reply.channel == "assisted"
+    # But asking for MitID without having one is the MitID errand itself.
+    reply = assistant.handle("answer_errand", turn("jeg har ikke noget mitid, hvordan får jeg det", "mitid")).reply
+    assert reply.topic == "mitid" and reply.channel == "selfservice"
+
+
+def test_a_new_subject_switches_even_when_short(assistant):
+    t = turn("en anden ting, hvornår kommer skraldemanden", "pas", 0.6, topic="pas", situation="bortkommet")
+    assert assistant.handle("answer_errand", t).reply.topic != "pas"
+
+
+def test_an_answer_we_cannot_place_gets_the_general_answer_again(assistant):
+    t = turn("bare to gader længere nede", "out_of_scope", 0.95, topic="flytning", asked="situation")
+    reply = assistant.handle("out_of_scope", t).reply
+    assert reply.topic == "flytning" and reply.channel == "selfservice"
+
+
+def test_an_age_stated_corrects_the_person(assistant):
+    slots = dict(topic="pas", situation="pris", person="barn")
+    result = assistant.handle("small_talk", turn("nej, han er altså 22", "deny", 0.7, **slots))
+    assert result.reply.topic == "pas" and result.slots["person"] == "voksen"
