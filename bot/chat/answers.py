@@ -92,7 +92,7 @@ class Responder:
         return self.render(text, municipality, language, **extra)
 
     def _finish_text(self, lines: list[str], wording: _Wording, municipality: Municipality) -> str:
-        if wording.danish_only and "only_danish" in self.knowledge.messages:
+        if wording.danish_only:
             lines.append(self.render(self.knowledge.messages["only_danish"], municipality))
         return "\n".join(line for line in lines if line)
 
@@ -152,12 +152,7 @@ class Responder:
         lines.append(self._message("alternative", municipality, wording))
         buttons = self.situation_buttons(topic, wording)
         if buttons:
-            other = "other_situation" if "other_situation" in self.knowledge.messages else None
-            lines.append(
-                self._message(other, municipality, wording)
-                if other
-                else wording.pick(topic.en.get("question"), topic.question)
-            )
+            lines.append(self._message("other_situation", municipality, wording))
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,

@@ -108,7 +108,7 @@ def load_conversations(paths: list[Path], topics: set[str]) -> list[dict]:
     return conversations
 
 
-def diet_only(parsed: dict, threshold: float = 0.55, ambiguity: float = 0.1, barriers=None) -> str:
+def diet_only(parsed: dict, threshold: float = 0.4, ambiguity: float = 0.1, barriers=None) -> str:
     """What DIET alone would have said, from the ranking the intent ensemble
     keeps, with the FallbackClassifier's rule (config.yml's thresholds)."""
     ranking = parsed.get("diet_ranking") or parsed.get("intent_ranking") or []

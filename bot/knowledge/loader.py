@@ -41,8 +41,6 @@ BUTTONS = (
     "button_yes",
     "button_other_topic",
 )
-# Texts for understanding features newer than some knowledge folders.
-OPTIONAL_MESSAGES = ("only_danish", "other_situation", "follow_up_general")
 REQUIRED_MESSAGES = (
     *SMALL_TALK,
     *BUTTONS,
@@ -53,6 +51,8 @@ REQUIRED_MESSAGES = (
     "out_of_scope",
     "missing_answer",
     "general_assistance",
+    "other_situation",
+    "only_danish",
     "technical_error",
     "empty_message",
     "too_long",
@@ -146,7 +146,7 @@ def load_knowledge(root: Path) -> Knowledge:
                         if found:
                             barrier_keywords[barrier] = found
         elif path.name == "messages.yml":
-            messages, english = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES, OPTIONAL_MESSAGES)
+            messages, english = _read_text_table(data, fields, "messages", REQUIRED_MESSAGES)
             messages_en.update(english.get("messages", {}))
             barriers_en.update(english.get("barriers", {}))
         elif path.name == "callbacks.yml":
@@ -490,12 +490,11 @@ def _read_text_table(
     f: Fields,
     group: str,
     names: tuple[str, ...],
-    optional: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """A file holding one mapping ``group`` of named texts (``names``
-    required, ``optional`` not), and an optional ``en:`` mapping of English
-    variants grouped the same way."""
+    """A file holding one mapping ``group`` of required named texts, an
+    optional ``en:`` mapping of English variants grouped the same way, and
+    the ``extra`` top-level keys the caller reads itself."""
     f.unknown_keys(data, [group, "en", *extra], "")
     table = f.get(data, group, group, "dict", default={})
     result = {}
@@ -503,12 +502,7 @@ def _read_text_table(
         text = f.get(table, name, f"{group}.{name}", "str")
         if text:
             result[name] = text
-    for name in optional:
-        if isinstance(table, dict) and name in table:
-            text = f.get(table, name, f"{group}.{name}", "str")
-            if text:
-                result[name] = text
-    f.unknown_keys(table, (*names, *optional), group)
+    f.unknown_keys(table, names, group)
     english: dict[str, dict[str, str]] = {}
     if isinstance(data, dict) and "en" in data:
         en_table = f.get(data, "en", "en", "dict", default={})
