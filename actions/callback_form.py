@@ -30,6 +30,7 @@ def _now() -> dt.datetime:
 def _context(tracker: Tracker):
     return get_booking(), get_assistant().municipality(turn_from_tracker(tracker).municipality)
 
+
 # Tracker-only metadata: these turns are the callback channel.
 _CALLBACK = {"channel": "callback"}
 
