@@ -39,6 +39,8 @@ _PERSONAL = re.compile(
 # money trouble, a death or family matter.
 _CASE = re.compile(
     r"\b(sag|sagen|sager|sagerne|min sag|afgørelse\w*|afgorelse\w*|afslag\w*|klage\w*|anke\w*|bevilling\w*|"
+    r"anbring\w*|skilsmisse\w*|hjemløs\w*|hjemlos\w*|angst\w*|misbrug\w*|får ikke mad|ikke får mad|"
+    r"ikke får aftensmad|sulten|omsorgssvigt\w*|"
     r"bevilget|frataget|stoppet|tilbagebetal\w*|gæld\w*|gaeld|inkasso|rykker\w*|husleje\w*|udsat\w*|"
     r"diagnose\w*|sygdom\w*|kræft|kraeft|depression|angst|behandling\w*|indlagt|hospital\w*|"
     r"død|døde|dod|dode|afdød\w*|begravelse\w*|gået bort|skilsmisse|skilt|forældremyndighed|samvær|anbragt|"
@@ -106,6 +108,9 @@ class SensitiveDetector:
             best = max(candidates, key=lambda r: r.get("confidence") or 0, default=None)
             if best is not None and (best.get("confidence") or 0) >= UNSURE_THRESHOLD:
                 intent, confidence, unsure = best["name"], INTENT_THRESHOLD, True
+        elif intent in (SENSITIVE_INTENT, URGENT_INTENT) and UNSURE_THRESHOLD <= confidence < INTENT_THRESHOLD:
+            # Just above the fallback threshold: as unsure as a fallback.
+            confidence, unsure = INTENT_THRESHOLD, True
         term = self.match_terms(text or "")
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms")

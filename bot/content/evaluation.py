@@ -56,6 +56,24 @@ def _yaml(path: Path):
         raise HeldOutError(f"{path}: cannot read ({exc})") from exc
 
 
+def normalise(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+def training_texts(root: Path) -> set[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {normalise(m.get("text")) for m in load_data(str(root / "data" / "nlu")).intent_examples}
+
+
+def unseen(items: list[dict], trained: set[str], key: str = "text") -> tuple[list[dict], int]:
+    """The items whose text is not also a training example. Short messages
+    ("pas", "hej") were written independently on both sides; scoring them
+    would measure memory, so they are left out and counted."""
+    kept = [m for m in items if normalise(m[key]) not in trained]
+    return kept, len(items) - len(kept)
+
+
 def load_messages(path: Path) -> list[dict]:
     """Held-out messages: [{"text", "intent", "situation"?, "person"?, "voice"?}]."""
     data = _yaml(path)

@@ -148,6 +148,7 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
     out.mkdir(parents=True, exist_ok=True)
     results: dict = {"set": label}
     texts: list[str] = []
+    trained = evaluation.training_texts(root)
     stack = stack_for(out, model)
     try:
         stack.start_actions()
@@ -157,13 +158,18 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
         parse = rasa_parser(stack.url, stack.api_token)
         converse = converser(stack)
         if "messages" in parts:
-            items = evaluation.load_messages(folder / "messages.yml")
+            items, skipped = evaluation.unseen(evaluation.load_messages(folder / "messages.yml"), trained)
             barriers = barrier_reader(root)
             ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barriers)
             for key in ("gold", "predicted"):
                 ours.pop(key)
             results["messages"] = ours
-            texts += [f"== Held-out messages ({label}, {ours['examples']}) ==", evaluation.format_report(ours)]
+            ours["identical_to_training"] = skipped
+            texts += [
+                f"== Held-out messages ({label}, {ours['examples']}; "
+                f"{skipped} identical to a training example left out) ==",
+                evaluation.format_report(ours),
+            ]
             texts.append(
                 "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
             )
@@ -175,7 +181,10 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
                 escalation(converse), evaluation.load_sensitive(folder / "sensitive.yml")
             )
             results["sensitive"] = report
-            texts += [f"== Personal versus plain ({label}) ==", evaluation.format_sensitive(report)]
+            texts += [
+                f"== Personal versus plain ({label}; {skipped} identical to a training example left out) ==",
+                evaluation.format_sensitive(report),
+            ]
         if "conversations" in parts:
             paths = (
                 [folder / "conversations.yml"]
@@ -193,7 +202,7 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
         try:
             base_stack.start_rasa()
             base_stack.wait_rasa()
-            items = evaluation.load_messages(folder / "messages.yml")
+            items, _ = evaluation.unseen(evaluation.load_messages(folder / "messages.yml"), trained)
             theirs = evaluation.evaluate_messages(
                 rasa_parser(base_stack.url, base_stack.api_token),
                 items,
