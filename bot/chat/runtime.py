@@ -37,7 +37,9 @@ def get_assistant() -> Assistant:
                     settings.knowledge_db,
                     ", ".join(sorted(knowledge.municipalities)),
                 )
-            detector = SensitiveDetector(knowledge.sensitive, settings.spacy_path, tuple(knowledge.topics))
+            detector = SensitiveDetector(
+                knowledge.sensitive, settings.spacy_path, (*knowledge.topics, "needs_assistance")
+            )
             rules = KeywordRules(knowledge.topics, Lemmatiser(settings.spacy_path), knowledge.barrier_keywords)
             _assistant = Assistant(
                 knowledge,

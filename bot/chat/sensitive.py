@@ -114,14 +114,15 @@ class SensitiveDetector:
         term = self.match_terms(text or "")
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms")
-        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD:
+        lowered = (text or "").lower()
+        # An unsure urgent guess escalates only a message about someone.
+        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or _PERSONAL.search(lowered)):
             return Detection("urgent", "Akut fare", True, "nlu")
         if term is not None:
             return Detection(term.key, term.label, False, "terms")
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
-        lowered = (text or "").lower()
         if intent == SENSITIVE_INTENT and confidence >= INTENT_THRESHOLD and _PERSONAL.search(lowered):
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []

@@ -177,9 +177,13 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
             if "diet_only_macro_f1" in ours:
                 texts.append(f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}")
         if "sensitive" in parts:
-            report = evaluation.evaluate_sensitive(
-                escalation(converse), evaluation.load_sensitive(folder / "sensitive.yml")
-            )
+            sets = evaluation.load_sensitive(folder / "sensitive.yml")
+            skipped = 0
+            for part in sets:
+                sets[part], n = evaluation.unseen(sets[part], trained)
+                skipped += n
+            report = evaluation.evaluate_sensitive(escalation(converse), sets)
+            report["identical_to_training"] = skipped
             results["sensitive"] = report
             texts += [
                 f"== Personal versus plain ({label}; {skipped} identical to a training example left out) ==",
