@@ -80,6 +80,18 @@ def score(knowledge, items, predicted_topics, predicted_situations, scored) -> d
     return {"macro_f1": round(f1, 3), "situation_accuracy": round(right / max(total, 1), 3), "n_situation": total}
 
 
+def parse_all(model: Path, folder: Path, items: list[dict]) -> list[tuple[dict, dict]]:
+    """Each held-out message with the parse result of ``model``'s Rasa server."""
+    stack = stack_for(folder, model)
+    try:
+        stack.start_rasa()
+        stack.wait_rasa()
+        parse = rasa_parser(stack.url, stack.api_token)
+        return [(item, parse(item["text"])) for item in items]
+    finally:
+        stack.stop()
+
+
 def main() -> None:
     sealed = "--sealed" in sys.argv
     knowledge = load_knowledge(PROJECT_ROOT / "knowledge")
@@ -91,24 +103,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # A: the shipped model.
-        stack = stack_for(tmp / "a", Settings.load({}).model)
-        try:
-            stack.start_rasa()
-            stack.wait_rasa()
-            parse = rasa_parser(stack.url, stack.api_token)
-            topics, situations = [], []
-            for item in items:
-                parsed = parse(item["text"])
-                name = parsed["intent"]["name"]
-                topics.append(name)
-                topic = knowledge.topics.get(name)
-                values = [str(e.get("value")) for e in parsed.get("entities") or [] if e.get("entity") == "situation"]
-                reading = (
-                    read_situation(topic, values, rules, item["text"], parsed.get("situations")) if topic else None
-                )
-                situations.append(reading.key if reading else None)
-        finally:
-            stack.stop()
+        topics, situations = [], []
+        for item, parsed in parse_all(Settings.load({}).model, tmp / "a", items):
+            name = parsed["intent"]["name"]
+            topics.append(name)
+            topic = knowledge.topics.get(name)
+            values = [str(e.get("value")) for e in parsed.get("entities") or [] if e.get("entity") == "situation"]
+            reading = read_situation(topic, values, rules, item["text"], parsed.get("situations")) if topic else None
+            situations.append(reading.key if reading else None)
         results["A: intent + situation model + keywords"] = score(knowledge, items, topics, situations, scored)
         # B: situation-level intents.
         data = tmp / "data"
@@ -135,19 +137,11 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        stack = stack_for(tmp / "bs", tmp / "b" / "b.tar.gz")
-        try:
-            stack.start_rasa()
-            stack.wait_rasa()
-            parse = rasa_parser(stack.url, stack.api_token)
-            topics, situations = [], []
-            for item in items:
-                name = parse(item["text"])["intent"]["name"]
-                topic, _, situation = name.partition(SEP)
-                topics.append(topic)
-                situations.append(situation or None)
-        finally:
-            stack.stop()
+        topics, situations = [], []
+        for _, parsed in parse_all(tmp / "b" / "b.tar.gz", tmp / "bs", items):
+            topic, _, situation = parsed["intent"]["name"].partition(SEP)
+            topics.append(topic)
+            situations.append(situation or None)
         results["B: situation-level intents"] = score(knowledge, items, topics, situations, scored)
     print(f"{'approach':<42} {'macro-F1':>8} {'situation acc':>13} {'n':>4}  ({'sealed' if sealed else 'open'} set)")
     for name, r in results.items():

@@ -19,6 +19,7 @@ from bot.chat.reading import (
     ANSWER_THRESHOLD,
     SITUATION_THRESHOLD,
     KeywordRules,
+    barriers_for,
     is_correction,
     is_follow_up,
     is_new_subject,
@@ -417,9 +418,7 @@ class Assistant:
                 found.add(value)
         if self.rules is not None:
             found |= self.rules.barriers(turn.text)
-        if topic == "mitid":
-            # Not having MitID is why one asks about MitID: not a barrier there.
-            found.discard("ingen_mitid")
+        found = barriers_for(topic, found)
         return [b for b in BARRIERS if b in found]
 
     @staticmethod

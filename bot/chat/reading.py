@@ -131,6 +131,11 @@ class KeywordRules:
         return SituationReading(best[2], confidence, "keywords")
 
 
+def barriers_for(topic: str | None, found: set[str]) -> set[str]:
+    """Not having MitID is why one asks about MitID: not a barrier there."""
+    return found - {"ingen_mitid"} if topic == "mitid" else set(found)
+
+
 def _contains(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...], exact: bool = False) -> bool:
     n = len(parts)
     return any(

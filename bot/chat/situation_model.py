@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +121,3 @@ class SituationModel:
     def load(cls, path: Path) -> SituationModel:
         # The file is written by our own training into the Rasa model archive.
         return cls(pickle.loads(Path(path).read_bytes()))  # noqa: S301
-
-
-def examples_per_situation(examples: list[Example]) -> Counter:
-    return Counter((e.topic, e.situation) for e in examples if e.situation != GENERAL)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.chat.reading import barriers_for
 from bot.knowledge.loader import load_knowledge
 
 # text -> Rasa's parse result ({"intent": {"name", "confidence"}, ...})
@@ -294,9 +295,7 @@ def assisted_errand(parsed: dict, barriers: Callable[[str], set] | None = None) 
     found = {str(e.get("value")) for e in parsed.get("entities") or [] if e.get("entity") == "barrier"}
     if barriers is not None:
         found |= set(barriers(parsed.get("text") or ""))
-    if name == "mitid":
-        found.discard("ingen_mitid")
-    return "needs_assistance" if found else name
+    return "needs_assistance" if barriers_for(name, found) else name
 
 
 NOT_ERRANDS = frozenset(
