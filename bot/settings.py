@@ -117,6 +117,22 @@ SETTINGS: tuple[Setting, ...] = (
         "callbacks, journal, users, sessions, outcomes and the fallback inbox",
     ),
     Setting(
+        "KOMMUNEBOT_DATABASE_URL",
+        "database_url",
+        "text",
+        None,
+        "the data database by URL (postgresql://user:password@host:5432/kommunebot); default sqlite:/// of "
+        "KOMMUNEBOT_DATA_DB",
+    ),
+    Setting(
+        "KOMMUNEBOT_LOCK_URL",
+        "lock_url",
+        "text",
+        None,
+        "Rasa's lock store by URL (redis://:password@host:6379/0); needed by more than one Rasa process; "
+        "default in-memory",
+    ),
+    Setting(
         "KOMMUNEBOT_TRACKER_URL",
         "tracker_url",
         "text",
@@ -257,6 +273,8 @@ class Settings:
     municipality: str
     knowledge_db: Path
     data_db: Path
+    database_url: str
+    lock_url: str | None
     tracker_url: str
     model: Path
     spacy_path: Path
@@ -295,6 +313,8 @@ class Settings:
                 raw = setting.default
             values[setting.field] = None if raw is None else _PARSERS[setting.type](setting.name, raw)
         # Defaults that follow from other settings.
+        if values["database_url"] is None:
+            values["database_url"] = f"sqlite:///{Path(values['data_db']).resolve()}"
         if values["tracker_url"] is None:
             values["tracker_url"] = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
         if values["allowed_origins"] is None:
