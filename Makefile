@@ -13,6 +13,8 @@ KNOWLEDGE_DB := build/knowledge.db
 MODEL := models/kommunebot.tar.gz
 CHROMIUM := /usr/bin/chromium
 HAPROXY := /usr/sbin/haproxy
+REDIS := /usr/bin/redis-server
+POSTGRES := /usr/lib/postgresql/*/bin/postgres
 NODE_DEPS := node_modules/.package-lock.json
 
 export RASA_PORT ?= 5005
@@ -27,10 +29,11 @@ export PYTHONHASHSEED := 0
 KNOWLEDGE_SOURCES := $(shell find knowledge -name '*.yml' 2>/dev/null)
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup venv spacy knowledge model train web run shell lint check test bench lock retention clean
+.PHONY: help setup venv spacy knowledge model train web run cluster servers shell lint check test bench lock retention clean
 
 help:
 	@echo "make run    set up everything and start the assistant (Ctrl-C stops it)"
+	@echo "make cluster  the regional deployment: PostgreSQL, Redis, 2 Rasa replicas behind HAProxy"
 	@echo "make test   set up everything and run the whole test suite"
 	@echo "make check  the fast tier: lint, format, import contracts and unit tests"
 	@echo "make shell  chat with the running assistant in the terminal"
@@ -85,6 +88,18 @@ $(CHROMIUM):
 $(HAPROXY):
 	scripts/install-debian.sh $@ haproxy
 
+$(REDIS):
+	scripts/install-debian.sh $@ redis-server
+
+# A glob, so no file target: the script returns at once when one exists.
+servers: $(HAPROXY) $(REDIS)
+	@scripts/install-debian.sh '$(POSTGRES)' postgresql
+
+# PostgreSQL, Redis, HAProxy and the servers as this project's processes
+# (data in var/cluster/, never system services); Ctrl-C stops them all.
+cluster: setup servers
+	$(KB) cluster $(CLUSTER_ARGS)
+
 # The fast tier, for every change: no servers, no trained model.
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -94,7 +109,7 @@ lint: $(INSTALLED)
 check: lint $(SPACY)
 	$(PY) -m pytest -q tests/unit
 
-test: setup $(CHROMIUM) $(HAPROXY) lint
+test: setup $(CHROMIUM) servers lint
 	$(PY) -m pytest
 
 bench: setup

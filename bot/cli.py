@@ -542,6 +542,27 @@ def run_servers() -> None:
     sys.exit(run(_settings()))
 
 
+@main.command("cluster")
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="folder for the cluster's databases, logs and secrets (default: var/cluster)",
+)
+@click.option(
+    "--port-base",
+    type=click.IntRange(1024, 65000),
+    default=8400,
+    show_default=True,
+    help="the public entrance's port; the other servers use the next 41 ports",
+)
+def cluster(root: Path | None, port_base: int) -> None:
+    """Start PostgreSQL, Redis, 2 action servers, 2 Rasa replicas behind HAProxy, the console and the demo page."""
+    from bot.ops.cluster import run_cluster
+
+    sys.exit(run_cluster((root or PROJECT_ROOT / "var" / "cluster").resolve(), port_base))
+
+
 @main.command("chat")
 @click.option("--url", default=None, help="the Rasa server (default: http://localhost:$RASA_PORT)")
 @click.option("--kommune", default=None, help="municipality key sent as metadata")

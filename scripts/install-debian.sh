@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install Debian packages the tests run as the project's own processes
-# (chromium for the browser tests, haproxy for the reverse-proxy tests),
-# when missing. CI machines run as root. Package scripts must not start
+# Install Debian packages the tests and `make cluster` run as the project's
+# own processes (chromium for the browser tests, haproxy, postgresql and
+# redis-server for the proxy and cluster tests), when missing. CI machines run as root. Package scripts must not start
 # them as system services: a temporary policy-rc.d refuses that.
-# Usage: scripts/install-debian.sh BINARY PACKAGE
+# Usage: scripts/install-debian.sh BINARY PACKAGE   (BINARY may be a glob:
+# PostgreSQL's binaries live under /usr/lib/postgresql/<version>/bin)
 set -euo pipefail
 binary=$1 package=$2
-if [ -x "$binary" ]; then exit 0; fi
+present() { for found in $binary; do [ -x "$found" ] && return 0; done; return 1; }
+if present; then exit 0; fi
 if [ "$(id -u)" != "0" ]; then
   echo "error: $binary is missing; install Debian's $package package (sudo apt-get install $package)" >&2
   exit 1
@@ -19,4 +21,5 @@ if [ ! -e "$policy" ]; then
 fi
 trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
 apt-get install -y -qq "$package" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$package"; }
-"$binary" -v 2>/dev/null | head -1 || "$binary" --version | head -1
+present || { echo "error: $package installed but $binary is still missing" >&2; exit 1; }
+for found in $binary; do "$found" --version | head -1; break; done

@@ -7,11 +7,13 @@ their own ports and files), by `kommunebot eval` and by `make bench`.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 from pathlib import Path
@@ -23,6 +25,44 @@ from bot.settings import PROJECT_ROOT, Settings
 
 BIN = Path(sys.executable).parent
 KOMMUNEBOT = str(BIN / "kommunebot")
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Cancelled(Exception):
+    """Stopping was asked for (a signal) while the servers were starting."""
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM when the runner dies,
+    even by SIGKILL, so a crashed runner never leaves a server on its port."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: stop() still stops every child
+
+
+def stop_all(named: list[tuple[str, subprocess.Popen | None]], timeout: float = 20) -> None:
+    """SIGTERM every child's process group at once, wait for all, then
+    SIGKILL what is left. One slow server never delays the others' signal,
+    and an error stopping one never skips the rest."""
+    alive = [(name, proc) for name, proc in named if proc is not None and proc.poll() is None]
+    for _name, proc in alive:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + timeout
+    for name, proc in alive:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"warning: the {name} did not stop within {timeout:.0f} s; killing it", file=sys.stderr, flush=True)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait(timeout=10)
 
 
 class Stack:
@@ -61,6 +101,8 @@ class Stack:
         self.console: subprocess.Popen | None = None
         self.site: subprocess.Popen | None = None
         self._logs: list[IO] = []
+        # Set by the runner's signal handler: start() gives up waiting.
+        self.cancel = threading.Event()
 
     @property
     def url(self) -> str:
@@ -85,6 +127,9 @@ class Stack:
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            # Linux ties the signal to the thread that forked: only the main
+            # thread lives as long as the runner.
+            preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None,
         )
 
     def start_actions(self) -> None:
@@ -145,6 +190,8 @@ class Stack:
     def _wait(self, url: str, proc, name: str, timeout: float, key: str | None = None) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.cancel.is_set():
+                raise Cancelled(f"stopped while the {name} was starting")
             if proc is not None and proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
             try:
@@ -179,30 +226,14 @@ class Stack:
         )
         return [(name, proc) for name, proc in named if proc is not None]
 
-    @staticmethod
-    def _stop(proc: subprocess.Popen | None) -> None:
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, PermissionError):
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
     def stop_actions(self) -> None:
-        self._stop(self.actions)
+        stop_all([("action server", self.actions)])
 
     def stop_rasa(self) -> None:
-        self._stop(self.rasa)
+        stop_all([("Rasa server", self.rasa)])
 
     def stop(self) -> None:
-        self._stop(self.site)
-        self._stop(self.console)
-        self.stop_rasa()
-        self.stop_actions()
+        stop_all(self.processes())
         for handle in self._logs:
             handle.close()
         self._logs.clear()

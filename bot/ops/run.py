@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from bot.ops.demo import demo_logins, leftover_demo_users
-from bot.ops.processes import Stack
+from bot.ops.processes import Cancelled, Stack
 from bot.ops.secrets import api_token_path
 from bot.ops.startup import configuration_problem
 from bot.settings import Settings
@@ -28,19 +29,43 @@ def _token_source(settings: Settings) -> str:
     return "KOMMUNEBOT_API_TOKEN" if path is None else _shown(path)
 
 
+class StopSignals:
+    """SIGINT, SIGTERM and SIGHUP ask to stop; the handler only sets a flag.
+
+    A handler that raised (KeyboardInterrupt) could fire anywhere, also
+    inside the shutdown, and abort it half-way: a service manager's SIGTERM
+    to the process group, or a second Ctrl-C, then left servers holding
+    their ports. Here the main loop and the start-up waits look at the flag,
+    and the shutdown runs to its end whatever arrives meanwhile."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, cancel: threading.Event):
+        self.cancel = cancel
+        self.received = 0
+
+    def install(self) -> None:
+        # Explicit handlers: a shell may start us with SIGINT ignored.
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.received += 1
+        if self.received == 1:
+            self.cancel.set()
+        elif self.received == 2:
+            print("Still stopping the servers; they get 20 s before they are killed.", file=sys.stderr, flush=True)
+
+    @property
+    def requested(self) -> bool:
+        return self.cancel.is_set()
+
+
 def run(settings: Settings) -> int:
     problem = configuration_problem(settings)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    # Explicit handlers: a shell may start us with SIGINT ignored, and
-    # SIGTERM (from a service manager) must stop the servers too.
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
     demo = demo_logins(settings.data_db, settings.municipality) if settings.demo else None
     stack = Stack(
         settings.rasa_port,
@@ -49,6 +74,8 @@ def run(settings: Settings) -> int:
         site_port=settings.site_port,
         model=settings.model,
     )
+    signals = StopSignals(stack.cancel)
+    signals.install()
     started = time.monotonic()
     try:
         print(
@@ -86,13 +113,15 @@ def run(settings: Settings) -> int:
                     flush=True,
                 )
         print("Press Ctrl-C to stop.\n", flush=True)
-        while True:
+        while not signals.requested:
             for name, proc in stack.processes():
                 if proc.poll() is not None:
                     print(f"error: the {name} stopped (exit code {proc.returncode})", file=sys.stderr)
                     return 1
-            time.sleep(1)
-    except KeyboardInterrupt:
+            stack.cancel.wait(1)
+        print("\nStopping ...", flush=True)
+        return 0
+    except (Cancelled, KeyboardInterrupt):
         print("\nStopping ...", flush=True)
         return 0
     except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
