@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import sqlalchemy as sa
 
 from bot import settings as settings_module
 from bot.console.accounts import ALL, ROLES, AccountError, Accounts, User
 from bot.content.check import check as check_content
 from bot.content.scaffold import ScaffoldError, new_municipality, new_topic
+from bot.ops.services import APP_ROLE
+from bot.records.database import Database, DatabaseUnavailable, SchemaOutdated, describe
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT, SettingError, Settings
 
 
@@ -53,7 +56,7 @@ def _password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-_DB_HELP = "SQLite file with the users (default: KOMMUNEBOT_DATA_DB or var/kommunebot.db)"
+_DB_HELP = "SQLite file with the users (default: KOMMUNEBOT_DATABASE_URL, else KOMMUNEBOT_DATA_DB)"
 
 
 @click.group(name="kommunebot")
@@ -70,7 +73,7 @@ def main(ctx: click.Context, db: Path | None) -> None:
 def users(ctx: click.Context, db: Path | None) -> None:
     """Manage staff-console users."""
     # Accepted before or after "users"; the nearer one wins.
-    ctx.obj = db or ctx.obj or _settings().data_db
+    ctx.obj = db or ctx.obj or _settings().database_url
 
 
 def _knowledge_municipalities() -> frozenset[str]:
@@ -89,8 +92,8 @@ def _accounts(ctx: click.Context, municipality: str | None = None) -> Accounts:
     known = _knowledge_municipalities() if named else None
     try:
         return Accounts(ctx.obj, municipalities=known)
-    except (OSError, sqlite3.Error) as exc:
-        _fail(f"db: cannot open {ctx.obj}: {exc}")
+    except (OSError, ValueError, sqlite3.Error, sa.exc.SQLAlchemyError, DatabaseUnavailable, SchemaOutdated) as exc:
+        _fail(f"db: cannot open {describe(ctx.obj)}: {exc}")
 
 
 def _existing(accounts: Accounts, username: str) -> User:
@@ -461,7 +464,6 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, le
 def retention() -> None:
     """Delete conversations, callbacks and inbox messages past each
     municipality's retention period (callbacks.retention_days in knowledge)."""
-    import sqlalchemy as sa
 
     from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
     from bot.ops.retention import run
@@ -499,7 +501,7 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
     "--db",
     type=click.Path(path_type=Path),
     default=None,
-    help="SQLite file with the journal (default: KOMMUNEBOT_DATA_DB or var/kommunebot.db)",
+    help="SQLite file with the journal (default: KOMMUNEBOT_DATABASE_URL, else KOMMUNEBOT_DATA_DB)",
 )
 @click.option(
     "--anchor",
@@ -511,15 +513,15 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
 def journal_verify(ctx, db: Path | None, anchor: str | None) -> None:
     """Recompute the journal's hash chain: exit 0 when intact, 1 at the
     first entry that was changed, removed or inserted behind its back."""
-    from bot.records.journal import verify_file
+    from bot.records.journal import verify_database
 
-    path = db or ctx.obj or _settings().data_db
+    target = db or ctx.obj or _settings().database_url
     try:
-        result = verify_file(path, _anchor(anchor))
-    except (FileNotFoundError, LookupError) as exc:
+        result = verify_database(target, _anchor(anchor))
+    except (FileNotFoundError, LookupError, ValueError) as exc:
         _fail(f"db: {exc}")
-    except sqlite3.Error as exc:
-        click.echo(f"error: cannot read the journal in {path}: {exc}", err=True)
+    except (sqlite3.Error, sa.exc.SQLAlchemyError, DatabaseUnavailable) as exc:
+        click.echo(f"error: cannot read the journal in {describe(target)}: {exc}", err=True)
         sys.exit(1)
     if not result.intact:
         click.echo(f"journal broken at entry {result.broken}: {result.problem}", err=True)
@@ -532,6 +534,44 @@ def journal_verify(ctx, db: Path | None, anchor: str | None) -> None:
         click.echo(f"{result.legacy} unchained legacy rows from before the hash chain, sealed by the entry after them")
     if result.head is not None:
         click.echo(f"head {result.head[0]}:{result.head[1]} (keep it elsewhere; check it later with --anchor)")
+
+
+@main.command("migrate")
+@click.option(
+    "--url",
+    default=None,
+    metavar="URL",
+    help="the data database, as its owner (default: KOMMUNEBOT_DATABASE_URL, else the SQLite file KOMMUNEBOT_DATA_DB)",
+)
+@click.option(
+    "--app-role",
+    default=APP_ROLE,
+    show_default=True,
+    help="PostgreSQL: the role the servers connect as; granted read and write on the tables, only SELECT and INSERT "
+    "on the journal ('' grants nothing)",
+)
+def migrate(url: str | None, app_role: str) -> None:
+    """Create or upgrade the data database's tables to this release (Alembic migrations)."""
+    from bot.records import migrations
+
+    target = url or _settings().database_url
+    try:
+        db = Database(target, timeout=30.0)
+        if db.sqlite:
+            db.path.parent.mkdir(parents=True, exist_ok=True)
+        before, after = migrations.upgrade(db, app_role or None)
+    except ValueError as exc:
+        _fail(f"url: {exc}")
+    except (OSError, sqlite3.Error, sa.exc.SQLAlchemyError, DatabaseUnavailable) as exc:
+        click.echo(f"error: cannot migrate {describe(target)}: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        if "db" in locals():
+            db.dispose()
+    if before == after:
+        click.echo(f"{describe(target)}: already at revision {after}")
+    else:
+        click.echo(f"{describe(target)}: migrated from revision {before or 'none'} to {after}")
 
 
 @main.command("run")

@@ -4,7 +4,8 @@ and notes, each journaled with the caseworker and the time.
 Every change to a callback names the version the caseworker saw. When two
 caseworkers act on the same callback at once, the second change finds a
 newer version and is refused with ``VersionConflict`` instead of silently
-overwriting the first (optimistic locking; SQLite serialises the writes).
+overwriting the first (optimistic locking; the callback's row is locked
+from the read of its version to the update).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.callbacks.store import ACTIVE, ACTIVE_SQL, Callback, CallbackNotFound, CallbackStore
+import sqlalchemy as sa
+
+from bot.callbacks.store import ACTIVE, IS_ACTIVE, Callback, CallbackNotFound, CallbackStore
 from bot.errors import Refused
 from bot.privacy.redaction import redact
 from bot.records import journal
 from bot.records.database import storage_time, utc_now
+from bot.records.schema import callbacks
 
 # Which status may follow which. Completed and cancelled are final: a
 # closed case that needs more work is a new contact.
@@ -68,49 +72,46 @@ class Casework(CallbackStore):
         if criteria.view not in VIEWS:
             raise InvalidChange("unknown_view")
         now = now or utc_now()
-        where, params = [], []
+        query = sa.select(callbacks).order_by(callbacks.c.slot, callbacks.c.id)
         if criteria.view != "all":
-            where.append(ACTIVE_SQL)
+            query = query.where(IS_ACTIVE)
         if criteria.view == "today":
             local = now.astimezone(tz) if tz else now
             start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-            where.append("slot >= ? AND slot < ?")
-            params += [storage_time(start), storage_time(start + dt.timedelta(days=1))]
+            query = query.where(
+                callbacks.c.slot >= storage_time(start), callbacks.c.slot < storage_time(start + dt.timedelta(days=1))
+            )
         elif criteria.view == "upcoming":
-            where.append("slot >= ?")
-            params.append(storage_time(now))
+            query = query.where(callbacks.c.slot >= storage_time(now))
         elif criteria.view == "overdue":
-            where.append("slot < ?")
-            params.append(storage_time(now))
+            query = query.where(callbacks.c.slot < storage_time(now))
         for column in ("municipality", "topic", "category", "status", "assigned_to"):
             value = getattr(criteria, column)
             if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = "SELECT * FROM callbacks"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY slot, id"
+                query = query.where(callbacks.c[column] == value)
         with self._read() as conn:
-            return [Callback.from_row(row) for row in conn.execute(sql, params)]
+            return [Callback.from_row(row) for row in conn.execute(query)]
 
     def facets(self) -> dict[str, list[str]]:
         """The values present, for the filter menus."""
         with self._read() as conn:
             return {
-                column: [
-                    row[0]
-                    for row in conn.execute(
-                        f"SELECT DISTINCT {column} FROM callbacks WHERE {column} IS NOT NULL ORDER BY 1"
-                    )
-                ]
+                column: list(
+                    conn.execute(
+                        sa.select(callbacks.c[column])
+                        .distinct()
+                        .where(callbacks.c[column].isnot(None))
+                        .order_by(callbacks.c[column])
+                    ).scalars()
+                )
                 for column in ("municipality", "topic", "category", "assigned_to")
             }
 
     @staticmethod
     def _current(conn, reference: str) -> Callback:
-        """The callback as stored, read inside the caller's write transaction."""
-        row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference,)).fetchone()
+        """The callback as stored, read inside the caller's write transaction
+        and locked until it ends (on SQLite the write lock does that)."""
+        row = conn.execute(sa.select(callbacks).where(callbacks.c.reference == reference).with_for_update()).first()
         if row is None:
             raise CallbackNotFound(reference)
         return Callback.from_row(row)
@@ -122,12 +123,12 @@ class Casework(CallbackStore):
             raise VersionConflict(current)
 
     @staticmethod
-    def _update(conn, reference: str, assignments: str, params: list) -> None:
-        # BEGIN IMMEDIATE holds the write lock since _current read the row, so
-        # the version checked there is still the stored one.
+    def _update(conn, reference: str, **values) -> None:
+        # _current locked the row, so the version checked there is still the stored one.
         conn.execute(
-            f"UPDATE callbacks SET {assignments}, updated = ?, version = version + 1 WHERE reference = ?",
-            [*params, storage_time(utc_now()), reference],
+            callbacks.update()
+            .where(callbacks.c.reference == reference)
+            .values(**values, updated=storage_time(utc_now()), version=callbacks.c.version + 1)
         )
 
     def change_status(self, reference: str, version: int, status: str, actor: str, note: str = "") -> Callback:
@@ -139,13 +140,12 @@ class Casework(CallbackStore):
                 raise InvalidChange("transition_not_allowed")
             if status in NOTE_REQUIRED and not note:
                 raise InvalidChange("note_required")
-            assignments, params = "status = ?", [status]
+            values = {"status": status}
             if status == "no_answer":
-                assignments += ", attempts = attempts + 1"
+                values["attempts"] = callbacks.c.attempts + 1
             if status == "in_progress" and not current.assigned_to:
-                assignments += ", assigned_to = ?"
-                params.append(actor)
-            self._update(conn, reference, assignments, params)
+                values["assigned_to"] = actor
+            self._update(conn, reference, **values)
             journal.append(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
             if note:
                 journal.append(conn, reference, "note", actor, text=note)
@@ -159,7 +159,7 @@ class Casework(CallbackStore):
                 raise InvalidChange("closed")
             self._same_version(current, version)
             status = "in_progress" if current.status in ("booked", "no_answer") else current.status
-            self._update(conn, reference, "assigned_to = ?, status = ?", [actor, status])
+            self._update(conn, reference, assigned_to=actor, status=status)
             journal.append(conn, reference, "assigned", actor, to=actor, previous=current.assigned_to)
             if status != current.status:
                 journal.append(conn, reference, "status_changed", actor, **{"from": current.status, "to": status})
@@ -171,7 +171,7 @@ class Casework(CallbackStore):
             if current.status not in ACTIVE:
                 raise InvalidChange("closed")
             self._same_version(current, version)
-            self._update(conn, reference, "assigned_to = ?", [assignee or None])
+            self._update(conn, reference, assigned_to=assignee or None)
             journal.append(conn, reference, "assigned", actor, to=assignee or None, previous=current.assigned_to)
         return self.get(reference)
 

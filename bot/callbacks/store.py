@@ -1,62 +1,33 @@
-"""Booked callbacks and their append-only journal, in SQLite (WAL).
+"""Booked callbacks, in the data database (SQLite or PostgreSQL).
 
 Notatpligt and journalisering: every booking, cancellation and staff action
-is appended to ``events``; triggers refuse updates and deletes there, so the
-journal cannot be rewritten through any code path. Events never repeat the
-citizen's name or phone number, so they may outlive the callback row that
-retention deletes.
+is appended to the journal (``bot.records.journal``) in the same
+transaction. Events never repeat the citizen's name or phone number, so
+they may outlive the callback row that retention deletes.
 
-Capacity is enforced inside one ``BEGIN IMMEDIATE`` transaction: SQLite
-lets one writer in at a time, so when many citizens take the last place of
-a slot at once, exactly one succeeds and the others get ``SlotFull``.
+Capacity and the per-phone and per-conversation limits are checked and the
+booking inserted in one write transaction that first serialises every
+booking of the same slot, phone number or conversation: on SQLite the
+``BEGIN IMMEDIATE`` write lock (one writer at a time), on PostgreSQL
+transaction-scoped advisory locks on those three keys. When many citizens
+take the last place of a slot at once, exactly one succeeds and the others
+get ``SlotFull``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection
+
 from bot.records import journal
-from bot.records.database import SQLiteFile, from_row, storage_time, utc_now
+from bot.records.database import Store, from_row, storage_time, utc_now
+from bot.records.schema import callbacks
 
 ACTIVE = ("booked", "in_progress", "no_answer")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS callbacks (
-    id INTEGER PRIMARY KEY,
-    reference TEXT UNIQUE,
-    municipality TEXT NOT NULL,
-    topic TEXT,
-    category TEXT,
-    name TEXT NOT NULL,
-    phone TEXT NOT NULL,
-    slot TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'booked',
-    conversation_id TEXT,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1,
-    assigned_to TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS callbacks_slot ON callbacks (municipality, slot, status);
-"""
-
-
-# Columns added after the first release; databases created before get them here.
-_LATER_COLUMNS = {
-    "assigned_to": "ALTER TABLE callbacks ADD COLUMN assigned_to TEXT",
-    "attempts": "ALTER TABLE callbacks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
-}
-
-
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    present = {row["name"] for row in conn.execute("PRAGMA table_info(callbacks)")}
-    for column, statement in _LATER_COLUMNS.items():
-        if column not in present:
-            conn.execute(statement)
 
 
 class SlotFull(Exception):
@@ -90,29 +61,28 @@ class Callback:
     attempts: int = 0
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Callback:
+    def from_row(cls, row) -> Callback:
         return from_row(cls, row, slot=dt.datetime.fromisoformat)
 
 
-ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE))
+IS_ACTIVE = callbacks.c.status.in_(ACTIVE)
 
 
-def _count_active(conn: sqlite3.Connection, municipality: str, slot_iso: str) -> int:
-    (count,) = conn.execute(
-        f"SELECT count(*) FROM callbacks WHERE municipality = ? AND slot = ? AND {ACTIVE_SQL}",
-        (municipality, slot_iso),
-    ).fetchone()
-    return count
+def _count_active(conn: Connection, municipality: str, slot_iso: str) -> int:
+    return conn.execute(
+        sa.select(sa.func.count())
+        .select_from(callbacks)
+        .where(callbacks.c.municipality == municipality, callbacks.c.slot == slot_iso, IS_ACTIVE)
+    ).scalar()
 
 
-class CallbackStore(SQLiteFile):
-    def __init__(self, path: Path, timeout: float = 15.0):
+def _count(conn: Connection, *where) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(callbacks).where(*where, IS_ACTIVE)).scalar()
+
+
+class CallbackStore(Store):
+    def __init__(self, path: Path | str | URL, timeout: float = 15.0):
         super().__init__(path, timeout)
-
-    def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
-        _add_missing_columns(conn)
-        journal.setup(conn)
 
     def book(
         self,
@@ -133,38 +103,50 @@ class CallbackStore(SQLiteFile):
         whole capacity. All checks and the insert are one transaction."""
         slot_iso = storage_time(slot)
         now = storage_time(utc_now())
+        phone_key = phone.replace(" ", "")
         with self._write() as conn:
+            keys = [f"callback-slot:{municipality}:{slot_iso}"]
+            if max_active is not None:
+                keys.append(f"callback-phone:{phone_key}")
+            if conversation_id is not None:
+                keys.append(f"callback-conversation:{conversation_id}")
+            self.db.lock(conn, *keys)
             if conversation_id is not None:
                 existing = conn.execute(
-                    f"SELECT * FROM callbacks WHERE conversation_id = ? AND slot = ? AND municipality = ?"
-                    f" AND {ACTIVE_SQL}",
-                    (conversation_id, slot_iso, municipality),
-                ).fetchone()
+                    sa.select(callbacks).where(
+                        callbacks.c.conversation_id == conversation_id,
+                        callbacks.c.slot == slot_iso,
+                        callbacks.c.municipality == municipality,
+                        IS_ACTIVE,
+                    )
+                ).first()
                 if existing is not None:
                     return Callback.from_row(existing)
             if max_active is not None:
-                (by_phone,) = conn.execute(
-                    f"SELECT count(*) FROM callbacks WHERE replace(phone, ' ', '') = ? AND {ACTIVE_SQL}",
-                    (phone.replace(" ", ""),),
-                ).fetchone()
-                if by_phone >= max_active:
+                if _count(conn, sa.func.replace(callbacks.c.phone, " ", "") == phone_key) >= max_active:
                     raise TooManyBookings("phone")
-                if conversation_id is not None:
-                    (by_conversation,) = conn.execute(
-                        f"SELECT count(*) FROM callbacks WHERE conversation_id = ? AND {ACTIVE_SQL}",
-                        (conversation_id,),
-                    ).fetchone()
-                    if by_conversation >= max_active:
-                        raise TooManyBookings("conversation")
+                if conversation_id is not None and _count(conn, callbacks.c.conversation_id == conversation_id) >= (
+                    max_active
+                ):
+                    raise TooManyBookings("conversation")
             if _count_active(conn, municipality, slot_iso) >= capacity:
                 raise SlotFull(slot_iso)
-            cursor = conn.execute(
-                "INSERT INTO callbacks (municipality, topic, category, name, phone, slot, status, conversation_id,"
-                " created, updated) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)",
-                (municipality, topic, category, name, phone, slot_iso, conversation_id, now, now),
-            )
-            reference = f"CB-{dt.date.today().year}-{cursor.lastrowid:06d}"
-            conn.execute("UPDATE callbacks SET reference = ? WHERE id = ?", (reference, cursor.lastrowid))
+            (row_id,) = conn.execute(
+                callbacks.insert().values(
+                    municipality=municipality,
+                    topic=topic,
+                    category=category,
+                    name=name,
+                    phone=phone,
+                    slot=slot_iso,
+                    status="booked",
+                    conversation_id=conversation_id,
+                    created=now,
+                    updated=now,
+                )
+            ).inserted_primary_key
+            reference = f"CB-{dt.date.today().year}-{row_id:06d}"
+            conn.execute(callbacks.update().where(callbacks.c.id == row_id).values(reference=reference))
             journal.append(
                 conn,
                 reference,
@@ -179,7 +161,7 @@ class CallbackStore(SQLiteFile):
 
     def get(self, reference: str) -> Callback:
         with self._read() as conn:
-            row = conn.execute("SELECT * FROM callbacks WHERE reference = ?", (reference.strip().upper(),)).fetchone()
+            row = conn.execute(sa.select(callbacks).where(callbacks.c.reference == reference.strip().upper())).first()
         if row is None:
             raise CallbackNotFound(reference)
         return Callback.from_row(row)
@@ -190,18 +172,21 @@ class CallbackStore(SQLiteFile):
         reference = reference.strip().upper()
         with self._write() as conn:
             row = conn.execute(
-                "SELECT status, conversation_id FROM callbacks WHERE reference = ?", (reference,)
-            ).fetchone()
+                sa.select(callbacks.c.status, callbacks.c.conversation_id)
+                .where(callbacks.c.reference == reference)
+                .with_for_update()
+            ).first()
             if row is None or (
                 actor == "citizen"
                 and conversation_id is not None
-                and row["conversation_id"] not in (None, conversation_id)
+                and row.conversation_id not in (None, conversation_id)
             ):
                 raise CallbackNotFound(reference)
-            if row["status"] in ACTIVE:
+            if row.status in ACTIVE:
                 conn.execute(
-                    "UPDATE callbacks SET status = 'cancelled', updated = ?, version = version + 1 WHERE reference = ?",
-                    (storage_time(utc_now()), reference),
+                    callbacks.update()
+                    .where(callbacks.c.reference == reference)
+                    .values(status="cancelled", updated=storage_time(utc_now()), version=callbacks.c.version + 1)
                 )
                 journal.append(conn, reference, "cancelled", actor)
         return self.get(reference)
@@ -214,9 +199,9 @@ class CallbackStore(SQLiteFile):
         """Active bookings per slot (UTC ISO) from ``since`` on, in one query."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT slot, count(*) FROM callbacks WHERE municipality = ? AND slot >= ? AND {ACTIVE_SQL}"
-                " GROUP BY slot",
-                (municipality, storage_time(since)),
+                sa.select(callbacks.c.slot, sa.func.count())
+                .where(callbacks.c.municipality == municipality, callbacks.c.slot >= storage_time(since), IS_ACTIVE)
+                .group_by(callbacks.c.slot)
             ).fetchall()
         return {slot: count for slot, count in rows}
 
@@ -232,7 +217,11 @@ class CallbackStore(SQLiteFile):
     def municipalities(self) -> list[str]:
         """Every municipality with callback rows, for per-municipality retention."""
         with self._read() as conn:
-            return [row[0] for row in conn.execute("SELECT DISTINCT municipality FROM callbacks ORDER BY 1")]
+            return list(
+                conn.execute(
+                    sa.select(callbacks.c.municipality).distinct().order_by(callbacks.c.municipality)
+                ).scalars()
+            )
 
     def delete_expired(self, cutoff: dt.datetime, municipality: str | None = None, actor: str = "retention") -> int:
         """Delete callbacks (personal data) past retention, all or one
@@ -241,7 +230,8 @@ class CallbackStore(SQLiteFile):
         they were closed before it. Citizens are told the data is kept until
         the call is over and at most the period after; taking whichever of
         slot and closing comes first never keeps it longer."""
-        where = f"slot < :cutoff OR (NOT {ACTIVE_SQL} AND updated < :cutoff)"
+        limit = storage_time(cutoff)
+        where = sa.or_(callbacks.c.slot < limit, sa.and_(sa.not_(IS_ACTIVE), callbacks.c.updated < limit))
         return journal.delete_journaled(
-            self._write, "callbacks", where, cutoff, municipality, "retention_callbacks", actor
+            self._write, callbacks, where, cutoff, municipality, "retention_callbacks", actor
         )

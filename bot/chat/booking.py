@@ -18,7 +18,7 @@ from bot.callbacks.store import CallbackNotFound, CallbackStore, SlotFull, TooMa
 from bot.chat.answers import Reply, Responder
 from bot.knowledge.model import Knowledge, Municipality
 from bot.privacy.redaction import redact
-from bot.records.database import storage_time
+from bot.records.database import DatabaseUnavailable, storage_time
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +190,10 @@ class CallbackFlow:
             return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
         except TooManyBookings:
             return Booking(REFUSED, self._say("too_many_bookings", municipality, count=self.max_active))
+        except DatabaseUnavailable as exc:
+            # Nothing was stored: the transaction never committed. The message names the database.
+            log.error("could not store a callback booking for %s: %s", municipality.key, exc)
+            return Booking(FAILED, self._say("callback_failed", municipality))
         except Exception:
             log.exception("could not store a callback booking for %s", municipality.key)
             return Booking(FAILED, self._say("callback_failed", municipality))

@@ -43,9 +43,9 @@ def get_assistant() -> Assistant:
             rules = KeywordRules(knowledge.topics, Lemmatiser(settings.spacy_path), knowledge.barrier_keywords)
             _assistant = Assistant(
                 knowledge,
-                OutcomeLog(settings.data_db),
+                OutcomeLog(settings.database_url),
                 settings.municipality,
-                Inbox(settings.data_db),
+                Inbox(settings.database_url),
                 detector,
                 rules,
             )
@@ -60,7 +60,7 @@ def get_booking() -> CallbackFlow:
             _booking = CallbackFlow(
                 assistant.knowledge,
                 assistant.responder,
-                CallbackStore(settings_module.current().data_db),
+                CallbackStore(settings_module.current().database_url),
                 assistant.record_outcome,
                 settings_module.current().max_bookings,
             )

@@ -37,19 +37,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import sqlite3
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import URL
 
 from bot.console import passwords, totp
-from bot.console.sessions import add_columns, create_schema, end_sessions
+from bot.console.sessions import end_sessions
 from bot.records import journal
-from bot.records.database import SQLiteFile, from_row, utc_text
+from bot.records.database import Store, from_row, utc_text
+from bot.records.schema import login_failed, login_known, login_throttle, users
 
 ROLES = ("staff", "editor", "admin")
 ALL = "*"  # the municipality of an admin who works for all of them
@@ -58,53 +60,7 @@ USERNAME = re.compile(r"^[a-z0-9._-]{2,40}$")
 MUNICIPALITY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MIN_PASSWORD, MAX_PASSWORD = passwords.MIN_LENGTH, passwords.MAX_LENGTH
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
-    display_name TEXT NOT NULL DEFAULT '',
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created TEXT NOT NULL,
-    municipality TEXT,          -- a knowledge key, '*' (all; admins only) or NULL (not set: no callbacks)
-    totp_secret TEXT,           -- the confirmed second factor
-    totp_pending TEXT,          -- shown at enrolment, until a code confirms it
-    totp_last_step INTEGER      -- the time step of the last code used: no code counts twice
-);
--- Failures in a row: per (address, user name) for passwords, per user name ('' address) for codes.
-CREATE TABLE IF NOT EXISTS login_throttle (
-    factor TEXT NOT NULL,
-    ip TEXT NOT NULL,
-    username TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    last TEXT NOT NULL,
-    locked_until TEXT,
-    PRIMARY KEY (factor, ip, username)
-);
--- One row per failed password, kept for the longest window only.
-CREATE TABLE IF NOT EXISTS login_failed (
-    id INTEGER PRIMARY KEY,
-    ip TEXT NOT NULL,
-    username TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS login_failed_ip ON login_failed (ip, at);
-CREATE INDEX IF NOT EXISTS login_failed_username ON login_failed (username, at);
--- Pairs that have logged in: the address-wide and name-wide pauses spare them.
-CREATE TABLE IF NOT EXISTS login_known (
-    ip TEXT NOT NULL,
-    username TEXT NOT NULL,
-    last TEXT NOT NULL,
-    PRIMARY KEY (ip, username)
-);
--- Earlier releases counted failures per user name and per address alone.
-DROP TABLE IF EXISTS login_failures;
-DROP TABLE IF EXISTS login_failures_ip;
-"""
-# Columns added after the first release; older databases get them at start.
-_LATER_COLUMNS = {"municipality": "TEXT", "totp_secret": "TEXT", "totp_pending": "TEXT", "totp_last_step": "INTEGER"}
-_SELECT = "SELECT *, totp_secret IS NOT NULL AS mfa FROM users"
+_SELECT = sa.select(users, users.c.totp_secret.isnot(None).label("mfa"))
 PASSWORD, CODE = "password", "code"
 
 
@@ -154,20 +110,10 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _municipalities_introduced(conn: sqlite3.Connection, added: list[str]) -> None:
-    """Migration: admins keep seeing everything; everyone else sees nothing
-    until an admin sets their municipality."""
-    if "municipality" not in added:
-        return
-    admins = conn.execute("UPDATE users SET municipality = ? WHERE role = 'admin'", (ALL,)).rowcount
-    (unset,) = conn.execute("SELECT count(*) FROM users WHERE municipality IS NULL").fetchone()
-    journal.append(conn, None, "user_municipalities_introduced", "migration", admins_all=admins, unset=unset)
-
-
-class Accounts(SQLiteFile):
+class Accounts(Store):
     def __init__(
         self,
-        path: Path,
+        path: Path | str | URL,
         clock: Callable[[], dt.datetime] | None = None,
         policy: LockoutPolicy = LockoutPolicy(),
         municipalities: Collection[str] | None = None,
@@ -179,12 +125,6 @@ class Accounts(SQLiteFile):
         self.hasher = PasswordHasher()
         super().__init__(path)
 
-    def _setup(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
-        journal.setup(conn)
-        create_schema(conn)  # sessions end in the same transaction as a password change
-        add_columns(conn, "users", _LATER_COLUMNS, then=_municipalities_introduced)
-
     @cached_property
     def _dummy_hash(self) -> str:
         # Verified against when the user name is unknown, so the answer takes
@@ -194,10 +134,10 @@ class Accounts(SQLiteFile):
     # --- users ---------------------------------------------------------
 
     @staticmethod
-    def _user(row: sqlite3.Row | None) -> User | None:
+    def _user(row) -> User | None:
         if row is None:
             return None
-        return from_row(User, row, disabled=bool, mfa=bool)  # SQLite keeps flags as 0 or 1
+        return from_row(User, row, disabled=bool, mfa=bool)  # flags are stored as 0 or 1
 
     @staticmethod
     def _check_password(username: str, password: str, display_name: str = "") -> None:
@@ -240,29 +180,34 @@ class Accounts(SQLiteFile):
         hashed = self.hasher.hash(password)
         with self._write() as conn:
             try:
-                conn.execute(
-                    "INSERT INTO users (username, display_name, role, password_hash, created, municipality)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (username, display, role, hashed, created, key),
-                )
-            except sqlite3.IntegrityError:
+                # A savepoint: on PostgreSQL a failed statement would otherwise end the transaction.
+                with conn.begin_nested():
+                    conn.execute(
+                        users.insert().values(
+                            username=username,
+                            display_name=display,
+                            role=role,
+                            password_hash=hashed,
+                            created=created,
+                            municipality=key,
+                        )
+                    )
+            except sa.exc.IntegrityError:
                 raise AccountError("username", f"{username!r} already exists", code="exists") from None
             journal.append(conn, None, "user_created", actor, user=username, role=role, municipality=key)
         return self.get(username)
 
     def get(self, username: str) -> User | None:
         with self._read() as conn:
-            return self._user(
-                conn.execute(f"{_SELECT} WHERE username = ?", ((username or "").strip().lower(),)).fetchone()
-            )
+            return self._user(conn.execute(_SELECT.where(users.c.username == (username or "").strip().lower())).first())
 
     def get_by_id(self, user_id: int) -> User | None:
         with self._read() as conn:
-            return self._user(conn.execute(f"{_SELECT} WHERE id = ?", (user_id,)).fetchone())
+            return self._user(conn.execute(_SELECT.where(users.c.id == user_id)).first())
 
     def list_users(self) -> list[User]:
         with self._read() as conn:
-            return [self._user(row) for row in conn.execute(f"{_SELECT} ORDER BY username")]
+            return [self._user(row) for row in conn.execute(_SELECT.order_by(users.c.username))]
 
     def _require(self, username: str) -> User:
         user = self.get(username)
@@ -289,7 +234,7 @@ class Accounts(SQLiteFile):
         self._check_password(user.username, password, user.display_name)
         hashed = self.hasher.hash(password)
         with self._write() as conn:
-            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hashed, user.id))
+            conn.execute(users.update().where(users.c.id == user.id).values(password_hash=hashed))
             self._unlock(conn, user.username, PASSWORD)
             end_sessions(conn, user.id, keep_session)
             journal.append(conn, None, action, actor, user=user.username)
@@ -306,7 +251,7 @@ class Accounts(SQLiteFile):
     def _set(self, username: str, column: str, value, action: str, actor: str, end: bool = False, **details) -> None:
         user = self._require(username)
         with self._write() as conn:
-            conn.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user.id))
+            conn.execute(users.update().where(users.c.id == user.id).values({column: value}))
             if end:
                 end_sessions(conn, user.id)
             journal.append(conn, None, action, actor, user=user.username, **details)
@@ -360,9 +305,9 @@ class Accounts(SQLiteFile):
         ip = str(ip or "")
         with self._write() as conn:
             self._refuse_if_throttled(conn, PASSWORD, ip, username, now)
-            row = conn.execute(f"{_SELECT} WHERE username = ?", (username,)).fetchone()
+            row = conn.execute(_SELECT.where(users.c.username == username)).first()
             failure = self._count_failure(conn, PASSWORD, ip, username, now)
-        stored = row["password_hash"] if row is not None else self._dummy_hash
+        stored = row.password_hash if row is not None else self._dummy_hash
         try:
             self.hasher.verify(stored, password)
             ok = row is not None
@@ -370,7 +315,7 @@ class Accounts(SQLiteFile):
             ok = False
         if not ok:
             raise LoginRefused("bad_credentials")
-        if row["disabled"]:
+        if row.disabled:
             # Refused and counted like a wrong password, so neither the answer
             # nor the delay that follows tells that the password was right.
             raise LoginRefused("bad_credentials", cause="disabled")
@@ -379,7 +324,7 @@ class Accounts(SQLiteFile):
         with self._write() as conn:
             self._forgive(conn, ip, username, failure, now)
             if rehashed:
-                conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (rehashed, row["id"]))
+                conn.execute(users.update().where(users.c.id == row.id).values(password_hash=rehashed))
         return self._user(row)
 
     def verify_code(self, username: str, code: str) -> User:
@@ -389,13 +334,13 @@ class Accounts(SQLiteFile):
         now = self.clock()
         with self._write() as conn:
             self._refuse_if_throttled(conn, CODE, "", username, now)
-            row = conn.execute(f"{_SELECT} WHERE username = ?", (username,)).fetchone()
-            ok = row is not None and row["totp_secret"] and not row["disabled"]
-            step = totp.matching_step(row["totp_secret"], code, now, row["totp_last_step"]) if ok else None
+            row = conn.execute(_SELECT.where(users.c.username == username)).first()
+            ok = row is not None and row.totp_secret and not row.disabled
+            step = totp.matching_step(row.totp_secret, code, now, row.totp_last_step) if ok else None
             if step is None:
                 self._count_failure(conn, CODE, "", username, now)
             else:
-                conn.execute("UPDATE users SET totp_last_step = ? WHERE id = ?", (step, row["id"]))
+                conn.execute(users.update().where(users.c.id == row.id).values(totp_last_step=step))
                 self._unlock(conn, username, CODE)
         if step is None:
             raise LoginRefused("bad_code")
@@ -411,30 +356,31 @@ class Accounts(SQLiteFile):
             raise AccountError("mfa", "already set up; a lost device is reset with `kommunebot users reset-mfa`")
         secret = totp.new_secret()
         with self._write() as conn:
-            conn.execute("UPDATE users SET totp_pending = ? WHERE id = ?", (secret, user.id))
+            conn.execute(users.update().where(users.c.id == user.id).values(totp_pending=secret))
             journal.append(conn, None, "mfa_enrolment_started", actor, user=user.username)
         return secret
 
     def pending_totp(self, username: str) -> str | None:
         with self._read() as conn:
-            row = conn.execute("SELECT totp_pending FROM users WHERE username = ?", (username,)).fetchone()
-        return row["totp_pending"] if row else None
+            row = conn.execute(sa.select(users.c.totp_pending).where(users.c.username == username)).first()
+        return row.totp_pending if row else None
 
     def confirm_totp(self, username: str, code: str, actor: str, keep_session: str | None = None) -> bool:
         """Turn the pending secret into the user's second factor if ``code``
         is right; the user's other sessions end."""
         now = self.clock()
         with self._write() as conn:
-            row = conn.execute(f"{_SELECT} WHERE username = ?", (username,)).fetchone()
-            pending = row["totp_pending"] if row is not None and not row["totp_secret"] else None
+            row = conn.execute(_SELECT.where(users.c.username == username).with_for_update(of=users)).first()
+            pending = row.totp_pending if row is not None and not row.totp_secret else None
             step = totp.matching_step(pending, code, now) if pending else None
             if step is not None:
                 conn.execute(
-                    "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ? WHERE id = ?",
-                    (step, row["id"]),
+                    users.update()
+                    .where(users.c.id == row.id)
+                    .values(totp_secret=users.c.totp_pending, totp_pending=None, totp_last_step=step)
                 )
-                end_sessions(conn, row["id"], keep_session)
-                journal.append(conn, None, "mfa_enrolled", actor, user=row["username"])
+                end_sessions(conn, row.id, keep_session)
+                journal.append(conn, None, "mfa_enrolled", actor, user=row.username)
         return step is not None
 
     def reset_totp(self, username: str, actor: str = "cli") -> None:
@@ -443,8 +389,9 @@ class Accounts(SQLiteFile):
         user = self._require(username)
         with self._write() as conn:
             conn.execute(
-                "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = ?",
-                (user.id,),
+                users.update()
+                .where(users.c.id == user.id)
+                .values(totp_secret=None, totp_pending=None, totp_last_step=None)
             )
             self._unlock(conn, user.username, CODE)
             end_sessions(conn, user.id)
@@ -458,76 +405,92 @@ class Accounts(SQLiteFile):
         return self.policy.name_max, dt.timedelta(minutes=self.policy.name_window_minutes)
 
     def _refuse_if_throttled(self, conn, factor: str, ip: str, username: str, now: dt.datetime) -> None:
+        # Parallel attempts are checked and counted one after the other (on
+        # SQLite the write lock already does that), for the pair, the address and the name.
+        self.db.lock(conn, f"login:{factor}:{ip}:{username}", f"login-ip:{ip}", f"login-name:{username}")
         run = conn.execute(
-            "SELECT * FROM login_throttle WHERE factor = ? AND ip = ? AND username = ?", (factor, ip, username)
-        ).fetchone()
+            sa.select(login_throttle).where(
+                login_throttle.c.factor == factor, login_throttle.c.ip == ip, login_throttle.c.username == username
+            )
+        ).first()
         if run is not None:
-            if run["locked_until"]:
-                until = dt.datetime.fromisoformat(run["locked_until"])
+            if run.locked_until:
+                until = dt.datetime.fromisoformat(run.locked_until)
                 if now < until:
                     raise LoginRefused("locked", _seconds(until - now))
             else:
-                delay = dt.timedelta(seconds=min(2 ** (run["count"] - 1), self.policy.max_delay_seconds))
-                ready = dt.datetime.fromisoformat(run["last"]) + delay
+                delay = dt.timedelta(seconds=min(2 ** (run.count - 1), self.policy.max_delay_seconds))
+                ready = dt.datetime.fromisoformat(run.last) + delay
                 if now < ready:
                     raise LoginRefused("wait", _seconds(ready - now))
         if factor != PASSWORD:
             return
-        known = conn.execute("SELECT 1 FROM login_known WHERE ip = ? AND username = ?", (ip, username)).fetchone()
+        known = conn.execute(
+            sa.select(sa.literal(1)).where(login_known.c.ip == ip, login_known.c.username == username)
+        ).first()
         if known:
             return
         for column, value in (("ip", ip), ("username", username)):
             limit, window = self._window(column)
             count, oldest = conn.execute(
-                f"SELECT count(*), min(at) FROM login_failed WHERE {column} = ? AND at > ?",
-                (value, utc_text(now - window)),
-            ).fetchone()
+                sa.select(sa.func.count(), sa.func.min(login_failed.c.at)).where(
+                    login_failed.c[column] == value, login_failed.c.at > utc_text(now - window)
+                )
+            ).one()
             if count >= limit:
                 raise LoginRefused("wait", _seconds(dt.datetime.fromisoformat(oldest) + window - now))
 
     def _count_failure(self, conn, factor: str, ip: str, username: str, now: dt.datetime) -> int | None:
         """Count the attempt as failed; returns the row to forgive on success."""
         run = conn.execute(
-            "SELECT count, locked_until FROM login_throttle WHERE factor = ? AND ip = ? AND username = ?",
-            (factor, ip, username),
-        ).fetchone()
+            sa.select(login_throttle.c.count, login_throttle.c.locked_until).where(
+                login_throttle.c.factor == factor, login_throttle.c.ip == ip, login_throttle.c.username == username
+            )
+        ).first()
         # A lock that has run out starts the count afresh.
-        count = 1 if run is None or run["locked_until"] else run["count"] + 1
+        count = 1 if run is None or run.locked_until else run.count + 1
         locked = (
             utc_text(now + dt.timedelta(minutes=self.policy.lock_minutes)) if count >= self.policy.lock_after else None
         )
-        conn.execute(
-            "INSERT INTO login_throttle (factor, ip, username, count, last, locked_until) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(factor, ip, username) DO UPDATE SET count = excluded.count, last = excluded.last,"
-            " locked_until = excluded.locked_until",
-            (factor, ip, username, count, utc_text(now), locked),
-        )
+        values = {"count": count, "last": utc_text(now), "locked_until": locked}
+        _upsert(conn, login_throttle, {"factor": factor, "ip": ip, "username": username}, values)
         if factor != PASSWORD:
             return None
         longest = max(self._window("ip")[1], self._window("username")[1])
-        conn.execute("DELETE FROM login_failed WHERE at <= ?", (utc_text(now - longest),))
-        return conn.execute(
-            "INSERT INTO login_failed (ip, username, at) VALUES (?, ?, ?)", (ip, username, utc_text(now))
-        ).lastrowid
+        conn.execute(login_failed.delete().where(login_failed.c.at <= utc_text(now - longest)))
+        (failure,) = conn.execute(
+            login_failed.insert().values(ip=ip, username=username, at=utc_text(now))
+        ).inserted_primary_key
+        return failure
 
     @staticmethod
     def _forgive(conn, ip: str, username: str, failure: int | None, now: dt.datetime) -> None:
         """The right password ends the pair's run of failures and makes it known."""
         conn.execute(
-            "DELETE FROM login_throttle WHERE factor = ? AND ip = ? AND username = ?", (PASSWORD, ip, username)
+            login_throttle.delete().where(
+                login_throttle.c.factor == PASSWORD, login_throttle.c.ip == ip, login_throttle.c.username == username
+            )
         )
-        conn.execute("DELETE FROM login_failed WHERE id = ?", (failure,))
-        conn.execute(
-            "INSERT INTO login_known (ip, username, last) VALUES (?, ?, ?)"
-            " ON CONFLICT(ip, username) DO UPDATE SET last = excluded.last",
-            (ip, username, utc_text(now)),
-        )
+        conn.execute(login_failed.delete().where(login_failed.c.id == failure))
+        _upsert(conn, login_known, {"ip": ip, "username": username}, {"last": utc_text(now)})
 
     @staticmethod
     def _unlock(conn, username: str, factor: str) -> None:
-        conn.execute("DELETE FROM login_throttle WHERE factor = ? AND username = ?", (factor, username))
+        conn.execute(
+            login_throttle.delete().where(login_throttle.c.factor == factor, login_throttle.c.username == username)
+        )
         if factor == PASSWORD:
-            conn.execute("DELETE FROM login_failed WHERE username = ?", (username,))
+            conn.execute(login_failed.delete().where(login_failed.c.username == username))
+
+
+def _upsert(conn, table: sa.Table, key: dict, values: dict) -> None:
+    """Insert the row, or update it where its primary key exists (both databases know ON CONFLICT)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**key, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 def _seconds(delta: dt.timedelta) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import sqlalchemy as sa
 from sanic import Blueprint, Sanic, response
 from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 
@@ -24,6 +25,7 @@ from bot.console.accounts import Accounts
 from bot.console.sessions import Sessions
 from bot.console.views import account, auth, dashboard, inbox, queue, users
 from bot.console.web import Console, ConsoleConfig, Labels, error_page
+from bot.records.database import DatabaseUnavailable
 from bot.records.inbox import Inbox
 from bot.records.transcripts import Transcripts
 
@@ -110,7 +112,7 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     app.register_middleware(web.load_session, "request")
     app.register_middleware(web.security_headers, "response")
 
-    @app.exception(sqlite3.DatabaseError)
+    @app.exception(sqlite3.DatabaseError, DatabaseUnavailable, sa.exc.DBAPIError)
     async def database_error(request, exc):
         locked = "locked" in str(exc) or "busy" in str(exc)
         log.error("console database error on %s %s: %s", request.method, request.path, exc)

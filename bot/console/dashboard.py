@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
+from bot.records.database import Database, DatabaseUnavailable
 from bot.records.outcomes import OUTCOMES
+from bot.records.schema import outcomes
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +112,7 @@ def dashboard(
     without rows, so an errand nobody asked about shows as 0, not as missing."""
     zone = ZoneInfo(tz)
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    rows = _rows(Path(path), municipality, _utc_midnight(start, zone), _utc_midnight(end + dt.timedelta(days=1), zone))
+    rows = _rows(path, municipality, _utc_midnight(start, zone), _utc_midnight(end + dt.timedelta(days=1), zone))
 
     per_day = {day: 0 for day in days}
     per_topic = dict.fromkeys(topics, 0)
@@ -144,30 +147,28 @@ def _utc_midnight(day: dt.date, zone: ZoneInfo) -> str:
     return local.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _rows(path: Path, municipality: str | None, since: str, until: str) -> list[tuple]:
+def _rows(target: Path | str, municipality: str | None, since: str, until: str) -> list[tuple]:
     """Outcome rows in [since, until), or none when there is no data yet."""
-    if not path.is_file():
+    # Read-only: the dashboard must never create or change the database.
+    db = Database(target, timeout=5, readonly=True)
+    if db.sqlite and not db.path.is_file():
         return []
-    sql = "SELECT at, topic, outcome FROM outcomes WHERE at >= ? AND at < ?"
-    params: list = [since, until]
+    query = sa.select(outcomes.c.at, outcomes.c.topic, outcomes.c.outcome).where(
+        outcomes.c.at >= since, outcomes.c.at < until
+    )
     if municipality:
-        sql += " AND municipality = ?"
-        params.append(municipality)
+        query = query.where(outcomes.c.municipality == municipality)
     try:
-        # Read-only: the dashboard must never create or change the database.
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error as exc:
-        log.warning("dashboard cannot open %s: %s", path, exc)
-        return []
-    try:
-        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes'").fetchone()
-        return conn.execute(sql, params).fetchall() if exists else []
-    except sqlite3.Error as exc:
-        # A broken or locked file should not take the console down; the log says why the figures are empty.
-        log.warning("dashboard cannot read %s: %s", path, exc)
+        with db.connect() as conn:
+            if not sa.inspect(conn).has_table("outcomes"):
+                return []
+            return [tuple(row) for row in conn.execute(query)]
+    except (DatabaseUnavailable, sa.exc.DBAPIError) as exc:
+        # A broken or locked database should not take the console down; the log says why the figures are empty.
+        log.warning("dashboard cannot read %s: %s", db, exc)
         return []
     finally:
-        conn.close()
+        db.dispose()
 
 
 def parse_period(start: str | None, end: str | None, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -40,7 +40,7 @@ TZ = ZoneInfo("Europe/Copenhagen")
 
 @dataclass(frozen=True)
 class ConsoleConfig:
-    data_db: Path
+    data_db: Path | str  # the data database: a SQLite file or a URL
     knowledge_db: Path
     tracker_url: str
     secure_cookies: bool = False  # in demo mode too (outside it they always are)
@@ -58,7 +58,7 @@ class ConsoleConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> ConsoleConfig:
         return cls(
-            data_db=settings.data_db,
+            data_db=settings.database_url,
             knowledge_db=settings.knowledge_db,
             tracker_url=settings.tracker_url,
             secure_cookies=settings.console_secure_cookies,

@@ -112,8 +112,8 @@ def run(settings: Settings, knowledge: Knowledge, now: dt.datetime | None = None
     def cutoff(municipality: str) -> dt.datetime:
         return now - dt.timedelta(days=periods.get(municipality, shortest))
 
-    store = CallbackStore(settings.data_db)
-    inbox = Inbox(settings.data_db)
+    store = CallbackStore(settings.database_url)
+    inbox = Inbox(settings.database_url)
     oldest = now - dt.timedelta(days=shortest)
 
     def journal_conversations(conversations: int, events: int) -> None:

@@ -81,14 +81,16 @@ def test_booking_taken_slot_and_cancel(flow, knowledge):
     assert "CB-2026-000123" in flow.cancel("aflys min tid", m, "c0").text
 
 
-def test_storage_failure_is_told_plainly(flow, knowledge, tmp_path):
+def test_storage_failure_is_told_plainly(flow, knowledge, tmp_path, caplog):
     m = knowledge.municipalities["guldborgsund"]
-    flow.store.path = tmp_path / "missing-dir" / "x" / "k.db"
-    (tmp_path / "missing-dir").write_text("a file where a folder should be")
+    for name in ("k.db", "k.db-wal", "k.db-shm"):  # deleted under the running server
+        (tmp_path / name).unlink(missing_ok=True)
     reply = flow.book(
         m, dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc), "Anna", "+45 20 30 40 50", None, None, "c", now=NOW
     )
     assert "teknisk fejl" in reply.text and "54 73 10 00" in reply.text and reply.outcome is None
+    assert f"database {tmp_path / 'k.db'}" in caplog.text  # the log says which database failed
+    assert not (tmp_path / "k.db").exists()  # an error, never a new empty database
 
 
 def test_sensitive_reply_never_repeats_and_offers_callback(knowledge):

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bot.callbacks.store import CallbackStore
 from bot.cli import main as cli
+from bot.console.sessions import Sessions
 from bot.records import journal
 from bot.records.journal import verify_file
 
@@ -191,17 +192,11 @@ def test_an_old_journal_is_migrated_and_its_rows_sealed(tmp_path):
     assert verify_file(path).broken == 4
 
 
-def test_a_writer_that_skips_setup_still_migrates_on_its_first_append(tmp_path):
-    from bot.records.database import connect, transaction
-
+def test_a_store_that_never_journals_still_migrates_the_journal(tmp_path):
     path = legacy_journal(tmp_path / "kommunebot.db", LOGIN)
-    conn = connect(path, "rw", 5.0)
-    conn.executescript(journal.SCHEMA)  # valid on the old table, but adds no column
-    with transaction(conn):
-        journal.append(conn, None, "user_created", "test", user="eva")
-    conn.close()
+    Sessions(path)  # the first to open the old file, with no journal entry of its own
     actions = [e["action"] for e in CallbackStore(path).events()]
-    assert actions == ["login", "journal_chain_started", "user_created"]
+    assert actions == ["login", "journal_chain_started"]
     assert verify_file(path).intact
 
 
@@ -244,9 +239,7 @@ def test_appends_from_many_processes_never_fork_the_chain(db):
 
 
 def test_append_refuses_to_run_outside_a_write_transaction(tmp_path):
-    CallbackStore(tmp_path / "k.db")
-    conn = sqlite3.connect(tmp_path / "k.db", isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    with pytest.raises(RuntimeError, match="write transaction"):
+    store = CallbackStore(tmp_path / "k.db")
+    with store.db.connect() as conn, pytest.raises(RuntimeError, match="write transaction"):
         journal.append(conn, None, "viewed", "anna")
-    conn.close()
+    assert store.events() == []
