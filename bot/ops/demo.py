@@ -30,10 +30,10 @@ class DemoLogins:
         return [username for username, _, password in self.logins if password is None]
 
 
-def demo_logins(data_db: Path, municipality: str) -> DemoLogins:
+def demo_logins(database: Path | str, folder: Path, municipality: str) -> DemoLogins:
     """Fresh passwords for a caseworker of ``municipality`` and an admin of
-    all municipalities, written to the logins file."""
-    accounts = Accounts(data_db)
+    all municipalities, written to the logins file in ``folder``."""
+    accounts = Accounts(database)
     logins = [
         (username, role, accounts.ensure_demo_user(username, role, None if role == "admin" else municipality))
         for username, role in DEMO_USERS
@@ -45,19 +45,18 @@ def demo_logins(data_db: Path, municipality: str) -> DemoLogins:
             lines.append(f"{username} ({role}, {scope}): disabled by an admin, so not enabled again")
         else:
             lines.append(f"{username} ({role}, {scope}): {username} / {password}")
-    path = Path(data_db).parent / LOGINS_FILE
+    path = Path(folder) / LOGINS_FILE
     _write_private(path, "\n".join(lines) + "\n")
     return DemoLogins(path, logins)
 
 
-def leftover_demo_users(data_db: Path) -> list[str]:
+def leftover_demo_users(database: Path | str, folder: Path) -> list[str]:
     """Outside demo mode: remove the logins file of an earlier demo start and
     name the demo users that are still enabled (an admin should disable them)."""
-    data_db = Path(data_db)
-    (data_db.parent / LOGINS_FILE).unlink(missing_ok=True)
-    if not data_db.is_file():
+    (Path(folder) / LOGINS_FILE).unlink(missing_ok=True)
+    if isinstance(database, Path) and not database.is_file():
         return []
-    accounts = Accounts(data_db)
+    accounts = Accounts(database)
     return [name for name, _ in DEMO_USERS if (user := accounts.get(name)) is not None and not user.disabled]
 
 

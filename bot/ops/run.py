@@ -24,6 +24,15 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _demo_store(settings: Settings) -> tuple[Path | str, Path]:
+    """The accounts' database, and where the demo logins file goes: next to
+    a SQLite data file, as before, or in the var folder for a server."""
+    url = settings.database_url
+    if url == f"sqlite:///{Path(settings.data_db).resolve()}":
+        return Path(settings.data_db), Path(settings.data_db).parent
+    return url, settings.var_dir
+
+
 def _token_source(settings: Settings) -> str:
     path = api_token_path(settings)
     return "KOMMUNEBOT_API_TOKEN" if path is None else _shown(path)
@@ -66,7 +75,7 @@ def run(settings: Settings) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    demo = demo_logins(settings.data_db, settings.municipality) if settings.demo else None
+    demo = demo_logins(*_demo_store(settings), settings.municipality) if settings.demo else None
     stack = Stack(
         settings.rasa_port,
         settings.action_port,
@@ -105,7 +114,7 @@ def run(settings: Settings) -> int:
                 "    create users with: .venv/bin/kommunebot users create NAME --role staff --municipality KEY",
                 flush=True,
             )
-            for username in leftover_demo_users(settings.data_db):
+            for username in leftover_demo_users(*_demo_store(settings)):
                 print(
                     f"warning: demo login {username} from an earlier `make run` is still enabled; "
                     f"disable it: .venv/bin/kommunebot users disable {username}",

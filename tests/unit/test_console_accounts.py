@@ -365,7 +365,7 @@ def test_cli_errors_name_the_field(db, args, stdin, field):
 def test_make_run_demo_logins_are_fresh_each_start(db, capsys):
     from bot.ops.demo import demo_logins
 
-    first, second = demo_logins(db, "nyborg"), demo_logins(db, "nyborg")
+    first, second = demo_logins(db, db.parent, "nyborg"), demo_logins(db, db.parent, "nyborg")
     assert first.path == second.path == db.parent / "demo-logins"
     assert first.path.stat().st_mode & 0o777 == 0o600  # the passwords are for this user only
     before = {u: p for u, _, p in first.logins}
@@ -378,7 +378,7 @@ def test_make_run_demo_logins_are_fresh_each_start(db, capsys):
     assert accounts.authenticate("demo", after["demo"], "10.0.0.1").municipality == "nyborg"
     # An admin disabled the caseworker: the next start leaves it disabled.
     accounts.disable("demo", actor="ali")
-    third = demo_logins(db, "nyborg")
+    third = demo_logins(db, db.parent, "nyborg")
     assert third.disabled == ["demo"] and accounts.get("demo").disabled
     assert "demo (staff, nyborg): disabled by an admin" in third.path.read_text()
     assert capsys.readouterr().out == ""  # nothing printed: run.py prints only the file's place
@@ -387,8 +387,8 @@ def test_make_run_demo_logins_are_fresh_each_start(db, capsys):
 def test_outside_demo_mode_old_demo_logins_are_removed_and_named(db):
     from bot.ops.demo import demo_logins, leftover_demo_users
 
-    assert leftover_demo_users(db) == [] and not db.exists()  # no database is made for the check
-    logins = demo_logins(db, "nyborg")
+    assert leftover_demo_users(db, db.parent) == [] and not db.exists()  # no database is made for the check
+    logins = demo_logins(db, db.parent, "nyborg")
     Accounts(db).disable("demo-admin", actor="ali")
-    assert leftover_demo_users(db) == ["demo"]  # still enabled: the operator is told to disable it
+    assert leftover_demo_users(db, db.parent) == ["demo"]  # still enabled: the operator is told to disable it
     assert not logins.path.exists()  # the passwords are gone with the demo
