@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.ops.processes import KOMMUNEBOT, Cancelled, Stack, stop_all
-from bot.ops.services import APP_ROLE, OWNER_ROLE, TRACKER_DATABASE, Postgres, Redis
+from bot.ops.services import APP_ROLE, OWNER_ROLE, TRACKER_DATABASE, Postgres, Redis, wait_port
 from bot.settings import PROJECT_ROOT
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -179,7 +179,7 @@ class Cluster:
                 240,
                 key="model_id",
             )
-        stack._wait(f"{self.url}/widget/widget.js", self.proxy, "HAProxy", 30)
+        wait_port(self.ports.proxy, self.proxy, "HAProxy", self.root / "logs" / "haproxy.log", 30)
 
     def _spawn(self, name: str, args: list[str], **env: str) -> subprocess.Popen:
         self._specs[name] = (args, env)

@@ -46,7 +46,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_port(port: int, proc: subprocess.Popen, name: str, log: Path, timeout: float) -> None:
+def wait_port(port: int, proc: subprocess.Popen, name: str, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -212,7 +212,7 @@ class Postgres(_Child):
                 ]
             )
         )
-        _wait_port(self.port, self.proc, "PostgreSQL", self.log_path, timeout)
+        wait_port(self.port, self.proc, "PostgreSQL", self.log_path, timeout)
         self._wait_accepting(timeout)
         self._provision()
 
@@ -290,4 +290,4 @@ class Redis(_Child):
                 f'save ""\nappendonly no\nrequirepass {self.password}\n'
             )
         self._spawn([self.binary, str(config)])
-        _wait_port(self.port, self.proc, "Redis", self.log_path, timeout)
+        wait_port(self.port, self.proc, "Redis", self.log_path, timeout)

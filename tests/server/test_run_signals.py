@@ -104,8 +104,9 @@ class MakeRun:
         with self._seen:
             while not any(text in line for line in self.lines):
                 if self.proc.poll() is not None:
-                    pytest.fail(f"make run exited with {self.proc.returncode}:\n{self.output[-3000:]}")
-                if not self._seen.wait(timeout=max(0.1, deadline - time.monotonic())) and time.monotonic() > deadline:
+                    pytest.fail(f"make exited with {self.proc.returncode}:\n{self.output[-3000:]}")
+                self._seen.wait(timeout=1)
+                if time.monotonic() > deadline:
                     pytest.fail(f"no {text!r} after {timeout:.0f} s:\n{self.output[-3000:]}")
 
     def signal_group(self, signum: int) -> None:
