@@ -46,6 +46,23 @@ class _CountingOutput(SocketIOOutput):
         await super()._send_message(socket_id, response)
 
 
+def _without_engineio_cors_headers(eio: Any) -> None:
+    """Leave the CORS headers of /socket.io to Sanic-CORS alone.
+
+    `rasa run --cors <origins>` (bot.ops.processes) puts Sanic-CORS on every
+    route: it answers each preflight before engine.io sees it and adds
+    Access-Control-Allow-Origin to every other response. engine.io, once it
+    checks origins, adds the same header again, and browsers refuse a
+    long-polling response with two of them (so rasa-webchat, which starts
+    with polling, could not connect). engine.io keeps its origin check,
+    which is what refuses a socket, WebSocket or polling, opened from any
+    other page (browsers apply no CORS to WebSockets); it only stops
+    writing headers. Private in engineio 4.8 (pinned); the CORS tests on
+    the real server (tests/server/test_socketio_cors.py) fail if it changes.
+    """
+    eio._cors_headers = lambda environ: []
+
+
 class KommuneSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -77,6 +94,7 @@ class KommuneSocketIOInput(SocketIOInput):
         # Rasa creates the server with origin checks switched off; only the
         # municipality's own pages may open a socket.
         self.sio.eio.cors_allowed_origins = list(config.allowed_origins)
+        _without_engineio_cors_headers(self.sio.eio)
         self._own_sessions(guard, guarded, config)
         return blueprint
 
@@ -131,7 +149,9 @@ class KommuneSocketIOInput(SocketIOInput):
                 await sio.emit(self.bot_message_evt, {"text": guard.error_reply(None)}, room=sid, namespace=namespace)
                 return
             data = data if isinstance(data, dict) else {}
-            metadata = data.get(self.metadata_key) or {}
+            # Our widget sends the municipality in `metadata`; rasa-webchat
+            # sends its `customData` with every message instead.
+            metadata = data.get(self.metadata_key) or data.get("customData") or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)

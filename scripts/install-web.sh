@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser-side packages from the npm registry, served locally (never a CDN):
-# the socket.io client for the widget and axe-core for accessibility tests.
+# the socket.io client for the widget, rasa-webchat (served as
+# /widget/rasa-webchat.js) and axe-core for accessibility tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v npm >/dev/null 2>&1; then

@@ -27,10 +27,18 @@ from bot.site.theme import widget_config
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SOCKET_IO_CLIENT = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+# rasa-webchat's standalone bundle (React and its socket.io client inside).
+RASA_WEBCHAT = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+# Its CSS imports a font from Google's servers, which would send every
+# citizen's address to Google when the chat opens; served without it (the
+# font falls back to the browser's sans-serif).
+GOOGLE_FONTS = b"@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);"
 WIDGET_FILES = {
     "widget.js": (HERE / "static" / "widget.js", "application/javascript; charset=utf-8"),
     "widget.css": (HERE / "static" / "widget.css", "text/css; charset=utf-8"),
     "socket.io.min.js": (SOCKET_IO_CLIENT, "application/javascript; charset=utf-8"),
+    "rasa-webchat.js": (RASA_WEBCHAT, "application/javascript; charset=utf-8"),
+    "webchat.js": (HERE / "static" / "webchat.js", "application/javascript; charset=utf-8"),
 }
 
 
@@ -51,6 +59,8 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
     missing = [str(path) for path, _ in WIDGET_FILES.values() if not path.is_file()]
     if missing:
         raise FileNotFoundError(f"widget files missing: {', '.join(missing)} (run `make web`)")
+
+    webchat_bundle = _without_google_fonts(RASA_WEBCHAT.read_bytes())
 
     def cors(request, resp):
         origin = request.headers.get("origin")
@@ -87,6 +97,24 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         )
         return response.html(page, headers={"Content-Security-Policy": csp})
 
+    @app.get("/webchat")
+    async def webchat_page(request):
+        """The same demo with rasa-webchat, the open-source client from npm."""
+        key = request.args.get("kommune") or config.municipality
+        municipality = knowledge.municipalities.get(key)
+        if municipality is None:
+            return response.html(templates.get_template("unknown.html").render(known=by_name), status=404)
+        page = templates.get_template("webchat.html").render(municipality=municipality, rasa_url=config.rasa_url)
+        # rasa-webchat (React) sets inline styles and adds <style> elements
+        # ('unsafe-inline' for styles only; scripts stay our own files) and
+        # its carousel's icon font is a data: URL.
+        csp = (
+            f"default-src 'self'; connect-src 'self' {config.rasa_url} {_ws(config.rasa_url)}; "
+            "style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        )
+        return response.html(page, headers={"Content-Security-Policy": csp})
+
     @app.get("/widget/config.json")
     async def widget_settings(request):
         key = request.args.get("kommune") or config.municipality
@@ -101,9 +129,22 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         if entry is None:
             return response.text("not found", status=404)
         path, content_type = entry
+        if path == RASA_WEBCHAT:
+            return cors(
+                request,
+                response.raw(webchat_bundle, content_type=content_type, headers={"Cache-Control": "no-cache"}),
+            )
         return cors(request, await response.file(path, mime_type=content_type, headers={"Cache-Control": "no-cache"}))
 
     return app
+
+
+def _without_google_fonts(bundle: bytes) -> bytes:
+    bundle = bundle.replace(GOOGLE_FONTS, b"")
+    if b"fonts.googleapis.com" in bundle:
+        # A new rasa-webchat version loads the font some other way.
+        raise RuntimeError(f"{RASA_WEBCHAT} still loads fonts from Google: update GOOGLE_FONTS in {__file__}")
+    return bundle
 
 
 def _ws(url: str) -> str:
