@@ -23,6 +23,7 @@ from bot import settings
 from bot.addresses import client_address
 from bot.privacy.channel_guard import BAD_REQUEST
 from glue.guard import build_guard
+from glue.lock_store import LockStoreUnavailable
 from glue.rate_limit import ChatLimits
 from glue.sessions import session_ids
 
@@ -86,6 +87,14 @@ class KommuneRestInput(InputChannel):
             try:
                 await on_new_message(
                     UserMessage(prepared.text, collector, sender, input_channel=self.name(), metadata=prepared.metadata)
+                )
+            except LockStoreUnavailable as exc:
+                # Without the conversation lock two replicas could answer at
+                # once: refuse, and say so, rather than race.
+                log.error("%s; message refused", exc)
+                text = self.guard.unavailable(municipality)
+                return response.json(
+                    [{"recipient_id": sender, "text": text}], status=503, headers={"Retry-After": "60"}
                 )
             except asyncio.CancelledError:
                 log.error("message from %s timed out in Rasa", sender)

@@ -28,6 +28,7 @@ from sanic import Blueprint
 from bot import settings
 from bot.addresses import client_address
 from glue.guard import build_guard
+from glue.lock_store import LockStoreUnavailable
 from glue.rate_limit import ChatLimits
 from glue.sessions import session_ids
 
@@ -84,6 +85,10 @@ class KommuneSocketIOInput(SocketIOInput):
             message.output_channel = output
             try:
                 await on_new_message(message)
+            except LockStoreUnavailable as exc:
+                log.error("%s; message refused", exc)  # refused, not raced: see the REST channel
+                await output.send_text_message(message.sender_id, guard.unavailable(metadata.get("kommune")))
+                return
             except Exception:
                 log.exception("Rasa failed on a socket.io message from %s", message.sender_id)
             if output.sent == 0:

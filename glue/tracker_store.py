@@ -3,6 +3,12 @@
 Rasa's SQLTrackerStore wants dialect, host, port and db as separate keys;
 operators think in URLs (sqlite:///var/tracker.db, postgresql://...), so the
 URL from KOMMUNEBOT_TRACKER_URL (or endpoints.yml `url`) is split here.
+
+PostgreSQL is the store for several Rasa replicas: they share it, while
+the lock store (glue.lock_store) keeps them from writing one conversation
+at the same time. The database must exist (the operator or `kommunebot
+cluster` creates it, owned by the application role); Rasa only creates
+its `events` table, never the database, so the role needs no CREATEDB.
 """
 
 from __future__ import annotations
@@ -18,12 +24,25 @@ from bot import settings
 
 log = logging.getLogger(__name__)
 
+# Rasa's SQLTrackerStore runs its queries synchronously on the server's one
+# event loop, so a replica uses one connection at a time; Rasa's own pool
+# defaults (50, overflow 100) would let ten replicas claim 1500 connections
+# of a PostgreSQL that allows a few hundred. A few per replica leave room
+# for the API's tracker reads and a connection being replaced.
+PG_POOL_SIZE = 2
+PG_MAX_OVERFLOW = 3
+
 
 class UrlSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any) -> None:
         url_text = kwargs.pop("url", None) or host or settings.current().tracker_url
         url = make_url(url_text)
+        if url.drivername in ("postgres", "postgres+psycopg2"):
+            # The scheme some hosting platforms hand out; SQLAlchemy 1.4 knows only postgresql.
+            url = url.set(drivername="postgresql")
         dialect = url.drivername
+        if dialect.startswith("postgresql") and not url.database:
+            raise ValueError(f"tracker store URL names no database: {url.render_as_string(hide_password=True)}")
         db = url.database or "rasa.db"
         if dialect.startswith("sqlite"):
             Path(db).parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +61,28 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         )
         if dialect.startswith("sqlite"):
             self._tune_sqlite()
+        elif dialect.startswith("postgresql"):
+            self._tune_postgresql()
+
+    def _tune_postgresql(self) -> None:
+        """A small pool that checks a connection before use.
+
+        Rasa's pool sizes are replaced only where Rasa's defaults apply, so
+        its SQL_POOL_SIZE and SQL_MAX_OVERFLOW still work. The pre-ping
+        means a restarted PostgreSQL costs a reconnect, not a failed turn.
+        """
+        import sqlalchemy as sa
+        from rasa.core import tracker_store as rasa_store
+
+        url = self.engine.url
+        kwargs = rasa_store.create_engine_kwargs(url)
+        if kwargs.get("pool_size") == rasa_store.POSTGRESQL_DEFAULT_POOL_SIZE:
+            kwargs["pool_size"] = PG_POOL_SIZE
+        if kwargs.get("max_overflow") == rasa_store.POSTGRESQL_DEFAULT_MAX_OVERFLOW:
+            kwargs["max_overflow"] = PG_MAX_OVERFLOW
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _tune_sqlite(self) -> None:
         """Pool connections and use WAL for the embedded default.

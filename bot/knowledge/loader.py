@@ -54,6 +54,7 @@ REQUIRED_MESSAGES = (
     "other_situation",
     "only_danish",
     "technical_error",
+    "chat_unavailable",
     "empty_message",
     "too_long",
     "rate_limited",

@@ -56,6 +56,8 @@ _FALLBACKS = {
     "too_long": "Din besked er for lang ({length} tegn). Skriv dit spørgsmål kort.",
     "empty_message": "Din besked var tom. Skriv dit spørgsmål, så hjælper jeg gerne.",
     "technical_error": SETUP_ERROR,
+    "chat_unavailable": "Chatten er midlertidigt utilgængelig, så din besked er ikke modtaget. "
+    "Prøv igen om et par minutter, eller ring til kommunen.",
 }
 
 # Municipality keys are file names in knowledge/municipalities/.
@@ -142,6 +144,12 @@ class ChannelGuard:
             # Nothing can be confirmed: no municipality key, no topic button passes.
             log.error("channel guard without its vocabulary: %s", exc)
             return Vocabulary(frozenset())
+
+    def unavailable(self, municipality: object) -> str:
+        """The Danish 'the chat is down, try again or call' when Rasa cannot
+        take the conversation's lock (its lock store is unreachable)."""
+        key = self.municipality(municipality)
+        return self._say("chat_unavailable", key or None)
 
     def rate_limited(self, municipality: str | None) -> str:
         """The Danish 'try again in a moment' for a channel's rate limit."""

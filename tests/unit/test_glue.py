@@ -34,7 +34,10 @@ def test_tracker_store_url_is_split_for_postgresql(monkeypatch):
         captured.update(kwargs)
 
     monkeypatch.setattr("rasa.core.tracker_store.SQLTrackerStore.__init__", fake_init)
+    tuned = []
+    monkeypatch.setattr(UrlSQLTrackerStore, "_tune_postgresql", lambda self: tuned.append(True))
     UrlSQLTrackerStore(domain=None, host="postgresql://bot:s3cret@db.example:5433/kommunebot")
+    assert tuned == [True]
     assert {k: captured[k] for k in ("dialect", "host", "port", "db", "username", "password")} == {
         "dialect": "postgresql",
         "host": "db.example",
@@ -43,6 +46,37 @@ def test_tracker_store_url_is_split_for_postgresql(monkeypatch):
         "username": "bot",
         "password": "s3cret",
     }
+
+
+def test_postgresql_tracker_url_must_name_its_database():
+    with pytest.raises(ValueError, match=r"names no database: postgresql://bot:\*\*\*@db.example/$"):
+        UrlSQLTrackerStore(domain=None, host="postgresql://bot:s3cret@db.example/")
+
+
+def test_lock_store_is_in_memory_without_a_url_and_redis_with_one(monkeypatch):
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import settings
+    from glue.lock_store import RedisTicketLockStore, UrlLockStore
+
+    monkeypatch.delenv("KOMMUNEBOT_LOCK_URL", raising=False)
+    settings.reset()
+    try:
+        assert isinstance(
+            UrlLockStore(endpoint_config=EndpointConfig(type="glue.lock_store.UrlLockStore")), InMemoryLockStore
+        )
+        # Nothing listens on port 1: the store is built, and refuses at use.
+        monkeypatch.setenv("KOMMUNEBOT_LOCK_URL", "redis://:pw@127.0.0.1:1/0")
+        settings.reset()
+        store = UrlLockStore(endpoint_config=EndpointConfig(type="glue.lock_store.UrlLockStore"))
+        assert isinstance(store, RedisTicketLockStore) and store.url == "redis://:***@127.0.0.1:1/0"
+        # A url in endpoints.yml wins over the setting.
+        assert UrlLockStore(endpoint_config=EndpointConfig(url="redis://127.0.0.1:2/0")).url == "redis://127.0.0.1:2/0"
+        with pytest.raises(ValueError, match=r"redis://, rediss:// or unix://, got http://:\*\*\*@x/"):
+            UrlLockStore(url="http://:pw@x/")
+    finally:
+        settings.reset()
 
 
 def test_sqlite_tracker_store_is_pooled_and_in_wal_mode(tmp_path):
