@@ -180,6 +180,10 @@ class Cluster:
                 key="model_id",
             )
         wait_port(self.ports.proxy, self.proxy, "HAProxy", self.root / "logs" / "haproxy.log", 30)
+        # Until HAProxy's health checks see every server, it would answer 503.
+        stack._wait(
+            f"http://127.0.0.1:{self.ports.actions_frontend}/cluster-ready", self.proxy, "HAProxy", 60, key="ready"
+        )
 
     def _spawn(self, name: str, args: list[str], **env: str) -> subprocess.Popen:
         self._specs[name] = (args, env)
