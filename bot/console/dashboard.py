@@ -72,6 +72,8 @@ class Dashboard:
     per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # every day, zero-filled
     per_outcome: dict[str, int] = field(default_factory=dict)  # every outcome, zero-filled
     shares: dict[str, float] = field(default_factory=dict)
+    # (municipality, contacts, resolved in first contact) for each municipality in the period, most first
+    per_municipality: list[tuple[str, int, float]] = field(default_factory=list)
     first_contact_resolution: float = 0.0
     cost_avoided_kr: float = 0.0
     assumptions: list[str] = field(default_factory=list)
@@ -117,7 +119,11 @@ def dashboard(
     per_day = {day: 0 for day in days}
     per_topic = dict.fromkeys(topics, 0)
     per_outcome = {outcome: 0 for outcome in OUTCOMES}
-    for at, topic, outcome in rows:
+    contacts: dict[str, int] = {}
+    resolved: dict[str, int] = {}
+    for at, topic, outcome, where in rows:
+        contacts[where] = contacts.get(where, 0) + 1
+        resolved[where] = resolved.get(where, 0) + (outcome in RESOLVED)
         local_day = dt.datetime.fromisoformat(at).astimezone(zone).date()
         if local_day in per_day:
             per_day[local_day] += 1
@@ -136,6 +142,9 @@ def dashboard(
         per_day=list(per_day.items()),
         per_outcome=per_outcome,
         shares=shares,
+        per_municipality=[
+            (key, count, resolved[key] / count) for key, count in sorted(contacts.items(), key=lambda i: (-i[1], i[0]))
+        ],
         first_contact_resolution=(sum(per_outcome[o] for o in RESOLVED) / total) if total else 0.0,
         cost_avoided_kr=sum(per_outcome[o] for o in DIGITAL) * (costs.phone - costs.web),
         assumptions=_assumptions(costs),
@@ -153,7 +162,7 @@ def _rows(target: Path | str, municipality: str | None, since: str, until: str) 
     db = Database(target, timeout=5, readonly=True)
     if db.sqlite and not db.path.is_file():
         return []
-    query = sa.select(outcomes.c.at, outcomes.c.topic, outcomes.c.outcome).where(
+    query = sa.select(outcomes.c.at, outcomes.c.topic, outcomes.c.outcome, outcomes.c.municipality).where(
         outcomes.c.at >= since, outcomes.c.at < until
     )
     if municipality:

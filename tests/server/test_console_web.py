@@ -277,6 +277,25 @@ def test_dashboard_shows_figures_and_svg(console, anna):
     assert bad.status_code == 422 and "ÅÅÅÅ-MM-DD" in bad.text
 
 
+def test_dashboard_staff_see_their_municipality_and_an_admin_each_and_the_total(console, anna):
+    from bot.records.outcomes import OutcomeLog
+
+    log = OutcomeLog(console.data_db)
+    for municipality, outcome in (("glostrup", "selfservice"), ("glostrup", "fallback"), ("nyborg", "booking")):
+        log.record(municipality, outcome, topic="pas")
+    log.close()
+    admin, _ = login(console.url, "ali", PASSWORD)
+    every = admin.get(console.url + "/overblik").text
+    total = int(every.split('id="total">')[1].split("<")[0].replace(".", ""))
+    table = every.split('id="kommune-h"')[1].split("</table>")[0]
+    assert "glostrup" in table.lower() and "nyborg" in table.lower() and f"<td>I alt</td><td>{total} (" in table
+    # Anna works for Nyborg: asking for Glostrup still shows Nyborg's figures only, and no other municipality.
+    own = anna.get(console.url + "/overblik", params={"kommune": "glostrup"}).text
+    assert 'id="kommune-h"' not in own and 'value="glostrup"' not in own and 'value=""' not in own
+    mine = admin.get(console.url + "/overblik", params={"kommune": "nyborg"}).text
+    assert own.split('id="total">')[1].split("<")[0] == mine.split('id="total">')[1].split("<")[0]
+
+
 def test_a_locked_database_gives_a_clear_page(console, anna):
     cb = _book(console)
     csrf = hidden(anna.get(f"{console.url}/opringninger/{cb.reference}").text, "csrf")

@@ -68,7 +68,7 @@ def run_threads(
     def worker():
         store = make_store(url, kind)
         start.wait()
-        asyncio.run(rounds(store, red, conversation, count, hold, lifetime, 0.005))
+        run_async(rounds(store, red, conversation, count, hold, lifetime, 0.005))
 
     # Daemons: a worker stuck behind a lost ticket must not hang the suite.
     pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
@@ -154,7 +154,7 @@ def test_rasa_redis_store_lets_two_replicas_hold_one_conversation(redis_server, 
                 inside.wait(5)
                 results.append(lock.now_serving)
 
-        asyncio.run(turn())
+        run_async(turn())
 
     threads = [threading.Thread(target=replica) for _ in range(2)]
     for thread in threads:
@@ -220,7 +220,7 @@ def test_a_killed_holders_ticket_expires(redis_server, red):
         async with store.lock(conversation, 60):
             return time.monotonic()
 
-    acquired = asyncio.run(next_turn())
+    acquired = run_async(next_turn())
     # Not before the dead holder's 3 s lifetime ran out, but soon after it.
     assert 2.0 <= acquired - held_at < 6.0
     assert store.get_lock(conversation) is None
@@ -236,7 +236,7 @@ def test_a_ticket_that_waits_past_its_lifetime_is_not_served(redis_server):
             pass
 
     with pytest.raises(LockError, match="Could not acquire lock"):
-        asyncio.run(too_late())
+        run_async(too_late())
     assert store.ticket_position(conversation, first) == 0
     store.finish_serving(conversation, first)
 

@@ -147,6 +147,15 @@ def assert_all_stopped(run: MakeRun, servers: set[int]) -> None:
     assert "Traceback" not in run.output, run.output[-3000:]
 
 
+def ctrl_c_twice(run: MakeRun, servers: set[int]) -> None:
+    run.signal_group(signal.SIGINT)
+    time.sleep(0.3)
+    # The second Ctrl-C arrives while the servers are being stopped.
+    run.signal_group(signal.SIGINT)
+    assert_all_stopped(run, servers)
+    assert "Still stopping" in run.output
+
+
 def test_sigterm_to_the_process_group_stops_every_server(make_run):
     run = make_run()
     run.wait_for(READY, timeout=300)
@@ -160,13 +169,7 @@ def test_sigterm_to_the_process_group_stops_every_server(make_run):
 def test_ctrl_c_twice_still_stops_every_server(make_run):
     run = make_run()
     run.wait_for(READY, timeout=300)
-    servers = descendants(run.proc.pid)
-    run.signal_group(signal.SIGINT)
-    time.sleep(0.3)
-    # The second Ctrl-C arrives while the servers are being stopped.
-    run.signal_group(signal.SIGINT)
-    assert_all_stopped(run, servers)
-    assert "Still stopping" in run.output
+    ctrl_c_twice(run, descendants(run.proc.pid))
 
 
 def test_ctrl_c_while_starting_stops_what_was_started(make_run):

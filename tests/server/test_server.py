@@ -61,6 +61,16 @@ def test_other_municipality_via_metadata(stack):
     assert "glostrup.dk" in texts(reply) and "43 23 61 00" in texts(reply)
 
 
+def test_the_municipality_is_chosen_on_every_turn(stack):
+    """One deployment serves several municipalities: each turn is answered for
+    the municipality its metadata names (the widget's data-kommune)."""
+    sender = f"test-{uuid.uuid4().hex[:10]}"
+    _, first = stack.send(sender, "hvad er vejret i morgen", metadata={"kommune": "glostrup"})
+    _, second = stack.send(sender, "hvad er vejret i morgen", metadata={"kommune": "nyborg"})
+    assert "glostrup.dk" in texts(first) and "nyborg.dk" not in texts(first)
+    assert "nyborg.dk" in texts(second) and "glostrup.dk" not in texts(second)
+
+
 def test_bad_input_gets_a_danish_answer(stack):
     _, replies = chat(stack, "", "   ", "x" * 10_000, "😀😀😀", "<script>alert('x')</script>")
     assert "tom" in texts(replies[0]) and "tom" in texts(replies[1])

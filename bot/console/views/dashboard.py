@@ -7,6 +7,7 @@ import datetime as dt
 from sanic import Blueprint
 
 from bot.console import charts
+from bot.console.accounts import ALL
 from bot.console.dashboard import OUTCOME_LABELS, dashboard, parse_period, topic_label
 from bot.console.web import TZ, render, requires, state
 
@@ -16,7 +17,11 @@ blueprint = Blueprint("dashboard")
 @requires("dashboard")
 async def show_dashboard(request):
     console = state(request)
-    municipality = request.args.get("kommune") or None
+    user = request.ctx.user
+    # Staff and editors see their own municipality's figures only; an admin
+    # of all municipalities chooses one or sees each and the total.
+    scoped = user.municipality != ALL
+    municipality = user.municipality if scoped else (request.args.get("kommune") or None)
     error = None
     today = dt.datetime.now(TZ).date()
     try:
@@ -35,6 +40,18 @@ async def show_dashboard(request):
         board=board,
         error=error,
         municipality=municipality,
+        scoped=scoped,
+        municipality_table=charts.data_table(
+            [
+                *(
+                    (console.labels.municipalities.get(k, k), f"{charts.number(n)} ({charts.percent(r)} løst)")
+                    for k, n, r in board.per_municipality
+                ),
+                ("I alt", f"{charts.number(board.total)} ({charts.percent(board.first_contact_resolution)} løst)"),
+            ],
+            ("Kommune", "Henvendelser (løst i første kontakt)"),
+            "Henvendelser pr. kommune",
+        ),
         topic_chart=charts.bar_chart(
             topic_items, "Henvendelser pr. emne", "Antal henvendelser i perioden fordelt på emne.", id_prefix="emne"
         ),
