@@ -112,7 +112,7 @@ check: lint $(SPACY)
 test: setup $(CHROMIUM) servers lint
 	$(PY) -m pytest
 
-bench: setup
+bench: setup servers
 	$(PY) scripts/bench.py
 
 # Delete personal data past each municipality's retention period (knowledge).
