@@ -253,7 +253,7 @@ class Cluster:
 
 def run_cluster(root: Path, port_base: int) -> int:
     """Start the cluster, print where it is, and stop it all on a signal."""
-    from bot.ops.run import StopSignals
+    from bot.ops.run import StopSignals, supervise
 
     # Logs, tokens and secrets are for this user only.
     os.umask(0o077)
@@ -279,16 +279,7 @@ def run_cluster(root: Path, port_base: int) -> int:
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
-        while not signals.requested:
-            for name in cluster.restart_failed():
-                print(f"warning: {name} had stopped; started it again", file=sys.stderr, flush=True)
-            for name, proc in cluster.processes():
-                if proc.poll() is not None:
-                    print(f"error: {name} stopped (exit code {proc.returncode})", file=sys.stderr, flush=True)
-                    return 1
-            cluster.cancel.wait(1)
-        print("\nStopping ...", flush=True)
-        return 0
+        return supervise(cluster.processes, cluster.cancel, cluster.restart_failed)
     except (Cancelled, KeyboardInterrupt):
         print("\nStopping ...", flush=True)
         return 0

@@ -65,9 +65,20 @@ class StopSignals:
         elif self.received == 2:
             print("Still stopping the servers; they get 20 s before they are killed.", file=sys.stderr, flush=True)
 
-    @property
-    def requested(self) -> bool:
-        return self.cancel.is_set()
+
+def supervise(processes, cancel: threading.Event, restart=lambda: []) -> int:
+    """Until a stop is asked for: restart what ``restart`` can, and end with
+    exit code 1 when any other process stops; 0 after a stop request."""
+    while not cancel.is_set():
+        for name in restart():
+            print(f"warning: {name} had stopped; started it again", file=sys.stderr, flush=True)
+        for name, proc in processes():
+            if proc.poll() is not None:
+                print(f"error: the {name} stopped (exit code {proc.returncode})", file=sys.stderr, flush=True)
+                return 1
+        cancel.wait(1)
+    print("\nStopping ...", flush=True)
+    return 0
 
 
 def run(settings: Settings) -> int:
@@ -122,14 +133,7 @@ def run(settings: Settings) -> int:
                     flush=True,
                 )
         print("Press Ctrl-C to stop.\n", flush=True)
-        while not signals.requested:
-            for name, proc in stack.processes():
-                if proc.poll() is not None:
-                    print(f"error: the {name} stopped (exit code {proc.returncode})", file=sys.stderr)
-                    return 1
-            stack.cancel.wait(1)
-        print("\nStopping ...", flush=True)
-        return 0
+        return supervise(stack.processes, stack.cancel)
     except (Cancelled, KeyboardInterrupt):
         print("\nStopping ...", flush=True)
         return 0
