@@ -22,4 +22,6 @@ fi
 trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
 apt-get install -y -qq "$package" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$package"; }
 present || { echo "error: $package installed but $binary is still missing" >&2; exit 1; }
-for found in $binary; do "$found" --version | head -1; break; done
+# The package's version, not the binary's: haproxy has no --version and
+# exits non-zero on it, which set -e would take for a failed install.
+echo "$package $(dpkg-query -W -f '${Version}' "$package")"

@@ -59,9 +59,10 @@ def served(red, conversation: str) -> list[tuple[int, int]]:
 
 def run_threads(
     url: str, kind: str, conversation: str, threads: int, count: int, hold: float, lifetime: float = 60
-) -> None:
+) -> bool:
     """``threads`` workers, each with its own store and connection (as
-    separate replicas have), started together on one conversation."""
+    separate replicas have), started together on one conversation. True
+    when every worker finished within 60 s."""
     start = threading.Barrier(threads)
     red = redis_client.Redis.from_url(url)
 
@@ -77,7 +78,7 @@ def run_threads(
         thread.start()
     for thread in pool:
         thread.join(max(0.1, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in pool), "workers still waiting for the lock after 60 s"
+    return not any(thread.is_alive() for thread in pool)
 
 
 def assert_one_at_a_time_in_ticket_order(red, conversation: str, expected: int) -> None:
@@ -92,7 +93,9 @@ def assert_one_at_a_time_in_ticket_order(red, conversation: str, expected: int) 
 
 def test_threads_get_unique_tickets_served_in_order_one_at_a_time(redis_server, red):
     conversation = f"threads-{uuid.uuid4().hex[:8]}"
-    run_threads(redis_server.url, "ours", conversation, threads=16, count=4, hold=0.002)
+    assert run_threads(redis_server.url, "ours", conversation, threads=16, count=4, hold=0.002), (
+        "workers still waiting for the lock after 60 s"
+    )
     assert_one_at_a_time_in_ticket_order(red, conversation, 64)
     # Every ticket was released: nothing is left for the conversation.
     assert red.keys(f"kommunebot:lock:{conversation}:*") == []
@@ -188,13 +191,15 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
     conversation = f"rasa-load-{uuid.uuid4().hex[:8]}"
     # Short lifetimes: tickets Rasa's store loses or resurrects block the
     # others until they expire.
-    run_threads(redis_server.url, "rasa", conversation, threads=8, count=2, hold=0.002, lifetime=2)
+    # Workers stuck for 60 s behind tickets Rasa's store lost are a failure
+    # of that store too, not of the test.
+    finished = run_threads(redis_server.url, "rasa", conversation, threads=8, count=2, hold=0.002, lifetime=2)
     entries = served(red, conversation)
     errors = red.lrange(f"test:errors:{conversation}", 0, -1)
     tickets = [ticket for ticket, _ in entries]
     duplicated = len(tickets) != len(set(tickets))
     overlapping = any(holders > 1 for _, holders in entries)
-    assert duplicated or overlapping or errors, "Rasa's store survived this load: the comparison shows nothing"
+    assert duplicated or overlapping or errors or not finished, "Rasa's store survived this load: the comparison shows nothing"
 
 
 def test_a_killed_holders_ticket_expires(redis_server, red):
