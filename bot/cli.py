@@ -334,18 +334,27 @@ def spacy_pipeline(root: Path) -> None:
     click.echo(f"Danish spaCy pipeline written to {output}")
 
 
+# Our components inside the Rasa model; their code is the project's even
+# when --root points at another content folder.
+TRAINED_CODE = ("glue/intent_ensemble.py", "glue/situation_classifier.py", "bot/chat/situation_model.py")
+
+
 def training_fingerprint(root: Path) -> str:
-    """What a trained model depends on: config, domain, data and the spaCy folder."""
+    """What a trained model depends on: config, domain, data, the spaCy
+    folder and the code of our own trained components (a changed model
+    format must not meet an old archive)."""
     digest = hashlib.sha256()
     files = [
         root / "config.yml",
         root / "domain.yml",
         *sorted((root / "data").rglob("*.yml")),
         *sorted((root / "build" / "spacy-da").rglob("*")),
+        *[PROJECT_ROOT / name for name in TRAINED_CODE],
     ]
     for path in files:
         if path.is_file():
-            digest.update(str(path.relative_to(root)).encode())
+            base = root if path.is_relative_to(root) else PROJECT_ROOT
+            digest.update(str(path.relative_to(base)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -13,6 +13,7 @@ its `events` table, never the database, so the role needs no CREATEDB.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ log = logging.getLogger(__name__)
 # for the API's tracker reads and a connection being replaced.
 PG_POOL_SIZE = 2
 PG_MAX_OVERFLOW = 3
+
+# How many of a retrieved tracker's events are already stored, kept on the
+# tracker object itself: Rasa retrieves, appends and saves the same object
+# within one conversation lock.
+_STORED = "_kommunebot_stored_events"
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -63,6 +69,26 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             self._tune_sqlite()
         elif dialect.startswith("postgresql"):
             self._tune_postgresql()
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool):
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None:
+            setattr(tracker, _STORED, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, _STORED, len(tracker.events))
+
+    def _additional_events(self, session, tracker):
+        """The events not stored yet. Rasa counts the stored events of the
+        session with a query (and a MAX(timestamp) subquery) on every save;
+        a tracker this store retrieved or saved knows the count already, so
+        only a tracker it has never seen pays for the query."""
+        stored = getattr(tracker, _STORED, None)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     def _tune_postgresql(self) -> None:
         """A small pool that checks a connection before use.

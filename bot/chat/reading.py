@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.chat.lemmas import is_punct, load_table
 from bot.chat.situation_model import GENERAL, fold
 from bot.chat.situations import normalise_person, normalise_situation
 from bot.knowledge.model import Topic
@@ -43,27 +44,19 @@ class SituationReading:
     source: str  # "entity", "keywords", "model" or "none"
 
 
-@lru_cache(maxsize=2)
-def load_pipeline(path: str):
-    import spacy
-
-    return spacy.load(path)
-
-
 class Lemmatiser:
-    """Lemmas from the blank Danish pipeline's lookup table."""
+    """Lemmas from the Danish lookup table the spaCy pipeline also uses."""
 
     def __init__(self, spacy_path):
-        self.nlp = load_pipeline(str(spacy_path))
+        self.table = load_table(str(spacy_path))
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance per process, texts repeat
     def tokens(self, text: str) -> tuple[tuple[str, ...], ...]:
         """Per word, the forms it may match: folded lemma and folded word."""
-        doc = self.nlp(" ".join(text.lower().split()))
         return tuple(
-            tuple(dict.fromkeys((fold(t.lemma_ or t.text), fold(t.text))))
-            for t in doc
-            if not t.is_punct and fold(t.text)
+            tuple(dict.fromkeys((fold(lemma or token), fold(token))))
+            for token, lemma in self.table.lemmas(text)
+            if not is_punct(token) and fold(token)
         )
 
 

@@ -2,7 +2,7 @@
 
 Two signals are combined: the NLU intents ``personal_matter`` and
 ``urgent_danger``, and a term list that editors extend in
-knowledge/sensitive_terms.yml, matched on lemmas with spaCy's PhraseMatcher
+knowledge/sensitive_terms.yml, matched on lookup lemmas (bot/chat/lemmas.py)
 so "min sag blev stoppet" and "min sag er stoppet" match the same term.
 Terms are personal phrases ("min diagnose"), so a generic question about a
 topic is not caught by them.
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.chat.reading import load_pipeline
+from bot.chat.lemmas import load_table
 from bot.knowledge.model import SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
 
@@ -76,23 +76,30 @@ class Detection:
 
 class SensitiveDetector:
     def __init__(self, categories: dict[str, SensitiveCategory], spacy_path: Path, errands: tuple[str, ...] = ()):
-        from spacy.matcher import PhraseMatcher
-
         self.categories = categories
         self.errands = set(errands)
-        self.nlp = load_pipeline(str(spacy_path))
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.table = load_table(str(spacy_path))
+        # A term is its lemma sequence, as spaCy's PhraseMatcher on LEMMA
+        # saw it; indexed by its first lemma, since most words start none.
+        self.terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for category in categories.values():
-            patterns = [self.nlp(term) for term in category.terms if term != PLACEHOLDER.lower()]
-            if patterns:
-                self.matcher.add(category.key, patterns)
+            for term in category.terms:
+                if term == PLACEHOLDER.lower():
+                    continue
+                lemmas = tuple(lemma for _, lemma in self.table.lemmas(_normalise(term)))
+                if lemmas:
+                    self.terms.setdefault(lemmas[0], []).append((lemmas, category.key))
 
     def match_terms(self, text: str) -> SensitiveCategory | None:
-        doc = self.nlp(_normalise(text))
-        found = [self.categories[self.nlp.vocab.strings[match_id]] for match_id, _, _ in self.matcher(doc)]
+        lemmas = [lemma for _, lemma in self.table.lemmas(_normalise(text))]
+        found = []
+        for start, lemma in enumerate(lemmas):
+            for term, key in self.terms.get(lemma, ()):
+                if tuple(lemmas[start : start + len(term)]) == term:
+                    found.append(self.categories[key])
         if not found:
             return None
-        # An urgent category wins over any other.
+        # An urgent category wins over any other; else the first in the text.
         return next((c for c in found if c.urgent), found[0])
 
     def detect(

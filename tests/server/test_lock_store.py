@@ -199,7 +199,9 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
     tickets = [ticket for ticket, _ in entries]
     duplicated = len(tickets) != len(set(tickets))
     overlapping = any(holders > 1 for _, holders in entries)
-    assert duplicated or overlapping or errors or not finished, "Rasa's store survived this load: the comparison shows nothing"
+    assert duplicated or overlapping or errors or not finished, (
+        "Rasa's store survived this load: the comparison shows nothing"
+    )
 
 
 def test_a_killed_holders_ticket_expires(redis_server, red):

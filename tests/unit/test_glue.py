@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -86,3 +88,41 @@ def test_sqlite_tracker_store_is_pooled_and_in_wal_mode(tmp_path):
     assert isinstance(store.engine.pool, QueuePool)
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def _events(store) -> list[str]:
+    with store.engine.connect() as conn:
+        return [row[0] for row in conn.exec_driver_sql("SELECT data FROM events ORDER BY id")]
+
+
+def test_saves_append_only_new_events_without_counting_them_again(tmp_path):
+    import sqlalchemy as sa
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.conftest import run_async
+
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    store = UrlSQLTrackerStore(domain=Domain.empty(), host=url)
+    counts = []
+
+    @sa.event.listens_for(store.engine, "before_cursor_execute")
+    def _seen(conn, cursor, statement, *args):
+        if "count(" in statement.lower():
+            counts.append(statement)
+
+    # A tracker this store never saw: Rasa's counting query decides.
+    fresh = DialogueStateTracker.from_events("c1", [ActionExecuted("action_session_start"), SessionStarted()])
+    run_async(store.save(fresh))
+    assert len(counts) == 1
+    fresh.update(UserUttered("hej"))
+    run_async(store.save(fresh))  # saved before: no count, one new event
+    tracker = run_async(store.retrieve("c1"))
+    tracker.update(ActionExecuted("action_listen"))
+    run_async(store.save(tracker))
+    assert len(counts) == 1
+    # Every event stored once, in order; another replica's store reads the
+    # session (from session_started on, as Rasa's own store does).
+    assert [json.loads(data)["event"] for data in _events(store)] == ["action", "session_started", "user", "action"]
+    again = UrlSQLTrackerStore(domain=Domain.empty(), host=url)
+    assert [e.type_name for e in run_async(again.retrieve("c1")).events] == ["session_started", "user", "action"]
