@@ -125,4 +125,6 @@ lock: $(INSTALLED)
 	   $(PY) -m pip freeze --all --exclude-editable | grep -v '^kommunebot'; } > requirements.lock
 
 clean:
-	rm -rf build models results .pytest_cache
+	rm -rf build models .pytest_cache
+	@# results/bench.json is committed: the last measured figures stay.
+	find results -mindepth 1 ! -name bench.json -delete 2>/dev/null || true

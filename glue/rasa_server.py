@@ -16,8 +16,9 @@ def serve_rasa(args: list[str], token: str) -> None:
         raise ValueError("the Rasa API needs a token (KOMMUNEBOT_API_TOKEN)")
     from rasa.__main__ import main as rasa_main
 
-    from glue.action_validation import install
+    from glue import action_validation, event_types
 
-    install()
+    action_validation.install()
+    event_types.install()
     sys.argv = ["rasa", "run", "--enable-api", "--auth-token", token, *args]
     rasa_main()

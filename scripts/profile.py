@@ -2,9 +2,12 @@
 
 Starts the real servers as `make bench` does, puts 10 simulated users on the
 REST channel, and records both processes with py-spy meanwhile. The SVGs go
-to build/profiles/; `--top` prints each process's most expensive functions.
+to build/profiles/, and each process's most expensive functions are
+printed. `--long` replaces the 10 users by one citizen writing 40-turn
+conversations (held-out conversations one after the other), to show what
+grows with a conversation's length.
 
-    .venv/bin/python scripts/profile.py [--seconds 40]
+    .venv/bin/python scripts/profile.py [--seconds 40] [--long]
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import UNLIMITED, load  # noqa: E402
+from bench import UNLIMITED, load, load_heldout, long_conversation, long_conversation_run  # noqa: E402
 
 from bot.ops.processes import BIN, Stack  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
@@ -32,7 +35,9 @@ OUT = PROJECT_ROOT / "build" / "profiles"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=40, help="how long to record")
+    parser.add_argument("--long", action="store_true", help="one user, 40-turn conversations (growth with length)")
     args = parser.parse_args(argv)
+    prefix = "long-" if args.long else ""
     spy = BIN / "py-spy"
     if not spy.exists():
         print("error: py-spy is not installed in .venv (pip install py-spy)", file=sys.stderr)
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--format",
                     fmt,
                     "--output",
-                    str(OUT / f"{name}.{ext}"),
+                    str(OUT / f"{prefix}{name}.{ext}"),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -79,9 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         ]
         stop = threading.Event()
 
+        texts = long_conversation(load_heldout(), 40) if args.long else []
+
         def keep_loading() -> None:
             while not stop.is_set():
-                load(f"{stack.url}/webhooks/rest/webhook", 10, 20)
+                if args.long:
+                    long_conversation_run(f"{stack.url}/webhooks/rest/webhook", texts, 1)
+                else:
+                    load(f"{stack.url}/webhooks/rest/webhook", 10, 20)
 
         worker = threading.Thread(target=keep_loading, daemon=True)
         worker.start()
@@ -92,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop()
         shutil.rmtree(var, ignore_errors=True)
-    for name in ("rasa", "actions"):
+    for name in (f"{prefix}rasa", f"{prefix}actions"):
         print(f"\n{name}: {OUT / (name + '.svg')}")
         for share, frame in top_frames(OUT / f"{name}.txt"):
             print(f"  {share:5.1f} %  {frame}")

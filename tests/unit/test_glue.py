@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -126,3 +127,35 @@ def test_saves_append_only_new_events_without_counting_them_again(tmp_path):
     assert [json.loads(data)["event"] for data in _events(store)] == ["action", "session_started", "user", "action"]
     again = UrlSQLTrackerStore(domain=Domain.empty(), host=url)
     assert [e.type_name for e in run_async(again.retrieve("c1")).events] == ["session_started", "user", "action"]
+
+
+def test_event_classes_are_found_by_name_as_rasa_finds_them():
+    from rasa.shared.core import events
+    from rasa.shared.utils.common import all_subclasses
+
+    from glue import event_types
+
+    event_types.install()
+    for cls in all_subclasses(events.Event):
+        assert events.Event.resolve_by_type(cls.type_name) is event_types._rasa_resolve(cls.type_name)
+    assert events.Event.resolve_by_type("no_such_event", events.UserUttered) is events.UserUttered
+    with pytest.raises(ValueError, match="Unknown event name"):
+        events.Event.resolve_by_type("no_such_event")
+    # A class defined after a miss is still found.
+    assert events.Event.resolve_by_type("kommunebot_test_event", events.SlotSet) is events.SlotSet
+
+    class Late(events.SlotSet):
+        type_name = "kommunebot_test_event"
+
+    try:
+        assert events.Event.resolve_by_type("kommunebot_test_event") is Late
+    finally:
+        # Rasa lists subclasses of Event: this one must not outlive the test.
+        event_types._found.pop("kommunebot_test_event", None)
+        del Late
+        gc.collect()
+    stored = [
+        {"event": "user", "text": "hej", "parse_data": {"intent": {"name": "greet"}}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert [type(e).__name__ for e in events.deserialise_events(stored)] == ["UserUttered", "ActionExecuted"]
