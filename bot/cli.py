@@ -336,7 +336,13 @@ def spacy_pipeline(root: Path) -> None:
 
 # Our components inside the Rasa model; their code is the project's even
 # when --root points at another content folder.
-TRAINED_CODE = ("glue/intent_ensemble.py", "glue/situation_classifier.py", "bot/chat/situation_model.py")
+TRAINED_CODE = (
+    "glue/intent_ensemble.py",
+    "glue/situation_classifier.py",
+    "glue/lemma_tokenizer.py",
+    "bot/chat/situation_model.py",
+    "bot/chat/lemmas.py",
+)
 
 
 def training_fingerprint(root: Path) -> str:
@@ -356,7 +362,22 @@ def training_fingerprint(root: Path) -> str:
             base = root if path.is_relative_to(root) else PROJECT_ROOT
             digest.update(str(path.relative_to(base)).encode())
             digest.update(path.read_bytes())
+    digest.update(_situations_digest(root).encode())
     return digest.hexdigest()
+
+
+def _situations_digest(root: Path) -> str:
+    """The part of knowledge the model learns from: each topic's situation
+    keys and keywords (the situation classifier labels examples with them).
+    Answers, links and texts are read at run time, so editing them never
+    retrains."""
+    from bot.knowledge.loader import load_knowledge
+
+    try:
+        topics = load_knowledge(root / "knowledge").topics
+    except Exception as exc:  # noqa: BLE001 - `kommunebot check` reports the content problem itself
+        return f"unreadable knowledge: {type(exc).__name__}"
+    return repr(sorted((key, [(s.key, s.keywords) for s in t.situations]) for key, t in topics.items()))
 
 
 def _model(root: Path) -> Path:

@@ -151,7 +151,8 @@ SETTINGS: tuple[Setting, ...] = (
         "spacy_path",
         "path",
         "build/spacy-da",
-        "the Danish spaCy folder (blank Danish with lookup lemmas)",
+        "the Danish lemma folder: blank Danish spaCy pipeline plus the same lookup lemmas as SQLite, "
+        "which the tokenizer and the action server read",
     ),
     Setting(
         "KOMMUNEBOT_MAX_MESSAGE_CHARS",

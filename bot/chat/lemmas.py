@@ -21,12 +21,12 @@ from functools import lru_cache
 from pathlib import Path
 
 FILE = "lemmas.sqlite"
-_TOKEN = re.compile(r"\w+(?:[-'’:.]\w+)*|[^\w\s]")
+TOKEN_PATTERN = re.compile(r"\w+(?:[-'’:.]\w+)*|[^\w\s]")
 
 
 def tokenise(text: str) -> list[str]:
     """Lower-cased tokens; the lookup table is keyed in lower case."""
-    return _TOKEN.findall((text or "").lower())
+    return TOKEN_PATTERN.findall((text or "").lower())
 
 
 def is_punct(token: str) -> bool:
