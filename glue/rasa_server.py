@@ -16,9 +16,9 @@ def serve_rasa(args: list[str], token: str) -> None:
         raise ValueError("the Rasa API needs a token (KOMMUNEBOT_API_TOKEN)")
     from rasa.__main__ import main as rasa_main
 
-    from glue import action_validation, event_types
+    from glue import action_validation, speedups
 
     action_validation.install()
-    event_types.install()
+    speedups.install()
     sys.argv = ["rasa", "run", "--enable-api", "--auth-token", token, *args]
     rasa_main()

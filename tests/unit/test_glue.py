@@ -133,11 +133,11 @@ def test_event_classes_are_found_by_name_as_rasa_finds_them():
     from rasa.shared.core import events
     from rasa.shared.utils.common import all_subclasses
 
-    from glue import event_types
+    from glue import speedups
 
-    event_types.install()
+    speedups.install()
     for cls in all_subclasses(events.Event):
-        assert events.Event.resolve_by_type(cls.type_name) is event_types._rasa_resolve(cls.type_name)
+        assert events.Event.resolve_by_type(cls.type_name) is speedups._rasa_resolve(cls.type_name)
     assert events.Event.resolve_by_type("no_such_event", events.UserUttered) is events.UserUttered
     with pytest.raises(ValueError, match="Unknown event name"):
         events.Event.resolve_by_type("no_such_event")
@@ -151,7 +151,7 @@ def test_event_classes_are_found_by_name_as_rasa_finds_them():
         assert events.Event.resolve_by_type("kommunebot_test_event") is Late
     finally:
         # Rasa lists subclasses of Event: this one must not outlive the test.
-        event_types._found.pop("kommunebot_test_event", None)
+        speedups._found.pop("kommunebot_test_event", None)
         del Late
         gc.collect()
     stored = [
@@ -159,3 +159,24 @@ def test_event_classes_are_found_by_name_as_rasa_finds_them():
         {"event": "action", "name": "action_listen"},
     ]
     assert [type(e).__name__ for e in events.deserialise_events(stored)] == ["UserUttered", "ActionExecuted"]
+
+
+def test_minimal_graph_schema_is_rasas_and_computed_once(monkeypatch):
+    from rasa.engine.graph import GraphSchema, SchemaNode
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    from glue import speedups
+
+    def node(**needs):
+        return SchemaNode(needs=needs, uses=WhitespaceTokenizer, constructor_name="create", fn="process", config={})
+
+    schema = GraphSchema({"a": node(), "b": node(x="a"), "c": node(x="b", y="a"), "d": node()})
+    calls = []
+    real = speedups._rasa_minimal
+    monkeypatch.setattr(speedups, "_rasa_minimal", lambda self, targets=None: calls.append(1) or real(self, targets))
+    speedups.install()
+    first = schema.minimal_graph_schema(["c"])
+    assert first == real(schema, ["c"]) and set(first.nodes) == {"a", "b", "c"}
+    assert schema.minimal_graph_schema(["c"]) is first
+    assert set(schema.minimal_graph_schema(["d"]).nodes) == {"d"}
+    assert len(calls) == 2
