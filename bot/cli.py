@@ -339,7 +339,6 @@ def spacy_pipeline(root: Path) -> None:
 TRAINED_CODE = (
     "glue/intent_ensemble.py",
     "glue/situation_classifier.py",
-    "glue/lemma_tokenizer.py",
     "bot/chat/situation_model.py",
     "bot/chat/lemmas.py",
 )
