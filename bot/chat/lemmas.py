@@ -37,7 +37,6 @@ def write_table(table: dict[str, str], output: Path) -> None:
     """Write only the words whose lemma differs; the rest are their own
     lemma. Capitalised keys are left out: text is lower-cased before any
     lookup, so the spaCy pipeline never matched them either."""
-    output.unlink(missing_ok=True)
     partial = output.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     with sqlite3.connect(partial) as db:
@@ -47,7 +46,8 @@ def write_table(table: dict[str, str], output: Path) -> None:
             ((word, lemma) for word, lemma in table.items() if word == word.lower() and word != lemma),
         )
     db.close()
-    # Complete or absent: a half-written table would lemmatise silently wrong.
+    # The old table stays until the new one is complete: a half-written
+    # table would lemmatise silently wrong.
     partial.replace(output)
 
 

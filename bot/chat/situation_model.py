@@ -51,6 +51,22 @@ def _vectoriser():
     )
 
 
+def _classifier(features, labels: list[str], seed: int, c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
+    return classifier.fit(features, labels)
+
+
+def _ranked(classifier, features) -> list[tuple[str, float]]:
+    """The classes of one row of features, most probable first."""
+    probabilities = classifier.predict_proba(features)[0]
+    return sorted(
+        ((str(n), float(p)) for n, p in zip(classifier.classes_, probabilities, strict=True)),
+        key=lambda pair: -pair[1],
+    )
+
+
 class TextClassifier:
     """A linear classifier over the folded text's character and word
     n-grams: robust to the typos and missing æøå that whole-word features
@@ -63,20 +79,12 @@ class TextClassifier:
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[str], seed: int = 4242, c: float = 8.0) -> TextClassifier:
-        from sklearn.linear_model import LogisticRegression
-
         vectoriser = _vectoriser()
         features = vectoriser.fit_transform([fold(t) for t in texts])
-        classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
-        classifier.fit(features, labels)
-        return cls(vectoriser, classifier)
+        return cls(vectoriser, _classifier(features, labels, seed, c))
 
     def ranking(self, text: str) -> list[tuple[str, float]]:
-        probabilities = self.classifier.predict_proba(self.vectoriser.transform([fold(text)]))[0]
-        return sorted(
-            ((str(n), float(p)) for n, p in zip(self.classifier.classes_, probabilities, strict=True)),
-            key=lambda pair: -pair[1],
-        )
+        return _ranked(self.classifier, self.vectoriser.transform([fold(text)]))
 
     def save(self, path: Path) -> None:
         Path(path).write_bytes(pickle.dumps((self.vectoriser, self.classifier)))
@@ -103,8 +111,6 @@ class SituationModel:
 
     @classmethod
     def fit(cls, examples: list[Example], seed: int = 4242, c: float = 8.0) -> SituationModel:
-        from sklearn.linear_model import LogisticRegression
-
         by_topic: dict[str, list[int]] = {}
         for index, example in enumerate(examples):
             by_topic.setdefault(example.topic, []).append(index)
@@ -113,11 +119,10 @@ class SituationModel:
             return cls()
         vectoriser = _vectoriser()
         features = vectoriser.fit_transform([fold(e.text) for e in examples])
-        classifiers = {}
-        for topic, rows in sorted(trainable.items()):
-            classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
-            classifier.fit(features[rows], [examples[i].situation for i in rows])
-            classifiers[topic] = classifier
+        classifiers = {
+            topic: _classifier(features[rows], [examples[i].situation for i in rows], seed, c)
+            for topic, rows in sorted(trainable.items())
+        }
         return cls(vectoriser, classifiers)
 
     def predict(self, text: str, topics: list[str] | None = None, top: int = 3) -> dict[str, list[dict]]:
@@ -127,13 +132,13 @@ class SituationModel:
         if not wanted:
             return {}
         features = self.vectoriser.transform([fold(text)])
-        result = {}
-        for topic in wanted:
-            classifier = self.classifiers[topic]
-            probabilities = classifier.predict_proba(features)[0]
-            ranked = sorted(zip(classifier.classes_, probabilities, strict=True), key=lambda pair: -pair[1])[:top]
-            result[topic] = [{"name": str(name), "confidence": round(float(p), 4)} for name, p in ranked]
-        return result
+        return {
+            topic: [
+                {"name": name, "confidence": round(p, 4)}
+                for name, p in _ranked(self.classifiers[topic], features)[:top]
+            ]
+            for topic in wanted
+        }
 
     def save(self, path: Path) -> None:
         Path(path).write_bytes(pickle.dumps({"vectoriser": self.vectoriser, "classifiers": self.classifiers}))
