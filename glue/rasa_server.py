@@ -20,5 +20,7 @@ def serve_rasa(args: list[str], token: str) -> None:
 
     action_validation.install()
     speedups.install()
-    sys.argv = ["rasa", "run", "--enable-api", "--auth-token", token, *args]
+    # One argument "--auth-token=…": a random token may begin with "-", which
+    # argparse would take for an option and refuse to start.
+    sys.argv = ["rasa", "run", "--enable-api", f"--auth-token={token}", *args]
     rasa_main()
