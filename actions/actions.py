@@ -16,7 +16,18 @@ from bot.privacy.channel_guard import SETUP_ERROR
 
 log = logging.getLogger(__name__)
 
-SLOTS = ("kommune", "topic", "situation", "person", "barriers", "sensitive_category", "asked", "language", "answered")
+SLOTS = (
+    "kommune",
+    "topic",
+    "situation",
+    "person",
+    "barriers",
+    "sensitive_category",
+    "asked",
+    "language",
+    "answered",
+    "suggested",
+)
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -39,6 +50,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         asked=tracker.get_slot("asked"),
         language=tracker.get_slot("language"),
         answered=tracker.get_slot("answered"),
+        suggested=tracker.get_slot("suggested"),
     )
 
 

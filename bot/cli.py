@@ -446,6 +446,13 @@ def train(force: bool, root: Path) -> None:
     multiple=True,
     help="run the held-out conversations through the real servers; pass rate per kind",
 )
+@click.option(
+    "--search",
+    "parts",
+    flag_value="search",
+    multiple=True,
+    help='the search fallback ("Mente du …?"): near questions, nonsense and unrelated questions',
+)
 @click.option("--sealed", is_flag=True, help="use the sealed part (tests/sealed/); run it only at the end")
 @click.option(
     "--baseline", is_flag=True, help="also train Rasa's default pipeline on the same data and compare the messages"
@@ -458,8 +465,9 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, le
     """Held-out evaluation through the real Rasa and action servers: intent
     F1 per errand (and against Rasa's default pipeline with --baseline),
     false escalation and recall for personal matters, and the channel of
-    every reply in the held-out conversations. Without --messages,
-    --sensitive or --conversations, all three run."""
+    every reply in the held-out conversations, and the search fallback's
+    suggestions. Without --messages, --sensitive, --conversations or
+    --search, all four run."""
     from bot.content.evaluation import HeldOutError, run_evaluation
     from bot.ops import evaluate as runner
 
@@ -468,7 +476,7 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, le
     if not model.is_file():
         click.echo(f"error: {model}: no trained model; run `kommunebot train` first", err=True)
         sys.exit(1)
-    chosen = set(parts) or {"messages", "sensitive", "conversations"}
+    chosen = set(parts) or {"messages", "sensitive", "conversations", "search"}
     if baseline:
         chosen.add("messages")
     try:

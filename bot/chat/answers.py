@@ -20,6 +20,9 @@ BOOKING = "booking"
 ASSISTED = "assisted"
 FALLBACK = "fallback"
 OUT_OF_SCOPE = "out_of_scope"
+# A callback situation's answer: referred to a booked call (counted once;
+# the booking itself is counted as "callback" when it is made).
+CALLBACK_OFFERED = "callback_offered"
 
 
 # The channel a reply puts the citizen in, for the conversation
@@ -184,7 +187,7 @@ class Responder:
             buttons,
             topic=topic.key,
             situation=situation,
-            channel=self._channel(topic),
+            channel=self._channel(topic, situation),
             asks="person",
             language=language,
         )
@@ -192,29 +195,59 @@ class Responder:
     def errand(
         self, topic: Topic, situation: str, person: str | None, municipality: Municipality, language: str = DANISH
     ) -> Reply | None:
-        """The self-service answer, or None when the knowledge base has none."""
+        """The situation's answer in its channel, or None when the knowledge base has none."""
         answer = topic.answer_for(situation, person)
         if answer is None:
             return None
+        channel = self._channel(topic, situation)
+        if channel == CALLBACK:
+            return self.callback_situation(topic, answer, municipality, language)
         wording = _Wording(language)
         lines = [
             self._first_line(answer, municipality, wording),
             self._text(answer.en_text, answer.text, municipality, wording),
         ]
-        if topic.attendance:
+        if channel == BOOKING:
             lines.append(self._message("attendance", municipality, wording))
         lines.append(self._message("alternative", municipality, wording))
         return Reply(
             self._finish_text(lines, wording, municipality),
-            outcome=self._channel(topic),
+            outcome=channel,
             topic=topic.key,
             situation=situation,
-            channel=self._channel(topic),
+            channel=channel,
+            language=language,
+        )
+
+    def callback_situation(self, topic: Topic, answer: Answer, municipality: Municipality, language: str) -> Reply:
+        """Too complex for chat (an appeal, a decision, a case being processed):
+        a short explanation and the offer of a booked callback, not a link."""
+        wording = _Wording(language)
+        lines = [
+            wording.pick(answer.en_lead, answer.lead),
+            self._text(answer.en_text, answer.text, municipality, wording),
+            self._message("callback_situation", municipality, wording),
+            self._message("offer_callback", municipality, wording),
+        ]
+        buttons = [
+            button(self._message("button_callback_yes", municipality, wording), "callback_request"),
+            button(self._message("button_no_thanks", municipality, wording), "deny"),
+        ]
+        return Reply(
+            self._finish_text(lines, wording, municipality),
+            buttons,
+            outcome=CALLBACK_OFFERED,
+            topic=topic.key,
+            situation=answer.situation,
+            channel=CALLBACK,
             language=language,
         )
 
     @staticmethod
-    def _channel(topic: Topic) -> str:
+    def _channel(topic: Topic, situation: str | None = None) -> str:
+        known = topic.situation(situation) if situation else None
+        if known is not None:
+            return known.channel
         return BOOKING if topic.attendance else SELFSERVICE
 
     def assisted(
@@ -268,6 +301,25 @@ class Responder:
             channel=FALLBACK,
             language=language,
         )
+
+    def suggestions(self, suggestions: list, municipality: Municipality, language: str = DANISH) -> Reply:
+        """ "Mente du …?": the closest answers as buttons, and a way out."""
+        wording = _Wording(language)
+        buttons = []
+        for suggestion in suggestions:
+            topic = self.knowledge.topics[suggestion.topic]
+            name = capitalise(self._label(topic, wording))
+            situation = topic.situation(suggestion.situation)
+            if situation is None:
+                buttons.append(button(name, topic.key))
+            else:
+                title = f"{name}: {wording.pick(situation.en_label, situation.label)}"
+                buttons.append(button(title, topic.key, situation=situation.key))
+        buttons.append(button(self._message("button_none_of_these", municipality, wording), "out_of_scope"))
+        text = self._finish_text([self._message("suggest", municipality, wording)], wording, municipality)
+        # Still "no errand fitted" until the citizen picks one: that choice
+        # is counted as the errand's outcome, "Ingen af dem" as out_of_scope.
+        return Reply(text, buttons, channel=OUT_OF_SCOPE, language=language)
 
     def out_of_scope(self, municipality: Municipality, language: str = DANISH) -> Reply:
         wording = _Wording(language)

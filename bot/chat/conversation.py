@@ -30,8 +30,9 @@ from bot.chat.reading import (
 from bot.chat.sensitive import URGENT_INTENT, Detection, SensitiveDetector, carries_case
 from bot.knowledge.loader import SMALL_TALK as SMALL_TALK_MESSAGES
 from bot.knowledge.model import BARRIERS, Knowledge, Municipality
+from bot.knowledge.search import KnowledgeSearch
 from bot.privacy.channel_guard import SETUP_ERROR
-from bot.records.inbox import Inbox
+from bot.records.inbox import NONE_CHOSEN, Inbox
 from bot.records.outcomes import OutcomeLog
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Turn:
     language: str | None = None
     # The topic whose outcome this conversation already recorded.
     answered: str | None = None
+    # The previous reply's "Mente du …?" offer: {"inbox": id, "options": [...]}.
+    suggested: dict | None = None
 
     def entity_values(self, name: str) -> list[str]:
         return [str(e.get("value")) for e in self.entities if e.get("entity") == name and e.get("value")]
@@ -97,8 +100,10 @@ class Assistant:
         inbox: Inbox | None = None,
         detector: SensitiveDetector | None = None,
         rules: KeywordRules | None = None,
+        search: KnowledgeSearch | None = None,
     ):
         self.knowledge = knowledge
+        self.search = search
         self.rules = rules
         self.responder = Responder(knowledge)
         self.outcomes = outcomes
@@ -113,6 +118,7 @@ class Assistant:
             raise ValueError(f"unknown turn handler {handler!r}; expected one of {', '.join(HANDLERS)}")
         try:
             turn = replace(turn, language=self.language(turn))
+            self.note_choice(turn)
             detection = self.detect(turn)
             if detection is not None and not (detection.source == "nlu" and self.explained_by_thread(turn)):
                 return self.sensitive(turn, detection)
@@ -154,7 +160,10 @@ class Assistant:
 
     @staticmethod
     def language(turn: Turn) -> str:
-        """The message's language; a message without evidence ("ok") keeps the conversation's."""
+        """The message's language; a message without evidence ("ok") keeps the
+        conversation's, and so does a button payload ("/out_of_scope" is no English)."""
+        if (turn.text or "").startswith("/"):
+            return turn.language or DANISH
         return detect_language(turn.text) or turn.language or DANISH
 
     def route(self, handler: str, turn: Turn) -> tuple[str, Turn]:
@@ -368,18 +377,60 @@ class Assistant:
         return self.out_of_scope(turn)
 
     def out_of_scope(self, turn: Turn) -> Result:
+        """No errand fits: first the closest answers from the knowledge
+        base's search ("Mente du …?"), then "Det kan jeg ikke hjælpe med"."""
         municipality = self.municipality(turn.municipality)
-        self._keep_for_review(turn, municipality, "out_of_scope")
-        return self._finish(self.responder.out_of_scope(municipality, turn.language or DANISH), municipality, turn)
+        language = turn.language or DANISH
+        suggestions = self.suggestions(turn.text)
+        options = [s.key for s in suggestions]
+        message_id = self._keep_for_review(turn, municipality, "out_of_scope", options)
+        if suggestions:
+            reply = self.responder.suggestions(suggestions, municipality, language)
+            return self._finish(reply, municipality, turn, suggested={"inbox": message_id, "options": options})
+        return self._finish(self.responder.out_of_scope(municipality, language), municipality, turn)
 
-    def _keep_for_review(self, turn: Turn, municipality: Municipality, outcome: str) -> None:
+    def suggestions(self, text: str) -> list:
+        """The search's suggestions for a typed message; a button payload or a
+        search failure gets none (the citizen then gets the plain reply)."""
+        if self.search is None or not text or text.startswith("/"):
+            return []
+        try:
+            return [s for s in self.search.suggest(text) if s.topic in self.knowledge.topics]
+        except Exception:
+            log.exception("knowledge search failed")
+            return []
+
+    def note_choice(self, turn: Turn) -> None:
+        """After a "Mente du …?" offer, record in the inbox which suggestion
+        the citizen chose, or "none" (the "Ingen af dem" button, or a new
+        message instead)."""
+        offer = turn.suggested if isinstance(turn.suggested, dict) else None
+        if self.inbox is None or offer is None or not isinstance(offer.get("inbox"), int):
+            return
+        options = [o for o in offer.get("options") or [] if isinstance(o, str)]
+        chosen = NONE_CHOSEN
+        if (turn.text or "").startswith("/") and turn.intent in self.knowledge.topics:
+            situation = self._first(turn.entity_values("situation"))
+            key = f"{turn.intent}/{situation}" if situation else turn.intent
+            chosen = key if key in options else NONE_CHOSEN
+        try:
+            self.inbox.choose(offer["inbox"], chosen)
+        except Exception:
+            log.exception("could not record the chosen suggestion")
+
+    def _keep_for_review(
+        self, turn: Turn, municipality: Municipality, outcome: str, suggestions: list[str] | None = None
+    ) -> int | None:
         """Editors learn from what the assistant missed (the fallback inbox)."""
         if self.inbox is None:
-            return
+            return None
         try:
-            self.inbox.add(municipality.key, turn.text or "", outcome, turn.intent, turn.confidence)
+            return self.inbox.add(
+                municipality.key, turn.text or "", outcome, turn.intent, turn.confidence, suggestions or ()
+            )
         except Exception:  # the citizen still gets the answer; the gap is logged
             log.exception("could not keep a %s message for review", outcome)
+            return None
 
     def sensitive(self, turn: Turn, detection: Detection) -> Result:
         """Never answer a personal matter in chat: explain why and offer a callback.
@@ -439,6 +490,8 @@ class Assistant:
                 "asked": reply.asks,
                 "language": reply.language,
                 "answered": answered,
+                # An offer of suggestions lasts one turn.
+                "suggested": None,
                 **slots,
             },
         )

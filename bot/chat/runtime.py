@@ -11,6 +11,7 @@ from bot.chat.booking import CallbackFlow
 from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.chat.sensitive import SensitiveDetector
+from bot.knowledge.search import KnowledgeSearch
 from bot.knowledge.store import open_knowledge
 from bot.records.inbox import Inbox
 from bot.records.outcomes import OutcomeLog
@@ -48,6 +49,7 @@ def get_assistant() -> Assistant:
                 Inbox(settings.database_url),
                 detector,
                 rules,
+                KnowledgeSearch(settings.knowledge_db),
             )
         return _assistant
 

@@ -20,13 +20,21 @@ INK = "#1a1a1a"  # 17:1 on white
 EMPTY = "Ingen henvendelser i perioden"
 
 # SVG text cannot be measured on the server, so widths are estimated on the
-# generous side: 0.6 em per character fits system-ui and most sans-serifs.
+# generous side: 0.62 em per character fits system-ui and most sans-serifs.
 FONT = 14
-CHAR_WIDTH = 0.6 * FONT
+CHAR_WIDTH = 0.62 * FONT
 LINE_HEIGHT = 17
-MAX_LABEL_WIDTH = 300
-BAR_WIDTH = 300
+# Every horizontal chart has the same width in SVG units as the day chart,
+# and the stylesheet caps charts at that width in pixels: text is the same
+# size in all charts, however short the labels (a narrow chart stretched to
+# the page made its text twice as large as the others).
+WIDE = 720
+LABEL_WIDTH = 270
 VALUE_WIDTH = 90
+# Phones get a second drawing with each label above its bar (the stylesheet
+# shows one of the two); scaled to ~320 px its text stays about 14 px.
+NARROW = 320
+NARROW_VALUE_WIDTH = 64
 
 
 def percent(share: float) -> str:
@@ -94,11 +102,14 @@ def data_table(items: Iterable[tuple[object, object]], headers: tuple[str, str],
 
 
 def _horizontal(rows: list[tuple[str, float, str]], title: str, description: str, id_prefix: str) -> Markup:
-    # The label column fits the longest label; longer ones wrap instead of
-    # running off the left edge or shrinking the whole chart.
-    longest = max(len(str(label)) for label, _, _ in rows)
-    label_width = min(MAX_LABEL_WIDTH, max(80, math.ceil(longest * CHAR_WIDTH)))
-    chars_per_line = max(1, int(label_width // CHAR_WIDTH))
+    """Two drawings of the same bars: label left of each bar for wide
+    screens, label above it for phones. Long labels wrap, never clip."""
+    return Markup(_wide(rows, title, description, id_prefix) + _narrow(rows, title, description, f"{id_prefix}-smal"))
+
+
+def _wide(rows: list[tuple[str, float, str]], title: str, description: str, id_prefix: str) -> Markup:
+    chars_per_line = max(1, int((LABEL_WIDTH - 8) // CHAR_WIDTH))
+    bar_width = WIDE - LABEL_WIDTH - VALUE_WIDTH
     largest = max(value for _, value, _ in rows) or 1
     parts, y = [], 8
     for label, value, shown in rows:
@@ -106,19 +117,37 @@ def _horizontal(rows: list[tuple[str, float, str]], title: str, description: str
         row_height = max(30, len(lines) * LINE_HEIGHT + 13)
         middle = y + row_height / 2 - 4
         first_line = middle - (len(lines) - 1) * LINE_HEIGHT / 2 + 5
-        length = round(BAR_WIDTH * value / largest, 1)
-        parts.append(_label(label_width - 8, first_line, lines))
-        parts.append(_rect(label_width, middle - 10, length, 20))
-        parts.append(_text(round(label_width + length + 6, 1), middle + 5, shown))
+        length = round(bar_width * value / largest, 1)
+        parts.append(_label(LABEL_WIDTH - 8, first_line, lines))
+        parts.append(_rect(LABEL_WIDTH, middle - 10, length, 20))
+        parts.append(_text(round(LABEL_WIDTH + length + 6, 1), middle + 5, shown))
         y += row_height
-    return _frame(label_width + BAR_WIDTH + VALUE_WIDTH, round(y + 8), title, description, id_prefix, "".join(parts))
+    return _frame(WIDE, round(y + 8), title, description, id_prefix, "".join(parts), "chart chart-wide")
 
 
-def _frame(width: int, height: int, title: str, description: str, id_prefix: str, body: str) -> Markup:
+def _narrow(rows: list[tuple[str, float, str]], title: str, description: str, id_prefix: str) -> Markup:
+    chars_per_line = max(1, int(NARROW // CHAR_WIDTH))
+    bar_width = NARROW - NARROW_VALUE_WIDTH
+    largest = max(value for _, value, _ in rows) or 1
+    parts, y = [], 4
+    for label, value, shown in rows:
+        lines = textwrap.wrap(str(label), chars_per_line) or [""]
+        parts.append(_label(0, y + 14, lines, anchor="start"))
+        y += len(lines) * LINE_HEIGHT + 2
+        length = round(bar_width * value / largest, 1)
+        parts.append(_rect(0, y, length, 18))
+        parts.append(_text(round(length + 6, 1), y + 14, shown))
+        y += 30
+    return _frame(NARROW, round(y + 4), title, description, id_prefix, "".join(parts), "chart chart-narrow")
+
+
+def _frame(
+    width: int, height: int, title: str, description: str, id_prefix: str, body: str, css: str = "chart"
+) -> Markup:
     title_id, desc_id = escape(f"{id_prefix}-titel"), escape(f"{id_prefix}-beskrivelse")
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-labelledby="{title_id} {desc_id}" class="chart">'
+        f'role="img" aria-labelledby="{title_id} {desc_id}" class="{css}">'
         f'<title id="{title_id}">{escape(title)}</title>'
         f'<desc id="{desc_id}">{escape(description)}</desc>{body}</svg>'
     )
@@ -132,11 +161,11 @@ def _text(x: float, y: float, text: str, size: int = FONT, anchor: str = "start"
     return f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" fill="{INK}">{escape(text)}</text>'
 
 
-def _label(x: float, y: float, lines: list[str]) -> str:
+def _label(x: float, y: float, lines: list[str], anchor: str = "end") -> str:
     spans = "".join(
         f'<tspan x="{x}" dy="{0 if n == 0 else LINE_HEIGHT}">{escape(line)}</tspan>' for n, line in enumerate(lines)
     )
-    return f'<text class="label" x="{x}" y="{y}" font-size="{FONT}" text-anchor="end" fill="{INK}">{spans}</text>'
+    return f'<text class="label" x="{x}" y="{y}" font-size="{FONT}" text-anchor="{anchor}" fill="{INK}">{spans}</text>'
 
 
 def _rect(x: float, y: float, width: float, height: float) -> str:

@@ -26,14 +26,16 @@ OUTCOME_LABELS = {
     "selfservice": "Selvbetjening",
     "booking": "Tidsbestilling",
     "assisted": "Hjælp til digital selvbetjening / anden kanal",
+    "callback_offered": "Henvist til opringning (kompleks sag)",
     "callback": "Opringning bestilt",
     "fallback": "Ikke forstået",
     "out_of_scope": "Uden for emne",
     "emergency": "Akut (112)",
 }
 OTHER_LABEL = "Andet"
-# Settled in the chat: a self-service link, a booking link, or the right assisted channel.
-RESOLVED = ("selfservice", "booking", "assisted")
+# Settled in the chat: a self-service link, a booking link, the right assisted
+# channel, or a complex matter referred to a booked callback.
+RESOLVED = ("selfservice", "booking", "assisted", "callback_offered")
 # Digital answers that would otherwise have been a phone call.
 DIGITAL = ("selfservice", "booking")
 MAX_DAYS = 366

@@ -82,6 +82,12 @@ class Labels:
         self.topics = {k: capitalise(t.name) for k, t in knowledge.topics.items()} if knowledge else {}
         self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
         self.categories = {k: c.label for k, c in knowledge.sensitive.items()} if knowledge else {}
+        topics = knowledge.topics.values() if knowledge else ()
+        self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
+
+    def suggestion(self, key: str) -> str:
+        """A "Mente du …?" suggestion as the citizen saw it: "Pas: Mistet eller stjålet pas"."""
+        return self.situations.get(key) or self.topics.get(key) or key
 
 
 @dataclass(frozen=True)

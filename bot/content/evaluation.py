@@ -266,6 +266,63 @@ def format_sensitive(report: dict) -> str:
     return "\n".join(lines)
 
 
+SEARCH_PARTS = ("near", "nonsense", "unrelated")
+
+
+def load_search(path: Path, topics: dict[str, set[str]] | None = None) -> dict[str, list[dict]]:
+    """The search fallback's held-out set: near (with ``expect``: the
+    acceptable "topic" or "topic/situation" keys), nonsense and unrelated.
+    ``topics`` (topic -> situation keys) checks every expected key exists."""
+    data = _yaml(path)
+    if not isinstance(data, dict) or not all(isinstance(data.get(p), list) for p in SEARCH_PARTS):
+        raise HeldOutError(f"{path}: expected the lists {', '.join(SEARCH_PARTS)}")
+    for part in SEARCH_PARTS:
+        for i, item in enumerate(data[part]):
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise HeldOutError(f"{path}: {part}[{i}] needs 'text'")
+    for i, item in enumerate(data["near"]):
+        expect = item.get("expect")
+        if not isinstance(expect, list) or not expect:
+            raise HeldOutError(f"{path}: near[{i}].expect: give the acceptable answers as a list")
+        for key in expect:
+            topic, _, situation = str(key).partition("/")
+            if topics is not None and (topic not in topics or (situation and situation not in topics[topic])):
+                raise HeldOutError(f"{path}: near[{i}].expect: unknown answer {key!r}")
+    return {part: data[part] for part in SEARCH_PARTS}
+
+
+def evaluate_search(suggest: Callable[[str], list[str]], sets: dict[str, list[dict]]) -> dict:
+    """``suggest(text)`` is the suggested keys, best first. Near questions
+    should have an acceptable answer among them; nonsense none at all."""
+    near = sets["near"]
+    hits = [item for item in near if set(suggest(item["text"])) & set(map(str, item["expect"]))]
+    top = [item for item in near if (suggest(item["text"]) or [None])[0] in set(map(str, item["expect"]))]
+    silent = [item["text"] for item in near if not suggest(item["text"])]
+    noisy = {part: [t["text"] for t in sets[part] if suggest(t["text"])] for part in ("nonsense", "unrelated")}
+    return {
+        "near": len(near),
+        "near_hit": len(hits) / max(len(near), 1),
+        "near_top1": len(top) / max(len(near), 1),
+        "near_silent": silent,
+        "nonsense": len(sets["nonsense"]),
+        "nonsense_suggested": noisy["nonsense"],
+        "unrelated": len(sets["unrelated"]),
+        "unrelated_suggested": noisy["unrelated"],
+    }
+
+
+def format_search(report: dict) -> str:
+    lines = [
+        f"near questions {report['near']}: an acceptable answer suggested {report['near_hit']:.1%}, "
+        f"first {report['near_top1']:.1%}, no suggestion {len(report['near_silent'])}",
+        f"nonsense {report['nonsense']}: got a suggestion {len(report['nonsense_suggested'])}",
+        f"unrelated questions {report['unrelated']}: got a suggestion {len(report['unrelated_suggested'])}",
+    ]
+    lines += [f"  nonsense with a suggestion: {t!r}" for t in report["nonsense_suggested"]]
+    lines += [f"  unrelated with a suggestion: {t!r}" for t in report["unrelated_suggested"]]
+    return "\n".join(lines)
+
+
 def format_side_by_side(ours: dict, baseline: dict) -> str:
     """Per-intent F1, ours against Rasa's default pipeline, same split."""
     lines = [f"{'intent':<18} {'ours':>6} {'default':>8} {'n':>4}"]

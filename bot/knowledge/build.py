@@ -16,8 +16,9 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.knowledge.model import Knowledge
+from bot.knowledge.search import write_index
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -60,6 +61,7 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                     "ask_person": situation.ask_person,
                     "keywords": json.dumps(list(situation.keywords), ensure_ascii=False),
                     "en_label": situation.en_label,
+                    "channel": situation.channel,
                     "position": s_pos,
                 }
             )
@@ -98,6 +100,7 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
         foreign_keys=[("answer_id", "answers", "id")],
     )
     db["answers"].enable_fts(["lead", "text"], tokenize="unicode61")
+    write_index(db, knowledge)
     db["municipalities"].insert_all(
         (
             {

@@ -16,6 +16,7 @@ from bot.knowledge.callbacks_config import combine, read_callbacks
 from bot.knowledge.fields import Fields
 from bot.knowledge.model import (
     BARRIERS,
+    CHANNELS,
     PERSONS,
     WASTE_LINKS,
     Answer,
@@ -40,6 +41,7 @@ BUTTONS = (
     "button_no_thanks",
     "button_yes",
     "button_other_topic",
+    "button_none_of_these",
 )
 REQUIRED_MESSAGES = (
     *SMALL_TALK,
@@ -64,6 +66,8 @@ REQUIRED_MESSAGES = (
     "sensitive_cpr",
     "urgent",
     "offer_callback",
+    "callback_situation",
+    "suggest",
     "callback_privacy",
     "ask_name",
     "invalid_name",
@@ -242,7 +246,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
     situations: list[Situation] = []
     for i, item in enumerate(f.get(data, "situations", "situations", "list", default=[])):
         path = f"situations[{i}]"
-        f.unknown_keys(item, ["key", "label", "ask_person", "keywords", "en"], path)
+        f.unknown_keys(item, ["key", "label", "channel", "ask_person", "keywords", "en"], path)
         en_label = _read_english(item, f, path, ["label"]).get("label")
         s_key = f.get(item, "key", f"{path}.key", "key")
         label = f.get(item, "label", f"{path}.label", "str")
@@ -251,12 +255,19 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         if any(not isinstance(k, str) or not k.strip() for k in keywords):
             f.problem(item, "keywords", f"{path}.keywords", "every keyword must be text")
             keywords = []
+        channel = f.get(item, "channel", f"{path}.channel", "str")
+        if channel and channel not in CHANNELS:
+            f.problem(item, "channel", f"{path}.channel", f"must be one of {', '.join(CHANNELS)}, got {channel!r}")
+        if channel == "callback" and ask_person:
+            f.problem(item, "ask_person", f"{path}.ask_person", "a callback situation does not ask for the person")
         if s_key in {s.key for s in situations}:
             f.problem(item, "key", f"{path}.key", f"situation {s_key!r} is listed twice")
         if ask_person and not person_question:
             f.problem(item, "ask_person", f"{path}.ask_person", "needs a person_question on the topic")
-        if s_key and label:
-            situations.append(Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords), en_label))
+        if s_key and label and channel in CHANNELS:
+            situations.append(
+                Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords), en_label, channel)
+            )
     if not situations:
         f.problem(data, "situations", "situations", "at least one situation is required")
 
@@ -349,7 +360,10 @@ def _read_answer(
     municipal_link = f.get(item, "municipal_link", f"{path}.municipal_link", "key", required=False)
     if municipal_link and municipal_link not in WASTE_LINKS:
         f.problem(item, "municipal_link", f"{path}.municipal_link", f"must be one of {', '.join(WASTE_LINKS)}")
-    if not link and not municipal_link:
+    # A callback situation's answer is an explanation and the callback offer:
+    # it shows no link, so it needs none.
+    callback = any(s.key == situation and s.channel == "callback" for s in situations)
+    if not link and not municipal_link and not callback:
         f.problem(item, "link", f"{path}.link", "every answer needs a link or a municipal_link")
     sources = f.get(item, "sources", f"{path}.sources", "list", default=[])
     if isinstance(item, dict) and "sources" in item and not sources:

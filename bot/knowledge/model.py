@@ -16,6 +16,10 @@ BARRIERS = (
     "ordblind",
     "paaroerende",
 )
+# Where a situation's answer sends the citizen (kanalstrategi): a self-service
+# link, a booked attendance, or a booked phone callback for matters too
+# complex for chat (appeals, decisions, cases already being processed).
+CHANNELS = ("selfservice", "booking", "callback")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Situation:
     ask_person: bool = False
     keywords: tuple[str, ...] = ()
     en_label: str | None = None
+    channel: str = "selfservice"
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
                 bool(row["ask_person"]),
                 tuple(json.loads(row["keywords"])),
                 row["en_label"],
+                row["channel"],
             )
         )
     answers: dict[str, list[Answer]] = {}

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
 from bot.content import evaluation
+from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.search import KnowledgeSearch
 from bot.ops.http import free_port, rasa_parser
 from bot.ops.processes import Stack
 
@@ -139,6 +142,24 @@ def barrier_reader(root: Path):
     return rules.barriers
 
 
+# The parts that need the real servers; the search runs in process.
+STACK_PARTS = {"messages", "sensitive", "conversations"}
+
+
+def evaluate_search(root: Path, path: Path) -> dict:
+    """The "Mente du …?" search on the compiled knowledge base, in process
+    (it runs in the action server the same way)."""
+    knowledge = load_knowledge(root / "knowledge")
+    topics = {key: {s.key for s in topic.situations} for key, topic in knowledge.topics.items()}
+    sets = evaluation.load_search(path, topics)
+    with tempfile.TemporaryDirectory() as folder:
+        search = KnowledgeSearch(build_database(knowledge, Path(folder) / "knowledge.db"))
+        try:
+            return evaluation.evaluate_search(lambda text: [s.key for s in search.suggest(text)], sets)
+        finally:
+            search.close()
+
+
 def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, baseline: bool) -> dict:
     """Evaluate ``parts`` (messages, sensitive, conversations) on the open
     or the sealed set; returns the report texts and data."""
@@ -149,57 +170,66 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
     results: dict = {"set": label}
     texts: list[str] = []
     trained = evaluation.training_texts(root)
-    stack = stack_for(out, model)
+    stack = stack_for(out, model) if parts & STACK_PARTS else None
     try:
-        stack.start_actions()
-        stack.start_rasa()
-        stack.wait_actions()
-        stack.wait_rasa()
-        parse = rasa_parser(stack.url, stack.api_token)
-        converse = converser(stack)
-        if "messages" in parts:
-            items, skipped = evaluation.unseen(evaluation.load_messages(folder / "messages.yml"), trained)
-            barriers = barrier_reader(root)
-            ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barriers)
-            for key in ("gold", "predicted"):
-                ours.pop(key)
-            results["messages"] = ours
-            ours["identical_to_training"] = skipped
-            texts += [
-                f"== Held-out messages ({label}, {ours['examples']}; "
-                f"{skipped} identical to a training example left out) ==",
-                evaluation.format_report(ours),
-            ]
-            texts.append(
-                "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
-            )
-            texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
-            if "diet_only_macro_f1" in ours:
-                texts.append(f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}")
-        if "sensitive" in parts:
-            sets = evaluation.load_sensitive(folder / "sensitive.yml")
-            skipped = 0
-            for part in sets:
-                sets[part], n = evaluation.unseen(sets[part], trained)
-                skipped += n
-            report = evaluation.evaluate_sensitive(escalation(converse), sets)
-            report["identical_to_training"] = skipped
-            results["sensitive"] = report
-            texts += [
-                f"== Personal versus plain ({label}; {skipped} identical to a training example left out) ==",
-                evaluation.format_sensitive(report),
-            ]
-        if "conversations" in parts:
-            paths = (
-                [folder / "conversations.yml"]
-                if sealed
-                else sorted((root / evaluation.CONVERSATIONS_OPEN).glob("*.yml"))
-            )
-            report = evaluation.evaluate_conversations(converse, evaluation.load_conversations(paths, topics))
-            results["conversations"] = report
-            texts += [f"== Held-out conversations ({label}) ==", evaluation.format_conversations(report)]
+        if stack is not None:
+            stack.start_actions()
+            stack.start_rasa()
+            stack.wait_actions()
+            stack.wait_rasa()
+            parse = rasa_parser(stack.url, stack.api_token)
+            converse = converser(stack)
+            if "messages" in parts:
+                items, skipped = evaluation.unseen(evaluation.load_messages(folder / "messages.yml"), trained)
+                barriers = barrier_reader(root)
+                ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barriers)
+                for key in ("gold", "predicted"):
+                    ours.pop(key)
+                results["messages"] = ours
+                ours["identical_to_training"] = skipped
+                texts += [
+                    f"== Held-out messages ({label}, {ours['examples']}; "
+                    f"{skipped} identical to a training example left out) ==",
+                    evaluation.format_report(ours),
+                ]
+                texts.append(
+                    "per voice: "
+                    + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
+                )
+                texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
+                if "diet_only_macro_f1" in ours:
+                    texts.append(
+                        f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}"
+                    )
+            if "sensitive" in parts:
+                sets = evaluation.load_sensitive(folder / "sensitive.yml")
+                skipped = 0
+                for part in sets:
+                    sets[part], n = evaluation.unseen(sets[part], trained)
+                    skipped += n
+                report = evaluation.evaluate_sensitive(escalation(converse), sets)
+                report["identical_to_training"] = skipped
+                results["sensitive"] = report
+                texts += [
+                    f"== Personal versus plain ({label}; {skipped} identical to a training example left out) ==",
+                    evaluation.format_sensitive(report),
+                ]
+            if "conversations" in parts:
+                paths = (
+                    [folder / "conversations.yml"]
+                    if sealed
+                    else sorted((root / evaluation.CONVERSATIONS_OPEN).glob("*.yml"))
+                )
+                report = evaluation.evaluate_conversations(converse, evaluation.load_conversations(paths, topics))
+                results["conversations"] = report
+                texts += [f"== Held-out conversations ({label}) ==", evaluation.format_conversations(report)]
     finally:
-        stack.stop()
+        if stack is not None:
+            stack.stop()
+    if "search" in parts:
+        report = evaluate_search(root, folder / "search.yml")
+        results["search"] = report
+        texts += [f"== Search fallback ({label}) ==", evaluation.format_search(report)]
     if baseline and "messages" in results:
         base_model = train_baseline(root, out)
         base_stack = stack_for(out / "baseline", base_model)

@@ -10,7 +10,8 @@ journal holds the decision, never the message text.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
@@ -20,6 +21,7 @@ from bot.records.database import Store, from_row, storage_time, utc_now
 from bot.records.schema import inbox
 
 MAX_TEXT = 500  # longer messages are rarely useful training examples
+NONE_CHOSEN = "none"
 
 
 class InboxError(Refused):
@@ -37,6 +39,9 @@ class InboxMessage:
     confidence: float | None
     status: str
     intent: str | None
+    # The "Mente du …?" answers offered ("topic/situation") and the one chosen ("none": none of them).
+    suggestions: tuple[str, ...] = ()
+    chosen: str | None = None
 
 
 def _now() -> str:
@@ -45,7 +50,13 @@ def _now() -> str:
 
 class Inbox(Store):
     def add(
-        self, municipality: str, text: str, outcome: str, predicted: str | None = None, confidence: float | None = None
+        self,
+        municipality: str,
+        text: str,
+        outcome: str,
+        predicted: str | None = None,
+        confidence: float | None = None,
+        suggestions: list[str] | tuple[str, ...] = (),
     ) -> int | None:
         text = " ".join((text or "").split())
         if not text or text.startswith("/") or len(text) > MAX_TEXT:
@@ -59,9 +70,26 @@ class Inbox(Store):
                     outcome=outcome,
                     predicted=predicted,
                     confidence=confidence,
+                    suggestions=json.dumps(list(suggestions)) if suggestions else None,
                 )
             ).inserted_primary_key
         return message_id
+
+    def choose(self, message_id: int, chosen: str) -> bool:
+        """Record which suggestion the citizen picked ("none" for none), once.
+
+        Only a value that was offered is kept, so a forged call cannot write
+        free text into the inbox; returns whether anything was recorded."""
+        with self._write() as conn:
+            row = conn.execute(
+                sa.select(inbox.c.suggestions, inbox.c.chosen).where(inbox.c.id == message_id).with_for_update()
+            ).first()
+            if row is None or row.chosen is not None or not row.suggestions:
+                return False
+            if chosen != NONE_CHOSEN and chosen not in json.loads(row.suggestions):
+                return False
+            conn.execute(inbox.update().where(inbox.c.id == message_id).values(chosen=chosen))
+        return True
 
     def list(self, status: str = "new", limit: int = 200) -> list[InboxMessage]:
         with self._read() as conn:
@@ -110,4 +138,5 @@ class Inbox(Store):
 
 
 def _message(row) -> InboxMessage:
-    return from_row(InboxMessage, row)
+    message = from_row(InboxMessage, row, suggestions=lambda value: tuple(json.loads(value)))
+    return message if message.suggestions is not None else replace(message, suggestions=())

@@ -18,7 +18,16 @@ from bot.records.schema import outcomes
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("selfservice", "booking", "assisted", "fallback", "out_of_scope", "callback", "emergency")
+OUTCOMES = (
+    "selfservice",
+    "booking",
+    "assisted",
+    "callback_offered",
+    "fallback",
+    "out_of_scope",
+    "callback",
+    "emergency",
+)
 
 
 class OutcomeLog(Store):

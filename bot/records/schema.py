@@ -64,6 +64,8 @@ inbox = sa.Table(
     sa.Column("intent", sa.Text),
     sa.Column("decided_by", sa.Text),
     sa.Column("decided_at", Time),
+    sa.Column("suggestions", sa.Text),  # JSON list of "topic/situation" offered
+    sa.Column("chosen", sa.Text),  # one of them, or "none"
     sa.Index("inbox_status", "status", "at"),
 )
 

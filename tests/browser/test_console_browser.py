@@ -153,3 +153,61 @@ def test_console_pages_have_no_axe_violations(stack, chromium):
         assert found == {}
     finally:
         context.close()
+
+
+# In the page: for each visible chart, its rendered text size in px and any
+# label that reaches outside the drawing (clipped on screen).
+CHART_GEOMETRY = """() => [...document.querySelectorAll('svg.chart')]
+  .filter(svg => svg.getBoundingClientRect().width > 0)
+  .map(svg => {
+    const box = svg.viewBox.baseVal, scale = svg.getBoundingClientRect().width / box.width;
+    const outside = [...svg.querySelectorAll('text')].filter(t => {
+      const b = t.getBBox();
+      return b.x < -0.5 || b.x + b.width > box.width + 0.5;
+    }).map(t => t.textContent);
+    const labels = [...svg.querySelectorAll('text.label')].map(t => t.textContent);
+    return {id: svg.getAttribute('aria-labelledby'), px: 14 * scale, outside, labels};
+  })"""
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_dashboard_stays_readable_with_every_errand(stack, chromium, width, knowledge):
+    """Twenty-odd topics: no label clipped ("undhedskort"), the topic chart's
+    text the same size as the outcome chart's, readable on a phone."""
+    import datetime as dt
+
+    from bot.records.outcomes import OutcomeLog
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert len(knowledge.topics) >= 20
+    log = OutcomeLog(stack.var / "kommunebot.db")
+    now = dt.datetime.now(dt.timezone.utc)
+    for n, topic in enumerate(knowledge.topics.values()):
+        for _ in range(1 + n % 5):
+            log.record("nyborg", ("selfservice", "booking", "callback_offered", "assisted")[n % 4], topic.key, at=now)
+    log.close()
+    password = Accounts(stack.var / "kommunebot.db").ensure_demo_user(f"overblik{width}", "staff", "nyborg")
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="da-DK")
+    try:
+        page = context.new_page()
+        page.goto(stack.console_url + "/login")
+        page.get_by_label("Brugernavn").fill(f"overblik{width}")
+        page.get_by_label("Adgangskode").fill(password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log ind").click()
+        page.goto(stack.console_url + "/overblik")
+        page.get_by_role("heading", level=1).wait_for()
+        charts = {c["id"].split("-titel")[0]: c for c in page.evaluate(CHART_GEOMETRY)}
+        page.screenshot(path=str(SHOTS / f"dashboard-{width}px.png"), full_page=True)
+        topic = charts["emne-smal" if width < 600 else "emne"]
+        outcome = charts["udfald-smal" if width < 600 else "udfald"]
+        # Wrapped labels are tspans, whose textContent has no space between lines.
+        shown = "".join(topic["labels"]).replace(" ", "").lower()
+        missing = [t.name for t in knowledge.topics.values() if t.name.replace(" ", "").lower() not in shown]
+        assert missing == [], shown
+        assert topic["outside"] == [] and outcome["outside"] == [], (topic["outside"], outcome["outside"])
+        assert abs(topic["px"] - outcome["px"]) < 0.5, (topic["px"], outcome["px"])
+        assert 12 <= topic["px"] <= 16, topic["px"]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        context.close()

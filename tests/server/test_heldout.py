@@ -82,3 +82,37 @@ def test_conversations_first_reply_right_channel(conversations):
     print("\n" + text)
     assert total["conversations"] >= 150
     assert total["first"] / total["conversations"] >= FIRST_REPLY_FLOOR, text
+
+
+NEAR_FLOOR = 0.6
+
+
+@pytest.fixture(scope="module")
+def search_report():
+    from bot.ops.evaluate import evaluate_search
+
+    report = evaluate_search(PROJECT_ROOT, OPEN / "search.yml")
+    _save("search", report)
+    print("\n" + evaluation.format_search(report))
+    return report
+
+
+def test_search_suggests_for_close_questions(search_report):
+    assert search_report["near_hit"] >= NEAR_FLOOR, evaluation.format_search(search_report)
+
+
+def test_search_stays_away_from_nonsense(search_report):
+    assert search_report["nonsense_suggested"] == [], evaluation.format_search(search_report)
+
+
+def test_heldout_nonsense_gets_no_suggestion_through_the_servers(stack):
+    """What the citizen sees: held-out nonsense typed into the real chat
+    never gets "Mente du …?" buttons, whatever the NLU made of it."""
+    sets = evaluation.load_search(OPEN / "search.yml")
+    offered = []
+    for n, item in enumerate(sets["nonsense"]):
+        _, reply = stack.send(f"nonsense-{n}", item["text"])
+        buttons = [b.get("title") for m in reply for b in m.get("buttons") or []]
+        if "Ingen af dem" in buttons or any("Mente du" in (m.get("text") or "") for m in reply):
+            offered.append(item["text"])
+    assert offered == []

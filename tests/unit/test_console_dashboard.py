@@ -61,6 +61,7 @@ def test_figures_for_one_municipality(db):
         "selfservice": 2,
         "booking": 1,
         "assisted": 1,
+        "callback_offered": 0,
         "fallback": 1,
         "out_of_scope": 0,
         "callback": 1,
@@ -186,15 +187,23 @@ def test_parse_period_errors_are_danish(start, end, message):
 # --- charts ---------------------------------------------------------
 
 
+def drawings(svg) -> list[ET.Element]:
+    """Every SVG of a chart (bar charts have a wide and a narrow drawing),
+    after checking what each must have."""
+    found = list(ET.fromstring(f"<div>{svg}</div>"))
+    for root in found:
+        assert root.tag == f"{SVG}svg" and root.get("role") == "img" and root.get("width") == "100%"
+        assert len(root.get("viewBox").split()) == 4
+        title_id, desc_id = root.get("aria-labelledby").split()
+        assert root.find(f"{SVG}title").get("id") == title_id and root.find(f"{SVG}desc").get("id") == desc_id
+        assert not [el for el in root.iter() if "style" in el.attrib or el.tag == f"{SVG}style"]
+    assert len({root.get("aria-labelledby") for root in found}) == len(found)  # ids unique in the page
+    return found
+
+
 def parse(svg) -> ET.Element:
-    """The SVG as a tree, after checking what every chart must have."""
-    root = ET.fromstring(str(svg))
-    assert root.tag == f"{SVG}svg" and root.get("role") == "img" and root.get("width") == "100%"
-    assert len(root.get("viewBox").split()) == 4
-    title_id, desc_id = root.get("aria-labelledby").split()
-    assert root.find(f"{SVG}title").get("id") == title_id and root.find(f"{SVG}desc").get("id") == desc_id
-    assert not [el for el in root.iter() if "style" in el.attrib or el.tag == f"{SVG}style"]
-    return root
+    """The chart's (first, wide) drawing."""
+    return drawings(svg)[0]
 
 
 def texts(root: ET.Element) -> list[str]:
@@ -234,6 +243,31 @@ def test_long_labels_wrap_inside_the_chart():
     assert " ".join(line for line in lines if line != "Selvbetjening") == label
     # Right-aligned at the bars, so each line must fit between x=0 and the bars.
     assert all(len(line) * charts.CHAR_WIDTH <= bar_x for line in lines)
+
+
+def test_bar_charts_share_one_scale_and_have_a_phone_drawing():
+    """The topic chart's text was twice the outcome chart's: a chart with
+    short labels was narrower and stretched to the page. Now every wide
+    drawing is the same width, and phones get labels above the bars."""
+    topics = charts.bar_chart([("Pas", 3), ("Sundhedskort", 2)], "T", "D", id_prefix="emne")
+    shares = charts.share_chart({"assisted": 0.5, "selfservice": 0.5}, OUTCOME_LABELS, "T", "D", id_prefix="udfald")
+    (wide_topics, narrow_topics), (wide_shares, _) = drawings(topics), drawings(shares)
+    assert wide_topics.get("viewBox").split()[2] == wide_shares.get("viewBox").split()[2] == str(charts.WIDE)
+    assert narrow_topics.get("viewBox").split()[2] == str(charts.NARROW)
+    assert narrow_topics.get("aria-labelledby") == "emne-smal-titel emne-smal-beskrivelse"
+    assert wide_topics.get("class") == "chart chart-wide" and narrow_topics.get("class") == "chart chart-narrow"
+    assert texts(wide_topics) == texts(narrow_topics)
+    labels = [el for el in narrow_topics.iter(f"{SVG}text") if el.get("class") == "label"]
+    assert all(el.get("text-anchor") == "start" and el.get("x") == "0" for el in labels)
+
+
+def test_twenty_long_labels_fit_both_drawings():
+    rows = [(f"Et ærinde med et ret langt navn nummer {n}", n + 1) for n in range(22)]
+    for root in drawings(charts.bar_chart(rows, "T", "D")):
+        width = float(root.get("viewBox").split()[2])
+        lines = [span.text for span in root.iter(f"{SVG}tspan")]
+        assert len(root.findall(f"{SVG}rect[@class='bar']")) == 22
+        assert all(len(line) * charts.CHAR_WIDTH <= width for line in lines)
 
 
 def test_day_chart_thins_labels():

@@ -46,6 +46,19 @@ def test_real_knowledge_is_valid(knowledge):
         "sundhedskort",
         "mitid",
         "digital_post",
+        # issue 15
+        "laegevalg",
+        "navneaendring",
+        "folkepension",
+        "boligstoette",
+        "nemkonto",
+        "vielse",
+        "beboerparkering",
+        "byggetilladelse",
+        "ejendomsskat",
+        "pladsanvisning",
+        "skoleindskrivning",
+        "valg",
     }
     assert set(knowledge.municipalities) == {"nyborg", "guldborgsund", "ikast-brande", "glostrup"}
 
@@ -104,7 +117,7 @@ def test_situation_without_answer(kdir):
     edit(
         kdir / "national" / "affald.yml",
         "  - key: sortering\n",
-        "  - key: batterier\n    label: Batterier\n  - key: sortering\n",
+        "  - key: batterier\n    label: Batterier\n    channel: selfservice\n  - key: sortering\n",
     )
     assert any("no answer for situation 'batterier'" in p.message for p in problems_of(kdir))
 

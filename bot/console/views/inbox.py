@@ -29,6 +29,7 @@ def _inbox_page(request, status: int = 200, error: str | None = None):
         error=error,
         errands=errands,
         others=others,
+        suggestion_label=console.labels.suggestion,
     )
 
 
