@@ -62,6 +62,63 @@ WORDS = {
         "selvstaendig": ["selvstændig", "egen virksomhed", "freelancer"],
         "oplysningsskema": ["oplysningsskema", "skema", "brev fra kommunen"],
     },
+    # issue 15
+    "laegevalg": {
+        "skift": ["skifte læge", "skift læge"],
+        "gruppe": ["sygesikringsgruppe", "sikringsgruppe"],
+        "flytning": ["flyttet", "flytter"],
+    },
+    "navneaendring": {
+        "skift": ["ændre mit navn", "skifte mit navn"],
+        "barn": ["barn", "barnet"],
+        "aegteskab": ["gift", "giftes"],
+    },
+    "folkepension": {
+        "ansoeg": ["søge", "ansøge"],
+        "udbetaling": ["udbetales", "udbetalingsdato"],
+        "tidlig": ["tidlig pension", "seniorpension"],
+    },
+    "boligstoette": {
+        "ansoeg": ["søge", "ansøge"],
+        "aendring": ["ændring", "aendring"],
+        "tilbagebetaling": ["tilbagebetaling", "betale tilbage"],
+    },
+    "nemkonto": {"oprette": ["oprette", "opret"], "udland": ["udenlandsk konto", "udenlandsk bank"]},
+    "vielse": {
+        "proevelse": ["ægteskabserklæring", "aegteskabserklaering"],
+        "raadhus": ["rådhuset", "raadhus"],
+        "udland": ["udenlandsk statsborger", "udlænding"],
+    },
+    "beboerparkering": {
+        "ansoeg": ["ansøge", "ansoege"],
+        "gaest": ["gæst", "gaest"],
+        "afgift": ["p-afgift", "parkeringsafgift"],
+    },
+    "byggetilladelse": {
+        "ansoeg": ["ansøge", "ansøgning"],
+        "behov": ["carport", "skur"],
+        "sag": ["sagsbehandlingstid", "hvor lang tid"],
+    },
+    "ejendomsskat": {
+        "vurdering": ["vurdering", "vurderet"],
+        "betaling": ["betaling", "betaler"],
+        "klage": ["klage", "klager"],
+    },
+    "pladsanvisning": {
+        "skriv_op": ["skriv op", "skrive mit barn op"],
+        "opsig": ["opsige", "opsigelse"],
+        "tilskud": ["priser", "koster"],
+    },
+    "skoleindskrivning": {
+        "indskriv": ["indskrive", "indskrevet"],
+        "skift": ["skifte skole", "skoleskift"],
+        "sfo": ["sfo", "sfoen"],
+    },
+    "valg": {
+        "brevstemme": ["brevstemme", "brevstemt"],
+        "hjemme": ["stemme hjemme", "stemme i eget hjem"],
+        "valgkort": ["valgkort", "mistet valgkort"],
+    },
 }
 
 
