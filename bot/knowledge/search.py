@@ -16,8 +16,9 @@ FTS5's bm25 ranks the hits; whether the best one is *good enough* is a
 separate test here, because bm25 has no absolute scale: the share of the
 message's informative words (weighted by how rare they are among the
 answers) that the answer covers, and at least one of them must be among the
-answer's own names and keywords. Nonsense and questions about something
-else therefore get nothing.
+answer's own names and keywords, and a hit that shares only one word with
+the message counts only if that word is the errand's own name. Nonsense and
+questions about something else therefore get nothing.
 """
 
 from __future__ import annotations
@@ -201,9 +202,10 @@ class KnowledgeSearch:
                 continue
             in_text = {t: self._strength(self._words[key], t) for t in query if t not in in_names}
             matched = len(in_names) + sum(1 for v in in_text.values() if v)
-            # One shared word of several is a coincidence ("vejret i morgen" and
-            # morgen-SFO), unless it is the errand's own name or all there is.
-            if matched < 2 and len(query) > 1 and not any(self._has(self._topic_words[key], t) for t in in_names):
+            # One shared word is a coincidence ("vejret i morgen" and morgen-SFO,
+            # "hvor gammel er du" and "gammelt pas") unless it is the errand's
+            # own name ("efternavn", "kommunalvalg").
+            if matched < 2 and not any(self._strength(self._topic_words[key], t) == 1.0 for t in in_names):
                 continue
             got = NAME_WEIGHT * sum(weights[t] * v for t, v in in_names.items()) + sum(
                 weights[t] * v for t, v in in_text.items()

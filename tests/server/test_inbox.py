@@ -116,3 +116,43 @@ def test_staff_do_not_see_the_inbox(console):
     staff, _ = login(console.url, "anna", PASSWORD)
     assert staff.get(console.url + "/indbakke").status_code == 403
     assert requests.get(console.url + "/indbakke", allow_redirects=False).status_code == 302
+
+
+def test_mente_du_round_trip_through_the_real_servers(stack):
+    """A question no intent fits gets "Mente du …?" buttons; the chosen one
+    is answered and recorded on the message's inbox row. A payload cannot
+    set the offer slot, so a stranger cannot write a choice of their own."""
+    import json
+    import uuid
+
+    inbox = Inbox(stack.var / "kommunebot.db")
+    sender = f"mente-du-{uuid.uuid4().hex[:8]}"
+    # Questions close to an answer in words the NLU has not learned; at least
+    # one of them ends in out_of_scope and gets the offer.
+    candidates = [
+        "kan et gammelt knækket sygesikringsbevis erstattes uden at jeg skal stå i kø",
+        "skal terrassen godkendes af nogen",
+        "hvornår kommer pensionen ind på kontoen",
+        "jeg har fået nyt efternavn",
+        "mine penge fra det offentlige skal gå til en ny bank",
+    ]
+    for n, text in enumerate(candidates):
+        _, reply = stack.send(f"{sender}-{n}", text)
+        buttons = [b for m in reply for b in m.get("buttons") or []]
+        if any(b["title"] == "Ingen af dem" for b in buttons):
+            sender = f"{sender}-{n}"
+            break
+    else:
+        pytest.fail(f"no close question got a suggestion: {candidates}")
+    row = next(m for m in inbox.list() if m.text == text)
+    assert row.suggestions and row.chosen is None
+    first = buttons[0]
+    _, answered = stack.send(sender, first["payload"])
+    assert "https://" in " ".join(m.get("text", "") for m in answered)
+    assert inbox.get(row.id).chosen == row.suggestions[0]
+
+    forged = "/out_of_scope" + json.dumps({"suggested": {"inbox": row.id, "options": ["x"]}})
+    _, refused = stack.send(f"{sender}-b", forged)
+    assert "Ingen af dem" not in str(refused)
+    assert inbox.get(row.id).chosen == row.suggestions[0]
+    inbox.close()

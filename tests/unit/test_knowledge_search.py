@@ -49,7 +49,7 @@ def test_the_index_is_in_the_compiled_knowledge_database(knowledge, tmp_path):
         ("skal jeg have et særligt kort med på ferie i spanien", "sundhedskort/rejse"),
         ("hvornaar kommer skraldebilen", "affald/toemningsdag"),
         ("jeg kan ikke finde mit pas nogen steder", "pas/bortkommet"),
-        ("vi skal bo i tyskland fra næste år", "flytning/udlandet"),
+        ("vi skal flytte til tyskland fra næste år", "flytning/udlandet"),
         ("hvordan får jeg breve på papir i stedet", "digital_post/fritagelse"),
     ],
 )
