@@ -87,6 +87,9 @@ SWITCH_CONFIDENCE = 0.9
 SHORT_REPLY_WORDS = 12
 # A plain first-person question goes to an errand this close in the ranking.
 PLAIN_ERRAND_CONFIDENCE = 0.1
+# Help without digital solutions is given for the errand the NLU ranks next
+# when the message names none, if it is at least this sure.
+ASSISTED_ERRAND_CONFIDENCE = 0.25
 # Small talk that may also answer the open question ("nej, til min datter").
 _THREAD_SMALL_TALK = ("affirm", "deny")
 
@@ -189,10 +192,18 @@ class Assistant:
                 # names another errand by its own words.
                 return handler, replace(turn, intent=next(iter(named)))
             others = named - {open_topic.key} if open_topic else named
+            if turn.intent == NEEDS_ASSISTANCE and "ingen_mitid" in self._barriers(turn):
+                others = others - {"mitid"}  # "har ikke MitID": the barrier, not the errand
             if turn.intent == NEEDS_ASSISTANCE and len(others) == 1:
                 # Help without digital solutions for the errand the message names
                 # (answer_errand otherwise takes the open one).
                 return handler, replace(turn, topic=next(iter(others)), situation=None, person=None)
+            if turn.intent == NEEDS_ASSISTANCE and not others and open_topic is None:
+                # Names no errand by its words, but the NLU ranks one clearly
+                # next ("min far vil bygge en carport, men har ingen computer").
+                errand = self._ranked_errand(turn, ASSISTED_ERRAND_CONFIDENCE, exclude={"mitid"})
+                if errand is not None:
+                    return handler, replace(turn, topic=errand, situation=None, person=None)
             return handler, turn
         if handler == "small_talk" and turn.intent not in _THREAD_SMALL_TALK:
             return handler, turn
@@ -213,6 +224,18 @@ class Assistant:
                 if reading.key is not None and reading.confidence >= 0.8 and reading.source != "only":
                     return "answer_errand", replace(turn, intent=topic.key)
         return handler, turn
+
+    def _ranked_errand(self, turn: Turn, threshold: float, exclude: set[str] = frozenset()) -> str | None:
+        return next(
+            (
+                r["name"]
+                for r in turn.intent_ranking
+                if r.get("name") in self.knowledge.topics
+                and r.get("name") not in exclude
+                and (r.get("confidence") or 0) >= threshold
+            ),
+            None,
+        )
 
     def _situation(self, topic, turn: Turn, threshold: float):
         return read_situation(

@@ -115,3 +115,23 @@ def test_an_age_stated_corrects_the_person(assistant):
     slots = dict(topic="pas", situation="pris", person="barn")
     result = assistant.handle("small_talk", turn("nej, han er altså 22", "deny", 0.7, **slots))
     assert result.reply.topic == "pas" and result.slots["person"] == "voksen"
+
+
+def test_no_mitid_is_the_barrier_not_the_errand(assistant):
+    """'min far skal skifte læge, men han har ikke mitid': help for lægevalg."""
+    text = "min far på 88 skal skifte læge, men han har ikke mitid og ingen computer"
+    ranking = [{"name": "needs_assistance", "confidence": 0.8}, {"name": "mitid", "confidence": 0.1}]
+    reply = assistant.handle(
+        "answer_errand", Turn(intent="needs_assistance", confidence=0.8, text=text, intent_ranking=ranking)
+    ).reply
+    assert reply.channel == "assisted" and reply.topic == "laegevalg"
+
+
+def test_assistance_for_the_errand_the_nlu_ranks_next(assistant):
+    text = "min far på 85 vil bygge en carport, men han har ingen computer"
+    ranking = [{"name": "needs_assistance", "confidence": 0.6}, {"name": "byggetilladelse", "confidence": 0.3}]
+    turn = Turn(intent="needs_assistance", confidence=0.6, text=text, intent_ranking=ranking)
+    assert assistant.handle("answer_errand", turn).reply.topic == "byggetilladelse"
+    # Not when the errand is only a faint guess: general help instead.
+    ranking[1]["confidence"] = 0.1
+    assert assistant.handle("answer_errand", turn).reply.topic is None
