@@ -370,16 +370,16 @@ def training_fingerprint(root: Path) -> str:
 
 def _situations_digest(root: Path) -> str:
     """The part of knowledge the model learns from: each topic's situation
-    keys and keywords (the situation classifier labels examples with them).
-    Answers, links and texts are read at run time, so editing them never
-    retrains."""
+    keys and keywords (the situation classifier labels examples with them)
+    and its words (the intent ensemble keeps them in the model). Answers,
+    links and texts are read at run time, so editing them never retrains."""
     from bot.knowledge.loader import load_knowledge
 
     try:
         topics = load_knowledge(root / "knowledge").topics
     except Exception as exc:  # noqa: BLE001 - `kommunebot check` reports the content problem itself
         return f"unreadable knowledge: {type(exc).__name__}"
-    return repr(sorted((key, [(s.key, s.keywords) for s in t.situations]) for key, t in topics.items()))
+    return repr(sorted((key, t.words, [(s.key, s.keywords) for s in t.situations]) for key, t in topics.items()))
 
 
 def _model(root: Path) -> Path:

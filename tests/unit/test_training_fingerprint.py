@@ -32,6 +32,14 @@ def test_a_situation_keyword_retrains(content):
     assert training_fingerprint(content) != before
 
 
+def test_an_errand_word_retrains(content):
+    """The intent ensemble keeps each errand's words in the model."""
+    before = training_fingerprint(content)
+    pas = content / "knowledge" / "national" / "pas.yml"
+    pas.write_text(pas.read_text(encoding="utf-8").replace("words: [pas,", "words: [pas, rejsepas,", 1))
+    assert training_fingerprint(content) != before
+
+
 def test_training_data_retrains(content):
     before = training_fingerprint(content)
     nlu = next((content / "data").rglob("*.yml"))
