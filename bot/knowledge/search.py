@@ -117,7 +117,7 @@ def documents(knowledge: Knowledge) -> list[dict]:
                     "key": topic.key,
                     "topic_words": topic_names,
                     "names": topic_names,
-                    "body": _indexed(" ".join([general.lead, general.text, general.en_lead or "", general.en_text or ""])),
+                    "body": _indexed(f"{general.lead} {general.text} {general.en_lead or ''} {general.en_text or ''}"),
                 }
             )
         for situation in topic.situations:

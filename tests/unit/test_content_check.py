@@ -70,7 +70,8 @@ def fill_fiskekort(root: Path) -> None:
     knowledge.write_text(
         "topic: fiskekort\nname: fiskekort\nattendance: false\nquestion: Hvad drejer det sig om?\n"
         "assisted: >-\n  Kan du ikke købe fisketegn digitalt, kan Borgerservice hjælpe dig.\n"
-        "situations:\n  - key: generelt\n    label: Jeg vil købe fisketegn\n    channel: selfservice\n    keywords: [fisketegn, fiskekort]\n"
+        "situations:\n  - key: generelt\n    label: Jeg vil købe fisketegn\n    channel: selfservice\n"
+        "    keywords: [fisketegn, fiskekort]\n"
         "answers:\n  - situation: generelt\n    lead: Køb fisketegn på borger.dk\n    link: https://www.borger.dk\n"
         "    text: >-\n      Du køber fisketegnet digitalt og får det med det samme.\n"
         "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-11-22\n",
