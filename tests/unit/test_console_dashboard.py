@@ -258,7 +258,7 @@ def test_bar_charts_share_one_scale_and_have_a_phone_drawing():
     assert wide_topics.get("class") == "chart chart-wide" and narrow_topics.get("class") == "chart chart-narrow"
     assert texts(wide_topics) == texts(narrow_topics)
     labels = [el for el in narrow_topics.iter(f"{SVG}text") if el.get("class") == "label"]
-    assert all(el.get("text-anchor") == "start" and el.get("x") == "0" for el in labels)
+    assert all(el.get("text-anchor") == "start" and el.get("x") == "2" for el in labels)
 
 
 def test_twenty_long_labels_fit_both_drawings():
