@@ -302,7 +302,9 @@ class Responder:
             language=language,
         )
 
-    def suggestions(self, suggestions: list, municipality: Municipality, language: str = DANISH) -> Reply:
+    def suggestions(
+        self, suggestions: list, municipality: Municipality, language: str = DANISH, channel: str = OUT_OF_SCOPE
+    ) -> Reply:
         """ "Mente du …?": the closest answers as buttons, and a way out."""
         wording = _Wording(language)
         buttons = []
@@ -317,9 +319,9 @@ class Responder:
                 buttons.append(button(title, topic.key, situation=situation.key))
         buttons.append(button(self._message("button_none_of_these", municipality, wording), "out_of_scope"))
         text = self._finish_text([self._message("suggest", municipality, wording)], wording, municipality)
-        # Still "no errand fitted" until the citizen picks one: that choice
-        # is counted as the errand's outcome, "Ingen af dem" as out_of_scope.
-        return Reply(text, buttons, channel=OUT_OF_SCOPE, language=language)
+        # Counted as the path it came from (not understood, or out of scope),
+        # like the reply it replaces; a chosen answer is counted as its errand.
+        return Reply(text, buttons, outcome=channel, channel=channel, language=language)
 
     def out_of_scope(self, municipality: Municipality, language: str = DANISH) -> Reply:
         wording = _Wording(language)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
-from bot.chat.answers import CALLBACK, SMALL_TALK, URGENT, Reply, Responder, button
+from bot.chat.answers import CALLBACK, FALLBACK, SMALL_TALK, URGENT, Reply, Responder, button
 from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
     ANSWER_THRESHOLD,
@@ -350,17 +350,23 @@ class Assistant:
         )
 
     def clarify(self, turn: Turn) -> Result:
-        """Low NLU confidence: ask, offering the closest errands; never guess."""
+        """Low NLU confidence: ask, never guess. The closest answers from the
+        knowledge base's search when it has some ("Mente du …?"), otherwise
+        the closest errands."""
         municipality = self.municipality(turn.municipality)
+        language = turn.language or DANISH
+        suggestions = self.suggestions(turn.text)
+        options = [s.key for s in suggestions]
+        message_id = self._keep_for_review(turn, municipality, "fallback", options)
+        if suggestions:
+            reply = self.responder.suggestions(suggestions, municipality, language, channel=FALLBACK)
+            return self._finish(reply, municipality, turn, suggested={"inbox": message_id, "options": options})
         candidates = [
             r.get("name")
             for r in turn.intent_ranking
             if r.get("name") in self.knowledge.topics and (r.get("confidence") or 0) >= 0.05
         ][:3]
-        self._keep_for_review(turn, municipality, "fallback")
-        return self._finish(
-            self.responder.clarify(candidates, municipality, turn.language or DANISH), municipality, turn
-        )
+        return self._finish(self.responder.clarify(candidates, municipality, language), municipality, turn)
 
     def small_talk(self, turn: Turn) -> Result:
         """Greetings, thanks and the like, worded in knowledge like every other text."""

@@ -20,48 +20,52 @@ from bot.settings import DEFAULT_MODEL, PROJECT_ROOT
 from tests.conftest import copy_content
 
 PLACES = (
-    "foran mit hus",
-    "i min gade",
-    "i centrum",
-    "ved stationen",
-    "i boligområdet",
-    "hos min kæreste",
-    "til min firmabil",
-    "til min campingvogn",
+    "til efteråret",
+    "i år",
+    "for første gang",
+    "som pensionist",
+    "til min søn",
+    "til jagt på harer",
+    "til bukkejagten",
+    "før sæsonen",
 )
 ASKS = (
-    "hvordan får jeg en beboerlicens",
-    "kan jeg søge om p-tilladelse",
-    "hvad koster en parkeringslicens",
-    "jeg skal have beboerparkering",
-    "hvor ansøger man om parkeringstilladelse",
-    "må jeg få en p-licens",
-    "jeg vil søge parkeringslicens",
-    "beboerlicens til bilen",
+    "hvordan får jeg et jagttegn",
+    "kan jeg forny mit jagttegn",
+    "hvad koster jagttegnet",
+    "jeg skal have jagttegn",
+    "hvor betaler man jagttegn",
+    "må jeg gå på jagt uden jagttegn",
+    "jeg vil løse jagttegn",
+    "jagttegn til jagten",
 )
 EXAMPLES = [f"{ask} {place}" for ask in ASKS for place in PLACES]
 
 
-def fill_parkering(root) -> None:
-    (root / "knowledge" / "national" / "parkering.yml").write_text(
-        "topic: parkering\nname: parkering\nattendance: false\n"
-        "question: Hvad drejer din parkering sig om?\n"
-        "assisted: >-\n  Kan du ikke søge digitalt, kan Borgerservice hjælpe dig med ansøgningen.\n"
-        "situations:\n  - key: beboerlicens\n    label: Jeg vil søge beboerlicens\n"
-        "    keywords: [beboerlicens, licens, tilladelse]\n"
-        "answers:\n  - situation: beboerlicens\n    lead: Søg beboerlicens på kommunens hjemmeside\n"
+def fill_jagttegn(root) -> None:
+    (root / "knowledge" / "national" / "jagttegn.yml").write_text(
+        "topic: jagttegn\nname: jagttegn\nattendance: false\n"
+        "question: Hvad drejer dit jagttegn sig om?\n"
+        "assisted: >-\n  Kan du ikke betale digitalt, kan Borgerservice hjælpe dig.\n"
+        "situations:\n  - key: loese\n    label: Jeg vil løse jagttegn\n    channel: selfservice\n"
+        "    keywords: [løse, forny, betale]\n"
+        "answers:\n  - situation: loese\n    lead: Løs jagttegn digitalt\n"
         "    link: https://www.borger.dk\n"
-        "    text: >-\n      Du søger digitalt og får svar i din digitale postkasse.\n"
-        "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-11-22\n",
+        "    text: >-\n      Du betaler digitalt og får jagttegnet i din digitale postkasse.\n"
+        "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-12-02\n",
         encoding="utf-8",
     )
-    (root / "data" / "nlu" / "parkering.yml").write_text(
-        'version: "3.1"\nnlu:\n- intent: parkering\n  examples: |\n' + "".join(f"    - {e}\n" for e in EXAMPLES),
+    (root / "data" / "nlu" / "jagttegn.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: jagttegn\n  examples: |\n' + "".join(f"    - {e}\n" for e in EXAMPLES),
         encoding="utf-8",
     )
-    for name in ("tests/stories/test_parkering.yml", "tests/nlu_heldout/parkering.yml"):
+    # What the editor does next: the old out_of_scope examples about it go.
+    out_of_scope = root / "data" / "nlu" / "out_of_scope.yml"
+    lines = out_of_scope.read_text(encoding="utf-8").splitlines(keepends=True)
+    out_of_scope.write_text("".join(line for line in lines if "jagttegn" not in line), encoding="utf-8")
+    for name in ("tests/stories/test_jagttegn.yml", "tests/nlu_heldout/jagttegn.yml"):
         path = root / name
-        path.write_text(re.sub(r"TODO: .*", "hvordan søger jeg beboerlicens til min bil", path.read_text()))
+        path.write_text(re.sub(r"TODO: .*", "hvordan løser jeg jagttegn i år", path.read_text()))
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +80,14 @@ def content(tmp_path_factory):
 def test_editor_adds_an_errand_and_talks_to_it(content):
     runner = CliRunner()
     root = ["--root", str(content)]
-    assert runner.invoke(cli, ["topic", "new", "parkering", *root]).exit_code == 0
+    assert runner.invoke(cli, ["topic", "new", "jagttegn", *root]).exit_code == 0
 
     refused = runner.invoke(cli, ["check", "--skip-rasa", *root])
     assert refused.exit_code == 1
-    assert re.search(r"knowledge/national/parkering\.yml:\d+: unfinished", refused.output)
-    assert re.search(r"data/nlu/parkering\.yml:\d+: unfinished", refused.output)
+    assert re.search(r"knowledge/national/jagttegn\.yml:\d+: unfinished", refused.output)
+    assert re.search(r"data/nlu/jagttegn\.yml:\d+: unfinished", refused.output)
 
-    fill_parkering(content)
+    fill_jagttegn(content)
     passed = runner.invoke(cli, ["check", *root])  # with Rasa's own data validation
     assert passed.exit_code == 0, passed.output
 
@@ -109,11 +113,11 @@ def test_editor_adds_an_errand_and_talks_to_it(content):
     stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", model=content / DEFAULT_MODEL)
     try:
         stack.start()
-        _, reply = stack.send(f"editor-{uuid.uuid4().hex[:8]}", "hvordan søger jeg beboerlicens til min bil")
+        _, reply = stack.send(f"editor-{uuid.uuid4().hex[:8]}", "hvordan løser jeg jagttegn i år")
         text = "\n".join(m.get("text", "") for m in reply)
-        assert "Søg beboerlicens på kommunens hjemmeside" in text, text
+        assert "Løs jagttegn digitalt" in text, text
 
-        _, parsed = stack.api("/model/parse", {"text": "kan jeg få p-tilladelse til min bil"})
-        assert parsed["intent"]["name"] == "parkering"
+        _, parsed = stack.api("/model/parse", {"text": "skal min datter have jagttegn for at gå på jagt"})
+        assert parsed["intent"]["name"] == "jagttegn"
     finally:
         stack.stop()

@@ -100,3 +100,13 @@ def test_a_broken_search_still_answers(assistant, monkeypatch):
 def replace_slots(turn, suggested):
     turn.suggested = suggested
     return turn
+
+
+def test_an_unsure_nlu_offers_the_search_before_the_errand_list(assistant):
+    turn = Turn(intent="nlu_fallback", confidence=0.4, text="mit gule kort er knækket")
+    result = assistant.handle("clarify", turn)
+    assert result.reply.channel == "fallback" and result.reply.outcome == "fallback"
+    assert result.reply.buttons[0]["payload"] == '/sundhedskort{"situation": "mistet"}'
+    assert assistant.inbox.get(result.slots["suggested"]["inbox"]).outcome == "fallback"
+    plain = assistant.handle("clarify", Turn(intent="nlu_fallback", confidence=0.4, text="qwerty uiop"))
+    assert plain.slots["suggested"] is None and plain.reply.text.startswith("Jeg er ikke helt sikker")
