@@ -87,8 +87,8 @@ def _assumptions(costs: ChannelCosts) -> list[str]:
         "Hver række er én henvendelse, som assistenten svarede på – ikke én borger. En borger kan have flere "
         "henvendelser i samme samtale.",
         "Løst i første kontakt: henvendelser, der endte med et link til selvbetjening, et link til "
-        "tidsbestilling eller en henvisning til den rette hjælp. Opringninger, ikke forstået, uden for emne "
-        "og akut tæller ikke med.",
+        "tidsbestilling, en henvisning til den rette hjælp eller, for en kompleks sag, et tilbud om en bestilt "
+        "opringning. Bestilte opringninger, ikke forstået, uden for emne og akut tæller ikke med.",
         f"Anslået sparet: hver henvendelse, der endte med selvbetjening eller tidsbestilling, antages at have "
         f"erstattet ét telefonopkald, og sparer forskellen mellem telefon og hjemmeside ({saving} kr.). "
         "Øvrige udfald antages ikke at spare noget.",
