@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
-from bot.chat.answers import CALLBACK, FALLBACK, SMALL_TALK, URGENT, Reply, Responder, button
+from bot.chat.answers import CALLBACK, FALLBACK, OUT_OF_SCOPE, SMALL_TALK, URGENT, Reply, Responder, button
 from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
     ANSWER_THRESHOLD,
@@ -226,6 +226,7 @@ class Assistant:
         return handler, turn
 
     def _ranked_errand(self, turn: Turn, threshold: float, exclude: set[str] = frozenset()) -> str | None:
+        """The NLU's best-ranked errand at least ``threshold`` sure, if any."""
         return next(
             (
                 r["name"]
@@ -355,12 +356,9 @@ class Assistant:
         the closest errands."""
         municipality = self.municipality(turn.municipality)
         language = turn.language or DANISH
-        suggestions = self.suggestions(turn.text)
-        options = [s.key for s in suggestions]
-        message_id = self._keep_for_review(turn, municipality, "fallback", options)
-        if suggestions:
-            reply = self.responder.suggestions(suggestions, municipality, language, channel=FALLBACK)
-            return self._finish(reply, municipality, turn, suggested={"inbox": message_id, "options": options})
+        offer = self._offer(turn, municipality, FALLBACK)
+        if offer is not None:
+            return offer
         candidates = [
             r.get("name")
             for r in turn.intent_ranking
@@ -388,14 +386,7 @@ class Assistant:
             return self.sensitive(turn, Detection("urgent", "Akut fare", True, "nlu"))
         if self.detector is None:
             return self.sensitive(turn, Detection("personal", "Personlig sag", False, "nlu"))
-        errand = next(
-            (
-                r["name"]
-                for r in turn.intent_ranking
-                if r.get("name") in self.knowledge.topics and (r.get("confidence") or 0) >= PLAIN_ERRAND_CONFIDENCE
-            ),
-            None,
-        )
+        errand = self._ranked_errand(turn, PLAIN_ERRAND_CONFIDENCE)
         if errand is not None:
             return self.answer_errand(replace(turn, intent=errand))
         if turn.intent_ranking and any(
@@ -409,14 +400,21 @@ class Assistant:
         """No errand fits: first the closest answers from the knowledge
         base's search ("Mente du …?"), then "Det kan jeg ikke hjælpe med"."""
         municipality = self.municipality(turn.municipality)
-        language = turn.language or DANISH
+        offer = self._offer(turn, municipality, OUT_OF_SCOPE)
+        if offer is not None:
+            return offer
+        return self._finish(self.responder.out_of_scope(municipality, turn.language or DANISH), municipality, turn)
+
+    def _offer(self, turn: Turn, municipality: Municipality, outcome: str) -> Result | None:
+        """Keep the message for review with the search's suggestions; the
+        "Mente du …?" reply when there are any, else None."""
         suggestions = self.suggestions(turn.text)
         options = [s.key for s in suggestions]
-        message_id = self._keep_for_review(turn, municipality, "out_of_scope", options)
-        if suggestions:
-            reply = self.responder.suggestions(suggestions, municipality, language)
-            return self._finish(reply, municipality, turn, suggested={"inbox": message_id, "options": options})
-        return self._finish(self.responder.out_of_scope(municipality, language), municipality, turn)
+        message_id = self._keep_for_review(turn, municipality, outcome, options)
+        if not suggestions:
+            return None
+        reply = self.responder.suggestions(suggestions, municipality, turn.language or DANISH, channel=outcome)
+        return self._finish(reply, municipality, turn, suggested={"inbox": message_id, "options": options})
 
     def suggestions(self, text: str) -> list:
         """The search's suggestions for a typed message; a button payload or a

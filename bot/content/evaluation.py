@@ -295,9 +295,10 @@ def evaluate_search(suggest: Callable[[str], list[str]], sets: dict[str, list[di
     """``suggest(text)`` is the suggested keys, best first. Near questions
     should have an acceptable answer among them; nonsense none at all."""
     near = sets["near"]
-    hits = [item for item in near if set(suggest(item["text"])) & set(map(str, item["expect"]))]
-    top = [item for item in near if (suggest(item["text"]) or [None])[0] in set(map(str, item["expect"]))]
-    silent = [item["text"] for item in near if not suggest(item["text"])]
+    found = [(item, suggest(item["text"]), set(map(str, item["expect"]))) for item in near]
+    hits = [item for item, got, expect in found if set(got) & expect]
+    top = [item for item, got, expect in found if got and got[0] in expect]
+    silent = [item["text"] for item, got, _ in found if not got]
     noisy = {part: [t["text"] for t in sets[part] if suggest(t["text"])] for part in ("nonsense", "unrelated")}
     return {
         "near": len(near),

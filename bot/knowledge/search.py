@@ -23,6 +23,7 @@ questions about something else therefore get nothing.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sqlite3
@@ -153,7 +154,9 @@ class KnowledgeSearch:
         self._topic_words = {key: set(words.split()) for key, words, _, _ in rows}
         self._names = {key: set(names.split()) for key, _, names, _ in rows}
         self._words = {key: set(names.split()) | set(body.split()) for key, _, names, body in rows}
-        self._stems_cache: dict[str, int] = {}
+        # Document frequency by first letters: bounded, since the stems come
+        # from whatever citizens type.
+        self._frequency = functools.lru_cache(maxsize=4096)(self._documents_with)
 
     def close(self) -> None:
         self._conn.close()
@@ -172,10 +175,8 @@ class KnowledgeSearch:
         stem = _stem(term)
         return PARTIAL if any(w.startswith(stem) for w in words) else 0.0
 
-    def _frequency(self, term: str) -> int:
-        if term not in self._stems_cache:
-            self._stems_cache[term] = sum(self._has(words, term) for words in self._words.values())
-        return self._stems_cache[term]
+    def _documents_with(self, stem: str) -> int:
+        return sum(any(w.startswith(stem) for w in words) for words in self._words.values())
 
     def suggest(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
         """The closest answers, best first; empty when none is close enough."""
@@ -190,7 +191,7 @@ class KnowledgeSearch:
         if not hits:
             return []
         total = len(self._words)
-        weights = {t: math.log(1 + total / (self._frequency(t) or 1)) for t in query}
+        weights = {t: math.log(1 + total / (self._frequency(_stem(t)) or 1)) for t in query}
         # Words no answer has count fully: a message that is mostly about
         # something else is not "close" because it shares one word.
         most = sum(weights.values()) * NAME_WEIGHT
