@@ -109,7 +109,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-check: lint $(SPACY)
+check: lint $(SPACY) $(KNOWLEDGE_DB)
 	$(PY) -m pytest -q tests/unit
 
 test: setup $(CHROMIUM) servers lint
