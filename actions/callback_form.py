@@ -70,7 +70,8 @@ class AskPhone(_Step, Action):
     action_name = "action_ask_cb_phone"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.ask_phone(municipality), kommunebot=_CALLBACK)
+        # The channel keeps the phone number in the next message only because of this mark.
+        dispatcher.utter_message(text=flow.ask_phone(municipality), kommunebot={**_CALLBACK, "expects": "phone"})
         return []
 
 

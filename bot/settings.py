@@ -193,7 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
         "max_body_bytes",
         "int",
         "16384",
-        "larger chat requests are refused before they are read (Sanic's REQUEST_MAX_SIZE)",
+        "larger chat requests, socket.io polling bodies and WebSocket frames are refused before they are read",
     ),
     Setting(
         "KOMMUNEBOT_RATE_SENDER",

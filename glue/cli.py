@@ -37,6 +37,8 @@ def serve_rasa(rasa_args: tuple[str, ...]) -> None:
     extra = [part for option, values in defaults.items() if option not in given for part in (option, *values)]
     # Sanic reads SANIC_* itself: an oversized chat request is refused unread.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(settings.max_body_bytes))
+    # The same bound for a socket.io WebSocket frame (1 MiB by default).
+    os.environ.setdefault("SANIC_WEBSOCKET_MAX_SIZE", str(settings.max_body_bytes))
     run(
         ["--interface", settings.rasa_host, "--port", str(settings.rasa_port), *extra, *rasa_args],
         api_token(settings),

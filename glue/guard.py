@@ -1,17 +1,32 @@
-"""Build the channel guard both input channels use (bot.privacy.channel_guard),
-with its replies worded from the compiled knowledge base and the keys it
-accepts (municipalities, errand topics and their situations) taken from it."""
+"""Build what both input channels share: the channel guard
+(bot.privacy.channel_guard), with its replies worded from the compiled
+knowledge base and the keys it accepts (municipalities, errand topics and
+their situations) taken from it; the one rate limiter; and the pseudonym
+of a client address that goes with each message."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
+import secrets
 import threading
 from functools import lru_cache
+from typing import Any
 
 from bot.knowledge.store import open_knowledge
 from bot.knowledge.texts import Texts
 from bot.privacy.channel_guard import ChannelGuard
 from bot.privacy.payloads import Vocabulary
 from bot.settings import Settings
+from glue.rate_limit import ChatLimits
+
+# IPv6 clients get a whole /64 (often a /56) from their provider and may
+# pick any address in it, so one household or one script is one /64.
+IPV6_CLIENT_PREFIX = 64
+# 64 bits: no collisions among a region's clients in practice, and too
+# short to be worth brute-forcing back to an address without the key.
+PSEUDONYM_HEX = 16
 
 
 class KnowledgeMessages:
@@ -49,3 +64,39 @@ def build_guard(settings: Settings) -> ChannelGuard:
     the widget switches channel between them."""
     messages = KnowledgeMessages(settings)
     return ChannelGuard(messages, settings.max_message_chars, vocabulary=messages.vocabulary)
+
+
+@lru_cache(maxsize=4)
+def build_limits(settings: Settings) -> ChatLimits:
+    """One limiter per process: REST and socket.io count against the same
+    windows, so a client gets its limit once whatever the transport."""
+    return ChatLimits(settings.rate_sender, settings.rate_address)
+
+
+@lru_cache(maxsize=4)
+def _pseudonym_key(api_token: str | None) -> bytes:
+    # Derived from the API token, so every Rasa replica of one deployment
+    # gives an address the same pseudonym; random per process without one.
+    if not api_token:
+        return secrets.token_bytes(32)
+    return hmac.new(api_token.encode(), b"kommunebot client pseudonyms", hashlib.sha256).digest()
+
+
+def client_pseudonym(settings: Settings, address: str) -> str:
+    """A keyed hash of the client address (its /64 for IPv6): the booking
+    caps bookings per client with it, and staff see how many bookings share
+    one, while the address itself is never stored with the conversation."""
+    try:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6:
+            address = str(ipaddress.ip_network(f"{parsed}/{IPV6_CLIENT_PREFIX}", strict=False))
+    except ValueError:
+        pass
+    digest = hmac.new(_pseudonym_key(settings.api_token), address.encode(), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_HEX]
+
+
+def asked_for_phone(message: dict[str, Any]) -> bool:
+    """Whether a reply is the callback form's phone question (actions/callback_form.py)."""
+    meta = message.get("kommunebot")
+    return isinstance(meta, dict) and meta.get("expects") == "phone"

@@ -22,12 +22,23 @@ from sanic.response import HTTPResponse
 from bot import settings
 from bot.addresses import client_address
 from bot.privacy.channel_guard import BAD_REQUEST
-from glue.guard import build_guard
+from glue.guard import asked_for_phone, build_guard, build_limits, client_pseudonym
 from glue.lock_store import LockStoreUnavailable
-from glue.rate_limit import ChatLimits
 from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
+
+
+class _Collector(CollectingOutputChannel):
+    """Collects the replies and notices the callback form's phone question."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked_phone = False
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.asked_phone = self.asked_phone or asked_for_phone(message)
+        await super().send_response(recipient_id, message)
 
 
 class KommuneRestInput(InputChannel):
@@ -37,8 +48,9 @@ class KommuneRestInput(InputChannel):
 
     def __init__(self) -> None:
         config = settings.current()
+        self.config = config
         self.guard = build_guard(config)
-        self.limits = ChatLimits(config.rate_sender, config.rate_address)
+        self.limits = build_limits(config)
         self.trusted_proxies = config.trusted_proxies
         self.retry_after = str(config.rate_sender[1])
         self.session_ids = session_ids(config)
@@ -71,8 +83,8 @@ class KommuneRestInput(InputChannel):
             # The widget's REST fallback sends the signed socket.io session id:
             # the same conversation, under its conversation id.
             sender = self.session_ids.resume(sender) or sender
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-            municipality = metadata.get("kommune")
+            metadata = body.get("metadata")
+            municipality = metadata.get("kommune") if isinstance(metadata, dict) else None
             address = client_address(request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies)
             if not self.limits.allow(sender, address):
                 log.warning("rate limit: too many messages from %s", address)
@@ -80,10 +92,12 @@ class KommuneRestInput(InputChannel):
                 return response.json(
                     [{"recipient_id": sender, "text": text}], status=429, headers={"Retry-After": self.retry_after}
                 )
-            prepared = self.guard.prepare(body.get("message"), metadata, sender)
+            prepared = self.guard.prepare(
+                body.get("message"), metadata, sender, client=client_pseudonym(self.config, address)
+            )
             if prepared.refusal is not None:
                 return response.json([{"recipient_id": sender, "text": prepared.refusal}], status=prepared.status)
-            collector = CollectingOutputChannel()
+            collector = _Collector()
             try:
                 await on_new_message(
                     UserMessage(prepared.text, collector, sender, input_channel=self.name(), metadata=prepared.metadata)
@@ -100,6 +114,8 @@ class KommuneRestInput(InputChannel):
                 log.error("message from %s timed out in Rasa", sender)
             except Exception:
                 log.exception("Rasa failed on a message from %s", sender)
+            if collector.asked_phone:
+                self.guard.expect_phone(sender)
             if not collector.messages:
                 log.error("no reply for %s: is the action server running?", sender)
                 collector.messages.append({"recipient_id": sender, "text": self.guard.error_reply(municipality)})

@@ -27,9 +27,8 @@ from sanic import Blueprint
 
 from bot import settings
 from bot.addresses import client_address
-from glue.guard import build_guard
+from glue.guard import asked_for_phone, build_guard, build_limits, client_pseudonym
 from glue.lock_store import LockStoreUnavailable
-from glue.rate_limit import ChatLimits
 from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,11 @@ class _CountingOutput(SocketIOOutput):
     def __init__(self, inner: SocketIOOutput) -> None:
         super().__init__(inner.sio, inner.bot_message_evt)
         self.sent = 0
+        self.asked_phone = False
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.asked_phone = self.asked_phone or asked_for_phone(message)
+        await super().send_response(recipient_id, message)
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
@@ -73,10 +77,11 @@ class KommuneSocketIOInput(SocketIOInput):
         config = settings.current()
         guard = build_guard(config)
 
-        async def guarded(message: UserMessage) -> None:
+        async def guarded(message: UserMessage, client: str | None = None) -> None:
             output = _CountingOutput(message.output_channel)
-            metadata = message.metadata if isinstance(message.metadata, dict) else {}
-            prepared = guard.prepare(message.text, metadata, message.sender_id)
+            metadata = message.metadata
+            prepared = guard.prepare(message.text, metadata, message.sender_id, client=client)
+            metadata = metadata if isinstance(metadata, dict) else {}
             if prepared.refusal is not None:
                 await output.send_text_message(message.sender_id, prepared.refusal)
                 return
@@ -91,6 +96,8 @@ class KommuneSocketIOInput(SocketIOInput):
                 return
             except Exception:
                 log.exception("Rasa failed on a socket.io message from %s", message.sender_id)
+            if output.asked_phone:
+                guard.expect_phone(message.sender_id)
             if output.sent == 0:
                 log.error("no reply for %s: is the action server running?", message.sender_id)
                 await output.send_text_message(message.sender_id, guard.error_reply(metadata.get("kommune")))
@@ -99,6 +106,11 @@ class KommuneSocketIOInput(SocketIOInput):
         # Rasa creates the server with origin checks switched off; only the
         # municipality's own pages may open a socket.
         self.sio.eio.cors_allowed_origins = list(config.allowed_origins)
+        # engine.io's own cap (1 MB by default) applies to polling bodies and
+        # to each WebSocket message; the REST limit applies to all three
+        # transports alike. A larger WebSocket frame is cut off by Sanic
+        # (SANIC_WEBSOCKET_MAX_SIZE, bot.ops.processes) before it is read.
+        self.sio.eio.max_http_buffer_size = config.max_body_bytes
         _without_engineio_cors_headers(self.sio.eio)
         self._own_sessions(guard, guarded, config)
         return blueprint
@@ -107,7 +119,7 @@ class KommuneSocketIOInput(SocketIOInput):
         """Replace Rasa's connect, session_request and message handlers."""
         sio, namespace = self.sio, self.namespace
         ids = session_ids(config)
-        limits = ChatLimits(config.rate_sender, config.rate_address)
+        limits = build_limits(config)
         conversations: dict[str, str] = {}  # socket id -> conversation it may speak for
         addresses: dict[str, str] = {}
         holders: dict[str, str] = {}  # conversation -> the one socket that gets its replies
@@ -153,26 +165,42 @@ class KommuneSocketIOInput(SocketIOInput):
                 log.warning("socket %s sent a message before session_request; not passed on", sid)
                 await sio.emit(self.bot_message_evt, {"text": guard.error_reply(None)}, room=sid, namespace=namespace)
                 return
-            data = data if isinstance(data, dict) else {}
-            # Our widget sends the municipality in `metadata`; rasa-webchat
-            # sends its `customData` with every message instead.
-            metadata = data.get(self.metadata_key) or data.get("customData") or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            metadata = metadata if isinstance(metadata, dict) else {}
-            if not limits.allow(conversation, addresses.get(sid, "")):
-                log.warning("rate limit: too many socket.io messages from %s", addresses.get(sid, ""))
-                await output.send_text_message(conversation, guard.rate_limited(metadata.get("kommune")))
+            address = addresses.get(sid, "")
+            if not limits.allow(conversation, address):
+                log.warning("rate limit: too many socket.io messages from %s", address)
+                kommune = _metadata(data, self.metadata_key)
+                kommune = kommune.get("kommune") if isinstance(kommune, dict) else None
+                await output.send_text_message(conversation, guard.rate_limited(kommune))
                 return
+            if not isinstance(data, dict):
+                # The guard answers a message that is no object as it answers a non-text one.
+                data = {"message": data}
             message = UserMessage(
-                data.get("message", ""), output, conversation, input_channel=self.name(), metadata=metadata
+                data.get("message"),
+                output,
+                conversation,
+                input_channel=self.name(),
+                metadata=_metadata(data, self.metadata_key),
             )
-            await guarded(message)
+            await guarded(message, client_pseudonym(config, address))
 
         sio.on("connect", connect, namespace=namespace)
         sio.on("disconnect", disconnect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
+
+
+def _metadata(data: Any, key: str) -> object:
+    """The message's metadata as sent: our widget sends the municipality in
+    `metadata`; rasa-webchat sends its `customData` with every message
+    instead, sometimes as a JSON string. Whatever is not an object is left
+    for the guard to refuse."""
+    if not isinstance(data, dict):
+        return None
+    metadata = data.get(key) or data.get("customData")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata) if metadata.strip() else None
+        except ValueError:
+            pass
+    return metadata

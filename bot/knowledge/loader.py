@@ -61,6 +61,7 @@ REQUIRED_MESSAGES = (
     "too_long",
     "rate_limited",
     "bad_sender",
+    "not_text",
     "unknown_button",
     "sensitive",
     "sensitive_cpr",

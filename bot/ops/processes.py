@@ -157,6 +157,8 @@ class Stack:
             # Sanic reads SANIC_* itself: an oversized chat request is refused
             # unread. Only here: the action server's calls carry the domain.
             SANIC_REQUEST_MAX_SIZE=str(self.settings.max_body_bytes),
+            # The same bound for a socket.io WebSocket frame (1 MiB by default).
+            SANIC_WEBSOCKET_MAX_SIZE=str(self.settings.max_body_bytes),
         )
 
     @property

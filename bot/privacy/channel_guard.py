@@ -5,15 +5,23 @@ reaches Rasa is parsed, logged and kept in the tracker store. In order:
 
 1. the sender id must be a short plain id that is not a CPR number
    (otherwise HTTP 400 on REST and a Danish reply);
-2. metadata: only ``kommune`` passes, and only as a known municipality key;
+2. the message must be text and the metadata an object (otherwise HTTP 400
+   and a Danish reply: a broken or hostile client, never an answer);
+3. metadata: only ``kommune`` passes, and only as a known municipality key;
    other keys are dropped (their names logged, never their values), and an
    unknown municipality gets the setup error, since answering with another
-   municipality's addresses and phone numbers would mislead;
-3. the text must not be empty or too long (bot.privacy.message_guard);
-4. a slash message must be a button the assistant offers
+   municipality's addresses and phone numbers would mislead; the channel
+   adds ``client``, its pseudonym for the client address (glue.guard), so
+   the booking can cap bookings per address;
+4. the text must not be empty or too long, measured before any Unicode
+   normalisation (bot.privacy.message_guard);
+5. a slash message must be a button the assistant offers
    (bot.privacy.payloads), or it is refused;
-5. CPR numbers are removed in every ordinary form, including one split over
-   two messages from the same sender (bot.privacy.split).
+6. CPR numbers, e-mail addresses and phone numbers are removed
+   (bot.privacy.redaction), including a CPR number split over two messages
+   from the same sender (bot.privacy.split). Phone numbers stay only in the
+   one message that answers the callback form's phone question: the
+   channel tells the guard when the assistant asked it (``expect_phone``).
 
 A refused message gets a Danish reply from the channel itself.
 ``error_reply`` words the apology for a turn that produced no answer. Both
@@ -52,6 +60,7 @@ UNKNOWN_BUTTON = "Den knap eller kommando kender jeg ikke. Skriv dit spørgsmål
 _FALLBACKS = {
     "bad_sender": BAD_SENDER,
     "unknown_button": UNKNOWN_BUTTON,
+    "not_text": BAD_REQUEST,
     "rate_limited": "Du har sendt mange beskeder på kort tid. Prøv igen om lidt.",
     "too_long": "Din besked er for lang ({length} tegn). Skriv dit spørgsmål kort.",
     "empty_message": "Din besked var tom. Skriv dit spørgsmål, så hjælper jeg gerne.",
@@ -86,27 +95,43 @@ class ChannelGuard:
         max_chars: int,
         vocabulary: Callable[[], Vocabulary] = Vocabulary,
         split: SplitNumbers | None = None,
+        phone_fields: SplitNumbers | None = None,
     ):
         self.messages = messages
         self.max_chars = max_chars
         self.vocabulary = vocabulary
         self.split = split if split is not None else SplitNumbers()
+        # Senders whom the assistant has just asked for their phone number.
+        self.phone_fields = phone_fields if phone_fields is not None else SplitNumbers()
 
-    def prepare(self, text: object, metadata: object, sender: object) -> Prepared:
+    def expect_phone(self, sender: str) -> None:
+        """The assistant asked this sender for a phone number: the next
+        message is the callback form's phone field, so its number stays."""
+        self.phone_fields.remember(sender)
+
+    def prepare(self, text: object, metadata: object, sender: object, client: str | None = None) -> Prepared:
         if not valid_sender(sender):
             log.warning("message refused: the sender id is not a short plain id")
             return Prepared(None, refusal=self._say("bad_sender", None), status=400)
-        metadata = metadata if isinstance(metadata, dict) else {}
+        if metadata is None:
+            metadata = {}
+        if not isinstance(metadata, dict) or not isinstance(text, str):
+            problem = "'metadata' is not an object" if isinstance(text, str) else "'message' is not a string"
+            log.warning("message from %s refused: %s", sender, problem)
+            return Prepared(None, refusal=self._say("not_text", None), status=400)
         _log_dropped(sender, [key for key in metadata if key != "kommune"])
         municipality = self.municipality(metadata.get("kommune"))
         if municipality is False:
             log.warning("message from %s refused: unknown municipality key in its metadata", sender)
             return Prepared(None, refusal=SETUP_ERROR)
         passed = {"kommune": municipality} if municipality else {}
+        if client:
+            passed["client"] = client
         checked = check_message(text, self.max_chars)
         if checked.problem:
             log.info("message from %s not passed on: %s (%d chars)", sender, checked.problem, checked.length)
             return Prepared(None, passed, self._say(checked.problem, municipality, length=checked.length))
+        phone_field = self.phone_fields.take(sender)
         if checked.text.startswith("/"):
             self.split.take(sender)  # a button is no serial
             payload = check_payload(checked.text, self._vocabulary())
@@ -115,7 +140,7 @@ class ChannelGuard:
                 return Prepared(None, passed, self._say("unknown_button", municipality))
             return Prepared(payload.text, passed)
         # Redact before Rasa sees the text: whatever reaches Rasa is stored.
-        redaction = redact_message(checked.text, continues_date=self.split.take(sender))
+        redaction = redact_message(checked.text, continues_date=self.split.take(sender), keep_phone=phone_field)
         if redaction.ends_with_date:
             self.split.remember(sender)
         if redaction.changed:

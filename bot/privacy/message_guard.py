@@ -3,6 +3,13 @@
 Rejected messages get a Danish explanation straight from the channel and
 are never parsed or stored, so nothing is silently dropped and nothing
 oversized reaches the tracker store.
+
+The work per message is bounded before any Unicode processing: the raw
+text is measured first, and runs of combining marks are cut to the
+stream-safe length before NFKC. ``unicodedata.normalize`` sorts each run of
+combining marks, which is quadratic in the run's length: one letter with
+64,000 accents blocked the Rasa server's only event loop for 6 s, and a
+1 MiB WebSocket frame would have blocked it for minutes.
 """
 
 from __future__ import annotations
@@ -18,19 +25,49 @@ from bot.privacy.redaction import normalise, redact
 MAX_SENDER_CHARS = 64
 _SENDER = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_SENDER_CHARS}}}")
 
+# The raw text may be this many times the allowed length before it is
+# refused unread: room for trailing white space and for keyboards that send
+# letters decomposed (NFD: "å" as a + ring is two characters), which NFKC
+# joins again. Past it the text is refused before any normalisation.
+RAW_SLACK = 2
+# Unicode's Stream-Safe Text Format (UAX #15, section 13) allows at most 30
+# non-starters in a row; no language needs more. Longer runs (stacked
+# "Zalgo" accents) are cut to that before NFKC, which keeps NFKC linear.
+MAX_COMBINING_RUN = 30
+
 
 @dataclass(frozen=True)
 class GuardResult:
     text: str | None  # the cleaned text to send on, when accepted
-    problem: str | None = None  # "empty_message" or "too_long"
+    problem: str | None = None  # "empty_message", "too_long" or "not_text"
     length: int = 0
+
+
+def stream_safe(text: str) -> str:
+    """``text`` with every run of combining marks cut to MAX_COMBINING_RUN."""
+    out = []
+    run = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            run += 1
+            if run > MAX_COMBINING_RUN:
+                continue
+        else:
+            run = 0
+        out.append(ch)
+    return "".join(out)
 
 
 def check_message(raw: object, max_chars: int) -> GuardResult:
     if raw is None:
         return GuardResult(None, "empty_message")
+    if not isinstance(raw, str):
+        # A number, list or object where text belongs: a broken or hostile client.
+        return GuardResult(None, "not_text")
+    if len(raw) > max_chars * RAW_SLACK:
+        return GuardResult(None, "too_long", len(raw))
     # NFKC as the CPR patterns read it, so what Rasa gets is what was checked.
-    text = normalise(str(raw))
+    text = normalise(stream_safe(raw))
     # Control characters break logs and the NLU tokenizer; keep line breaks.
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     text = text.strip()

@@ -137,7 +137,7 @@ def redact(text: str) -> Redaction:
     return Redaction(_replace(text, spans), {"cpr": len(spans)} if spans else {})
 
 
-def redact_message(text: str, continues_date: bool = False) -> Redaction:
+def redact_message(text: str, continues_date: bool = False, keep_phone: bool = False) -> Redaction:
     """``redact``, plus the halves of a number split over two messages.
 
     ``continues_date``: the sender's previous message ended in a birth date,

@@ -50,3 +50,29 @@ def test_guard_never_sees_more_than_a_message_function():
     guard = ChannelGuard(messages, max_chars=5)
     assert guard.prepare("for lang tekst", {"kommune": "ikast-brande"}, "s").refusal == "ok"
     assert seen == [("too_long", "ikast-brande", {"length": 14})]
+
+
+@pytest.mark.parametrize("message", [{"text": "pas"}, ["pas"], 42, None, True])
+def test_a_message_that_is_not_text_gets_a_danish_400(guard, message):
+    prepared = guard.prepare(message, {}, "s1")
+    assert (prepared.text, prepared.status) == (None, 400)
+    assert prepared.refusal.startswith("Beskeden kunne ikke læses")
+
+
+@pytest.mark.parametrize("metadata", ["nyborg", ["kommune"], 7])
+def test_metadata_that_is_not_an_object_gets_a_danish_400(guard, metadata):
+    prepared = guard.prepare("pas", metadata, "s1")
+    assert (prepared.text, prepared.status) == (None, 400)
+    assert "metadata" not in prepared.refusal and "message" not in prepared.refusal
+
+
+def test_the_client_pseudonym_travels_with_the_message(guard):
+    prepared = guard.prepare("pas", {"kommune": "nyborg", "client": "forged"}, "s1", client="0123456789abcdef")
+    # Only the channel's own pseudonym passes; a client's "client" key is dropped.
+    assert prepared.metadata == {"kommune": "nyborg", "client": "0123456789abcdef"}
+
+
+def test_the_phone_field_is_only_the_next_message(guard):
+    guard.expect_phone("s1")
+    assert guard.phone_fields.take("s1") is True
+    assert guard.phone_fields.take("s1") is False

@@ -180,3 +180,33 @@ def test_minimal_graph_schema_is_rasas_and_computed_once(monkeypatch):
     assert schema.minimal_graph_schema(["c"]) is first
     assert set(schema.minimal_graph_schema(["d"]).nodes) == {"d"}
     assert len(calls) == 2
+
+
+def test_client_pseudonym_is_keyed_and_groups_an_ipv6_household():
+    import re
+
+    from bot.settings import Settings
+    from glue.guard import client_pseudonym
+
+    one = Settings.load({"KOMMUNEBOT_API_TOKEN": "token-one"})
+    other = Settings.load({"KOMMUNEBOT_API_TOKEN": "token-two"})
+    pseudonym = client_pseudonym(one, "203.0.113.7")
+    assert re.fullmatch("[0-9a-f]{16}", pseudonym) and "203" not in pseudonym
+    assert client_pseudonym(one, "203.0.113.7") == pseudonym  # every replica alike
+    assert client_pseudonym(one, "203.0.113.8") != pseudonym
+    assert client_pseudonym(other, "203.0.113.7") != pseudonym  # no table from outside
+    # One /64 is one client: a script may pick any address inside it.
+    assert client_pseudonym(one, "2001:db8:1:2::1") == client_pseudonym(one, "2001:db8:1:2:ffff::9")
+    assert client_pseudonym(one, "2001:db8:1:2::1") != client_pseudonym(one, "2001:db8:1:3::1")
+
+
+def test_both_channels_share_one_rate_limiter():
+    from bot.settings import Settings
+    from glue.guard import build_limits
+
+    settings = Settings.load({"KOMMUNEBOT_RATE_ADDRESS": "3/60"})
+    rest, socketio = build_limits(settings), build_limits(settings)
+    assert rest is socketio
+    assert [rest.allow(f"s{i}", "198.51.100.1") for i in range(2)] == [True, True]
+    assert socketio.allow("s3", "198.51.100.1") is True
+    assert rest.allow("s4", "198.51.100.1") is False

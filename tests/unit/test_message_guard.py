@@ -21,3 +21,41 @@ def test_control_characters_removed_and_unicode_normalised():
     assert check_message("pas\x00\x07 ", 2000).text == "pas"
     # "ø" typed as o + combining stroke is not NFC-composable, but "å" as a + ring is.
     assert check_message("ha\u030andbog", 2000).text == "håndbog"
+
+
+def test_refused_by_raw_length_before_any_normalisation(monkeypatch):
+    from bot.privacy import message_guard
+
+    def never(text):
+        raise AssertionError("normalised a text that should have been refused unread")
+
+    monkeypatch.setattr(message_guard, "normalise", never)
+    result = check_message("a" + "\u0301" * 64_000, 2000)
+    assert (result.problem, result.length) == ("too_long", 64_001)
+
+
+def test_stacked_combining_marks_are_cut_to_the_stream_safe_run():
+    from bot.privacy.message_guard import MAX_COMBINING_RUN, stream_safe
+
+    assert stream_safe("e" + "\u0301" * 500 + "x") == "e" + "\u0301" * MAX_COMBINING_RUN + "x"
+    # Ordinary accents and decomposed Danish letters are untouched.
+    assert stream_safe("a\u030a og e\u0301") == "a\u030a og e\u0301"
+
+
+def test_normalisation_stays_linear_within_the_raw_bound():
+    import time
+
+    # The worst accepted input: every character a combining mark on one base.
+    worst = "a" + "\u0301" * 3999
+    start = time.perf_counter()
+    for _ in range(20):
+        check_message(worst, 2000)
+    # Unbounded, one such text took about 10 ms and 64,000 marks 6 s; cut to
+    # the stream-safe run it is a plain linear pass (well under 1 ms each).
+    assert (time.perf_counter() - start) / 20 < 0.005
+
+
+def test_what_is_not_text_is_refused_as_such():
+    for raw in (12, 1.5, ["pas"], {"text": "pas"}, True):
+        result = check_message(raw, 2000)
+        assert (result.problem, result.text) == ("not_text", None)
