@@ -172,11 +172,12 @@ class KommuneSocketIOInput(SocketIOInput):
                 kommune = kommune.get("kommune") if isinstance(kommune, dict) else None
                 await output.send_text_message(conversation, guard.rate_limited(kommune))
                 return
-            if not isinstance(data, dict):
-                # The guard answers a message that is no object as it answers a non-text one.
-                data = {"message": data}
+            # A message event that is no object carries no text the guard can take.
+            text = data.get("message") if isinstance(data, dict) else None
             message = UserMessage(
-                data.get("message"),
+                # Rasa strips the text when it builds the message; anything but
+                # a string goes on as None, which the guard refuses as not text.
+                text if isinstance(text, str) else None,
                 output,
                 conversation,
                 input_channel=self.name(),
