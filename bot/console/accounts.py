@@ -94,6 +94,14 @@ class User:
         """May this user see a callback of ``municipality``?"""
         return self.municipality == ALL or (self.municipality is not None and self.municipality == municipality)
 
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The municipalities the user sees, for the stores' filters: None for
+        all of them, none for an account without a municipality."""
+        if self.municipality == ALL:
+            return None
+        return (self.municipality,) if self.municipality else ()
+
 
 @dataclass(frozen=True)
 class LockoutPolicy:
