@@ -87,7 +87,8 @@ NAME_TAG_CHARS = 8  # hex: 32 bits tell thousands of names apart and are far too
 # Throttled attempts get one journal row per window: at most six an hour
 # however long a flood lasts (the same window as the per-address limit).
 THROTTLED_ROW_MINUTES = 10
-# Addresses counted for a window's row; beyond, memory stays bounded and the row says "at least".
+# Addresses counted for a window's row: memory stays bounded under a flood
+# from many addresses, and a count of 1000 means "at least 1000".
 MAX_COUNTED_ADDRESSES = 1000
 
 
