@@ -30,13 +30,25 @@ An attempt is counted as a failure in the same transaction that lets it
 through, and forgiven if the password turns out right: the console checks
 passwords on several threads, and parallel guesses must not all slip past
 the delay before the first one is counted.
+
+The journal never keeps what an attacker typed (``record_refusal``): a
+refused login names the account when the name is one, else "(ukendt
+bruger)" with a short keyed tag of the name (the key lives only in the
+process, so the tag shows one name tried again and again, or many names
+sprayed, but can never be turned back into the name, a CPR number typed as
+one included). Throttled attempts are the flood itself: each is logged,
+without the name, and the journal gets at most one row per window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import logging
 import re
 import secrets
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,6 +61,7 @@ from sqlalchemy.engine import URL
 
 from bot.console import passwords, totp
 from bot.console.sessions import end_sessions
+from bot.privacy.redaction import redact
 from bot.records import journal
 from bot.records.database import Store, from_row, utc_text
 from bot.records.schema import login_failed, login_known, login_throttle, users
@@ -56,12 +69,27 @@ from bot.records.schema import login_failed, login_known, login_throttle, users
 ROLES = ("staff", "editor", "admin")
 ALL = "*"  # the municipality of an admin who works for all of them
 DEMO_NAMES = {"staff": "Demo-sagsbehandler", "editor": "Demo-redaktør", "admin": "Demo-administrator"}
-USERNAME = re.compile(r"^[a-z0-9._-]{2,40}$")
+MAX_USERNAME = 40  # a user name's length, checked before anything else where one is typed
+USERNAME = re.compile(rf"^[a-z0-9._-]{{2,{MAX_USERNAME}}}$")
+MAX_DISPLAY_NAME = 80  # a person's full name, with room to spare
 MUNICIPALITY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MIN_PASSWORD, MAX_PASSWORD = passwords.MIN_LENGTH, passwords.MAX_LENGTH
 
 _SELECT = sa.select(users, users.c.totp_secret.isnot(None).label("mfa"))
 PASSWORD, CODE = "password", "code"
+
+log = logging.getLogger(__name__)
+
+THROTTLED = ("wait", "locked")  # refusals before the password is even checked
+# Journal actors: for a typed name that is no account, for none, and for throttled attempts.
+UNKNOWN_USER, NO_USER, THROTTLED_ACTOR = "(ukendt bruger)", "(tom)", "(for mange forsøg)"
+NAME_TAG_CHARS = 8  # hex: 32 bits tell thousands of names apart and are far too few to look one up
+# Throttled attempts get one journal row per window: at most six an hour
+# however long a flood lasts (the same window as the per-address limit).
+THROTTLED_ROW_MINUTES = 10
+# Addresses counted for a window's row: memory stays bounded under a flood
+# from many addresses, and a count of 1000 means "at least 1000".
+MAX_COUNTED_ADDRESSES = 1000
 
 
 class AccountError(ValueError):
@@ -72,11 +100,40 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    def __init__(self, reason: str, retry_after: int = 0, cause: str | None = None):
+    def __init__(self, reason: str, retry_after: int = 0, cause: str | None = None, account: str | None = None):
         super().__init__(reason)
         self.reason = reason  # what the user is told: bad_credentials, bad_code, wait or locked
         self.retry_after = retry_after
         self.cause = cause or reason  # what the journal records (e.g. disabled)
+        self.account = account  # the account the typed name named, if it named one
+
+    @property
+    def throttled(self) -> bool:
+        return self.reason in THROTTLED
+
+
+class ThrottledLogins:
+    """Throttled attempts of one process, for the journal's one row per
+    window: each call says whether a row is due, and what the window before
+    held that had no row of its own."""
+
+    def __init__(self, window: dt.timedelta):
+        self.window = window
+        self._lock = threading.Lock()
+        self._opened: dt.datetime | None = None
+        self._attempts = 0
+        self._addresses: set[str] = set()
+
+    def note(self, ip: str, now: dt.datetime) -> dict | None:
+        with self._lock:
+            if self._opened is not None and now < self._opened + self.window:
+                self._attempts += 1
+                if len(self._addresses) < MAX_COUNTED_ADDRESSES:
+                    self._addresses.add(ip)
+                return None
+            earlier = {"attempts": self._attempts, "addresses": len(self._addresses)} if self._attempts else None
+            self._opened, self._attempts, self._addresses = now, 0, set()
+            return {"earlier": earlier} if earlier else {}
 
 
 @dataclass(frozen=True)
@@ -93,6 +150,14 @@ class User:
     def sees(self, municipality: str | None) -> bool:
         """May this user see a callback of ``municipality``?"""
         return self.municipality == ALL or (self.municipality is not None and self.municipality == municipality)
+
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The municipalities the user sees, for the stores' filters: None for
+        all of them, none for an account without a municipality."""
+        if self.municipality == ALL:
+            return None
+        return (self.municipality,) if self.municipality else ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +188,9 @@ class Accounts(Store):
         # The knowledge base's keys, when known: a user's municipality must be one.
         self.municipalities = frozenset(municipalities) if municipalities else None
         self.hasher = PasswordHasher()
+        # Never stored: a tag made with it can be compared within this process, never reversed.
+        self._tag_key = secrets.token_bytes(32)
+        self.throttled_logins = ThrottledLogins(dt.timedelta(minutes=THROTTLED_ROW_MINUTES))
         super().__init__(path)
 
     @cached_property
@@ -170,11 +238,16 @@ class Accounts(Store):
     ) -> User:
         username = (username or "").strip().lower()
         if not USERNAME.match(username):
-            raise AccountError("username", "use 2-40 characters: a-z, 0-9, '.', '_' or '-'")
+            raise AccountError("username", f"use 2-{MAX_USERNAME} characters: a-z, 0-9, '.', '_' or '-'")
+        if redact(username).changed:
+            # The journal names users for good: a CPR number must never be one.
+            raise AccountError("username", "must not be a CPR number", code="username_cpr")
         if role not in ROLES:
             raise AccountError("role", f"must be one of {', '.join(ROLES)}")
         key = self.municipality_key(role, municipality)
-        display = " ".join((display_name or "").split())[:80]
+        display = " ".join((display_name or "").split())
+        if len(display) > MAX_DISPLAY_NAME:
+            raise AccountError("display_name", f"at most {MAX_DISPLAY_NAME} characters")
         self._check_password(username, password, display)
         created = utc_text(self.clock(), "seconds")
         hashed = self.hasher.hash(password)
@@ -314,11 +387,11 @@ class Accounts(Store):
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            raise LoginRefused("bad_credentials")
+            raise LoginRefused("bad_credentials", account=row.username if row is not None else None)
         if row.disabled:
             # Refused and counted like a wrong password, so neither the answer
             # nor the delay that follows tells that the password was right.
-            raise LoginRefused("bad_credentials", cause="disabled")
+            raise LoginRefused("bad_credentials", cause="disabled", account=row.username)
         # Hashed before the write lock is taken: argon2 is slow on purpose.
         rehashed = self.hasher.hash(password) if self.hasher.check_needs_rehash(stored) else None
         with self._write() as conn:
@@ -343,8 +416,40 @@ class Accounts(Store):
                 conn.execute(users.update().where(users.c.id == row.id).values(totp_last_step=step))
                 self._unlock(conn, username, CODE)
         if step is None:
-            raise LoginRefused("bad_code")
+            raise LoginRefused("bad_code", account=row.username if row is not None else None)
         return self._user(row)
+
+    def name_tag(self, typed: str) -> str:
+        """A short keyed tag of a typed user name that is no account."""
+        return hmac.new(self._tag_key, typed.encode(), hashlib.sha256).hexdigest()[:NAME_TAG_CHARS]
+
+    def record_refusal(self, action: str, refused: LoginRefused, typed: str, ip: str, **details) -> None:
+        """Journal a refused login step without what was typed: the account
+        if the name is one, else "(ukendt bruger)" and the name's tag.
+        Throttled attempts are logged, and journaled once per window."""
+        if refused.throttled:
+            log.info("console %s: throttled (%s, %d s left) from %s", action, refused.reason, refused.retry_after, ip)
+            summary = self.throttled_logins.note(ip, self.clock())
+            if summary is None:
+                return
+            action, details = (
+                "login_throttled",
+                {
+                    **summary,
+                    "first": action,
+                    "reason": refused.reason,
+                    "window_minutes": THROTTLED_ROW_MINUTES,
+                },
+            )
+            actor = THROTTLED_ACTOR
+        elif refused.account is not None:
+            actor, details = refused.account, {**details, "reason": refused.cause}
+        else:
+            typed = (typed or "").strip().lower()
+            actor = UNKNOWN_USER if typed else NO_USER
+            details = {**details, "reason": refused.cause, **({"name_tag": self.name_tag(typed)} if typed else {})}
+        with self._write() as conn:
+            journal.append(conn, None, action, actor, **details)
 
     # --- second factor -------------------------------------------------
 

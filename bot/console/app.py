@@ -17,7 +17,7 @@ import sqlite3
 
 import sqlalchemy as sa
 from sanic import Blueprint, Sanic, response
-from sanic.exceptions import MethodNotSupported, NotFound, SanicException
+from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge, SanicException
 
 from bot.callbacks.casework import Casework
 from bot.console import web
@@ -32,6 +32,14 @@ from bot.records.transcripts import Transcripts
 __all__ = ["ConsoleConfig", "create_app"]
 
 log = logging.getLogger(__name__)
+
+# Request bodies beyond this are refused with 413 from the Content-Length,
+# before a byte is read. The largest real form is a status change or note
+# with a 4,000-character note (casework.MAX_NOTE_CHARS): even if every
+# character took 4 UTF-8 bytes, each sent as %XX, that is 48,000 bytes plus
+# the hidden fields; 64 KiB leaves a third to spare. Every other form (login,
+# passwords, users, inbox decisions) is under 4 kB.
+MAX_BODY_BYTES = 64 * 1024
 
 
 async def health(request):
@@ -92,7 +100,7 @@ for _blueprint, _routes in URLS.items():
 
 def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic:
     app = Sanic(name)
-    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.static("/static", str(web.HERE / "static"), name="static")
 
     labels = Labels(config.knowledge_db)
@@ -122,9 +130,19 @@ def create_app(config: ConsoleConfig, name: str = "kommunebot_console") -> Sanic
     async def not_found(request, exc):
         return error_page(request, "not_found", 404)
 
+    @app.exception(PayloadTooLarge)
+    async def too_large(request, exc):
+        log.warning(
+            "console refused a request body over %d bytes on %s %s (unread)",
+            MAX_BODY_BYTES,
+            request.method,
+            request.path,
+        )
+        return error_page(request, "too_large", 413)
+
     @app.exception(SanicException)
     async def http_error(request, exc):
-        # Malformed requests (bad form encoding, too large): a Danish page with Sanic's status.
+        # Malformed requests (bad form encoding): a Danish page with Sanic's status.
         log.warning("console %s on %s %s: %s", exc.status_code, request.method, request.path, exc)
         return error_page(request, "bad_request", exc.status_code or 400)
 

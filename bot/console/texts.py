@@ -6,6 +6,8 @@ never make the console display text of an attacker's choosing.
 
 from __future__ import annotations
 
+from bot.console.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_USERNAME
+
 STATUS_LABELS = {
     "booked": "Booket",
     "in_progress": "I gang",
@@ -68,6 +70,10 @@ ERRORS = {
     "driftsansvarlige, og giv dem tidspunktet herunder.",
     "bad_request": "Forespørgslen kunne ikke læses. Der er ikke gemt noget. Gå tilbage, og prøv igen.",
     "bad_credentials": "Brugernavn eller adgangskode er forkert.",
+    "username_too_long": f"Brugernavnet er for langt. Et brugernavn har højst {MAX_USERNAME} tegn.",
+    "password_too_long": f"Adgangskoden er for lang. En adgangskode har højst {MAX_PASSWORD} tegn.",
+    "too_large": "Formularen er for stor til at blive sendt. Der er ikke gemt noget. Gør teksten kortere, "
+    "og prøv igen.",
     "wait": "For mange forkerte forsøg. Vent {seconds} sekunder, og prøv igen.",
     "locked": "Brugeren er spærret efter for mange forkerte forsøg. Prøv igen om {minutes} minutter, "
     "eller bed en administrator om en ny adgangskode.",
@@ -85,6 +91,8 @@ ERRORS = {
 # Why an account could not be created or changed, by AccountError.code.
 ACCOUNT_ERRORS = {
     "username": "Brugernavnet skal være 2-40 tegn: små bogstaver, tal, punktum, bindestreg eller understreg.",
+    "username_cpr": "Brugernavnet må ikke være et CPR-nummer. Vælg et andet brugernavn.",
+    "display_name": f"Navnet må højst være {MAX_DISPLAY_NAME} tegn.",
     "exists": "Der findes allerede en bruger med det brugernavn.",
     "unknown_user": "Brugeren findes ikke.",
     "role": "Vælg en rolle.",

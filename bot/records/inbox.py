@@ -5,12 +5,19 @@ CPR-redacted by the channel) with what the model guessed. In the staff
 console an editor assigns it to an intent, which appends it to that
 intent's training file, or dismisses it. Each decision is journaled; the
 journal holds the decision, never the message text.
+
+Like the callback queue, the inbox is scoped per municipality: ``list``,
+``get`` and ``decide`` take the municipalities the caller may see
+(``None``: all of them, for admins and the command line). A message
+outside the scope is "not found", exactly like one that does not exist,
+so its id tells nothing, and deciding it journals nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -22,6 +29,8 @@ from bot.records.schema import inbox
 
 MAX_TEXT = 500  # longer messages are rarely useful training examples
 NONE_CHOSEN = "none"
+# Municipalities a caller may see: None for all of them.
+Scope = Collection[str] | None
 
 
 class InboxError(Refused):
@@ -91,28 +100,37 @@ class Inbox(Store):
             conn.execute(inbox.update().where(inbox.c.id == message_id).values(chosen=chosen))
         return True
 
-    def list(self, status: str = "new", limit: int = 200) -> list[InboxMessage]:
+    def list(self, status: str = "new", limit: int = 200, municipalities: Scope = None) -> list[InboxMessage]:
+        """The newest messages of ``status``, of the ``municipalities`` given (None: all)."""
+        query = sa.select(inbox).where(inbox.c.status == status)
+        if municipalities is not None:
+            query = query.where(inbox.c.municipality.in_(list(municipalities)))
         with self._read() as conn:
-            rows = conn.execute(
-                sa.select(inbox)
-                .where(inbox.c.status == status)
-                .order_by(inbox.c.at.desc(), inbox.c.id.desc())
-                .limit(limit)
-            ).fetchall()
+            rows = conn.execute(query.order_by(inbox.c.at.desc(), inbox.c.id.desc()).limit(limit)).fetchall()
         return [_message(row) for row in rows]
 
-    def get(self, message_id: int) -> InboxMessage:
+    def get(self, message_id: int, municipalities: Scope = None) -> InboxMessage:
         with self._read() as conn:
             row = conn.execute(sa.select(inbox).where(inbox.c.id == message_id)).first()
-        if row is None:
+        if row is None or not _in_scope(row.municipality, municipalities):
             raise InboxError("not_found")
         return _message(row)
 
-    def decide(self, message_id: int, status: str, actor: str, intent: str | None = None, **details) -> None:
-        """Mark a new message assigned or dismissed, once; journaled."""
+    def decide(
+        self,
+        message_id: int,
+        status: str,
+        actor: str,
+        intent: str | None = None,
+        municipalities: Scope = None,
+        **details,
+    ) -> None:
+        """Mark a new message of the ``municipalities`` assigned or dismissed, once; journaled."""
         with self._write() as conn:
-            row = conn.execute(sa.select(inbox.c.status).where(inbox.c.id == message_id).with_for_update()).first()
-            if row is None:
+            row = conn.execute(
+                sa.select(inbox.c.status, inbox.c.municipality).where(inbox.c.id == message_id).with_for_update()
+            ).first()
+            if row is None or not _in_scope(row.municipality, municipalities):
                 raise InboxError("not_found")
             if row.status != "new":
                 raise InboxError("already_decided")
@@ -135,6 +153,10 @@ class Inbox(Store):
         return journal.delete_journaled(
             self._write, inbox, inbox.c.at < storage_time(cutoff), cutoff, municipality, "retention_inbox", actor
         )
+
+
+def _in_scope(municipality: str, municipalities: Scope) -> bool:
+    return municipalities is None or municipality in municipalities
 
 
 def _message(row) -> InboxMessage:

@@ -21,6 +21,14 @@ migration) seals them as they were. Appends are serialised (SQLite's write
 lock; an advisory lock on PostgreSQL), so the chain never forks. Removing rows at the end leaves an
 intact but shorter chain: keep the head that ``verify`` reports elsewhere
 and check it later with ``anchor``.
+
+Because nothing written can be taken back, ``append`` bounds and redacts
+every string it is given (reference, action, actor, every value and key in
+the details, in lists and dicts too): CPR numbers are removed by the
+privacy layer's redactor, and a value longer than its bound is cut with
+"…" and its original length named under ``truncated``, so a cut value
+never pretends to be whole. A login form cannot write 100 kB, or a CPR
+number typed as a user name, into the journal for good.
 """
 
 from __future__ import annotations
@@ -36,11 +44,27 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection
 
+from bot.privacy.redaction import redact, redact_message
 from bot.records.database import BATCH_ROWS, Database, delete_in_batches, lock, storage_time, utc_now
 from bot.records.schema import events
 
 GENESIS = "0" * 64  # the "previous hash" of the first row
 LOCK = "kommunebot-journal"
+
+# The bound of every journaled string but free text: the longest real ones
+# are user names (2-40 characters), municipality keys (40), intents and the
+# NLU file an inbox message went to (under 100): 200 leaves room and keeps a
+# row small whatever a form sends.
+MAX_VALUE_CHARS = 200
+# Free text a person wrote for the journal: a caseworker's note, at most
+# bot.callbacks.casework.MAX_NOTE_CHARS (4,000) characters, kept whole.
+MAX_TEXT_CHARS = 4000
+TEXT_KEYS = frozenset({"text"})  # details that hold such free text
+CUT = "…"  # ends a truncated value
+TRUNCATED = "truncated"  # detail naming each cut value and its original length
+# Redacted before the cut, a little beyond it, so a CPR number across the
+# cut is seen whole (and redacting never runs over an unbounded string).
+_LOOKAHEAD = 64
 
 
 def _content(row) -> str:
@@ -74,8 +98,43 @@ def _head(conn: Connection) -> tuple[int, str]:
     return last.id, previous
 
 
+def bounded(value: str, limit: int = MAX_VALUE_CHARS) -> tuple[str, int | None]:
+    """``value`` without CPR numbers and at most ``limit`` characters, and
+    its original length when it had to be cut (None when whole)."""
+    text = redact(value[: limit + _LOOKAHEAD]).text
+    if len(value) <= limit and len(text) <= limit:
+        return text, None
+    # The cut may leave the start of a number at the end (a birth date):
+    # redact_message removes a trailing date too.
+    return redact_message(text[: limit - len(CUT)]).text[: limit - len(CUT)] + CUT, len(value)
+
+
+def _bound(value, path: str, limit: int, cut: dict[str, int]):
+    if isinstance(value, str):
+        text, length = bounded(value, limit)
+        if length is not None:
+            cut[path] = length
+        return text
+    if isinstance(value, dict):
+        keys = {key: bounded(str(key))[0] for key in value}
+        return {keys[key]: _bound(item, f"{path}.{keys[key]}", limit, cut) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bound(item, f"{path}.{n}", limit, cut) for n, item in enumerate(value)]
+    return value
+
+
+def _bounded_details(details: dict, cut: dict[str, int]) -> dict:
+    if TRUNCATED in details:
+        raise ValueError(f"journal detail {TRUNCATED!r} is reserved for cut values")
+    return {
+        bounded(key)[0]: _bound(value, key, MAX_TEXT_CHARS if key in TEXT_KEYS else MAX_VALUE_CHARS, cut)
+        for key, value in details.items()
+    }
+
+
 def append(conn: Connection, reference: str | None, action: str, actor: str, **details) -> None:
-    """Journal an action inside the caller's write transaction.
+    """Journal an action inside the caller's write transaction, every
+    string bounded and redacted (see the module's docstring).
 
     Reading the head and inserting after it must not interleave with
     another append: on SQLite the caller's ``BEGIN IMMEDIATE`` holds the one
@@ -83,6 +142,13 @@ def append(conn: Connection, reference: str | None, action: str, actor: str, **d
     caller's transaction ends."""
     if not conn.in_transaction():
         raise RuntimeError("journal.append must run inside the caller's write transaction")
+    cut: dict[str, int] = {}
+    reference = _bound(reference, "reference", MAX_VALUE_CHARS, cut)
+    action = _bound(action, "action", MAX_VALUE_CHARS, cut)
+    actor = _bound(actor, "actor", MAX_VALUE_CHARS, cut)
+    details = _bounded_details(details, cut)
+    if cut:
+        details[TRUNCATED] = cut
     lock(conn, LOCK)
     last_id, previous = _head(conn)
     row = {

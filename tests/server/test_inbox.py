@@ -54,6 +54,8 @@ def console(tmp_path):
     accounts = Accounts(data_db)
     accounts.create_user("eva", PASSWORD, "editor", municipality="nyborg")
     accounts.create_user("anna", PASSWORD, "staff", municipality="nyborg")
+    accounts.create_user("gorm", PASSWORD, "editor", municipality="glostrup")
+    accounts.create_user("ali", PASSWORD, "admin")  # all municipalities
     server = ConsoleServer(
         free_port(), data_db, f"sqlite:///{tmp_path / 'tracker.db'}", tmp_path / "console.log", content_root=root
     )
@@ -110,6 +112,43 @@ def test_duplicates_and_unknown_intents_are_refused_without_changes(console):
     assert duplicate.status_code == 422 and "findes allerede" in duplicate.text
     assert (console.root / "data" / "nlu" / "affald.yml").read_text() == before
     assert console.inbox.get(known).status == "new"
+
+
+def test_an_editor_neither_lists_sees_nor_decides_another_municipalitys_messages(console):
+    ours = console.inbox.add("nyborg", "hvornår kommer storskraldet i nyborg", "fallback")
+    theirs = console.inbox.add("glostrup", "hvornår kommer storskraldet i glostrup", "fallback")
+    affald = console.root / "data" / "nlu" / "affald.yml"
+    before = affald.read_text()
+    editor, _ = login(console.url, "eva", PASSWORD)  # nyborg
+    page = editor.get(console.url + "/indbakke")
+    assert "storskraldet i nyborg" in page.text and "storskraldet i glostrup" not in page.text
+    assert f"/indbakke/{theirs}/" not in page.text and "Du ser beskeder fra" in page.text
+    csrf = hidden(page.text, "csrf")
+    missing = max(ours, theirs) + 1000
+    for ident in (theirs, missing):  # another municipality's id answers exactly like one that does not exist
+        assign = editor.post(f"{console.url}/indbakke/{ident}/tildel", data={"csrf": csrf, "intent": "affald"})
+        dismiss = editor.post(f"{console.url}/indbakke/{ident}/afvis", data={"csrf": csrf})
+        assert assign.status_code == dismiss.status_code == 404, ident
+        assert "findes ikke" in assign.text and "findes ikke" in dismiss.text
+    assert console.inbox.get(theirs).status == "new" and affald.read_text() == before
+    assert not [e for e in CallbackStore(console.inbox.path).events() if e["action"].startswith("inbox_")]
+
+    gorm, _ = login(console.url, "gorm", PASSWORD)  # glostrup decides its own
+    page = gorm.get(console.url + "/indbakke")
+    assert "storskraldet i glostrup" in page.text and "storskraldet i nyborg" not in page.text
+    done = gorm.post(f"{console.url}/indbakke/{theirs}/afvis", data={"csrf": hidden(page.text, "csrf")})
+    assert done.status_code == 200 and console.inbox.get(theirs).status == "dismissed"
+
+    admin, _ = login(console.url, "ali", PASSWORD)  # an admin of all municipalities sees and decides every one
+    page = admin.get(console.url + "/indbakke")
+    assert "storskraldet i nyborg" in page.text and "Du ser beskeder fra" not in page.text
+    done = admin.post(f"{console.url}/indbakke/{ours}/afvis", data={"csrf": hidden(page.text, "csrf")})
+    assert done.status_code == 200 and console.inbox.get(ours).status == "dismissed"
+    decided = [(e["action"], e["actor"]) for e in CallbackStore(console.inbox.path).events()]
+    assert [d for d in decided if d[0].startswith("inbox_")] == [
+        ("inbox_dismissed", "gorm"),
+        ("inbox_dismissed", "ali"),
+    ]
 
 
 def test_staff_do_not_see_the_inbox(console):

@@ -15,6 +15,7 @@ from sanic.compat import Header
 
 from bot.callbacks.store import CallbackStore
 from bot.cli import main as cli
+from bot.console import accounts as accounts_module
 from bot.console import passwords, security
 from bot.console.accounts import ALL, AccountError, Accounts, LockoutPolicy, LoginRefused
 from bot.console.sessions import Sessions
@@ -25,6 +26,7 @@ from tests.unit.test_console_accounts import PASSWORD, refused
 
 clock, db = shared.clock, shared.db  # the same fixtures
 NEW_PASSWORD = "et-helt-andet-kodeord-i-dag"
+PASSWORD_FOR_NEW = "sommerhus-ved-vesterhavet"
 
 
 @pytest.fixture
@@ -303,3 +305,88 @@ def test_a_pending_session_lasts_five_minutes_and_grants_nothing_else(db, clock)
     clock.advance(minutes=5, seconds=1)
     assert sessions.get(pending.token) is None
     assert not sessions.get(sessions.create(1).token).mfa_pending
+
+
+# --- refused logins in the journal (issue 22) ------------------------------
+
+
+def _refuse(accounts, typed, password="forkert-adgangskode", ip="10.9.0.1"):
+    """A login step as the console takes it: authenticate, and journal the refusal."""
+    try:
+        accounts.authenticate(typed, password, ip)
+    except LoginRefused as refusal:
+        accounts.record_refusal("login_refused", refusal, typed, ip)
+        return refusal
+    raise AssertionError("the login was not refused")
+
+
+def _journal(db, action="login_refused") -> list[dict]:
+    return [e for e in CallbackStore(db).events() if e["action"] == action]
+
+
+def test_a_refused_login_names_an_account_but_never_what_was_typed(accounts, db, clock):
+    _refuse(accounts, "Anna")
+    for typed in ("010203-1234", "0102 03 1234", "ingen-sadan"):
+        clock.advance(minutes=1)
+        _refuse(accounts, typed, ip=f"10.9.1.{len(typed)}")
+    clock.advance(minutes=1)
+    _refuse(accounts, "010203-1234", ip="10.9.2.1")  # the same name again: the same tag
+    rows = _journal(db)
+    assert [r["actor"] for r in rows] == ["anna"] + [accounts_module.UNKNOWN_USER] * 4
+    assert rows[0]["details"] == {"reason": "bad_credentials"}
+    tags = [r["details"]["name_tag"] for r in rows[1:]]
+    assert len(tags[0]) == accounts_module.NAME_TAG_CHARS and tags[0] == tags[3] and len(set(tags)) == 3
+    stored = " ".join(str(row) for row in sqlite3.connect(db).execute("SELECT reference, actor, details FROM events"))
+    for typed in ("010203", "1234", "0102 03", "ingen-sadan"):
+        assert typed not in stored
+    # The key lives only in the process: another console tags the same name differently.
+    assert Accounts(db).name_tag("010203-1234") != accounts.name_tag("010203-1234")
+
+
+def test_a_refusal_without_a_name_and_for_a_disabled_account(accounts, db, clock):
+    _refuse(accounts, "   ")
+    accounts.disable("anna", actor="ali")
+    clock.advance(minutes=1)
+    _refuse(accounts, "anna", password=shared.PASSWORD)
+    assert [(r["actor"], r["details"]) for r in _journal(db)] == [
+        (accounts_module.NO_USER, {"reason": "bad_credentials"}),
+        ("anna", {"reason": "disabled"}),
+    ]
+
+
+def test_throttled_attempts_are_one_journal_row_per_window(accounts, db, clock, caplog):
+    addresses = ("10.9.3.1", "10.9.3.2")
+    for ip in addresses:
+        assert _refuse(accounts, "anna", ip=ip).reason == "bad_credentials"
+    with caplog.at_level("INFO", logger="bot.console.accounts"):
+        for n in range(50):  # the flood: the clock stands still, so each one must wait
+            assert _refuse(accounts, "anna", ip=addresses[n % 2]).throttled
+    throttled = _journal(db, "login_throttled")
+    assert len(_journal(db)) == 2 and len(throttled) == 1
+    assert throttled[0]["actor"] == accounts_module.THROTTLED_ACTOR
+    assert throttled[0]["details"] == {
+        "first": "login_refused",
+        "reason": "wait",
+        "window_minutes": accounts_module.THROTTLED_ROW_MINUTES,
+    }
+    lines = [r.getMessage() for r in caplog.records if "throttled" in r.getMessage()]
+    assert len(lines) == 50 and not any("anna" in line for line in lines)
+    # The next window's row says what the window before held without a row of its own.
+    clock.advance(minutes=accounts_module.THROTTLED_ROW_MINUTES)
+    assert _refuse(accounts, "anna", ip=addresses[0]).reason == "bad_credentials"
+    assert _refuse(accounts, "anna", ip=addresses[0]).throttled
+    rows = _journal(db, "login_throttled")
+    assert len(rows) == 2 and rows[1]["details"]["earlier"] == {"attempts": 49, "addresses": 2}
+
+
+def test_user_names_are_never_cpr_numbers_and_names_are_bounded(accounts):
+    for username in ("0102031234", "010203-1234"):
+        with pytest.raises(AccountError) as err:
+            accounts.create_user(username, PASSWORD_FOR_NEW, "staff", municipality="nyborg")
+        assert err.value.code in ("username_cpr", "username")
+    with pytest.raises(AccountError) as err:
+        accounts.create_user("bo", PASSWORD_FOR_NEW, "staff", "B" * 81, municipality="nyborg")
+    assert (err.value.field, err.value.code) == ("display_name", "display_name")
+    assert (
+        accounts.create_user("bo", PASSWORD_FOR_NEW, "staff", "B" * 80, municipality="nyborg").display_name == "B" * 80
+    )

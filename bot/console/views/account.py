@@ -74,7 +74,7 @@ async def change_password(request):
             session_token(request),
         )
     except LoginRefused as refused:
-        console.casework.record("password_change_refused", user.username, reason=refused.cause)
+        console.accounts.record_refusal("password_change_refused", refused, user.username, client_address(request))
         return _account_page(request, 429 if refused.reason in ("wait", "locked") else 422, _refusal_text(refused))
     except AccountError as exc:
         return _account_page(request, 422, password_error=ACCOUNT_ERRORS.get(exc.code, ACCOUNT_ERRORS["common"]))
@@ -92,7 +92,7 @@ async def start_mfa(request):
         )
         secret = console.accounts.start_totp(user.username, actor=user.username)
     except LoginRefused as refused:
-        console.casework.record("mfa_enrolment_refused", user.username, reason=refused.cause)
+        console.accounts.record_refusal("mfa_enrolment_refused", refused, user.username, client_address(request))
         return _account_page(
             request, 429 if refused.reason in ("wait", "locked") else 422, None, _refusal_text(refused)
         )

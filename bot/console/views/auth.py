@@ -4,17 +4,19 @@ out, and the start page that sends each role on."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import urlencode
 
 from sanic import Blueprint, response
 
 from bot.console import security
-from bot.console.accounts import LoginRefused
+from bot.console.accounts import MAX_PASSWORD, MAX_USERNAME, LoginRefused
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS
 from bot.console.web import client_address, csrf_ok, error_page, render, session_token, state
 
 blueprint = Blueprint("auth")
+log = logging.getLogger(__name__)
 
 
 async def home(request):
@@ -66,13 +68,20 @@ async def login(request):
         return _login_page(request, 403, ERRORS["csrf"])
     username = (request.form.get("username") or "").strip().lower()
     password = request.form.get("password") or ""
+    # No account has a longer name or password: refused before any lookup,
+    # argon2 or journal row, and never echoed back.
+    for field, value, limit in (("username", username, MAX_USERNAME), ("password", password, MAX_PASSWORD)):
+        if len(value) > limit:
+            log.info("console login refused: field %s has %d characters (at most %d)", field, len(value), limit)
+            return _login_page(request, 422, ERRORS[f"{field}_too_long"])
+    address = client_address(request)
     try:
         # argon2 takes tens of milliseconds on purpose: keep it off the event loop.
         user = await asyncio.get_running_loop().run_in_executor(
-            None, console.accounts.authenticate, username, password, client_address(request)
+            None, console.accounts.authenticate, username, password, address
         )
     except LoginRefused as refused:
-        console.casework.record("login_refused", username or "(tom)", reason=refused.cause)
+        console.accounts.record_refusal("login_refused", refused, username, address)
         status, message = _refusal(refused)
         return _login_page(request, status, message, username)
     if user.mfa:
@@ -116,7 +125,7 @@ async def code(request):
     try:
         user = console.accounts.verify_code(user.username, request.form.get("code") or "")
     except LoginRefused as refused:
-        console.casework.record("login_refused", user.username, reason=refused.cause, step="code")
+        console.accounts.record_refusal("login_refused", refused, user.username, client_address(request), step="code")
         status, message = _refusal(refused)
         return _code_page(request, status, message)
     console.sessions.delete(session_token(request))

@@ -1,5 +1,9 @@
 """The fallback inbox (editors): messages the assistant missed, assigned
-to an intent's training file or dismissed."""
+to an intent's training file or dismissed.
+
+Scoped to the user's municipality like the callback queue: another
+municipality's messages are never listed, and deciding one answers 404, as
+if it did not exist, and is not journaled."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ def _inbox_page(request, status: int = 200, error: str | None = None):
         request,
         "inbox.html",
         status=status,
-        messages=console.inbox.list(),
+        messages=console.inbox.list(municipalities=request.ctx.user.scope),
         error=error,
         errands=errands,
         others=others,
@@ -46,14 +50,16 @@ async def show_inbox(request):
 
 @requires("inbox")
 async def assign_message(request, ident: int):
-    console, actor = state(request), request.ctx.user.username
+    console, user = state(request), request.ctx.user
     intent = request.form.get("intent") or ""
     try:
-        message = console.inbox.get(ident)
+        message = console.inbox.get(ident, municipalities=user.scope)
         if message.status != "new":
             raise InboxError("already_decided")
         file, line = append_example(console.config.content_root, intent, message.text)
-        console.inbox.decide(message.id, "assigned", actor, intent=intent, file=file, line=line)
+        console.inbox.decide(
+            message.id, "assigned", user.username, intent=intent, municipalities=user.scope, file=file, line=line
+        )
     except InboxError as exc:
         return _refused(request, exc)
     except AppendError as exc:
@@ -64,7 +70,8 @@ async def assign_message(request, ident: int):
 @requires("inbox")
 async def dismiss_message(request, ident: int):
     try:
-        state(request).inbox.decide(ident, "dismissed", request.ctx.user.username)
+        user = request.ctx.user
+        state(request).inbox.decide(ident, "dismissed", user.username, municipalities=user.scope)
     except InboxError as exc:
         return _refused(request, exc)
     return see_other("/indbakke?besked=inbox_dismissed")
