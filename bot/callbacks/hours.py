@@ -4,9 +4,10 @@ Slots are never offered on Danish public holidays (the holidays library),
 on the municipality's closed dates, in the past or with less notice than
 the municipality needs to prepare the call.
 
-The chat may book at most ``chat_share`` per cent of each day's places
-(``ChatDay``); the rest stay for staff, so citizens who phone can still get
-a callback when the chat's share is booked up, by citizens or by a script.
+The chat books a place only while fewer than ``chat_share`` per cent of the
+day's places are booked, by anyone (``ChatDay``); the rest stay free for
+staff, so citizens who phone can still get a callback when the chat's share
+is booked up, by citizens or by a script.
 """
 
 from __future__ import annotations
