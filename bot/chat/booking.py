@@ -41,10 +41,8 @@ CLIENT = re.compile(r"[0-9a-f]{16}")
 def client_pseudonym(value: object) -> str | None:
     """The client pseudonym from message metadata, or None (unknown) for
     anything else: a forged call to the action server can put anything in
-    the tracker, and a value that is not a pseudonym must never be stored,
-    nor become a way around the per-address cap by a new value each time
-    (which it could not anyway: an unknown client is capped per phone and
-    conversation only, as before the channel gave one)."""
+    the tracker, and what is not a pseudonym is never stored. An unknown
+    client is capped per phone number and conversation only."""
     if value is None:
         return None
     if isinstance(value, str) and CLIENT.fullmatch(value):
@@ -231,7 +229,11 @@ class CallbackFlow:
             )
         except ChatPlacesFull:
             # Logged: a day's chat share running out is what an operator may want to know about.
-            log.info("the chat's share of callback places on %s is booked for %s", slot.date(), municipality.key)
+            log.info(
+                "the chat's share of callback places on %s is booked for %s",
+                hours.chat_day(slot).date,
+                municipality.key,
+            )
             return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
         except SlotFull:
             return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
