@@ -31,6 +31,14 @@ def _context(tracker: Tracker):
     return get_booking(), get_assistant().municipality(turn_from_tracker(tracker).municipality)
 
 
+def _client(tracker: Tracker) -> object:
+    """The channel's pseudonym of the client address, from the latest
+    message's metadata ("client"); unchecked here: bot.chat.booking checks
+    it, since a forged call can put anything in the tracker."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return metadata.get("client") if isinstance(metadata, dict) else None
+
+
 # Tracker-only metadata: these turns are the callback channel.
 _CALLBACK = {"channel": "callback"}
 
@@ -144,6 +152,7 @@ class BookCallback(_Step, Action):
             topic,
             category,
             tracker.sender_id,
+            client=_client(tracker),
         )
         dispatcher.utter_message(text=booking.text, kommunebot=_CALLBACK)
         if booking.status == SLOT_TAKEN:

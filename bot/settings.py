@@ -223,6 +223,31 @@ SETTINGS: tuple[Setting, ...] = (
         "2",
         "active callback bookings allowed per phone number and per conversation",
     ),
+    # Per client address (the channel's pseudonym of it): a script can invent
+    # phone numbers and conversation ids but not addresses. A household behind
+    # one router (two adults at KOMMUNEBOT_MAX_BOOKINGS each, plus a parent
+    # they help) stays under 8 active, and so does a library's public PC or a
+    # workplace's shared connection, since callbacks are made within days and
+    # then close; one address holding more than 8 of a municipality's ~400
+    # places in 14 days is not a citizen. Whoever hits it is offered the phone.
+    Setting(
+        "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS",
+        "max_bookings_address",
+        "int",
+        "8",
+        "active callback bookings allowed per client address, whatever phone numbers and conversations they use",
+    ),
+    # 12 a day: more than a household or a public PC books in a day (the
+    # municipality has about 30 places a day in all), and it stops a script
+    # that books and cancels, or whose bookings caseworkers close, from
+    # taking the active cap's 8 places again and again.
+    Setting(
+        "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS",
+        "rate_bookings_address",
+        "rate",
+        "12/86400",
+        "at most COUNT callback bookings made from one client address in any SECONDS, cancelled ones included",
+    ),
     Setting("KOMMUNEBOT_CONSOLE_HOST", "console_host", "text", "127.0.0.1", "the staff console's address"),
     Setting("KOMMUNEBOT_CONSOLE_PORT", "console_port", "int", "8080", "the staff console's port"),
     Setting(
@@ -292,6 +317,8 @@ class Settings:
     rate_address: tuple[int, int]
     trusted_proxies: tuple[str, ...]
     max_bookings: int
+    max_bookings_address: int
+    rate_bookings_address: tuple[int, int]
     console_host: str
     console_port: int
     console_secure_cookies: bool

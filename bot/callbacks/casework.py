@@ -34,6 +34,9 @@ TRANSITIONS = {
 NOTE_REQUIRED = ("completed", "no_answer")
 MAX_NOTE_CHARS = 4000
 VIEWS = ("active", "today", "upcoming", "overdue", "all")
+# References per query when looking up bookings from the same address: well
+# under SQLite's oldest limit of 999 bound parameters.
+REFERENCES_PER_QUERY = 500
 
 
 class VersionConflict(Exception):
@@ -91,6 +94,38 @@ class Casework(CallbackStore):
                 query = query.where(callbacks.c[column] == value)
         with self._read() as conn:
             return [Callback.from_row(row) for row in conn.execute(query)]
+
+    def same_address(self, shown: list[Callback]) -> dict[str, list[str]]:
+        """For each callback in ``shown`` whose client address is known: its
+        own reference and those of the other active bookings from the same
+        address in the same municipality, in slot order.
+
+        Several may be one household or a library's PC, or a script; the
+        caseworker judges. The address pseudonym itself never leaves here."""
+        other = callbacks.alias("other")
+        result: dict[str, list[str]] = {}
+        references = [cb.reference for cb in shown]
+        with self._read() as conn:
+            for start in range(0, len(references), REFERENCES_PER_QUERY):
+                rows = conn.execute(
+                    sa.select(callbacks.c.reference, other.c.reference)
+                    .join(
+                        other,
+                        sa.and_(
+                            other.c.client == callbacks.c.client,
+                            other.c.municipality == callbacks.c.municipality,
+                        ),
+                    )
+                    .where(
+                        callbacks.c.reference.in_(references[start : start + REFERENCES_PER_QUERY]),
+                        callbacks.c.client.isnot(None),
+                        sa.or_(other.c.status.in_(ACTIVE), other.c.id == callbacks.c.id),
+                    )
+                    .order_by(other.c.slot, other.c.id)
+                )
+                for reference, same in rows:
+                    result.setdefault(reference, []).append(same)
+        return result
 
     def facets(self) -> dict[str, list[str]]:
         """The values present, for the filter menus."""

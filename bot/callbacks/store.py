@@ -5,13 +5,20 @@ is appended to the journal (``bot.records.journal``) in the same
 transaction. Events never repeat the citizen's name or phone number, so
 they may outlive the callback row that retention deletes.
 
-Capacity and the per-phone and per-conversation limits are checked and the
-booking inserted in one write transaction that first serialises every
-booking of the same slot, phone number or conversation: on SQLite the
+Capacity, the chat's share of the day, and the limits per phone number,
+per conversation and per client address are checked and the booking
+inserted in one write transaction that first serialises every booking of
+the same slot, day, phone number, conversation or client: on SQLite the
 ``BEGIN IMMEDIATE`` write lock (one writer at a time), on PostgreSQL
-transaction-scoped advisory locks on those three keys. When many citizens
-take the last place of a slot at once, exactly one succeeds and the others
-get ``SlotFull``.
+transaction-scoped advisory locks on those keys. When many citizens take
+the last place of a slot at once, exactly one succeeds and the others get
+``SlotFull``.
+
+The client is the channel's pseudonym of the client address (a keyed hash,
+never the address), so a script cannot get past the caps by inventing
+phone numbers and conversation ids. A booking without one (an older
+channel, a message without metadata) is capped per phone and conversation
+only.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection
 
+from bot.callbacks.hours import ChatDay
 from bot.records import journal
 from bot.records.database import Store, from_row, storage_time, utc_now
 from bot.records.schema import callbacks
@@ -34,9 +42,25 @@ class SlotFull(Exception):
     """The chosen slot has no free place left."""
 
 
+class ChatPlacesFull(SlotFull):
+    """The chat's share of the slot's day is booked; staff places may remain."""
+
+
 class TooManyBookings(Exception):
-    """The phone number or the conversation already has the allowed number
-    of active bookings; ``args[0]`` says which ("phone" or "conversation")."""
+    """The phone number, the conversation or the client address already has
+    the allowed number of bookings; ``args[0]`` says which ("phone",
+    "conversation" or "address"), for "address" ``args[1]`` whether the
+    active ("active") or the recent ("recent") ones."""
+
+
+@dataclass(frozen=True)
+class AddressLimit:
+    """Bookings allowed per client address: ``active`` at once, and at most
+    ``recent`` made (whatever became of them) in any ``seconds``."""
+
+    active: int
+    recent: int
+    seconds: int
 
 
 class CallbackNotFound(LookupError):
@@ -76,6 +100,16 @@ def _count_active(conn: Connection, municipality: str, slot_iso: str) -> int:
     ).scalar()
 
 
+def _count_between(conn: Connection, municipality: str, day: ChatDay) -> int:
+    """Active bookings of every slot of ``day``, whoever made them."""
+    return _count(
+        conn,
+        callbacks.c.municipality == municipality,
+        callbacks.c.slot >= storage_time(day.start),
+        callbacks.c.slot < storage_time(day.end),
+    )
+
+
 def _count(conn: Connection, *where) -> int:
     return conn.execute(sa.select(sa.func.count()).select_from(callbacks).where(*where, IS_ACTIVE)).scalar()
 
@@ -95,14 +129,21 @@ class CallbackStore(Store):
         category: str | None = None,
         conversation_id: str | None = None,
         max_active: int | None = None,
+        client: str | None = None,
+        per_address: AddressLimit | None = None,
+        chat_day: ChatDay | None = None,
     ) -> Callback:
         """Book a place in ``slot``. A retry from the same conversation for
         the same slot (after a crash before the confirmation) returns the
         booking it already has; ``max_active`` caps the active bookings per
-        phone number and per conversation, so a script cannot book up the
-        whole capacity. All checks and the insert are one transaction."""
+        phone number and per conversation and ``per_address`` those of the
+        ``client`` (the address pseudonym; None: unknown, not capped), so a
+        script cannot book up the whole capacity. ``chat_day`` is the slot's
+        day with the places the chat may book there (a chat booking; staff
+        bookings pass None and may use every place). All checks and the
+        insert are one transaction."""
         slot_iso = storage_time(slot)
-        now = storage_time(utc_now())
+        now = utc_now()
         phone_key = phone.replace(" ", "")
         with self._write() as conn:
             keys = [f"callback-slot:{municipality}:{slot_iso}"]
@@ -110,6 +151,10 @@ class CallbackStore(Store):
                 keys.append(f"callback-phone:{phone_key}")
             if conversation_id is not None:
                 keys.append(f"callback-conversation:{conversation_id}")
+            if client is not None:
+                keys.append(f"callback-client:{client}")
+            if chat_day is not None:
+                keys.append(f"callback-day:{municipality}:{chat_day.date.isoformat()}")
             self.db.lock(conn, *keys)
             if conversation_id is not None:
                 existing = conn.execute(
@@ -129,8 +174,21 @@ class CallbackStore(Store):
                     max_active
                 ):
                     raise TooManyBookings("conversation")
+            if client is not None and per_address is not None:
+                if _count(conn, callbacks.c.client == client) >= per_address.active:
+                    raise TooManyBookings("address", "active")
+                since = storage_time(now - dt.timedelta(seconds=per_address.seconds))
+                recent = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(callbacks)
+                    .where(callbacks.c.client == client, callbacks.c.created >= since)
+                ).scalar()
+                if recent >= per_address.recent:
+                    raise TooManyBookings("address", "recent")
             if _count_active(conn, municipality, slot_iso) >= capacity:
                 raise SlotFull(slot_iso)
+            if chat_day is not None and _count_between(conn, municipality, chat_day) >= chat_day.places:
+                raise ChatPlacesFull(slot_iso)
             (row_id,) = conn.execute(
                 callbacks.insert().values(
                     municipality=municipality,
@@ -141,8 +199,9 @@ class CallbackStore(Store):
                     slot=slot_iso,
                     status="booked",
                     conversation_id=conversation_id,
-                    created=now,
-                    updated=now,
+                    client=client,
+                    created=storage_time(now),
+                    updated=storage_time(now),
                 )
             ).inserted_primary_key
             reference = f"CB-{dt.date.today().year}-{row_id:06d}"
@@ -194,6 +253,11 @@ class CallbackStore(Store):
     def booked_count(self, municipality: str, slot: dt.datetime) -> int:
         with self._read() as conn:
             return _count_active(conn, municipality, storage_time(slot))
+
+    def booked_on(self, municipality: str, day: ChatDay) -> int:
+        """Active bookings of every slot of the local ``day``."""
+        with self._read() as conn:
+            return _count_between(conn, municipality, day)
 
     def booked_counts(self, municipality: str, since: dt.datetime) -> dict[str, int]:
         """Active bookings per slot (UTC ISO) from ``since`` on, in one query."""

@@ -12,9 +12,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.callbacks.hours import danish_slot_label
+from bot.callbacks.hours import ChatDay, danish_slot_label
 from bot.callbacks.phone import parse_danish_phone
-from bot.callbacks.store import CallbackNotFound, CallbackStore, SlotFull, TooManyBookings
+from bot.callbacks.store import (
+    AddressLimit,
+    CallbackNotFound,
+    CallbackStore,
+    ChatPlacesFull,
+    SlotFull,
+    TooManyBookings,
+)
 from bot.chat.answers import Reply, Responder
 from bot.knowledge.model import Knowledge, Municipality
 from bot.privacy.redaction import redact
@@ -27,6 +34,21 @@ MORE = "andre tider"
 DETECTED = ("personal", "urgent", "cpr")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
+# The channel's pseudonym of the client address: a keyed hash cut to 16 lower-case hex characters.
+CLIENT = re.compile(r"[0-9a-f]{16}")
+
+
+def client_pseudonym(value: object) -> str | None:
+    """The client pseudonym from message metadata, or None (unknown) for
+    anything else: a forged call to the action server can put anything in
+    the tracker, and what is not a pseudonym is never stored. An unknown
+    client is capped per phone number and conversation only."""
+    if value is None:
+        return None
+    if isinstance(value, str) and CLIENT.fullmatch(value):
+        return value
+    log.warning("ignored a client pseudonym that is not 16 lower-case hex characters (%s)", type(value).__name__)
+    return None
 
 
 @dataclass
@@ -68,12 +90,14 @@ class CallbackFlow:
         store: CallbackStore,
         record_outcome: OutcomeRecorder | None = None,
         max_active: int = 2,
+        per_address: AddressLimit | None = None,
     ):
         self.knowledge = knowledge
         self.responder = responder
         self.store = store
         self.record_outcome = record_outcome
         self.max_active = max_active
+        self.per_address = per_address
 
     def _say(self, message: str, municipality: Municipality, **extra) -> str:
         return self.responder.message(message, municipality, **extra)
@@ -121,8 +145,17 @@ class CallbackFlow:
         hours = municipality.callback_hours
         slots = []
         if hours:
-            counts = self.store.booked_counts(municipality.key, now)
-            slots = hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 3, after)
+            # From the start of today: the chat's share counts the whole day's bookings.
+            counts = self.store.booked_counts(municipality.key, hours.chat_day(now).start)
+
+            def booked_on(day: ChatDay) -> int:
+                start, end = storage_time(day.start), storage_time(day.end)
+                return sum(n for slot, n in counts.items() if start <= slot < end)
+
+            slots = hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 3, after, booked_on)
+            if not slots and hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 1, after):
+                # Places are left, but only staff's: the citizen can still get a call by phoning.
+                return Reply(self._say("no_chat_places", municipality))
         if not slots:
             return Reply(self._say("no_slots", municipality))
         buttons = [{"title": danish_slot_label(s), "payload": s.isoformat()} for s in slots]
@@ -144,6 +177,9 @@ class CallbackFlow:
             return Check(error=self._say("invalid_slot", municipality))
         if self.store.booked_count(municipality.key, slot) >= hours.capacity:
             return Check(error=self._say("slot_taken", municipality))
+        day = hours.chat_day(slot)
+        if self.store.booked_on(municipality.key, day) >= day.places:
+            return Check(error=self._say("slot_taken", municipality))
         return Check(slot)
 
     def book(
@@ -156,12 +192,14 @@ class CallbackFlow:
         category: str | None,
         conversation_id: str,
         now: dt.datetime | None = None,
+        client: object = None,
     ) -> Booking:
         """Check every value again and store the booking; record the outcome.
 
         The values come from the tracker, which a forged call to the action
         server can fill with anything, so nothing the form validated is
-        trusted here."""
+        trusted here; ``client`` is the message metadata's pseudonym of the
+        client address, checked by ``client_pseudonym``."""
         checked_name = self.check_name(redact(name or "").text, municipality)
         if checked_name.error:
             return Booking(REFUSED, checked_name.error)
@@ -185,10 +223,26 @@ class CallbackFlow:
                 category=category if category in self.knowledge.sensitive or category in DETECTED else None,
                 conversation_id=conversation_id,
                 max_active=self.max_active,
+                client=client_pseudonym(client),
+                per_address=self.per_address,
+                chat_day=hours.chat_day(slot),
             )
+        except ChatPlacesFull:
+            # Logged: a day's chat share running out is what an operator may want to know about.
+            log.info(
+                "the chat's share of callback places on %s is booked for %s",
+                hours.chat_day(slot).date,
+                municipality.key,
+            )
+            return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
         except SlotFull:
             return Booking(SLOT_TAKEN, self._say("slot_taken", municipality))
-        except TooManyBookings:
+        except TooManyBookings as refusal:
+            # Not journaled (nothing was booked), and no personal data or pseudonym in the log.
+            per, which = refusal.args[0], refusal.args[1] if len(refusal.args) > 1 else "active"
+            log.warning("refused a callback booking for %s: too many %s bookings per %s", municipality.key, which, per)
+            if refusal.args[0] == "address":
+                return Booking(REFUSED, self._say("too_many_bookings_address", municipality))
             return Booking(REFUSED, self._say("too_many_bookings", municipality, count=self.max_active))
         except DatabaseUnavailable as exc:
             # Nothing was stored: the transaction never committed. The message names the database.

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from bot import settings as settings_module
-from bot.callbacks.store import CallbackStore
+from bot.callbacks.store import AddressLimit, CallbackStore
 from bot.chat.booking import CallbackFlow
 from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
@@ -59,12 +59,14 @@ def get_booking() -> CallbackFlow:
     assistant = get_assistant()
     with _lock:
         if _booking is None:
+            settings = settings_module.current()
             _booking = CallbackFlow(
                 assistant.knowledge,
                 assistant.responder,
-                CallbackStore(settings_module.current().database_url),
+                CallbackStore(settings.database_url),
                 assistant.record_outcome,
-                settings_module.current().max_bookings,
+                settings.max_bookings,
+                AddressLimit(settings.max_bookings_address, *settings.rate_bookings_address),
             )
         return _booking
 

@@ -8,7 +8,16 @@ from typing import Any
 from bot.callbacks.hours import WEEKDAYS, CallbackHours, parse_window
 from bot.knowledge.fields import Fields
 
-KEYS = ("slot_minutes", "capacity", "min_notice_minutes", "days_ahead", "retention_days", "hours", "closed_dates")
+KEYS = (
+    "slot_minutes",
+    "capacity",
+    "min_notice_minutes",
+    "days_ahead",
+    "retention_days",
+    "hours",
+    "closed_dates",
+    "chat_share",
+)
 
 
 def read_callbacks(data: Any, f: Fields, path: str, required: bool) -> dict:
@@ -23,6 +32,17 @@ def read_callbacks(data: Any, f: Fields, path: str, required: bool) -> dict:
                 f.problem(group, key, f"{path}.{key}", "must be at least 1")
             else:
                 result[key] = value
+    share = f.get(group, "chat_share", f"{path}.chat_share", "int", required=False)
+    if share is not None:
+        if 1 <= share <= 100:
+            result["chat_share"] = share
+        else:
+            f.problem(
+                group,
+                "chat_share",
+                f"{path}.chat_share",
+                f"must be a percentage from 1 to 100 (the share of a day's places the chat may book), got {share}",
+            )
     hours = f.get(group, "hours", f"{path}.hours", "dict", required=required)
     if hours is not None:
         f.unknown_keys(hours, WEEKDAYS, f"{path}.hours")

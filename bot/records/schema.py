@@ -33,7 +33,10 @@ callbacks = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("assigned_to", sa.Text),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # The channel's pseudonym of the client address (keyed hash, 16 hex characters); NULL when none came.
+    sa.Column("client", sa.Text),
     sa.Index("callbacks_slot", "municipality", "slot", "status"),
+    sa.Index("callbacks_client", "client", "created"),
 )
 
 # The journal: ids are given by journal.append (the hash chain covers them), never by the database.

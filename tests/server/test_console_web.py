@@ -248,6 +248,34 @@ def test_queue_filters_and_overdue_marking(console, anna):
     assert late.reference not in other.text
 
 
+def test_caseworkers_see_how_many_bookings_came_from_the_same_address(console, anna):
+    """Issue 22: a script booked with many sender ids from one address. The
+    count is shown in words in the queue and on each callback, with the
+    others linked; the address pseudonym never reaches the page."""
+    pseudonym = "a1b2c3d4e5f60718"
+    same = [_book(console, client=pseudonym, conversation_id=f"script-{n}", topic="sygemelding") for n in range(3)]
+    elsewhere = _book(console, municipality="glostrup", client=pseudonym, conversation_id="script-g")
+    alone = _book(console, client="0000000000000001", conversation_id="alone", topic="sygemelding")
+    unknown = _book(console, conversation_id="no-client", topic="sygemelding")
+    page = anna.get(console.url + "/opringninger", params={"emne": "sygemelding"}).text
+    rows = {ref: row for row in re.findall(r"<tr.*?</tr>", page, re.S) for ref in re.findall(r"CB-\d{4}-\d{6}", row)}
+    for cb in same:
+        assert "3 bestillinger fra samme adresse" in rows[cb.reference]
+    assert "samme adresse" not in rows[alone.reference] and "samme adresse" not in rows[unknown.reference]
+    assert elsewhere.reference not in page and pseudonym not in page
+    detail = anna.get(console.url + f"/opringninger/{same[1].reference}").text
+    facts = detail[detail.index('id="samme-adresse"') :].split("</dd>")[0]
+    assert "3 bestillinger fra samme adresse" in facts and f"{same[1].reference} (denne)" in facts
+    assert all(f'href="/opringninger/{cb.reference}"' in facts for cb in (same[0], same[2]))
+    assert elsewhere.reference not in detail and pseudonym not in detail
+    assert "Ingen andre aktive bestillinger" in anna.get(console.url + f"/opringninger/{alone.reference}").text
+    assert "Ikke kendt" in anna.get(console.url + f"/opringninger/{unknown.reference}").text
+    # Cancelled, one no longer counts for the others.
+    console.work.cancel(same[0].reference, actor="anna")
+    page = anna.get(console.url + "/opringninger", params={"emne": "sygemelding"}).text
+    assert "2 bestillinger fra samme adresse" in page and "3 bestillinger" not in page
+
+
 def test_export_is_csv_and_journaled(console, anna):
     cb = _book(console, name="=cmd|' /C calc'!A0")
     response = anna.get(console.url + "/opringninger/eksport.csv", params={"visning": "all", "emne": "pas"})

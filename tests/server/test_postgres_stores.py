@@ -17,7 +17,15 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from bot.callbacks.store import CallbackNotFound, CallbackStore, SlotFull, TooManyBookings
+from bot.callbacks.hours import CallbackHours, parse_window
+from bot.callbacks.store import (
+    AddressLimit,
+    CallbackNotFound,
+    CallbackStore,
+    ChatPlacesFull,
+    SlotFull,
+    TooManyBookings,
+)
 from bot.chat.answers import Responder
 from bot.chat.booking import BOOKED, FAILED, CallbackFlow
 from bot.cli import main as cli
@@ -134,6 +142,62 @@ def test_the_per_phone_limit_holds_under_concurrency(url):
     results = _concurrently(60, book)
     assert sum(not isinstance(r, Exception) for r in results) == 2
     assert sum(isinstance(r, TooManyBookings) for r in results) == 58
+
+
+def test_the_per_address_cap_holds_under_concurrency(url):
+    """Issue 22: one client address, a new sender id and phone number for
+    every booking, all at once: exactly the cap is booked; another address
+    still books."""
+    stores = [CallbackStore(url) for _ in range(6)]
+    warm = _concurrently(60, lambda n: stores[n % 6].booked_count("address", SLOT))
+    assert warm == [0] * 60
+    per_address = AddressLimit(active=4, recent=10, seconds=86400)
+
+    def book(n: int):
+        slot = SLOT + dt.timedelta(minutes=15 * n)
+        return stores[n % 6].book(
+            "address",
+            slot,
+            5,
+            f"Borger {n}",
+            f"+45 41 00 {n:04d}",
+            conversation_id=f"a-{n}",
+            max_active=2,
+            client="00000000000000aa",
+            per_address=per_address,
+        )
+
+    results = _concurrently(60, book)
+    assert sum(not isinstance(r, Exception) for r in results) == 4, [
+        r for r in results if not isinstance(r, TooManyBookings)
+    ]
+    assert sum(isinstance(r, TooManyBookings) and r.args == ("address", "active") for r in results) == 56
+    other = stores[0].book(
+        "address", SLOT, 5, "Anden", "+45 41 99 99 99", client="00000000000000bb", per_address=per_address
+    )
+    assert other.status == "booked"
+    for store in stores:
+        store.close()
+
+
+def test_the_chat_share_of_a_day_holds_under_concurrency(url):
+    stores = [CallbackStore(url) for _ in range(6)]
+    hours = CallbackHours(windows={"tue": (parse_window("09:00-14:00"),)}, slot_minutes=15, capacity=1, chat_share=50)
+    first = dt.datetime(2026, 11, 24, 9, 0, tzinfo=hours.tz)
+    day = hours.chat_day(first)
+    assert day.places == 10  # 20 places, half for the chat
+
+    def book(n: int):
+        return stores[n % 6].book(
+            "share", first + dt.timedelta(minutes=15 * n), 1, f"B {n}", f"+45 42 00 {n:04d}", chat_day=day
+        )
+
+    results = _concurrently(20, book)
+    assert sum(not isinstance(r, Exception) for r in results) == 10
+    assert sum(isinstance(r, ChatPlacesFull) for r in results) == 10
+    assert stores[0].booked_on("share", day) == 10
+    for store in stores:
+        store.close()
 
 
 def test_the_journal_refuses_changes_by_trigger_and_by_privilege(pg, url):

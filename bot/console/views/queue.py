@@ -78,10 +78,12 @@ def _in_scope(handler):
 async def queue(request):
     criteria = _queue_filter(request)
     now = dt.datetime.now(dt.timezone.utc)
+    shown = _visible(request, criteria, now)
     return render(
         request,
         "queue.html",
-        callbacks=_visible(request, criteria, now),
+        callbacks=shown,
+        same_address=state(request).casework.same_address(shown),
         criteria=criteria,
         facets=_facets(request),
         now=now,
@@ -125,6 +127,7 @@ def _callback_page(request, callback: Callback, status: int = 200, error: str | 
         transitions=TRANSITIONS.get(callback.status, ()),
         events=console.casework.events(callback.reference),
         transcript=console.transcripts.lines(callback.conversation_id),
+        same_address=console.casework.same_address([callback]).get(callback.reference),
         staff=staff,
         active=ACTIVE,
         overdue=callback.status in ACTIVE and callback.slot < dt.datetime.now(dt.timezone.utc),
