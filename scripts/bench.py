@@ -67,7 +67,12 @@ HELDOUT = PROJECT_ROOT / "tests" / "conversations_heldout"
 
 # The load comes from few addresses and reuses each simulated user's
 # conversation; the limits protect a live server, not the benchmark.
-UNLIMITED = {"KOMMUNEBOT_RATE_ADDRESS": "1000000/60", "KOMMUNEBOT_RATE_SENDER": "1000000/60"}
+UNLIMITED = {
+    "KOMMUNEBOT_RATE_ADDRESS": "1000000/60",
+    "KOMMUNEBOT_RATE_SENDER": "1000000/60",
+    "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS": "1000000",
+    "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS": "1000000/60",
+}
 
 # Early and late turns of the long conversation are pooled over this many
 # turn indices, so one slow reply does not decide the comparison.

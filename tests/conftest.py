@@ -115,6 +115,9 @@ def stack(tmp_path_factory):
         # Every test talks from 127.0.0.1; the per-address limit is for a
         # town's citizens, not a test suite (the probes test it on their own).
         "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
+        # All bookings come from 127.0.0.1 too (the booking probes test the caps on their own).
+        "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS": "100000",
+        "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS": "100000/60",
     }
     stack = Stack(
         free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port(), site_port=free_port()

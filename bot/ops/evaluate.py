@@ -61,6 +61,9 @@ def stack_for(out: Path, model: Path, actions: bool = True) -> Stack:
         # Hundreds of messages from one address in a minute are the point here.
         "KOMMUNEBOT_RATE_SENDER": "100000/60",
         "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
+        # All bookings come from 127.0.0.1 too (the booking probes test the caps on their own).
+        "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS": "100000",
+        "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS": "100000/60",
     }
     return Stack(free_port(), free_port(), env=env, log_dir=out / "logs", model=model)
 

@@ -277,6 +277,9 @@ def test_rasa_refuses_in_danish_while_redis_is_down_and_recovers():
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
         "KOMMUNEBOT_VAR_DIR": str(var),
         "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
+        # All bookings come from 127.0.0.1 too (the booking probes test the caps on their own).
+        "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS": "100000",
+        "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS": "100000/60",
     }
     stack = None
     try:

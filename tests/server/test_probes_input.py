@@ -59,7 +59,10 @@ class Socket:
         self.client.on("bot_uttered", lambda data: self.replies.put_nowait(data))
         self.client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
         await self.client.connect(
-            self.stack.url, headers={"Origin": self.stack.site_url}, transports=[self.transport], socketio_path="/socket.io"
+            self.stack.url,
+            headers={"Origin": self.stack.site_url},
+            transports=[self.transport],
+            socketio_path="/socket.io",
         )
         await self.client.emit("session_request", {})
         await asyncio.wait_for(confirmed, 20)

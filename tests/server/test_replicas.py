@@ -100,6 +100,9 @@ def replicas(services):
         "KOMMUNEBOT_MUNICIPALITY": "nyborg",
         "KOMMUNEBOT_VAR_DIR": str(var),
         "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
+        # All bookings come from 127.0.0.1 too (the booking probes test the caps on their own).
+        "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS": "100000",
+        "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS": "100000/60",
         "KOMMUNEBOT_RATE_SENDER": "1000/10",
     }
     # One action server; two Rasa servers on their own ports, which share
