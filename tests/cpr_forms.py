@@ -156,3 +156,32 @@ def date_pattern(number: str) -> re.Pattern:
     """The date half alone as text holds it (not inside a longer run of
     digits or letters, nor the fraction of a timestamp)."""
     return re.compile(rf"(?<![0-9A-Za-z.]){number[:6]}(?![0-9A-Za-z])")
+
+
+# Separator kinds the guard accepts between any two groups, one of each
+# family: white space, dots, slashes, underscores, dashes and minus signs,
+# a run of several, and a link's URL-encoded ones and "+".
+GROUP_SEPARATORS = (" ", ".", "/", "_", "-", "\u2013", "\u2212", " - ", "%2D", "%20", "%2d", "+", "%2F", "%5F")
+
+
+def groupings(total: int = 10, largest: int = 6) -> list[tuple[int, ...]]:
+    """Every composition of ``total`` digits into groups of 1..``largest`` (492 for ten)."""
+    if total == 0:
+        return [()]
+    return [(first, *rest) for first in range(1, min(largest, total) + 1) for rest in groupings(total - first, largest)]
+
+
+def grouped(number: str, sizes: tuple[int, ...], separator: str) -> str:
+    """The digits in groups of the given sizes, joined by ``separator``."""
+    parts, start = [], 0
+    for size in sizes:
+        parts.append(number[start : start + size])
+        start += size
+    return separator.join(parts)
+
+
+def any_leak_pattern(number: str) -> re.Pattern:
+    """The ten digits with up to six separator characters or URL escapes
+    between any two of them: what a leak of any grouping would look like."""
+    sep = r"(?:[\W_]|%[0-9A-Fa-f]{2}){0,6}"
+    return re.compile(sep.join(number))

@@ -252,9 +252,8 @@ CPR_FORMS = (
     "010203-1234",
     "01.02.03-1234",
     "0102031234",
-    # DDMM YY: the redactor learns this grouping in the parallel redaction work (issue 22); strict, so the
-    # marker must go once it does.
-    pytest.param("0102 03 1234", marks=pytest.mark.xfail(strict=True, reason="grouping not yet redacted")),
+    "0102 03 1234",  # DDMM YY SSSS: any grouping of the ten digits
+    "01 0203 12 34",
 )
 
 
