@@ -16,6 +16,7 @@ import random
 import sqlite3
 import time
 import urllib.request
+import uuid
 
 import pytest
 
@@ -203,3 +204,77 @@ def test_the_search_finds_every_form_as_it_would_be_stored(form, style):
         assert leak_pattern(number).search(readable(stored.encode())), stored
     assert date_pattern(number).search(readable(json.dumps({"text": "cpr 010203"}).encode()))
     assert not date_pattern(number).search(readable(b'{"timestamp": 1718012345.010203}'))
+
+
+# -- any grouping, through both real channels (issue 22) ----------------------
+
+GROUPINGS_PER_MESSAGE = 60  # about 1,500 characters: under the message limit
+MESSAGES_PER_SENDER = 8  # under the per-conversation rate limit (10 in 10 s)
+
+
+def test_every_grouping_through_both_channels_leaves_no_trace(stack):
+    from tests.cpr_forms import GROUP_SEPARATORS, any_leak_pattern, grouped, groupings
+
+    seed = random.SystemRandom().randrange(2**32)
+    numbers = random_numbers(random.Random(seed), 2)
+    forms = [grouped(n, sizes, sep) for n in numbers for sep in GROUP_SEPARATORS for sizes in groupings()]
+    random.Random(seed).shuffle(forms)
+    messages = [" ; ".join(forms[i : i + GROUPINGS_PER_MESSAGE]) for i in range(0, len(forms), GROUPINGS_PER_MESSAGE)]
+    rest_part, socket_part = messages[0::2], messages[1::2]
+    for start in range(0, len(rest_part), MESSAGES_PER_SENDER):
+        sender = f"grouping-{uuid.uuid4().hex[:10]}"
+        for text in rest_part[start : start + MESSAGES_PER_SENDER]:
+            status, body = stack.send(sender, text, {"kommune": "nyborg"}, timeout=60)
+            assert status == 200 and body, (seed, status, body)
+
+    async def socket_cases():
+        for start in range(0, len(socket_part), MESSAGES_PER_SENDER):
+            async with Socket(stack) as socket:
+                for text in socket_part[start : start + MESSAGES_PER_SENDER]:
+                    assert await socket.say(text)
+
+    run_async(socket_cases())
+    time.sleep(2)  # socket.io replies arrive before Rasa has saved the turn
+    with sqlite3.connect(stack.var / "tracker.db") as conn:
+        stored = "\n".join(d for (d,) in conn.execute("select data from events where type_name = 'user'"))
+    assert stored.count("[CPR-nummer fjernet]") >= len(forms), f"seed {seed}: every form reached Rasa, redacted"
+    found = []
+    for path in (p for p in stack.var.rglob("*") if p.is_file()):
+        text = readable(path.read_bytes())
+        for number in numbers:
+            if match := any_leak_pattern(number).search(text):
+                found.append(f"{path.relative_to(stack.var)}: {text[max(0, match.start() - 40) : match.end() + 40]!r}")
+    print(f"\n{len(forms)} groupings of {len(numbers)} numbers in {len(messages)} messages: {len(found)} found stored")
+    assert not found, f"seed {seed}: CPR numbers found:\n" + "\n".join(found[:20])
+
+
+def test_unusual_groupings_and_a_birth_date_with_the_last_four_are_personal_matters(stack):
+    for text in (
+        "mit cpr er 0102 03 1234, hvorfor er min boligstøtte sat ned",
+        "Jeg er født 12.03.1985 og de sidste fire er 1234, hvordan fornyer jeg mit pas",
+        "se https://x.dk/?cpr=010203%2D1234 hvad gør jeg med mit kørekort",
+    ):
+        sender = f"grouping-{uuid.uuid4().hex[:10]}"
+        status, body = stack.send(sender, text, {"kommune": "nyborg"})
+        said = " ".join(m.get("text") or "" for m in body)
+        assert status == 200 and "ikke er en sikker kanal" in said and "fjernet dit CPR-nummer" in said, (text, said)
+
+
+def test_email_and_phone_in_free_text_are_not_stored(stack):
+    mail, phone = "karen.testesen@example.dk", "29 87 65 43"
+    text = f"skriv til {mail} eller ring på {phone} om mit pas"
+    status, _ = stack.send(f"contact-{uuid.uuid4().hex[:10]}", text, {"kommune": "nyborg"})
+
+    async def by_socket():
+        async with Socket(stack) as socket:
+            await socket.say(text)
+
+    run_async(by_socket())
+    time.sleep(2)
+    with sqlite3.connect(stack.var / "tracker.db") as conn:
+        stored = "\n".join(d for (d,) in conn.execute("select data from events"))
+    readable_store = readable(stored.encode())
+    assert status == 200 and "[e-mail fjernet]" in readable_store and "[telefonnummer fjernet]" in readable_store
+    for path in (stack.var / "tracker.db", *(stack.var / "logs").glob("*.log")):
+        content = readable(path.read_bytes())
+        assert mail not in content and "29876543" not in content.replace(" ", ""), path
