@@ -96,6 +96,18 @@ def runtime_env(tmp_path, monkeypatch, knowledge):
     runtime.reset()
 
 
+def stack_env(var: Path, **settings: str) -> dict[str, str]:
+    """The settings of a test stack whose files all live in ``var``."""
+    return {
+        "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
+        "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
+        "KOMMUNEBOT_KNOWLEDGE_DB": str(PROJECT_ROOT / "build" / "knowledge.db"),
+        "KOMMUNEBOT_MUNICIPALITY": "nyborg",
+        "KOMMUNEBOT_VAR_DIR": str(var),
+        **settings,
+    }
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The real action server, Rasa server, staff console and demo page
@@ -105,20 +117,15 @@ def stack(tmp_path_factory):
     from bot.ops.processes import Stack
 
     var = tmp_path_factory.mktemp("var")
-    knowledge_db = PROJECT_ROOT / "build" / "knowledge.db"
-    env = {
-        "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
-        "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
-        "KOMMUNEBOT_KNOWLEDGE_DB": str(knowledge_db),
-        "KOMMUNEBOT_MUNICIPALITY": "nyborg",
-        "KOMMUNEBOT_VAR_DIR": str(var),
+    env = stack_env(
+        var,
         # Every test talks from 127.0.0.1; the per-address limit is for a
         # town's citizens, not a test suite (the probes test it on their own).
-        "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
+        KOMMUNEBOT_RATE_ADDRESS="100000/60",
         # All bookings come from 127.0.0.1 too (the booking probes test the caps on their own).
-        "KOMMUNEBOT_MAX_BOOKINGS_ADDRESS": "100000",
-        "KOMMUNEBOT_RATE_BOOKINGS_ADDRESS": "100000/60",
-    }
+        KOMMUNEBOT_MAX_BOOKINGS_ADDRESS="100000",
+        KOMMUNEBOT_RATE_BOOKINGS_ADDRESS="100000/60",
+    )
     stack = Stack(
         free_port(), free_port(), env=env, log_dir=var / "logs", console_port=free_port(), site_port=free_port()
     )

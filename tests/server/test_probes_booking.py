@@ -23,7 +23,7 @@ import pytest
 
 from bot.ops.http import free_port
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
-from tests.conftest import phone_number
+from tests.conftest import phone_number, stack_env
 
 SCRIPT = "203.0.113.9"
 CITIZEN = "198.51.100.20"
@@ -36,18 +36,14 @@ def capped(tmp_path_factory):
     from bot.ops.processes import Stack
 
     var = tmp_path_factory.mktemp("capped")
-    env = {
-        "KOMMUNEBOT_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
-        "KOMMUNEBOT_DATA_DB": str(var / "kommunebot.db"),
-        "KOMMUNEBOT_KNOWLEDGE_DB": str(PROJECT_ROOT / "build" / "knowledge.db"),
-        "KOMMUNEBOT_MUNICIPALITY": "nyborg",
-        "KOMMUNEBOT_VAR_DIR": str(var),
-        "KOMMUNEBOT_TRUSTED_PROXIES": "127.0.0.1",
+    env = stack_env(
+        var,
+        KOMMUNEBOT_TRUSTED_PROXIES="127.0.0.1",
         # The message limits are not what is probed here: the script stays
         # under them in real life by pacing itself.
-        "KOMMUNEBOT_RATE_ADDRESS": "100000/60",
-        "KOMMUNEBOT_RATE_SENDER": "100000/60",
-    }
+        KOMMUNEBOT_RATE_ADDRESS="100000/60",
+        KOMMUNEBOT_RATE_SENDER="100000/60",
+    )
     if not (PROJECT_ROOT / DEFAULT_MODEL).is_file():
         pytest.fail("the trained model is missing: run the suite with `make test`")
     stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs")
