@@ -22,11 +22,13 @@ PLAIN_TURN_BUDGET = 0.5
 ATTACK_SECONDS = 4.0
 PLAIN_TURN_PAUSE = 0.6
 
-# One letter with stacked accents: NFKC sorts each run of combining marks,
-# which is quadratic in the run's length.
-ACCEPTED_MARKS = "a" + "\u0301" * 3_999  # within the raw bound: cut to the stream-safe run, answered
-REFUSED_MARKS = "a" + "\u0301" * 7_000  # over the raw bound, under the body limit: refused unread
-OVERSIZED = "a" + "\u0301" * 500_000  # a 1 MB frame: cut off by the transport
+# One letter with stacked accents of two combining classes (acute above,
+# dot below): NFKC sorts each run of combining marks into canonical order,
+# which is quadratic in the run's length when the classes alternate.
+MARKS = "\u0301\u0323"
+ACCEPTED_MARKS = "a" + MARKS * 1_999  # within the raw bound: cut to the stream-safe run, answered
+REFUSED_MARKS = "a" + MARKS * 3_500  # over the raw bound, under the body limit: refused unread
+OVERSIZED = "a" + MARKS * 250_000  # a 1 MB frame: cut off by the transport
 
 TOO_LONG = "Din besked er for lang"
 NOT_TEXT = "Beskeden kunne ikke læses"
