@@ -28,8 +28,9 @@
       // The server-issued, signed session id is kept here and sent in
       // session_request after a reload, so the conversation continues.
       params: { storage: "local" },
-      title: script.getAttribute("data-title") || "Digital assistent",
-      subtitle: "Kommunebot",
+      title: script.getAttribute("data-title") || "Chatbot",
+      // Said from the first look (EU AI Act Art. 50): no person answers here.
+      subtitle: "Chatbot med automatiske svar, ikke et menneske",
       inputTextFieldHint: "Skriv dit spørgsmål …",
       connectingText: "Forbinder …",
       showFullScreenButton: false

@@ -23,16 +23,19 @@
   var STORE_KEY = "kommunebot:" + KOMMUNE;
   var REPLY_TIMEOUT_MS = 20000;
 
+  // The title and the first message say that a program answers, not a
+  // person: the EU AI Act (Art. 50) requires it from the first interaction.
   var T = {
     launcher: "Chat med os",
-    title: "Digital assistent",
+    title: "Chatbot (automatiske svar)",
     close: "Luk chatten",
     restart: "Start forfra",
     restartDone: "Ny samtale startet.",
     label: "Skriv dit spørgsmål",
     send: "Send",
     placeholder: "Fx: Hvordan fornyer jeg mit pas?",
-    intro: "Hej! Jeg kan hjælpe dig med at finde den rigtige selvbetjening. Skriv dit spørgsmål med dine egne ord.",
+    intro: "Hej! Jeg er en chatbot: et automatisk program, ikke et menneske. Jeg kan hjælpe dig med at finde " +
+      "den rigtige selvbetjening. Skriv dit spørgsmål med dine egne ord.",
     privacy: "Skriv ikke CPR-nummer eller andre personlige oplysninger i chatten.",
     you: "Du",
     bot: "Assistent",
