@@ -213,11 +213,19 @@ MESSAGES_PER_SENDER = 8  # under the per-conversation rate limit (10 in 10 s)
 
 
 def test_every_grouping_through_both_channels_leaves_no_trace(stack):
-    from tests.cpr_forms import GROUP_SEPARATORS, any_leak_pattern, grouped, groupings
+    from tests.cpr_forms import GROUP_SEPARATORS, any_leak_pattern, grouped, groupings, reads_as_ordinary
 
     seed = random.SystemRandom().randrange(2**32)
-    numbers = random_numbers(random.Random(seed), 2)
-    forms = [grouped(n, sizes, sep) for n in numbers for sep in GROUP_SEPARATORS for sizes in groupings()]
+    # Days and years 19 and 20 meet the documented exceptions (a year and a
+    # case number, a date and a time: bot/privacy/cpr.py); drawn apart here.
+    numbers = [n for n in random_numbers(random.Random(seed), 40) if n[:2] not in ("19", "20")][:2]
+    forms = [
+        grouped(n, sizes, sep)
+        for n in numbers
+        for sep in GROUP_SEPARATORS
+        for sizes in groupings()
+        if not reads_as_ordinary(n, sizes)
+    ]
     random.Random(seed).shuffle(forms)
     messages = [" ; ".join(forms[i : i + GROUPINGS_PER_MESSAGE]) for i in range(0, len(forms), GROUPINGS_PER_MESSAGE)]
     rest_part, socket_part = messages[0::2], messages[1::2]

@@ -52,3 +52,14 @@ def test_unsure_nlu_with_a_close_sensitive_intent_escalates(detector):
     assert detector.detect("min datter spiser ingenting", "nlu_fallback", 0.55, ranking=ranking) is not None
     low = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "personal_matter", "confidence": 0.2}]
     assert detector.detect("giraf", "nlu_fallback", 0.55, ranking=low) is None
+
+
+def test_only_the_cpr_placeholder_makes_a_personal_matter(detector):
+    from bot.privacy.redaction import redact_message
+
+    contact = redact_message("skriv til anna@example.dk eller ring 22 33 44 55")
+    assert contact.counts == {"email": 1, "phone": 1}
+    assert detector.detect(contact.text, "pas", 0.9, redacted=contact.counts) is None
+    cpr = redact_message("født 12.03.1985, de sidste fire er 1234")
+    assert detector.detect(cpr.text, "pas", 0.9, redacted=cpr.counts).category == "cpr"
+    assert detector.detect(cpr.text, "pas", 0.9).category == "cpr"  # the placeholder alone
