@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import secrets
 import threading
 from functools import lru_cache
 from typing import Any
@@ -20,6 +19,7 @@ from bot.privacy.channel_guard import ChannelGuard
 from bot.privacy.payloads import Vocabulary
 from bot.settings import Settings
 from glue.rate_limit import ChatLimits
+from glue.sessions import derived_key
 
 # IPv6 clients get a whole /64 (often a /56) from their provider and may
 # pick any address in it, so one household or one script is one /64.
@@ -73,15 +73,6 @@ def build_limits(settings: Settings) -> ChatLimits:
     return ChatLimits(settings.rate_sender, settings.rate_address)
 
 
-@lru_cache(maxsize=4)
-def _pseudonym_key(api_token: str | None) -> bytes:
-    # Derived from the API token, so every Rasa replica of one deployment
-    # gives an address the same pseudonym; random per process without one.
-    if not api_token:
-        return secrets.token_bytes(32)
-    return hmac.new(api_token.encode(), b"kommunebot client pseudonyms", hashlib.sha256).digest()
-
-
 def client_pseudonym(settings: Settings, address: str) -> str:
     """A keyed hash of the client address (its /64 for IPv6): the booking
     caps bookings per client with it, and staff see how many bookings share
@@ -92,11 +83,21 @@ def client_pseudonym(settings: Settings, address: str) -> str:
             address = str(ipaddress.ip_network(f"{parsed}/{IPV6_CLIENT_PREFIX}", strict=False))
     except ValueError:
         pass
-    digest = hmac.new(_pseudonym_key(settings.api_token), address.encode(), hashlib.sha256).hexdigest()
+    key = derived_key(settings.api_token, b"kommunebot client pseudonyms")
+    digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_HEX]
 
 
-def asked_for_phone(message: dict[str, Any]) -> bool:
-    """Whether a reply is the callback form's phone question (actions/callback_form.py)."""
-    meta = message.get("kommunebot")
-    return isinstance(meta, dict) and meta.get("expects") == "phone"
+class NoticesPhoneQuestion:
+    """An output-channel mixin for both channels: ``asked_phone`` tells
+    whether a reply of the turn was the callback form's phone question
+    (marked by actions/callback_form.py), so the channel can tell the guard
+    to keep the number in the citizen's next message."""
+
+    asked_phone = False
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        meta = message.get("kommunebot")
+        if isinstance(meta, dict) and meta.get("expects") == "phone":
+            self.asked_phone = True
+        await super().send_response(recipient_id, message)

@@ -22,23 +22,15 @@ from sanic.response import HTTPResponse
 from bot import settings
 from bot.addresses import client_address
 from bot.privacy.channel_guard import BAD_REQUEST
-from glue.guard import asked_for_phone, build_guard, build_limits, client_pseudonym
+from glue.guard import NoticesPhoneQuestion, build_guard, build_limits, client_pseudonym
 from glue.lock_store import LockStoreUnavailable
 from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
 
 
-class _Collector(CollectingOutputChannel):
+class _Collector(NoticesPhoneQuestion, CollectingOutputChannel):
     """Collects the replies and notices the callback form's phone question."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.asked_phone = False
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        self.asked_phone = self.asked_phone or asked_for_phone(message)
-        await super().send_response(recipient_id, message)
 
 
 class KommuneRestInput(InputChannel):

@@ -51,15 +51,16 @@ class SessionIds:
         return None
 
 
-@lru_cache(maxsize=4)
-def _key(api_token: str | None) -> bytes:
-    # Derived from the API token, so every Rasa replica of one deployment
-    # accepts the others' session ids; random (per process) without one.
+@lru_cache(maxsize=8)
+def derived_key(api_token: str | None, purpose: bytes) -> bytes:
+    """A key for one purpose, derived from the API token, so every Rasa
+    replica of one deployment agrees (the session ids one issues, the
+    pseudonym of a client address); random per process without a token."""
     if not api_token:
         return secrets.token_bytes(32)
-    return hmac.new(api_token.encode(), b"kommunebot socket.io sessions", hashlib.sha256).digest()
+    return hmac.new(api_token.encode(), purpose, hashlib.sha256).digest()
 
 
 def session_ids(settings: Settings) -> SessionIds:
     """The one signer both channels of this process share."""
-    return SessionIds(_key(settings.api_token))
+    return SessionIds(derived_key(settings.api_token, b"kommunebot socket.io sessions"))

@@ -27,24 +27,20 @@ from sanic import Blueprint
 
 from bot import settings
 from bot.addresses import client_address
-from glue.guard import asked_for_phone, build_guard, build_limits, client_pseudonym
+from glue.guard import NoticesPhoneQuestion, build_guard, build_limits, client_pseudonym
 from glue.lock_store import LockStoreUnavailable
 from glue.sessions import session_ids
 
 log = logging.getLogger(__name__)
 
 
-class _CountingOutput(SocketIOOutput):
-    """Knows whether the assistant said anything during the turn."""
+class _CountingOutput(NoticesPhoneQuestion, SocketIOOutput):
+    """Knows whether the assistant said anything during the turn, and
+    whether it asked for the phone number."""
 
     def __init__(self, inner: SocketIOOutput) -> None:
         super().__init__(inner.sio, inner.bot_message_evt)
         self.sent = 0
-        self.asked_phone = False
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        self.asked_phone = self.asked_phone or asked_for_phone(message)
-        await super().send_response(recipient_id, message)
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
@@ -166,10 +162,10 @@ class KommuneSocketIOInput(SocketIOInput):
                 await sio.emit(self.bot_message_evt, {"text": guard.error_reply(None)}, room=sid, namespace=namespace)
                 return
             address = addresses.get(sid, "")
+            metadata = _metadata(data, self.metadata_key)
             if not limits.allow(conversation, address):
                 log.warning("rate limit: too many socket.io messages from %s", address)
-                kommune = _metadata(data, self.metadata_key)
-                kommune = kommune.get("kommune") if isinstance(kommune, dict) else None
+                kommune = metadata.get("kommune") if isinstance(metadata, dict) else None
                 await output.send_text_message(conversation, guard.rate_limited(kommune))
                 return
             # A message event that is no object carries no text the guard can take.
@@ -181,7 +177,7 @@ class KommuneSocketIOInput(SocketIOInput):
                 output,
                 conversation,
                 input_channel=self.name(),
-                metadata=_metadata(data, self.metadata_key),
+                metadata=metadata,
             )
             await guarded(message, client_pseudonym(config, address))
 
