@@ -103,6 +103,11 @@ servers: $(HAPROXY) $(REDIS)
 cluster: setup servers
 	$(KB) cluster $(CLUSTER_ARGS)
 
+# Test workers, one per core of the 2-core CI machine. Whole files go to
+# one worker (--dist loadfile), so a module's own servers start once; each
+# worker that runs a system or browser test starts one shared stack.
+PYTEST_WORKERS ?= 2
+
 # The fast tier, for every change: no servers, no trained model.
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -110,10 +115,10 @@ lint: $(INSTALLED)
 	$(VENV)/bin/lint-imports
 
 check: lint $(SPACY) $(KNOWLEDGE_DB)
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/unit
 
 test: setup $(CHROMIUM) servers lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: setup servers
 	$(PY) scripts/bench.py

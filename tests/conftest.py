@@ -1,8 +1,11 @@
 """Shared fixtures: the real knowledge base, and the real servers on test ports.
 
-Tests come in tiers by folder: tests/unit needs no servers and no trained
-model (`make check`); tests/server and tests/browser are marked ``server``
-and ``browser`` here, so ``-m "not browser"`` and the like select them.
+Tests come in tiers by folder, and each is marked with its folder's name
+here, so ``-m "not browser"`` and the like select them (docs/testing.md):
+tests/unit needs no servers and no trained model (`make check`);
+tests/system shares one real stack per session (per xdist worker);
+tests/process starts, kills or clusters servers of its own;
+tests/browser drives Debian's chromium against the shared stack.
 """
 
 from __future__ import annotations
@@ -22,11 +25,41 @@ MODEL = PROJECT_ROOT / DEFAULT_MODEL
 TESTS = Path(__file__).resolve().parent
 
 
+TIERS = ("unit", "system", "process", "browser")
+
+
+def _tier(path: str) -> str | None:
+    tier = Path(path).resolve().relative_to(TESTS).parts[0]
+    return tier if tier in TIERS else None
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        tier = Path(str(item.fspath)).resolve().relative_to(TESTS).parts[0]
-        if tier in ("server", "browser"):
+        tier = _tier(str(item.fspath))
+        if tier:
             item.add_marker(getattr(pytest.mark, tier))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """What each tier cost: the summed setup, call and teardown time of its
+    tests. Under xdist the sums overlap in wall time, so they add up to more
+    than the run took; they show where the time goes, which --durations
+    lists test by test."""
+    costs: dict[str, list[float]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            parts = getattr(report, "nodeid", "").split("::")[0].split("/")
+            if not getattr(report, "when", None) or len(parts) < 3 or parts[1] not in TIERS:
+                continue
+            cost = costs.setdefault(parts[1], [0, 0.0])
+            cost[0] += report.when == "call"
+            cost[1] += report.duration
+    if costs:
+        terminalreporter.write_sep("-", "cost per tier (summed test time)")
+        for tier in TIERS:
+            if tier in costs:
+                count, seconds = costs[tier]
+                terminalreporter.write_line(f"{tier:8} {count:5d} tests {seconds:8.1f} s")
 
 
 def run_async(coroutine):

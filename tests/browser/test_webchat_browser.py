@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.server.test_proxy import proxy  # noqa: F401  (the HAProxy fixture)
+from tests.process.test_proxy import proxy  # noqa: F401  (the HAProxy fixture)
 
 QUESTION = "hvordan fornyer jeg mit pas"
 SOCKET_IO = re.compile(r"/socket\.io/")

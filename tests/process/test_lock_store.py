@@ -27,7 +27,7 @@ from bot.ops.services import Redis
 from bot.settings import PROJECT_ROOT
 from glue.lock_store import LockStoreUnavailable, RedisTicketLockStore
 from tests.conftest import MODEL, run_async
-from tests.server.lock_worker import make_store, rounds
+from tests.support.lock_worker import make_store, rounds
 
 
 def _root() -> Path:
@@ -105,7 +105,7 @@ def test_processes_get_unique_tickets_served_in_order_one_at_a_time(redis_server
     conversation = f"processes-{uuid.uuid4().hex[:8]}"
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.server.lock_worker", redis_server.url, conversation, "ours", "6", "0.005"],
+            [sys.executable, "-m", "tests.support.lock_worker", redis_server.url, conversation, "ours", "6", "0.005"],
             cwd=PROJECT_ROOT,
             env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         )
@@ -207,7 +207,7 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
 def test_a_killed_holders_ticket_expires(redis_server, red):
     conversation = f"killed-{uuid.uuid4().hex[:8]}"
     holder = subprocess.Popen(
-        [sys.executable, "-m", "tests.server.lock_worker", redis_server.url, conversation, "ours", "0", "0", "3"],
+        [sys.executable, "-m", "tests.support.lock_worker", redis_server.url, conversation, "ours", "0", "0", "3"],
         cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         stdout=subprocess.PIPE,

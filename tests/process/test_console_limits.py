@@ -16,7 +16,7 @@ from bot.callbacks.casework import MAX_NOTE_CHARS, Casework
 from bot.console.accounts import MAX_USERNAME, UNKNOWN_USER, Accounts
 from bot.console.app import MAX_BODY_BYTES
 from bot.ops.http import free_port
-from tests.server.console_server import ConsoleServer, client, hidden, login
+from tests.support.console_server import ConsoleServer, client, hidden, login
 
 PASSWORD = "korrekt-hest-batteri"
 CPR_NAMES = ("010203-1234", "0102 03 1234")

@@ -21,7 +21,7 @@ from bot.callbacks.casework import Casework
 from bot.console.accounts import Accounts
 from bot.ops.http import free_port
 from tests.conftest import run_async
-from tests.server.console_server import ConsoleServer, hidden, login
+from tests.support.console_server import ConsoleServer, hidden, login
 
 PASSWORD = "korrekt-hest-batteri"
 

@@ -29,7 +29,7 @@ from bot.ops.cluster import REPLICAS, Cluster
 from bot.ops.http import http_json
 from bot.ops.services import APP_ROLE, TRACKER_DATABASE
 from tests.conftest import phone_number
-from tests.server.test_run_signals import MakeRun, assert_all_stopped, descendants, port_open
+from tests.process.test_run_signals import MakeRun, assert_all_stopped, descendants, port_open
 
 READY = "The Kommunebot cluster is ready"
 
@@ -119,17 +119,30 @@ def test_one_conversation_sent_to_both_replicas_at_once_is_stored_once_each_in_o
     with ThreadPoolExecutor(len(messages)) as pool:
         replies = list(pool.map(send, range(len(messages))))
     assert all(status == 200 and reply for status, reply in replies), replies
+    assert not any("teknisk fejl" in texts(reply) for _, reply in replies), replies
+    got = {messages[n]: [m.get("text") for m in reply] for n, (_, reply) in enumerate(replies)}
     events = tracker_events(cluster, sender)
     users = [e["text"] for e in events if e["event"] == "user"]
-    assert sorted(users) == sorted(messages) and len(users) == len(set(users))
-    # Each turn whole: after a user message its own bot reply, before the next user message.
-    turns = []
+    assert sorted(users) == sorted(messages) and len(users) == len(set(users)), "a message is missing or stored twice"
+    turns: list[list[dict]] = []
     for event in events:
         if event["event"] == "user":
             turns.append([])
-        elif event["event"] == "bot" and turns:
+        if turns:
             turns[-1].append(event)
-    assert len(turns) == len(messages) and all(turn for turn in turns)
+    assert len(turns) == len(messages)
+    for turn in turns:
+        text = turn[0]["text"]
+        # Whole turns: each user message followed by its own actions, ending
+        # in action_listen, before the next user message begins.
+        actions = [e["name"] for e in turn if e["event"] == "action"]
+        assert turn[-1]["event"] == "action" and turn[-1]["name"] == "action_listen", (text, actions)
+        assert actions.count("action_listen") == 1 and len(actions) >= 2, (text, actions)
+        # The replies the caller got are the ones stored in its own turn.
+        assert [e.get("text") for e in turn if e["event"] == "bot"] == got[text], text
+    # Served one after another by the Redis lock: every turn starts after the one before it ended.
+    for before, after in zip(turns, turns[1:], strict=False):
+        assert after[0]["timestamp"] >= before[-1]["timestamp"]
 
 
 def via_proxy(cluster: MakeCluster, sender: str, text: str, cookie: str | None = None):

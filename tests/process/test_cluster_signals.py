@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.server.test_cluster import MakeCluster, free_base, new_root
-from tests.server.test_run_signals import assert_all_stopped, ctrl_c_twice, descendants
+from tests.process.test_cluster import MakeCluster, free_base, new_root
+from tests.process.test_run_signals import assert_all_stopped, ctrl_c_twice, descendants
 
 STARTING = "Starting PostgreSQL"
 

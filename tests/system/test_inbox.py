@@ -14,7 +14,7 @@ from bot.console.accounts import Accounts
 from bot.ops.http import free_port
 from bot.records.inbox import Inbox, InboxError
 from bot.settings import PROJECT_ROOT
-from tests.server.console_server import ConsoleServer, hidden, login
+from tests.support.console_server import ConsoleServer, hidden, login
 
 PASSWORD = "korrekt-hest-batteri"
 

@@ -31,7 +31,7 @@ from bot.chat.booking import BOOKED, FAILED, CallbackFlow
 from bot.cli import main as cli
 from bot.console.accounts import Accounts, LoginRefused
 from bot.console.sessions import Sessions
-from bot.ops.services import OWNER_ROLE, TRACKER_DATABASE, Postgres
+from bot.ops.services import APP_ROLE, OWNER_ROLE, TRACKER_DATABASE, Postgres
 from bot.records.database import SchemaOutdated
 from bot.records.inbox import Inbox
 from bot.records.journal import verify_database
@@ -388,3 +388,36 @@ def test_postgres_stopped_mid_booking_fails_plainly_then_books_once(pg, url, kno
     with _owner(pg).connect() as conn:
         rows = conn.execute(sa.text("SELECT count(*) FROM callbacks WHERE conversation_id = 'stopped-1'")).scalar()
     assert rows == 1
+
+
+def test_the_tracker_store_loads_only_the_current_session(pg):
+    """Rasa on PostgreSQL reads the current session, not a citizen's whole
+    history, through a pool sized for the replicas."""
+    import time
+    import uuid
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from glue.tracker_store import PG_MAX_OVERFLOW, PG_POOL_SIZE, UrlSQLTrackerStore
+    from tests.conftest import run_async
+
+    store = UrlSQLTrackerStore(domain=Domain.empty(), host=pg.url(APP_ROLE, TRACKER_DATABASE))
+    assert store.engine.url.drivername == "postgresql"
+    assert store.engine.pool.size() == PG_POOL_SIZE and store.engine.pool._max_overflow == PG_MAX_OVERFLOW
+    assert store.engine.pool._pre_ping
+    sender = f"sessions-{uuid.uuid4().hex[:8]}"
+    now = time.time()
+    events = [
+        ActionExecuted("action_session_start", timestamp=now - 7200),
+        SessionStarted(timestamp=now - 7200),
+        UserUttered("det gamle spørgsmål", timestamp=now - 7100),
+        SessionStarted(timestamp=now),
+        UserUttered("det nye spørgsmål", timestamp=now + 1),
+    ]
+    run_async(store.save(DialogueStateTracker.from_events(sender, events)))
+    current = run_async(store.retrieve(sender))
+    assert [e.text for e in current.events if isinstance(e, UserUttered)] == ["det nye spørgsmål"]
+    full = run_async(store.retrieve_full_tracker(sender))
+    assert len([e for e in full.events if isinstance(e, UserUttered)]) == 2

@@ -1,7 +1,7 @@
 """One process taking a conversation's lock, as a Rasa replica does, for
-tests/server/test_lock_store.py.
+tests/process/test_lock_store.py.
 
-    python -m tests.server.lock_worker URL CONVERSATION STORE ROUNDS HOLD_SECONDS [LIFETIME]
+    python -m tests.support.lock_worker URL CONVERSATION STORE ROUNDS HOLD_SECONDS [LIFETIME]
 
 STORE is ``ours`` (glue.lock_store) or ``rasa`` (Rasa's RedisLockStore).
 Each round takes the lock, records ``ticket:holders`` in the Redis list
