@@ -117,8 +117,17 @@ lint: $(INSTALLED)
 check: lint $(SPACY) $(KNOWLEDGE_DB)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/unit
 
-test: setup $(CHROMIUM) servers lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+# Training runs on about one core, so the tests that need no model (marked
+# `not model`) run beside it; then the tests that need it run on both cores.
+# The training log is kept in build/train.log and shown if training fails.
+test: $(INSTALLED) $(SPACY) $(KNOWLEDGE_DB) $(NODE_DEPS) $(CHROMIUM) servers lint
+	@mkdir -p build
+	@$(MAKE) --no-print-directory model > build/train.log 2>&1 & training=$$!; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not model"; without=$$?; \
+	if ! wait $$training; then tail -n 60 build/train.log; echo "make test: training failed (build/train.log)"; exit 1; fi; \
+	grep -h "Trained\|Nothing changed" build/train.log || true; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m model; with=$$?; \
+	exit $$(( without || with ))
 
 bench: setup servers
 	$(PY) scripts/bench.py

@@ -33,11 +33,18 @@ def _tier(path: str) -> str | None:
     return tier if tier in TIERS else None
 
 
+# Tiers whose every test needs the trained model; in tests/process a module
+# or test says so itself with ``pytest.mark.model``.
+NEED_THE_MODEL = ("system", "browser")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         tier = _tier(str(item.fspath))
         if tier:
             item.add_marker(getattr(pytest.mark, tier))
+        if tier in NEED_THE_MODEL:
+            item.add_marker(pytest.mark.model)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -31,6 +31,8 @@ from bot.ops.services import APP_ROLE, TRACKER_DATABASE
 from tests.conftest import phone_number
 from tests.process.test_run_signals import MakeRun, assert_all_stopped, descendants, port_open
 
+pytestmark = pytest.mark.model
+
 READY = "The Kommunebot cluster is ready"
 
 

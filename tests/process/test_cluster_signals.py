@@ -14,6 +14,8 @@ import pytest
 from tests.process.test_cluster import MakeCluster, free_base, new_root
 from tests.process.test_run_signals import assert_all_stopped, ctrl_c_twice, descendants
 
+pytestmark = pytest.mark.model
+
 STARTING = "Starting PostgreSQL"
 
 

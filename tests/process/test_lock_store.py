@@ -261,6 +261,7 @@ def test_unreachable_redis_is_an_error_that_hides_the_password():
 # --- a real Rasa server whose Redis goes away -------------------------------
 
 
+@pytest.mark.model
 def test_rasa_refuses_in_danish_while_redis_is_down_and_recovers():
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run `kommunebot train`")

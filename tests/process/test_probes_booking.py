@@ -25,6 +25,8 @@ from bot.ops.http import free_port
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from tests.conftest import phone_number, stack_env
 
+pytestmark = pytest.mark.model
+
 SCRIPT = "203.0.113.9"
 CITIZEN = "198.51.100.20"
 REFERENCE = re.compile(r"bookingnummer er (CB-\d{4}-\d{6})")

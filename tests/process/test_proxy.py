@@ -18,6 +18,9 @@ from tests.conftest import PROJECT_ROOT
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 CONFIG = PROJECT_ROOT / "deploy" / "haproxy.cfg"
 
+# HAProxy in front of the session's stack, which serves the trained model.
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def proxy(stack, tmp_path_factory):

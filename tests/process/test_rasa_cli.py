@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MODEL, PROJECT_ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -28,6 +30,7 @@ def test_rasa_data_validate(tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
+@pytest.mark.model
 def test_stories_with_the_trained_model(tmp_path):
     assert MODEL.is_file(), "run via `make test`, which trains the model"
     out = tmp_path / "results"

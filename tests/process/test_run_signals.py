@@ -21,6 +21,8 @@ import pytest
 from bot.ops.http import free_port
 from tests.conftest import PROJECT_ROOT
 
+pytestmark = pytest.mark.model
+
 READY = "Kommunebot is ready"
 STARTING = "Starting the action server"
 
