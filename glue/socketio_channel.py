@@ -29,10 +29,9 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot import settings
-from bot.addresses import client_address
 from bot.settings import Settings
 from glue.sessions import session_ids
-from glue.turn import TurnOutput, build_turn
+from glue.turn import TurnOutput, build_turn, request_address
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +106,9 @@ class KommuneSocketIOInput(SocketIOInput):
         holders: dict[str, str] = {}  # conversation -> the one socket that gets its replies
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
-            peer = environ.get("REMOTE_ADDR") or ""
-            addresses[sid] = client_address(peer, [environ.get("HTTP_X_FORWARDED_FOR") or ""], config.trusted_proxies)
+            # The request that opened the socket, as the REST channel reads
+            # its own: the environ's REMOTE_ADDR is a fixed 127.0.0.1.
+            addresses[sid] = request_address(environ["sanic.request"], config.trusted_proxies)
             return True
 
         async def disconnect(sid: str) -> None:

@@ -145,6 +145,9 @@ def build_turn(settings: Settings) -> GuardedTurn:
 
 
 def request_address(request: Request, trusted_proxies: Iterable[str]) -> str:
-    """The client address of an HTTP request: the peer, or behind a trusted
-    proxy the address it saw (bot.addresses)."""
+    """The client address of an HTTP request, by one rule for both channels:
+    the REST webhook's request, and the request that opened a socket.io
+    connection (engine.io hands it over as ``environ["sanic.request"]``;
+    its REMOTE_ADDR is always 127.0.0.1 in engine.io's Sanic driver, which
+    made every socket.io client one address)."""
     return client_address(request.ip, request.headers.getall("x-forwarded-for", []), trusted_proxies)

@@ -5,6 +5,7 @@ per conversation hold once whatever transport each message takes."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +18,7 @@ from glue.guard import build_limits
 from glue.lock_store import LockStoreUnavailable
 from glue.rest_channel import KommuneRestInput
 from glue.socketio_channel import KommuneSocketIOInput
-from glue.turn import TurnOutput, build_turn
+from glue.turn import TurnOutput, build_turn, request_address
 from tests.conftest import run_async
 
 CLIENT = "203.0.113.7"
@@ -92,7 +93,8 @@ class Process:
         signed session id the server issued it."""
         self._sockets += 1
         sid = f"socket-{self._sockets}"
-        environ = {"REMOTE_ADDR": address, "HTTP_X_FORWARDED_FOR": forwarded}
+        # engine.io's Sanic driver always says 127.0.0.1 here: not the client.
+        environ = {"REMOTE_ADDR": "127.0.0.1", "sanic.request": _request(address, forwarded=(forwarded,))}
         assert run_async(self._on["connect"](sid, environ)) is True
         run_async(self._on["session_request"](sid, {}))
         event, session_id, room = self.emitted[-1]
@@ -128,7 +130,7 @@ TIGHT, LOOSE = "5/60", "100/60"
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("limit", ["conversation"])
+@pytest.mark.parametrize("limit", ["address", "conversation"])
 def test_a_client_is_limited_once_whatever_the_transport(configure, limit, route):
     by_address = limit == "address"
     configure(RATE_ADDRESS=TIGHT if by_address else LOOSE, RATE_SENDER=LOOSE if by_address else TIGHT)
@@ -146,6 +148,39 @@ def test_a_client_is_limited_once_whatever_the_transport(configure, limit, route
     assert [_passed(process, t, send) for t in route] == [True] * 5 + [False] * 3
     # The window is that client's: another one is not held up by it.
     assert process.post("another-conversation", OTHER_CLIENT).status == 200
+
+
+def test_refusals_count_and_are_worded_alike_on_both_transports(configure):
+    configure(RATE_ADDRESS="2/60", RATE_SENDER="100/60")
+    process = Process()
+    sid, _ = process.open_socket(CLIENT)
+    # An empty message is refused by the guard, after the limiter counted it.
+    empty = process.say_over_socket(sid, "   ")
+    assert empty and "tom" in empty[0]
+    assert process.post("rest-conversation", CLIENT).status == 200
+    refused = process.post("rest-conversation", CLIENT)
+    # Retry-After is the conversation window's length, whichever limit refused.
+    assert refused.status == 429 and refused.headers["Retry-After"] == "60"
+    text = json.loads(refused.body)[0]["text"]
+    assert "mange beskeder" in text
+    assert process.say_over_socket(sid) == [text]
+
+
+def test_behind_a_trusted_proxy_both_transports_read_the_same_forwarded_client(configure):
+    configure(RATE_ADDRESS="2/60", RATE_SENDER="100/60", TRUSTED_PROXIES=PROXY)
+    process = Process()
+    sid, _ = process.open_socket(PROXY, forwarded=f"192.0.2.1, {CLIENT}")
+    assert process.post("rest-conversation", PROXY, forwarded=("192.0.2.1", CLIENT)).status == 200
+    assert _passed(process, "s", lambda _: process.say_over_socket(sid))
+    assert process.post("rest-conversation", PROXY, forwarded=(CLIENT,)).status == 429
+    # Another citizen behind the same proxy has a window of their own.
+    assert process.post("rest-conversation", PROXY, forwarded=(OTHER_CLIENT,)).status == 200
+
+
+def test_request_address_reads_every_forwarded_header_from_a_trusted_proxy():
+    request = _request(PROXY, forwarded=("192.0.2.1", f"{CLIENT}, {PROXY}"))
+    assert request_address(request, (PROXY,)) == CLIENT
+    assert request_address(request, ()) == PROXY  # from anyone else the header is the client's say-so
 
 
 class Output(TurnOutput):
