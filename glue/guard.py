@@ -1,8 +1,8 @@
-"""Build what both input channels share: the channel guard
-(bot.privacy.channel_guard), with its replies worded from the compiled
-knowledge base and the keys it accepts (municipalities, errand topics and
-their situations) taken from it; the one rate limiter; and the pseudonym
-of a client address that goes with each message."""
+"""Build what the guarded turn (glue/turn.py) of both input channels uses:
+the channel guard (bot.privacy.channel_guard), with its replies worded from
+the compiled knowledge base and the keys it accepts (municipalities, errand
+topics and their situations) taken from it; the one rate limiter; and the
+pseudonym of a client address that goes with each message."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import hmac
 import ipaddress
 import threading
 from functools import lru_cache
-from typing import Any
 
 from bot.knowledge.store import open_knowledge
 from bot.knowledge.texts import Texts
@@ -86,18 +85,3 @@ def client_pseudonym(settings: Settings, address: str) -> str:
     key = derived_key(settings.api_token, b"kommunebot client pseudonyms")
     digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_HEX]
-
-
-class NoticesPhoneQuestion:
-    """An output-channel mixin for both channels: ``asked_phone`` tells
-    whether a reply of the turn was the callback form's phone question
-    (marked by actions/callback_form.py), so the channel can tell the guard
-    to keep the number in the citizen's next message."""
-
-    asked_phone = False
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        meta = message.get("kommunebot")
-        if isinstance(meta, dict) and meta.get("expects") == "phone":
-            self.asked_phone = True
-        await super().send_response(recipient_id, message)

@@ -1,15 +1,14 @@
-"""REST input channel with Kommunebot's guards.
+"""REST input channel: Rasa's RestInput route replaced by Kommunebot's.
 
-Replaces Rasa's RestInput route so that CPR numbers are removed before Rasa
-parses, logs or stores the message, empty and oversized messages are
-answered in Danish without reaching Rasa, message text never goes to the
-logs, and a turn that produced no reply (e.g. the action server is down)
-still ends with a Danish explanation instead of silence.
+This module is the transport only: JSON bodies only (a form post from any
+web page needs no CORS preflight), the body's shape, the widget's signed
+session id as the sender, the client address. Everything else, the rate
+limits, the channel guard, Rasa and the Danish replies when a turn fails or
+says nothing, is the guarded turn both channels share (glue/turn.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,17 +19,19 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
-from bot.addresses import client_address
 from bot.privacy.channel_guard import BAD_REQUEST
-from glue.guard import NoticesPhoneQuestion, build_guard, build_limits, client_pseudonym
-from glue.lock_store import LockStoreUnavailable
 from glue.sessions import session_ids
+from glue.turn import TurnOutput, build_turn, request_address
 
 log = logging.getLogger(__name__)
 
 
-class _Collector(NoticesPhoneQuestion, CollectingOutputChannel):
+class _Collector(TurnOutput, CollectingOutputChannel):
     """Collects the replies and notices the callback form's phone question."""
+
+    @property
+    def replied(self) -> bool:
+        return bool(self.messages)
 
 
 class KommuneRestInput(InputChannel):
@@ -40,11 +41,8 @@ class KommuneRestInput(InputChannel):
 
     def __init__(self) -> None:
         config = settings.current()
-        self.config = config
-        self.guard = build_guard(config)
-        self.limits = build_limits(config)
+        self.turn = build_turn(config)
         self.trusted_proxies = config.trusted_proxies
-        self.retry_after = str(config.rate_sender[1])
         self.session_ids = session_ids(config)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -75,42 +73,24 @@ class KommuneRestInput(InputChannel):
             # The widget's REST fallback sends the signed socket.io session id:
             # the same conversation, under its conversation id.
             sender = self.session_ids.resume(sender) or sender
-            metadata = body.get("metadata")
-            municipality = metadata.get("kommune") if isinstance(metadata, dict) else None
-            address = client_address(request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies)
-            if not self.limits.allow(sender, address):
-                log.warning("rate limit: too many messages from %s", address)
-                text = self.guard.rate_limited(municipality)
-                return response.json(
-                    [{"recipient_id": sender, "text": text}], status=429, headers={"Retry-After": self.retry_after}
-                )
-            prepared = self.guard.prepare(
-                body.get("message"), metadata, sender, client=client_pseudonym(self.config, address)
-            )
-            if prepared.refusal is not None:
-                return response.json([{"recipient_id": sender, "text": prepared.refusal}], status=prepared.status)
             collector = _Collector()
-            try:
-                await on_new_message(
-                    UserMessage(prepared.text, collector, sender, input_channel=self.name(), metadata=prepared.metadata)
-                )
-            except LockStoreUnavailable as exc:
-                # Without the conversation lock two replicas could answer at
-                # once: refuse, and say so, rather than race.
-                log.error("%s; message refused", exc)
-                text = self.guard.unavailable(municipality)
-                return response.json(
-                    [{"recipient_id": sender, "text": text}], status=503, headers={"Retry-After": "60"}
-                )
-            except asyncio.CancelledError:
-                log.error("message from %s timed out in Rasa", sender)
-            except Exception:
-                log.exception("Rasa failed on a message from %s", sender)
-            if collector.asked_phone:
-                self.guard.expect_phone(sender)
-            if not collector.messages:
-                log.error("no reply for %s: is the action server running?", sender)
-                collector.messages.append({"recipient_id": sender, "text": self.guard.error_reply(municipality)})
-            return response.json(collector.messages)
+
+            async def say(text: str) -> None:
+                # One message, as this channel has always answered its
+                # refusals (send_text_message would split it at blank lines).
+                collector.messages.append({"recipient_id": sender, "text": text})
+
+            end = await self.turn(
+                body.get("message"),
+                body.get("metadata"),
+                sender,
+                request_address(request, self.trusted_proxies),
+                channel=self.name(),
+                output=collector,
+                say=say,
+                handle=on_new_message,
+            )
+            headers = {"Retry-After": end.retry_after} if end.retry_after else None
+            return response.json(collector.messages, status=end.status, headers=headers)
 
         return webhook

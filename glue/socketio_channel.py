@@ -1,10 +1,13 @@
-"""Socket.io input channel with the same guards as the REST channel.
+"""Socket.io input channel: Rasa's SocketIOInput with sessions of the
+server's own.
 
-Every message goes through the channel guard, so the text is checked and
-CPR numbers are redacted before Rasa parses, logs or stores anything, and
-a turn without any reply still ends with a Danish explanation.
-Connections are accepted only from the configured origins
-(KOMMUNEBOT_ALLOWED_ORIGINS).
+This module is the transport only: origins, engine.io's size cap and
+headers, sessions, reading the message event, the client address. Every
+message then goes through the guarded turn both channels share
+(glue/turn.py): the rate limits, the channel guard (checks, and CPR numbers
+redacted before Rasa parses, logs or stores anything), Rasa, and a Danish
+explanation when a turn fails or says nothing. Connections are accepted
+only from the configured origins (KOMMUNEBOT_ALLOWED_ORIGINS).
 
 Sessions are the server's, not the client's. Rasa's own channel lets any
 socket name any session id in ``session_request`` and then receives that
@@ -26,21 +29,24 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot import settings
-from bot.addresses import client_address
-from glue.guard import NoticesPhoneQuestion, build_guard, build_limits, client_pseudonym
-from glue.lock_store import LockStoreUnavailable
+from bot.settings import Settings
 from glue.sessions import session_ids
+from glue.turn import TurnOutput, build_turn, request_address
 
 log = logging.getLogger(__name__)
 
 
-class _CountingOutput(NoticesPhoneQuestion, SocketIOOutput):
+class _CountingOutput(TurnOutput, SocketIOOutput):
     """Knows whether the assistant said anything during the turn, and
     whether it asked for the phone number."""
 
-    def __init__(self, inner: SocketIOOutput) -> None:
-        super().__init__(inner.sio, inner.bot_message_evt)
+    def __init__(self, sio: Any, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
         self.sent = 0
+
+    @property
+    def replied(self) -> bool:
+        return self.sent > 0
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
@@ -59,7 +65,7 @@ def _without_engineio_cors_headers(eio: Any) -> None:
     which is what refuses a socket, WebSocket or polling, opened from any
     other page (browsers apply no CORS to WebSockets); it only stops
     writing headers. Private in engineio 4.8 (pinned); the CORS tests on
-    the real server (tests/server/test_socketio_cors.py) fail if it changes.
+    the real server (tests/system/test_socketio_cors.py) fail if it changes.
     """
     eio._cors_headers = lambda environ: []
 
@@ -71,34 +77,14 @@ class KommuneSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         config = settings.current()
-        guard = build_guard(config)
+        self.turn = build_turn(config)
 
-        async def guarded(message: UserMessage, client: str | None = None) -> None:
-            output = _CountingOutput(message.output_channel)
-            metadata = message.metadata
-            prepared = guard.prepare(message.text, metadata, message.sender_id, client=client)
-            metadata = metadata if isinstance(metadata, dict) else {}
-            if prepared.refusal is not None:
-                await output.send_text_message(message.sender_id, prepared.refusal)
-                return
-            message.text = prepared.text
-            message.metadata = prepared.metadata
-            message.output_channel = output
-            try:
-                await on_new_message(message)
-            except LockStoreUnavailable as exc:
-                log.error("%s; message refused", exc)  # refused, not raced: see the REST channel
-                await output.send_text_message(message.sender_id, guard.unavailable(metadata.get("kommune")))
-                return
-            except Exception:
-                log.exception("Rasa failed on a socket.io message from %s", message.sender_id)
-            if output.asked_phone:
-                guard.expect_phone(message.sender_id)
-            if output.sent == 0:
-                log.error("no reply for %s: is the action server running?", message.sender_id)
-                await output.send_text_message(message.sender_id, guard.error_reply(metadata.get("kommune")))
+        async def unguarded(message: UserMessage) -> None:
+            # Rasa's handlers all give way to ours (_own_sessions); were one
+            # ever left, its messages are dropped, never passed on unguarded.
+            log.error("a socket.io message reached Rasa's own handler; not passed on")
 
-        blueprint = super().blueprint(guarded)
+        blueprint = super().blueprint(unguarded)
         # Rasa creates the server with origin checks switched off; only the
         # municipality's own pages may open a socket.
         self.sio.eio.cors_allowed_origins = list(config.allowed_origins)
@@ -108,21 +94,21 @@ class KommuneSocketIOInput(SocketIOInput):
         # (SANIC_WEBSOCKET_MAX_SIZE, bot.ops.processes) before it is read.
         self.sio.eio.max_http_buffer_size = config.max_body_bytes
         _without_engineio_cors_headers(self.sio.eio)
-        self._own_sessions(guard, guarded, config)
+        self._own_sessions(on_new_message, config)
         return blueprint
 
-    def _own_sessions(self, guard, guarded, config) -> None:
+    def _own_sessions(self, handle: Callable[[UserMessage], Awaitable[Any]], config: Settings) -> None:
         """Replace Rasa's connect, session_request and message handlers."""
-        sio, namespace = self.sio, self.namespace
+        sio, namespace, turn = self.sio, self.namespace, self.turn
         ids = session_ids(config)
-        limits = build_limits(config)
         conversations: dict[str, str] = {}  # socket id -> conversation it may speak for
         addresses: dict[str, str] = {}
         holders: dict[str, str] = {}  # conversation -> the one socket that gets its replies
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
-            peer = environ.get("REMOTE_ADDR") or ""
-            addresses[sid] = client_address(peer, [environ.get("HTTP_X_FORWARDED_FOR") or ""], config.trusted_proxies)
+            # The request that opened the socket, as the REST channel reads
+            # its own: the environ's REMOTE_ADDR is a fixed 127.0.0.1.
+            addresses[sid] = request_address(environ["sanic.request"], config.trusted_proxies)
             return True
 
         async def disconnect(sid: str) -> None:
@@ -155,31 +141,32 @@ class KommuneSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         async def handle_message(sid: str, data: Any) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
             conversation = conversations.get(sid)
             if conversation is None:
                 log.warning("socket %s sent a message before session_request; not passed on", sid)
-                await sio.emit(self.bot_message_evt, {"text": guard.error_reply(None)}, room=sid, namespace=namespace)
+                reply = {"text": turn.guard.error_reply(None)}
+                await sio.emit(self.bot_message_evt, reply, room=sid, namespace=namespace)
                 return
-            address = addresses.get(sid, "")
-            metadata = _metadata(data, self.metadata_key)
-            if not limits.allow(conversation, address):
-                log.warning("rate limit: too many socket.io messages from %s", address)
-                kommune = metadata.get("kommune") if isinstance(metadata, dict) else None
-                await output.send_text_message(conversation, guard.rate_limited(kommune))
-                return
-            # A message event that is no object carries no text the guard can take.
+            output = _CountingOutput(sio, self.bot_message_evt)
+
+            async def say(text: str) -> None:
+                await output.send_text_message(conversation, text)
+
+            # A message event that is no object carries no text the guard can
+            # take; anything but a string goes on as None, which the guard
+            # refuses as not text. Stripped, as Rasa's UserMessage always
+            # stripped it on this transport before the guard measured it.
             text = data.get("message") if isinstance(data, dict) else None
-            message = UserMessage(
-                # Rasa strips the text when it builds the message; anything but
-                # a string goes on as None, which the guard refuses as not text.
-                text if isinstance(text, str) else None,
-                output,
+            await turn(
+                text.strip() if isinstance(text, str) else None,
+                _metadata(data, self.metadata_key),
                 conversation,
-                input_channel=self.name(),
-                metadata=metadata,
+                addresses.get(sid, ""),
+                channel=self.name(),
+                output=output,
+                say=say,
+                handle=handle,
             )
-            await guarded(message, client_pseudonym(config, address))
 
         sio.on("connect", connect, namespace=namespace)
         sio.on("disconnect", disconnect, namespace=namespace)

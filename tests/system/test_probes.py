@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -317,6 +318,94 @@ def test_socketio_session_ids_are_unguessable(stack):
     ids, oversized = run_async(run())
     assert len(set(ids)) == 3 and all(len(i) < 80 and "x" * 20 not in i for i in ids)
     assert oversized == []
+
+
+# -- one client, both transports ----------------------------------------------
+
+# A loopback address of its own (Linux routes all of 127/8 to lo), so the
+# server sees a client other than the rest of the suite's 127.0.0.1.
+OTHER_CLIENT = "127.0.0.2"
+
+
+async def _open_socket(url: str, transport: str, http_session=None):
+    """A socket.io client with a confirmed session: the client, its signed
+    session id and the queue of the texts it is sent."""
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False, http_session=http_session)
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed = asyncio.get_running_loop().create_future()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data.get("text") or ""))
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    await client.connect(url, socketio_path="/socket.io", transports=[transport])
+    await client.emit("session_request", {})
+    return client, await asyncio.wait_for(confirmed, 20), replies
+
+
+def test_a_conversation_has_one_limit_over_socketio_and_rest(stack):
+    from bot.settings import Settings
+
+    limit, seconds = Settings.load(stack.env).rate_sender
+    over_socket = limit // 2 + 1
+
+    async def run():
+        started = time.monotonic()
+        client, session_id, replies = await _open_socket(stack.url, "websocket")
+        # Empty messages: refused by the guard after the limiter counted them,
+        # so all of them fit in one window without a Rasa turn each.
+        for _ in range(over_socket):
+            await client.emit("user_uttered", {"message": ""})
+            assert "tom" in await asyncio.wait_for(replies.get(), 20)
+        # The widget's REST fallback: the signed session id as the sender.
+        payload = {"sender": session_id, "message": ""}
+        statuses = [(await asyncio.to_thread(chat, stack, payload))[0] for _ in range(limit - over_socket + 2)]
+        await client.emit("user_uttered", {"message": "hej"})
+        last = await asyncio.wait_for(replies.get(), 20)
+        await client.disconnect()
+        return statuses, last, time.monotonic() - started
+
+    statuses, last, took = run_async(run())
+    assert took < seconds, f"the probe took {took:.1f} s, longer than the {seconds} s window it tests"
+    assert statuses == [200] * (limit - over_socket) + [429] * 2
+    assert "mange beskeder" in last
+
+
+def _client_of_user_messages(stack, conversation: str) -> set[str]:
+    status, tracker = stack.api(f"/conversations/{conversation}/tracker")
+    assert status == 200
+    return {(e.get("metadata") or {}).get("client") for e in tracker["events"] if e["event"] == "user"}
+
+
+def test_a_client_is_one_address_over_socketio_and_rest(stack):
+    """The pseudonym in each message is keyed on the address the limiter
+    counts: one client is one address on every transport, and another
+    address is another client (engine.io's Sanic driver reports every
+    socket.io client as 127.0.0.1, which made them all one)."""
+    import aiohttp
+
+    async def run():
+        conversations = {}
+        connector = aiohttp.TCPConnector(local_addr=(OTHER_CLIENT, 0))
+        async with aiohttp.ClientSession(connector=connector) as http:
+            sender = f"address-{uuid.uuid4().hex[:8]}"
+            async with http.post(f"{stack.url}/webhooks/rest/webhook", json={"sender": sender, "message": "hej"}) as r:
+                assert r.status == 200
+            conversations["rest"] = sender
+            for transport in ("websocket", "polling"):
+                client, session_id, replies = await _open_socket(stack.url, transport, http)
+                await client.emit("user_uttered", {"message": "hej"})
+                await asyncio.wait_for(replies.get(), 30)
+                await client.disconnect()
+                conversations[transport] = session_id.split(".")[0]
+        return conversations
+
+    conversations = run_async(run())
+    clients = {name: _client_of_user_messages(stack, c) for name, c in conversations.items()}
+    assert clients["rest"] == clients["websocket"] == clients["polling"] and len(clients["rest"]) == 1
+    assert None not in clients["rest"]
+    here = f"address-{uuid.uuid4().hex[:8]}"
+    stack.send(here, "hej")
+    assert _client_of_user_messages(stack, here).isdisjoint(clients["rest"])
 
 
 # -- the staff console, unauthenticated ---------------------------------------

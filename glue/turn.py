@@ -1,0 +1,153 @@
+"""The guarded turn: what a chat message goes through on its way to Rasa,
+whichever transport brought it.
+
+The input channels (glue/rest_channel.py, glue/socketio_channel.py) keep
+only their transport: reading the HTTP body or the socket.io event, size
+caps, CORS and origins, sessions. Each hands the message, its metadata, the
+conversation it belongs to and the client address to the process's one
+``GuardedTurn`` (``build_turn``), which in this order:
+
+1. counts it against the client address's window and the conversation's
+   (the process's one ``ChatLimits``), before anything else, so a refused
+   message counts too and one client has one pair of windows whatever the
+   transport; over either, the Danish "try again" (HTTP 429);
+2. lets the channel guard (bot.privacy.channel_guard) refuse it, in Danish
+   and with the HTTP status it names, or redact it; what passes carries the
+   client address's pseudonym (``client``), by which bookings are capped;
+3. gives it to Rasa; the lock store unreachable means the Danish "the chat
+   is down" (HTTP 503), never a raced turn; Rasa failing or timing out is
+   logged without the text;
+4. remembers when the assistant asked for the phone number, so the guard
+   keeps the number in the next message;
+5. says the Danish apology when the turn produced no reply at all.
+
+The turn's own replies go out through the channel's ``say``; Rasa's through
+the channel's output channel. The ``TurnEnd`` it returns is the HTTP status
+(and Retry-After) for a channel that answers with one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic.request import Request
+
+from bot.addresses import client_address
+from bot.settings import Settings
+from glue.guard import build_guard, build_limits, client_pseudonym
+from glue.lock_store import LockStoreUnavailable
+
+log = logging.getLogger(__name__)
+
+# Retry-After when the lock store is unreachable, as docs/operations.md
+# promises. Not measured: a guess that a restarted Redis (systemd, or
+# `kommunebot cluster`) is back within a minute.
+UNAVAILABLE_RETRY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    """How a turn ended, for a channel that answers with an HTTP status."""
+
+    status: int = 200
+    retry_after: str | None = None
+
+
+ANSWERED = TurnEnd()
+
+
+class TurnOutput(OutputChannel):
+    """An output-channel mixin for both channels, telling the turn after
+    Rasa ran whether a reply was the callback form's phone question (marked
+    by actions/callback_form.py), so the guard keeps the number in the
+    citizen's next message, and whether anything was said at all."""
+
+    asked_phone = False
+
+    @property
+    def replied(self) -> bool:
+        raise NotImplementedError
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        meta = message.get("kommunebot")
+        if isinstance(meta, dict) and meta.get("expects") == "phone":
+            self.asked_phone = True
+        await super().send_response(recipient_id, message)
+
+
+class GuardedTurn:
+    def __init__(self, config: Settings):
+        self.config = config
+        self.guard = build_guard(config)
+        self.limits = build_limits(config)
+        self.retry_after = str(config.rate_sender[1])
+
+    async def __call__(
+        self,
+        text: object,
+        metadata: object,
+        sender: str,
+        address: str,
+        *,
+        channel: str,
+        output: TurnOutput,
+        say: Callable[[str], Awaitable[None]],
+        handle: Callable[[UserMessage], Awaitable[object]],
+    ) -> TurnEnd:
+        """One message of ``sender`` (the conversation id) from ``address``
+        (the client, as ``request_address`` finds it) over ``channel``;
+        ``output`` is the channel's for Rasa's replies, ``say`` for the
+        turn's own, ``handle`` is Rasa's."""
+        # Only to word a refusal: the guard validates it before Rasa sees it.
+        municipality = metadata.get("kommune") if isinstance(metadata, dict) else None
+        if not self.limits.allow(sender, address):
+            log.warning("rate limit: too many %s messages from %s", channel, address)
+            await say(self.guard.rate_limited(municipality))
+            return TurnEnd(429, self.retry_after)
+        prepared = self.guard.prepare(text, metadata, sender, client=client_pseudonym(self.config, address))
+        if prepared.refusal is not None:
+            await say(prepared.refusal)
+            return TurnEnd(prepared.status)
+        try:
+            await handle(UserMessage(prepared.text, output, sender, input_channel=channel, metadata=prepared.metadata))
+        except LockStoreUnavailable as exc:
+            # Without the conversation lock two replicas could answer at
+            # once: refuse, and say so, rather than race.
+            log.error("%s; message refused", exc)
+            await say(self.guard.unavailable(municipality))
+            return TurnEnd(503, str(UNAVAILABLE_RETRY_SECONDS))
+        except asyncio.CancelledError:
+            # As Rasa's own REST channel: the citizen still gets the apology.
+            log.error("message from %s timed out in Rasa", sender)
+        except Exception:
+            log.exception("Rasa failed on a %s message from %s", channel, sender)
+        if output.asked_phone:
+            self.guard.expect_phone(sender)
+        if not output.replied:
+            log.error("no reply for %s: is the action server running?", sender)
+            await say(self.guard.error_reply(municipality))
+        return ANSWERED
+
+
+@lru_cache(maxsize=4)
+def build_turn(settings: Settings) -> GuardedTurn:
+    """One turn per process and settings, so both channels share its guard
+    (a CPR number split over two messages is caught even when the widget
+    switches transport between them) and its limiter (a client's limits
+    hold once, whatever the transport)."""
+    return GuardedTurn(settings)
+
+
+def request_address(request: Request, trusted_proxies: Iterable[str]) -> str:
+    """The client address of an HTTP request, by one rule for both channels:
+    the REST webhook's request, and the request that opened a socket.io
+    connection (engine.io hands it over as ``environ["sanic.request"]``;
+    its REMOTE_ADDR is always 127.0.0.1 in engine.io's Sanic driver, which
+    made every socket.io client one address)."""
+    return client_address(request.ip, request.headers.getall("x-forwarded-for", []), trusted_proxies)
