@@ -204,19 +204,24 @@ def evaluate_set(
     label = "sealed" if sealed else "open"
     results: dict = {"set": label}
     texts: list[str] = []
+
+    def section(key: str, heading: str, report: dict, text: str) -> None:
+        results[key] = report
+        texts.extend([f"== {heading} ==", text])
+
     trained = evaluation.training_texts(root)
     if "messages" in parts:
         items, skipped = evaluation.unseen(heldout.load_messages(folder), trained)
         ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barrier_reader(root))
         for key in ("gold", "predicted"):
             ours.pop(key)
-        results["messages"] = ours
         ours["identical_to_training"] = skipped
-        texts += [
-            f"== Held-out messages ({label}, {ours['examples']}; "
-            f"{skipped} identical to a training example left out) ==",
+        section(
+            "messages",
+            f"Held-out messages ({label}, {ours['examples']}; {skipped} identical to a training example left out)",
+            ours,
             evaluation.format_report(ours),
-        ]
+        )
         texts.append(
             "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
         )
@@ -230,12 +235,13 @@ def evaluate_set(
             older = evaluation.evaluate(
                 parse, [(m["text"], m["intent"]) for m in beside], evaluation.errand_intents(root)
             )
-            results["messages_beside_training"] = older
-            texts += [
-                f"== Held-out messages written beside the training data ({label}, {older['examples']}; "
-                "the older set, flatters) ==",
+            section(
+                "messages_beside_training",
+                f"Held-out messages written beside the training data ({label}, {older['examples']}; "
+                "the older set, flatters)",
+                older,
                 evaluation.format_report(older),
-            ]
+            )
     if "sensitive" in parts:
         sets = heldout.load_sensitive(folder)
         skipped = 0
@@ -244,29 +250,29 @@ def evaluate_set(
             skipped += n
         report = evaluation.evaluate_sensitive(escalation(converse), sets)
         report["identical_to_training"] = skipped
-        results["sensitive"] = report
-        texts += [
-            f"== Personal versus plain ({label}; {skipped} identical to a training example left out) ==",
+        section(
+            "sensitive",
+            f"Personal versus plain ({label}; {skipped} identical to a training example left out)",
+            report,
             evaluation.format_sensitive(report),
-        ]
+        )
         beside = heldout.load_sensitive(folder, heldout.BESIDE_TRAINING)
         if any(beside.values()):
             report = evaluation.evaluate_detection(sensitive_detector(root, parse), beside)
-            results["sensitive_beside_training"] = report
-            texts += [
-                f"== Sensitive matters written beside the training data ({label}; NLU and term list alone, "
-                "no dialogue; the older set) ==",
+            section(
+                "sensitive_beside_training",
+                f"Sensitive matters written beside the training data ({label}; NLU and term list alone, "
+                "no dialogue; the older set)",
+                report,
                 evaluation.format_detection(report),
-            ]
+            )
     if "conversations" in parts:
         topics = set(load_knowledge(root / "knowledge").topics)
         report = evaluation.evaluate_conversations(converse, heldout.load_conversations(folder, topics))
-        results["conversations"] = report
-        texts += [f"== Held-out conversations ({label}) ==", evaluation.format_conversations(report)]
+        section("conversations", f"Held-out conversations ({label})", report, evaluation.format_conversations(report))
     if "search" in parts:
         report = evaluate_search(root, folder)
-        results["search"] = report
-        texts += [f"== Search fallback ({label}) ==", evaluation.format_search(report)]
+        section("search", f"Search fallback ({label})", report, evaluation.format_search(report))
     return {"text": "\n".join(texts), "data": results}
 
 
