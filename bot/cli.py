@@ -433,7 +433,8 @@ def train(force: bool, root: Path) -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=Path("results") / "eval",
-    help="folder for the reports (heldout-open.txt/.json, report.txt, confusion.png)",
+    help="folder for the reports (heldout-open.txt/.json; report.txt and confusion.png for the messages written "
+    "beside the training data)",
 )
 @click.option("--messages", "parts", flag_value="messages", multiple=True, help="evaluate held-out messages (intents)")
 @click.option(
@@ -453,22 +454,20 @@ def train(force: bool, root: Path) -> None:
     multiple=True,
     help='the search fallback ("Mente du …?"): near questions, nonsense and unrelated questions',
 )
-@click.option("--sealed", is_flag=True, help="use the sealed part (tests/sealed/); run it only at the end")
+@click.option("--sealed", is_flag=True, help="use the sealed set (tests/heldout/sealed/); run it only at the end")
 @click.option(
     "--baseline", is_flag=True, help="also train Rasa's default pipeline on the same data and compare the messages"
 )
-@click.option(
-    "--legacy", is_flag=True, help="also run tests/nlu_heldout/, the older set written beside the training data"
-)
 @ROOT_OPTION
-def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, legacy: bool, root: Path) -> None:
+def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, root: Path) -> None:
     """Held-out evaluation through the real Rasa and action servers: intent
     F1 per errand (and against Rasa's default pipeline with --baseline),
     false escalation and recall for personal matters, and the channel of
     every reply in the held-out conversations, and the search fallback's
     suggestions. Without --messages, --sensitive, --conversations or
-    --search, all four run."""
-    from bot.content.evaluation import HeldOutError, run_evaluation
+    --search, all four run. Messages and sensitive matters written beside
+    the training data are reported on their own."""
+    from bot.content.heldout import HeldOutError
     from bot.ops import evaluate as runner
 
     out = out if out.is_absolute() else root / out
@@ -482,17 +481,6 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, le
     try:
         report = runner.run(root, out, model, chosen, sealed, baseline)
         click.echo(report["text"])
-        if legacy:
-            from bot.ops.http import rasa_parser
-
-            stack = runner.stack_for(out / "legacy", model)
-            try:
-                stack.start_rasa()
-                stack.wait_rasa()
-                old = run_evaluation(root, out, rasa_parser(stack.url, stack.api_token))
-            finally:
-                stack.stop()
-            click.echo("\n== tests/nlu_heldout (written beside the training data; flatters) ==\n" + old["text"])
     except (HeldOutError, RuntimeError, TimeoutError, FileNotFoundError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -6,7 +6,8 @@ model. In one run:
 - NLU only (Rasa's /model/parse) beside full turns (the REST webhook, with
   the custom actions and the tracker store), with 1 and 10 users, for two
   message mixes: the canned MESSAGES below and the user turns of the
-  held-out conversations (tests/conversations_heldout/, never trained on);
+  held-out conversations (tests/heldout/open/conversations/, never trained
+  on);
 - every server's memory after the load and its time to ready;
 - early versus late turns of a 30-turn conversation;
 - the cluster of `make cluster` with 2 replicas and with 1;
@@ -47,6 +48,7 @@ from pathlib import Path
 
 import bench_report
 
+from bot.content.heldout import OPEN, load_conversations
 from bot.ops.http import free_port
 from bot.ops.processes import BIN, Stack
 from bot.settings import PROJECT_ROOT, Settings
@@ -63,7 +65,7 @@ MESSAGES = [
     "tak for hjælpen",
 ]
 
-HELDOUT = PROJECT_ROOT / "tests" / "conversations_heldout"
+HELDOUT = PROJECT_ROOT / OPEN
 
 # The load comes from few addresses and reuses each simulated user's
 # conversation; the limits protect a live server, not the benchmark.
@@ -200,22 +202,7 @@ def canned(user: int, _users: int) -> Iterator[list[str]]:
 def load_heldout(folder: Path = HELDOUT) -> list[list[str]]:
     """The user turns of every held-out conversation, in a fixed shuffled
     order so that any first part of the list is a mix of all kinds."""
-    import yaml
-
-    conversations = []
-    for path in sorted(folder.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for i, conversation in enumerate(data.get("conversations") or []):
-            name = f"{path.relative_to(PROJECT_ROOT)}: conversation {conversation.get('id', i + 1)}"
-            turns = conversation.get("turns")
-            if not isinstance(turns, list) or not turns:
-                raise ValueError(f"{name}: field 'turns' must be a non-empty list")
-            texts = [turn.get("user") if isinstance(turn, dict) else None for turn in turns]
-            if not all(isinstance(text, str) and text for text in texts):
-                raise ValueError(f"{name}: every turn needs a 'user' text")
-            conversations.append(texts)
-    if not conversations:
-        raise ValueError(f"{folder}: no held-out conversations")
+    conversations = [[turn["user"] for turn in c["turns"]] for c in load_conversations(folder)]
     random.Random(14).shuffle(conversations)
     return conversations
 

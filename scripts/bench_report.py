@@ -15,7 +15,7 @@ The structure of bench.json (schema 1; times in ms or s, memory in MB of
     parameters        the options of the run, and "skipped": the parts left out
     ready_s           rasa_server, action_server: seconds from start to answering
     traffic.canned    the fixed MESSAGES list of scripts/bench.py
-    traffic.heldout   user turns of tests/conversations_heldout/ replayed in order
+    traffic.heldout   user turns of tests/heldout/open/conversations/ replayed in order
         each:         nlu_only.{1_user,10_users}, full_turn.{1_user,10_users}: a run;
                       full_over_nlu_throughput_10_users; description
     processes         list of {name, pid, rss_mb, peak_rss_mb}, after the load

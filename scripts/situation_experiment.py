@@ -7,10 +7,11 @@ B: situation-level intents: every errand example relabelled
    "<topic>__<situation>" ("pas__bortkommet", "pas__" for none), trained
    with the same pipeline minus the situation model, and mapped back.
 
-Both are scored on tests/heldout/messages.yml (or --sealed): errand intent
-macro-F1 after mapping back, and situation accuracy on the messages whose
-situation is labelled (the general answer counts as right for messages
-without one). Prints one table; trains model B into a temporary folder.
+Both are scored on the held-out messages written apart from the training
+data (tests/heldout/open/, or --sealed): errand intent macro-F1 after
+mapping back, and situation accuracy on the messages whose situation is
+labelled (the general answer counts as right for messages without one).
+Prints one table; trains model B into a temporary folder.
 
     .venv/bin/python scripts/situation_experiment.py [--sealed]
 """
@@ -25,7 +26,7 @@ import yaml
 
 from bot.chat.reading import KeywordRules, Lemmatiser, read_situation
 from bot.chat.situations import normalise_situation
-from bot.content import evaluation
+from bot.content import evaluation, heldout
 from bot.knowledge.loader import load_knowledge
 from bot.ops.evaluate import stack_for
 from bot.ops.http import rasa_parser
@@ -95,8 +96,7 @@ def parse_all(model: Path, folder: Path, items: list[dict]) -> list[tuple[dict, 
 def main() -> None:
     sealed = "--sealed" in sys.argv
     knowledge = load_knowledge(PROJECT_ROOT / "knowledge")
-    folder = PROJECT_ROOT / (evaluation.SEALED if sealed else evaluation.OPEN)
-    items = evaluation.load_messages(folder / "messages.yml")
+    items = heldout.load_messages(heldout.set_folder(PROJECT_ROOT, sealed))
     scored = evaluation.scored_intents(PROJECT_ROOT)
     rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path))
     results = {}

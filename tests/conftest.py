@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat import runtime
+from bot.content import heldout
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.ops.http import free_port
@@ -107,13 +108,14 @@ def phone_number() -> str:
 
 def copy_content(dest: Path) -> Path:
     """A copy of the editable content (knowledge, training data, domain,
-    config, test stories, held-out set) to change on purpose in a test."""
+    config, test stories, the open held-out messages) to change on purpose
+    in a test."""
     import shutil
 
     for name in ("knowledge", "data"):
         shutil.copytree(PROJECT_ROOT / name, dest / name)
-    for name in ("stories", "nlu_heldout"):
-        shutil.copytree(PROJECT_ROOT / "tests" / name, dest / "tests" / name)
+    for name in (Path("tests") / "stories", heldout.OPEN / heldout.MESSAGES):
+        shutil.copytree(PROJECT_ROOT / name, dest / name)
     for name in ("domain.yml", "config.yml"):
         shutil.copy(PROJECT_ROOT / name, dest / name)
     return dest

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.chat.situation_model import MIN_EXAMPLES as MIN_SITUATION_EXAMPLES
 from bot.chat.situations import normalise_situation
+from bot.content import heldout
 from bot.content.training_data import Example, Synonym, TrainingData, load_training_data
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Knowledge
@@ -30,7 +31,7 @@ REVIEW_MONTHS = 12  # an answer not reviewed for a year may be wrong
 NEAR_DUPLICATE = 0.75  # share of words two examples under different intents have in common
 ANSWER_ACTION = "action_answer_errand"
 NOT_ERRANDS = ("needs_assistance",)  # answered by the errand action, but no topic of its own
-CONTENT_FOLDERS = ("knowledge", "data", "tests/stories", "tests/nlu_heldout")
+CONTENT_FOLDERS = ("knowledge", "data", "tests/stories", str(heldout.OPEN / heldout.MESSAGES))
 TODO = re.compile(r"\bTODO\b")
 # Defined by Rasa itself, never in domain.yml.
 RASA_SLOTS = frozenset({"requested_slot", "session_started_metadata"})

@@ -1,15 +1,14 @@
-"""Held-out evaluation (`kommunebot eval` and the suite's held-out tests).
+"""Scoring the held-out sets (`kommunebot eval` and tests/system/test_heldout.py).
 
-Nothing here is ever trained on. Three sets, each with an open part
-(tests/heldout/, tests/conversations_heldout/) used while developing and
-a sealed part (tests/sealed/) run only at the end:
-- messages: intent per message, in voices unlike the training data;
-- sensitive: plain first-person questions that must not escalate, and
-  personal and urgent matters that must;
+The sets and their loader are in ``bot.content.heldout``. What is scored:
+- messages: intent per message, in voices unlike the training data, and,
+  on their own, the messages written beside the training data;
+- sensitive: false escalation of plain questions and recall of personal
+  and urgent matters in the assistant's reply, and, for the older set
+  written beside the training data, in the NLU and term list alone;
 - conversations: the channel the assistant's reply must give after each
-  turn, run through the real Rasa and action servers.
-tests/nlu_heldout/ is the older set written beside the training data; it
-is kept as a regression check and flatters.
+  turn, run through the real Rasa and action servers;
+- search: the search fallback's suggestions.
 Starting servers is the caller's part: this module gets ``parse`` and
 ``converse`` functions, so it needs no process runner.
 """
@@ -27,11 +26,6 @@ Parse = Callable[[str], dict]
 # (conversation id, message) -> what the assistant's reply did: its
 # tracker metadata {"channel", "topic", "situation"} (channel None when none).
 Converse = Callable[[str, str], dict]
-HELDOUT = Path("tests") / "nlu_heldout"
-OPEN = Path("tests") / "heldout"
-SEALED = Path("tests") / "sealed"
-CONVERSATIONS_OPEN = Path("tests") / "conversations_heldout"
-CHANNELS = ("selfservice", "booking", "assisted", "callback", "urgent", "out_of_scope", "small_talk", "fallback")
 
 
 def errand_intents(root: Path) -> tuple[str, ...]:
@@ -42,19 +36,6 @@ def errand_intents(root: Path) -> tuple[str, ...]:
 def scored_intents(root: Path) -> tuple[str, ...]:
     """What the held-out macro-F1 covers: errands, needs_assistance and out_of_scope."""
     return (*sorted(load_knowledge(root / "knowledge").topics), "needs_assistance", "out_of_scope")
-
-
-class HeldOutError(ValueError):
-    """A held-out file that cannot be used, naming file and field."""
-
-
-def _yaml(path: Path):
-    import yaml
-
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise HeldOutError(f"{path}: cannot read ({exc})") from exc
 
 
 def normalise(text: str) -> str:
@@ -73,58 +54,6 @@ def unseen(items: list[dict], trained: set[str], key: str = "text") -> tuple[lis
     would measure memory, so they are left out and counted."""
     kept = [m for m in items if normalise(m[key]) not in trained]
     return kept, len(items) - len(kept)
-
-
-def load_messages(path: Path) -> list[dict]:
-    """Held-out messages: [{"text", "intent", "situation"?, "person"?, "voice"?}]."""
-    data = _yaml(path)
-    items = data.get("messages") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise HeldOutError(f"{path}: expected a top-level 'messages' list")
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item.get("intent"):
-            raise HeldOutError(f"{path}: messages[{i}] needs 'text' and 'intent'")
-    return items
-
-
-def load_sensitive(path: Path) -> dict[str, list[dict]]:
-    """{"plain": [...], "personal": [...], "urgent": [...]}, each item with 'text'."""
-    data = _yaml(path)
-    if not isinstance(data, dict):
-        raise HeldOutError(f"{path}: expected 'plain', 'personal' and 'urgent' lists")
-    result = {}
-    for part in ("plain", "personal", "urgent"):
-        items = data.get(part) or []
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise HeldOutError(f"{path}: {part}[{i}] needs 'text'")
-        result[part] = items
-    return result
-
-
-def load_conversations(paths: list[Path], topics: set[str]) -> list[dict]:
-    conversations, seen = [], set()
-    for path in paths:
-        data = _yaml(path)
-        items = data.get("conversations") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise HeldOutError(f"{path}: expected a top-level 'conversations' list")
-        for i, item in enumerate(items):
-            where = f"{path}: conversations[{i}]"
-            if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("turns"), list):
-                raise HeldOutError(f"{where} needs 'id' and 'turns'")
-            if item["id"] in seen:
-                raise HeldOutError(f"{where}: id {item['id']!r} is used twice")
-            seen.add(item["id"])
-            for j, turn in enumerate(item["turns"]):
-                if not isinstance(turn, dict) or not isinstance(turn.get("user"), str):
-                    raise HeldOutError(f"{where}.turns[{j}] needs 'user'")
-                if turn.get("channel") not in CHANNELS:
-                    raise HeldOutError(f"{where}.turns[{j}].channel must be one of {', '.join(CHANNELS)}")
-                if turn.get("topic") and turn["topic"] not in topics:
-                    raise HeldOutError(f"{where}.turns[{j}].topic: unknown topic {turn['topic']!r}")
-            conversations.append({**item, "file": path.name})
-    return conversations
 
 
 def diet_only(parsed: dict, threshold: float = 0.4, ambiguity: float = 0.1, barriers=None) -> str:
@@ -266,29 +195,42 @@ def format_sensitive(report: dict) -> str:
     return "\n".join(lines)
 
 
-SEARCH_PARTS = ("near", "nonsense", "unrelated")
+# (text) -> (the sensitive-matter detection or None, Rasa's parse of the
+# redacted text): the NLU and the term list alone, no dialogue.
+Detect = Callable[[str], tuple[object | None, dict]]
 
 
-def load_search(path: Path, topics: dict[str, set[str]] | None = None) -> dict[str, list[dict]]:
-    """The search fallback's held-out set: near (with ``expect``: the
-    acceptable "topic" or "topic/situation" keys), nonsense and unrelated.
-    ``topics`` (topic -> situation keys) checks every expected key exists."""
-    data = _yaml(path)
-    if not isinstance(data, dict) or not all(isinstance(data.get(p), list) for p in SEARCH_PARTS):
-        raise HeldOutError(f"{path}: expected the lists {', '.join(SEARCH_PARTS)}")
-    for part in SEARCH_PARTS:
-        for i, item in enumerate(data[part]):
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise HeldOutError(f"{path}: {part}[{i}] needs 'text'")
-    for i, item in enumerate(data["near"]):
-        expect = item.get("expect")
-        if not isinstance(expect, list) or not expect:
-            raise HeldOutError(f"{path}: near[{i}].expect: give the acceptable answers as a list")
-        for key in expect:
-            topic, _, situation = str(key).partition("/")
-            if topics is not None and (topic not in topics or (situation and situation not in topics[topic])):
-                raise HeldOutError(f"{path}: near[{i}].expect: unknown answer {key!r}")
-    return {part: data[part] for part in SEARCH_PARTS}
+def evaluate_detection(detect: Detect, sets: dict[str, list[dict]]) -> dict:
+    """The older sensitive set's measure: every personal or urgent matter
+    detected (recall), and the share of plain questions detected anyway."""
+    missed, false_alarms = [], []
+    for item in sets["personal"] + sets["urgent"]:
+        found, parsed = detect(item["text"])
+        if found is None:
+            missed.append((item["text"], parsed["intent"]["name"], round(parsed["intent"]["confidence"], 2)))
+    for item in sets["plain"]:
+        found, _ = detect(item["text"])
+        if found is not None:
+            false_alarms.append((item["text"], found.category, found.source))
+    sensitive, plain = len(sets["personal"]) + len(sets["urgent"]), len(sets["plain"])
+    return {
+        "sensitive": sensitive,
+        "recall": round(1 - len(missed) / max(sensitive, 1), 3),
+        "plain": plain,
+        "false_escalation": round(len(false_alarms) / max(plain, 1), 3),
+        "missed": missed,
+        "false_alarms": false_alarms,
+    }
+
+
+def format_detection(report: dict) -> str:
+    lines = [
+        f"personal and urgent matters {report['sensitive']}: detected {report['recall']:.1%}",
+        f"plain questions {report['plain']}: detected anyway {report['false_escalation']:.1%}",
+    ]
+    lines += [f"  missed: {text!r} (NLU: {intent} {confidence:.2f})" for text, intent, confidence in report["missed"]]
+    lines += [f"  detected plain: {text!r} ({category}, {source})" for text, category, source in report["false_alarms"]]
+    return "\n".join(lines)
 
 
 def evaluate_search(suggest: Callable[[str], list[str]], sets: dict[str, list[dict]]) -> dict:
@@ -332,13 +274,6 @@ def format_side_by_side(ours: dict, baseline: dict) -> str:
         lines.append(f"{label:<18} {m['f1']:>6.3f} {other:>8.3f} {m['n']:>4}")
     lines.append(f"{'macro-F1':<18} {ours['macro_f1']:>6.3f} {baseline['macro_f1']:>8.3f}")
     return "\n".join(lines)
-
-
-def load_heldout(folder: Path) -> list[tuple[str, str]]:
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(folder))
-    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
 def assisted_errand(parsed: dict, barriers: Callable[[str], set] | None = None) -> str:
@@ -465,14 +400,3 @@ def confusion_png(gold: list[str], predicted: list[str], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
-
-
-def run_evaluation(root: Path, out: Path, parse: Parse) -> dict:
-    """The blind test on ``root``'s held-out set: report.txt and confusion.png in ``out``."""
-    examples = load_heldout(root / HELDOUT)
-    out.mkdir(parents=True, exist_ok=True)
-    data = evaluate(parse, examples, errand_intents(root))
-    confusion_png(data.pop("gold"), data.pop("predicted"), out / "confusion.png")
-    text = format_report(data)
-    (out / "report.txt").write_text(text + "\n", encoding="utf-8")
-    return {"text": text, "data": data}

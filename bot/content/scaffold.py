@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot.content.heldout import messages_file
 from bot.knowledge.yaml_lines import load_yaml
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
@@ -83,7 +84,7 @@ def new_topic(root: Path, key: str, name: str | None = None) -> list[Path]:
         root / "data" / "nlu" / f"{key}.yml": _render("topic_nlu.yml.j2", key=key, name=name),
         root / "data" / "rules" / f"{key}.yml": _render("topic_rule.yml.j2", key=key, name=name),
         root / "tests" / "stories" / f"test_{key}.yml": _render("topic_story.yml.j2", key=key, name=name),
-        root / "tests" / "nlu_heldout" / f"{key}.yml": _render("topic_heldout.yml.j2", key=key, name=name),
+        messages_file(root, key): _render("topic_heldout.yml.j2", key=key, name=name),
     }
     return _write_all(files, {domain: _domain_with_intent(domain, key)})
 

@@ -38,7 +38,7 @@ TABLE = "search"
 PREFIX = 5
 MAX_TERMS = 24
 # Tuned on tests/unit/test_knowledge_search.py's own examples, never on the
-# held-out sets (tests/heldout/search.yml reports against these values).
+# held-out sets (tests/heldout/open/search.yml reports against these values).
 MIN_SCORE = 0.3
 # Further suggestions must score at least this share of the best one.
 RELATIVE = 0.6

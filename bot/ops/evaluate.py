@@ -16,7 +16,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bot.content import evaluation
+from bot.content import evaluation, heldout
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.search import KnowledgeSearch
@@ -145,36 +145,159 @@ def barrier_reader(root: Path):
     return rules.barriers
 
 
+def sensitive_detector(root: Path, parse: evaluation.Parse) -> evaluation.Detect:
+    """The sensitive-matter detection as the action server builds it
+    (bot/chat/runtime.py), on Rasa's parse of the redacted message."""
+    from bot.chat.sensitive import SensitiveDetector
+    from bot.privacy.redaction import redact
+    from bot.settings import Settings
+
+    knowledge = load_knowledge(root / "knowledge")
+    detector = SensitiveDetector(
+        knowledge.sensitive, Settings.load({}).spacy_path, (*knowledge.topics, "needs_assistance")
+    )
+
+    def detect(text: str):
+        redaction = redact(text)
+        parsed = parse(redaction.text)
+        intent = parsed["intent"]
+        found = detector.detect(
+            redaction.text, intent["name"], intent["confidence"], redaction.counts, parsed["intent_ranking"]
+        )
+        return found, parsed
+
+    return detect
+
+
+PARTS = ("messages", "sensitive", "conversations", "search")
 # The parts that need the real servers; the search runs in process.
 STACK_PARTS = {"messages", "sensitive", "conversations"}
 
 
-def evaluate_search(root: Path, path: Path) -> dict:
+def evaluate_search(root: Path, folder: Path) -> dict:
     """The "Mente du …?" search on the compiled knowledge base, in process
     (it runs in the action server the same way)."""
     knowledge = load_knowledge(root / "knowledge")
     topics = {key: {s.key for s in topic.situations} for key, topic in knowledge.topics.items()}
-    sets = evaluation.load_search(path, topics)
-    with tempfile.TemporaryDirectory() as folder:
-        search = KnowledgeSearch(build_database(knowledge, Path(folder) / "knowledge.db"))
+    sets = heldout.load_search(folder, topics)
+    with tempfile.TemporaryDirectory() as tmp:
+        search = KnowledgeSearch(build_database(knowledge, Path(tmp) / "knowledge.db"))
         try:
             return evaluation.evaluate_search(lambda text: [s.key for s in search.suggest(text)], sets)
         finally:
             search.close()
 
 
-def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, baseline: bool) -> dict:
-    """Evaluate ``parts`` (messages, sensitive, conversations) on the open
-    or the sealed set; returns the report texts and data."""
-    folder = root / (evaluation.SEALED if sealed else evaluation.OPEN)
+def evaluate_set(
+    root: Path,
+    sealed: bool,
+    parts: set[str],
+    parse: evaluation.Parse | None = None,
+    converse: evaluation.Converse | None = None,
+) -> dict:
+    """Score ``parts`` of the open or the sealed set, once, with servers the
+    caller started (``parse`` and ``converse``; neither is needed for the
+    search alone). The items written beside the training data are scored
+    on their own, as the older set always was. Returns the report's text
+    and data."""
+    folder = heldout.set_folder(root, sealed)
     label = "sealed" if sealed else "open"
-    topics = set(load_knowledge(root / "knowledge").topics)
-    out.mkdir(parents=True, exist_ok=True)
     results: dict = {"set": label}
     texts: list[str] = []
+
+    def section(key: str, heading: str, report: dict, text: str) -> None:
+        results[key] = report
+        texts.extend([f"== {heading} ==", text])
+
     trained = evaluation.training_texts(root)
+    if "messages" in parts:
+        items, skipped = evaluation.unseen(heldout.load_messages(folder), trained)
+        ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barrier_reader(root))
+        for key in ("gold", "predicted"):
+            ours.pop(key)
+        ours["identical_to_training"] = skipped
+        section(
+            "messages",
+            f"Held-out messages ({label}, {ours['examples']}; {skipped} identical to a training example left out)",
+            ours,
+            evaluation.format_report(ours),
+        )
+        texts.append(
+            "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
+        )
+        texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
+        if "diet_only_macro_f1" in ours:
+            texts.append(f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}")
+        beside = heldout.load_messages(folder, heldout.BESIDE_TRAINING)
+        if beside:
+            # As the older set was always scored: the NLU's own intent,
+            # over the errands and out_of_scope, nothing left out.
+            older = evaluation.evaluate(
+                parse, [(m["text"], m["intent"]) for m in beside], evaluation.errand_intents(root)
+            )
+            section(
+                "messages_beside_training",
+                f"Held-out messages written beside the training data ({label}, {older['examples']}; "
+                "the older set, flatters)",
+                older,
+                evaluation.format_report(older),
+            )
+    if "sensitive" in parts:
+        sets = heldout.load_sensitive(folder)
+        skipped = 0
+        for part in sets:
+            sets[part], n = evaluation.unseen(sets[part], trained)
+            skipped += n
+        report = evaluation.evaluate_sensitive(escalation(converse), sets)
+        report["identical_to_training"] = skipped
+        section(
+            "sensitive",
+            f"Personal versus plain ({label}; {skipped} identical to a training example left out)",
+            report,
+            evaluation.format_sensitive(report),
+        )
+        beside = heldout.load_sensitive(folder, heldout.BESIDE_TRAINING)
+        if any(beside.values()):
+            report = evaluation.evaluate_detection(sensitive_detector(root, parse), beside)
+            section(
+                "sensitive_beside_training",
+                f"Sensitive matters written beside the training data ({label}; NLU and term list alone, "
+                "no dialogue; the older set)",
+                report,
+                evaluation.format_detection(report),
+            )
+    if "conversations" in parts:
+        topics = set(load_knowledge(root / "knowledge").topics)
+        report = evaluation.evaluate_conversations(converse, heldout.load_conversations(folder, topics))
+        section("conversations", f"Held-out conversations ({label})", report, evaluation.format_conversations(report))
+    if "search" in parts:
+        report = evaluate_search(root, folder)
+        section("search", f"Search fallback ({label})", report, evaluation.format_search(report))
+    return {"text": "\n".join(texts), "data": results}
+
+
+def write_report(out: Path, report: dict) -> None:
+    """heldout-<set>.txt and .json in ``out``, and for the messages written
+    beside the training data report.txt and confusion.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = report["data"]
+    older = data.get("messages_beside_training")
+    if older and "gold" in older:
+        evaluation.confusion_png(older.pop("gold"), older.pop("predicted"), out / "confusion.png")
+        (out / "report.txt").write_text(evaluation.format_report(older) + "\n", encoding="utf-8")
+    label = data["set"]
+    (out / f"heldout-{label}.txt").write_text(report["text"] + "\n", encoding="utf-8")
+    (out / f"heldout-{label}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, baseline: bool) -> dict:
+    """Evaluate ``parts`` (messages, sensitive, conversations, search) on
+    the open or the sealed set with servers of its own; returns the report
+    texts and data, also written to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
     stack = stack_for(out, model) if parts & STACK_PARTS else None
     try:
+        parse = converse = None
         if stack is not None:
             stack.start_actions()
             stack.start_rasa()
@@ -182,64 +305,21 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
             stack.wait_rasa()
             parse = rasa_parser(stack.url, stack.api_token)
             converse = converser(stack)
-            if "messages" in parts:
-                items, skipped = evaluation.unseen(evaluation.load_messages(folder / "messages.yml"), trained)
-                barriers = barrier_reader(root)
-                ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barriers)
-                for key in ("gold", "predicted"):
-                    ours.pop(key)
-                results["messages"] = ours
-                ours["identical_to_training"] = skipped
-                texts += [
-                    f"== Held-out messages ({label}, {ours['examples']}; "
-                    f"{skipped} identical to a training example left out) ==",
-                    evaluation.format_report(ours),
-                ]
-                texts.append(
-                    "per voice: "
-                    + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
-                )
-                texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
-                if "diet_only_macro_f1" in ours:
-                    texts.append(
-                        f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}"
-                    )
-            if "sensitive" in parts:
-                sets = evaluation.load_sensitive(folder / "sensitive.yml")
-                skipped = 0
-                for part in sets:
-                    sets[part], n = evaluation.unseen(sets[part], trained)
-                    skipped += n
-                report = evaluation.evaluate_sensitive(escalation(converse), sets)
-                report["identical_to_training"] = skipped
-                results["sensitive"] = report
-                texts += [
-                    f"== Personal versus plain ({label}; {skipped} identical to a training example left out) ==",
-                    evaluation.format_sensitive(report),
-                ]
-            if "conversations" in parts:
-                paths = (
-                    [folder / "conversations.yml"]
-                    if sealed
-                    else sorted((root / evaluation.CONVERSATIONS_OPEN).glob("*.yml"))
-                )
-                report = evaluation.evaluate_conversations(converse, evaluation.load_conversations(paths, topics))
-                results["conversations"] = report
-                texts += [f"== Held-out conversations ({label}) ==", evaluation.format_conversations(report)]
+        report = evaluate_set(root, sealed, parts, parse, converse)
     finally:
         if stack is not None:
             stack.stop()
-    if "search" in parts:
-        report = evaluate_search(root, folder / "search.yml")
-        results["search"] = report
-        texts += [f"== Search fallback ({label}) ==", evaluation.format_search(report)]
+    results, texts = report["data"], [report["text"]]
+    label = results["set"]
     if baseline and "messages" in results:
         base_model = train_baseline(root, out)
         base_stack = stack_for(out / "baseline", base_model)
         try:
             base_stack.start_rasa()
             base_stack.wait_rasa()
-            items, _ = evaluation.unseen(evaluation.load_messages(folder / "messages.yml"), trained)
+            items, _ = evaluation.unseen(
+                heldout.load_messages(heldout.set_folder(root, sealed)), evaluation.training_texts(root)
+            )
             theirs = evaluation.evaluate_messages(
                 rasa_parser(base_stack.url, base_stack.api_token),
                 items,
@@ -256,7 +336,6 @@ def run(root: Path, out: Path, model: Path, parts: set[str], sealed: bool, basel
             evaluation.format_side_by_side(results["messages"], theirs),
             f"margin: {results['messages']['macro_f1'] - theirs['macro_f1']:+.3f}",
         ]
-    text = "\n".join(texts)
-    (out / f"heldout-{label}.txt").write_text(text + "\n", encoding="utf-8")
-    (out / f"heldout-{label}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    return {"text": text, "data": results}
+    report = {"text": "\n".join(texts), "data": results}
+    write_report(out, report)
+    return report

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main as cli
+from bot.content.heldout import messages_file
 from bot.ops.http import free_port
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT
 from tests.conftest import copy_content
@@ -63,9 +64,8 @@ def fill_jagttegn(root) -> None:
     out_of_scope = root / "data" / "nlu" / "out_of_scope.yml"
     lines = out_of_scope.read_text(encoding="utf-8").splitlines(keepends=True)
     out_of_scope.write_text("".join(line for line in lines if "jagttegn" not in line), encoding="utf-8")
-    for name in ("tests/stories/test_jagttegn.yml", "tests/nlu_heldout/jagttegn.yml"):
-        path = root / name
-        path.write_text(re.sub(r"TODO: .*", "hvordan løser jeg jagttegn i år", path.read_text()))
+    for path in (root / "tests" / "stories" / "test_jagttegn.yml", messages_file(root, "jagttegn")):
+        path.write_text(re.sub(r"TODO: [^\"]*", "hvordan løser jeg jagttegn i år", path.read_text()))
 
 
 @pytest.fixture(scope="module")

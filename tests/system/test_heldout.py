@@ -1,114 +1,131 @@
-"""The held-out sets through the real Rasa and action servers, with floors.
+"""The open held-out set through the real Rasa and action servers, scored
+once, with floors.
 
-tests/heldout/ and tests/conversations_heldout/ were written apart from
-the training data, in other voices, and are never trained on; the sealed
-part (tests/sealed/) is only run by `kommunebot eval --sealed`. Targets are
-reported by `kommunebot eval`; these tests fail below the floors.
+bot.ops.evaluate.evaluate_set scores tests/heldout/open/ on the session's
+servers exactly as `kommunebot eval` does, and every check below reads
+that one report (also written to results/heldout/). The headline figures
+are the items written apart from the training data; the older items
+written beside it (written: beside-training) are scored on their own,
+as they always were, and have floors of their own. The sealed set is
+only run by `kommunebot eval --sealed`. Targets are reported by
+`kommunebot eval`; these tests fail below the floors.
 """
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from bot.content import evaluation
-from bot.ops.evaluate import barrier_reader, converser, escalation
+from bot.content import evaluation, heldout
+from bot.ops.evaluate import PARTS, converser, evaluate_set, write_report
 from bot.ops.http import rasa_parser
 from tests.conftest import PROJECT_ROOT
 
-OPEN = PROJECT_ROOT / evaluation.OPEN
+OPEN = PROJECT_ROOT / heldout.OPEN
+# Floors against regressions, below the figures `kommunebot eval` measured
+# on the open set with the model of 2026-12-04: macro-F1 0.934, first reply
+# 95.8 % of 260 conversations, false escalation 0.8 % of 132, search 55.1 %
+# of 127 near questions; the older set 0.970 macro-F1, every one of 61
+# sensitive matters detected, 1.3 % of 80 plain questions detected anyway.
 F1_FLOOR = 0.90
 FIRST_REPLY_FLOOR = 0.90
+MIN_CONVERSATIONS = 150  # the set had 260; fewer means files went missing
 FALSE_ESCALATION_CEILING = 0.02
+NEAR_FLOOR = 0.5
+BESIDE_TRAINING_F1_FLOOR = 0.90
+BESIDE_TRAINING_FALSE_DETECTION_CEILING = 0.05
+# Per-intent F1 of the four original errands on the older set before
+# flytning, sundhedskort, mitid and digital_post were added (kommunebot
+# eval, 2026-11-22). New errands may cost each of them at most 0.02.
+BEFORE_NEW_ERRANDS = {"pas": 1.000, "koerekort": 1.000, "affald": 0.939, "sygemelding": 0.958}
+NEW_ERRAND_COST = 0.02
+
+
+@pytest.fixture(scope="module")
+def report(stack):
+    """The one evaluation of the open set, shared by every check."""
+    report = evaluate_set(PROJECT_ROOT, False, set(PARTS), rasa_parser(stack.url, stack.api_token), converser(stack))
+    write_report(PROJECT_ROOT / "results" / "heldout", report)
+    print("\n" + report["text"])
+    return report["data"]
 
 
 def test_heldout_texts_identical_to_training_are_left_out():
     """Short messages ("pas", "hej") were written on both sides
     independently; the evaluation leaves them out and says how many."""
     trained = evaluation.training_texts(PROJECT_ROOT)
-    items = evaluation.load_messages(OPEN / "messages.yml")
+    items = heldout.load_messages(OPEN)
     kept, skipped = evaluation.unseen(items, trained)
     assert len(kept) + skipped == len(items) and skipped < len(items) * 0.1
     assert not {evaluation.normalise(m["text"]) for m in kept} & trained
 
 
-def _save(name, report):
-    out = PROJECT_ROOT / "results" / f"heldout-{name}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-
-
-def test_messages_macro_f1(stack):
-    items, _ = evaluation.unseen(
-        evaluation.load_messages(OPEN / "messages.yml"), evaluation.training_texts(PROJECT_ROOT)
-    )
-    report = evaluation.evaluate_messages(
-        rasa_parser(stack.url, stack.api_token),
-        items,
-        evaluation.scored_intents(PROJECT_ROOT),
-        barrier_reader(PROJECT_ROOT),
-    )
-    report.pop("gold"), report.pop("predicted")
-    _save("messages", report)
-    print("\n" + evaluation.format_report(report))
-    assert report["macro_f1"] >= F1_FLOOR, evaluation.format_report(report)
-
-
-def test_personal_versus_plain(stack):
+def test_messages_written_beside_the_training_data_are_never_in_it():
     trained = evaluation.training_texts(PROJECT_ROOT)
-    sets = {k: evaluation.unseen(v, trained)[0] for k, v in evaluation.load_sensitive(OPEN / "sensitive.yml").items()}
-    report = evaluation.evaluate_sensitive(escalation(converser(stack)), sets)
-    _save("sensitive", report)
-    text = evaluation.format_sensitive(report)
-    print("\n" + text)
-    assert report["false_escalation"] <= FALSE_ESCALATION_CEILING, text
-    assert report["personal_recall"] == 1.0, text
-    assert report["urgent_recall"] == 1.0, text
+    leaked = [
+        m["text"]
+        for m in heldout.load_messages(OPEN, heldout.BESIDE_TRAINING)
+        if evaluation.normalise(m["text"]) in trained
+    ]
+    assert not leaked, leaked
 
 
-@pytest.fixture(scope="module")
-def conversations(stack):
-    topics = set(evaluation.scored_intents(PROJECT_ROOT))
-    paths = sorted((PROJECT_ROOT / evaluation.CONVERSATIONS_OPEN).glob("*.yml"))
-    report = evaluation.evaluate_conversations(converser(stack), evaluation.load_conversations(paths, topics))
-    _save("conversations", report)
-    return report
+def test_messages_macro_f1(report):
+    messages = report["messages"]
+    assert messages["macro_f1"] >= F1_FLOOR, evaluation.format_report(messages)
 
 
-def test_conversations_first_reply_right_channel(conversations):
+def test_personal_versus_plain(report):
+    sensitive = report["sensitive"]
+    text = evaluation.format_sensitive(sensitive)
+    assert sensitive["false_escalation"] <= FALSE_ESCALATION_CEILING, text
+    assert sensitive["personal_recall"] == 1.0, text
+    assert sensitive["urgent_recall"] == 1.0, text
+
+
+def test_conversations_first_reply_right_channel(report):
+    conversations = report["conversations"]
     total = conversations["total"]
     text = evaluation.format_conversations(conversations)
-    print("\n" + text)
-    assert total["conversations"] >= 150
+    assert total["conversations"] >= MIN_CONVERSATIONS
     assert total["first"] / total["conversations"] >= FIRST_REPLY_FLOOR, text
 
 
-NEAR_FLOOR = 0.5  # measured 0.55 on the open set (2026-12-02); a floor against regressions
+def test_search_suggests_for_close_questions(report):
+    assert report["search"]["near_hit"] >= NEAR_FLOOR, evaluation.format_search(report["search"])
 
 
-@pytest.fixture(scope="module")
-def search_report():
-    from bot.ops.evaluate import evaluate_search
-
-    report = evaluate_search(PROJECT_ROOT, OPEN / "search.yml")
-    _save("search", report)
-    print("\n" + evaluation.format_search(report))
-    return report
+def test_search_stays_away_from_nonsense(report):
+    assert report["search"]["nonsense_suggested"] == [], evaluation.format_search(report["search"])
 
 
-def test_search_suggests_for_close_questions(search_report):
-    assert search_report["near_hit"] >= NEAR_FLOOR, evaluation.format_search(search_report)
+def test_messages_written_beside_the_training_data_macro_f1(report):
+    older = report["messages_beside_training"]
+    assert older["macro_f1_errands"] >= BESIDE_TRAINING_F1_FLOOR, evaluation.format_report(older)
 
 
-def test_search_stays_away_from_nonsense(search_report):
-    assert search_report["nonsense_suggested"] == [], evaluation.format_search(search_report)
+def test_original_errands_lose_at_most_002_f1(report):
+    per_intent = report["messages_beside_training"]["per_intent"]
+    lost = {
+        intent: (before, per_intent[intent]["f1"])
+        for intent, before in BEFORE_NEW_ERRANDS.items()
+        if per_intent[intent]["f1"] < before - NEW_ERRAND_COST
+    }
+    assert not lost, evaluation.format_report(report["messages_beside_training"])
+
+
+def test_sensitive_matters_written_beside_the_training_data_are_detected(report):
+    """Every personal or urgent one is detected by the NLU and the term
+    list alone (recall 100 %); few plain errand questions are."""
+    detection = report["sensitive_beside_training"]
+    text = evaluation.format_detection(detection)
+    assert not detection["missed"], text
+    assert detection["false_escalation"] <= BESIDE_TRAINING_FALSE_DETECTION_CEILING, text
 
 
 def test_heldout_nonsense_gets_no_suggestion_through_the_servers(stack):
     """What the citizen sees: held-out nonsense typed into the real chat
     never gets "Mente du …?" buttons, whatever the NLU made of it."""
-    sets = evaluation.load_search(OPEN / "search.yml")
+    sets = heldout.load_search(OPEN)
     offered = []
     for n, item in enumerate(sets["nonsense"]):
         _, reply = stack.send(f"nonsense-{n}", item["text"])

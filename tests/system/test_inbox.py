@@ -168,9 +168,9 @@ def test_mente_du_round_trip_through_the_real_servers(stack):
     sender = f"mente-du-{uuid.uuid4().hex[:8]}"
     # The held-out questions close to an answer: some of them the NLU puts
     # out of scope, and those must get the offer.
-    from bot.content import evaluation
+    from bot.content import heldout
 
-    candidates = [item["text"] for item in evaluation.load_search(PROJECT_ROOT / "tests/heldout/search.yml")["near"]]
+    candidates = [item["text"] for item in heldout.load_search(PROJECT_ROOT / heldout.OPEN)["near"]]
     for n, text in enumerate(candidates):
         _, reply = stack.send(f"{sender}-{n}", text)
         buttons = [b for m in reply for b in m.get("buttons") or []]

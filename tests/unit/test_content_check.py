@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bot.cli import main as cli
 from bot.content.check import check
+from bot.content.heldout import BESIDE_TRAINING, OPEN, load_messages, messages_file
 from tests.conftest import copy_content
 
 
@@ -84,8 +85,8 @@ def fill_fiskekort(root: Path) -> None:
     )
     story = root / "tests" / "stories" / "test_fiskekort.yml"
     story.write_text(re.sub(r"TODO: .*", "jeg skal købe fiskekort", story.read_text(encoding="utf-8")))
-    heldout = root / "tests" / "nlu_heldout" / "fiskekort.yml"
-    heldout.write_text(re.sub(r"- TODO: .*", "- hvor får man et lystfiskertegn", heldout.read_text(encoding="utf-8")))
+    heldout = messages_file(root, "fiskekort")
+    heldout.write_text(re.sub(r"TODO: [^\"]*", "hvor får man et lystfiskertegn", heldout.read_text(encoding="utf-8")))
 
 
 def test_scaffold_refused_until_filled_then_passes(root):
@@ -99,6 +100,7 @@ def test_scaffold_refused_until_filled_then_passes(root):
     )
     assert any(p.startswith("data/nlu/fiskekort.yml:") and "unfinished" in p for p in found)
     assert any(p.startswith("tests/stories/test_fiskekort.yml:") for p in found)
+    assert any(p.startswith("tests/heldout/open/messages/fiskekort.yml:") and "unfinished" in p for p in found)
     assert any("intents.fiskekort: has 1 training examples" in p and "at least 60" in p for p in found)
     check_run = CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)])
     assert check_run.exit_code == 1 and "problem(s)" in check_run.output
@@ -106,6 +108,10 @@ def test_scaffold_refused_until_filled_then_passes(root):
     fill_fiskekort(root)
     assert problems(root) == []
     assert CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)]).exit_code == 0
+    # The editor's held-out sentences are read by the default evaluation,
+    # on their own since they were written beside the training data.
+    written = [m for m in load_messages(root / OPEN, BESIDE_TRAINING) if m["intent"] == "fiskekort"]
+    assert [m["text"] for m in written] == ["hvor får man et lystfiskertegn"]
 
 
 def test_scaffold_is_all_or_nothing(root):

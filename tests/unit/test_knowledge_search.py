@@ -1,8 +1,8 @@
 """The "Mente du …?" search over the compiled knowledge base (FTS5).
 
 The examples here are the ones the thresholds were tuned on; the held-out
-set (tests/heldout/search.yml) is only reported and floored in
-tests/server/test_search_heldout.py."""
+set (tests/heldout/open/search.yml) is only reported and floored in
+tests/system/test_heldout.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,108 @@
+"""The held-out layout (bot/content/heldout.py): one folder per set, one
+file per intent for the messages, every file through the one loader, and
+the items written beside the training data kept out of the headline.
+
+The sealed set is only loaded here, to check its files; nothing scores it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.content import heldout
+from bot.knowledge.loader import load_knowledge
+from bot.ops.evaluate import evaluate_set
+from bot.settings import PROJECT_ROOT
+
+SETS = {"open": PROJECT_ROOT / heldout.OPEN, "sealed": PROJECT_ROOT / heldout.SEALED}
+
+
+@pytest.fixture(scope="module")
+def topics():
+    knowledge = load_knowledge(PROJECT_ROOT / "knowledge")
+    return {key: {s.key for s in topic.situations} for key, topic in knowledge.topics.items()}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_errand_has_its_messages_file(name, topics):
+    files = {path.stem for path in (SETS[name] / heldout.MESSAGES).glob("*.yml")}
+    assert files == {*topics, "needs_assistance", "out_of_scope"}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_file_of_a_set_loads(name, topics):
+    folder = SETS[name]
+    assert heldout.load_messages(folder, None)
+    assert all(heldout.load_sensitive(folder, None).values())
+    assert all(heldout.load_search(folder, topics).values())
+    assert heldout.load_conversations(folder, set(topics))
+    assert all(heldout.load_cases(folder, set(topics)).values())
+
+
+def test_only_the_open_set_has_items_written_beside_the_training_data():
+    beside = heldout.BESIDE_TRAINING
+    assert heldout.load_messages(SETS["open"], beside)
+    assert all(heldout.load_sensitive(SETS["open"], beside).values())
+    assert not heldout.load_messages(SETS["sealed"], beside)
+    assert not any(heldout.load_sensitive(SETS["sealed"], beside).values())
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "item,message",
+    [
+        (
+            '{text: "hvor er mit pas", intent: koerekort}',
+            r"messages\[0\]\.intent must be 'pas' \(one file per intent\)",
+        ),
+        ('{text: "hvor er mit pas", intent: pas, written: yesterday}', r"messages\[0\]\.written must be one of"),
+        ("{intent: pas}", r"messages\[0\] needs 'text'"),
+    ],
+    ids=("another intent", "unknown written", "no text"),
+)
+def test_a_message_that_cannot_be_used_is_named(tmp_path, item, message):
+    path = write(tmp_path / heldout.MESSAGES / "pas.yml", f"messages:\n  - {item}\n")
+    with pytest.raises(heldout.HeldOutError, match=re.escape(f"{path}: ") + message):
+        heldout.load_messages(tmp_path)
+
+
+def test_a_conversation_id_is_used_once(tmp_path):
+    turn = '{user: "hej", channel: small_talk}'
+    write(tmp_path / heldout.CONVERSATIONS / "a.yml", f"conversations:\n  - {{id: one, turns: [{turn}]}}\n")
+    write(tmp_path / heldout.CONVERSATIONS / "b.yml", f"conversations:\n  - {{id: one, turns: [{turn}]}}\n")
+    with pytest.raises(heldout.HeldOutError, match=r"b\.yml: conversations\[0\]: id 'one' is used twice"):
+        heldout.load_conversations(tmp_path)
+
+
+def test_a_case_needs_a_known_errand_and_kind(tmp_path):
+    write(
+        tmp_path / "cases.yml", 'case: [{text: "x", intent: pas}]\nsensitive: [{text: "y", kind: other}]\nplain: []\n'
+    )
+    with pytest.raises(heldout.HeldOutError, match=r"sensitive\[0\]\.kind must be one of"):
+        heldout.load_cases(tmp_path, {"pas"})
+
+
+def test_the_headline_scores_only_the_items_written_apart():
+    """With a parse that always knows the right intent: the headline counts
+    exactly the messages written apart (less those identical to a training
+    example), and the older ones are scored on their own."""
+    apart = heldout.load_messages(SETS["open"])
+    beside = heldout.load_messages(SETS["open"], heldout.BESIDE_TRAINING)
+    gold = {m["text"]: m["intent"] for m in apart + beside}
+
+    def parse(text):
+        intent = {"name": gold.get(text, "out_of_scope"), "confidence": 1.0}
+        return {"text": text, "intent": intent, "intent_ranking": [intent], "entities": []}
+
+    report = evaluate_set(PROJECT_ROOT, False, {"messages"}, parse)["data"]
+    messages, older = report["messages"], report["messages_beside_training"]
+    assert messages["examples"] + messages["identical_to_training"] == len(apart)
+    assert older["examples"] == len(beside)
+    assert not {m["text"] for m in messages["misclassified"]} & {m["text"] for m in beside}
