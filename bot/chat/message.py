@@ -1,0 +1,137 @@
+"""Read the message once: everything the turn's decisions need from it.
+
+``read_message`` runs once per turn, before the sensitive check, the
+thread's routing and the handler; they all decide from the one
+``MessageReading`` instead of reading the raw text again. The routing may
+re-aim the turn (another intent or open topic); the reading stays, since
+the message has not changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from bot.chat.language import DANISH, detect_language
+from bot.chat.reading import (
+    SHORT_REPLY_WORDS,
+    KeywordRules,
+    SituationReading,
+    barriers_for,
+    is_correction,
+    is_follow_up,
+    is_new_subject,
+    is_question,
+    read_person,
+    weigh_situation,
+)
+from bot.chat.sensitive import Detection, SensitiveDetector, carries_case
+from bot.chat.turn import NEEDS_ASSISTANCE, Turn
+from bot.knowledge.model import BARRIERS, Topic
+
+
+@dataclass(frozen=True)
+class MessageReading:
+    """What one message says, read once per turn."""
+
+    # The reply's language: the message's, or the conversation's when the
+    # message gives no evidence ("ok") or is a button's payload.
+    language: str
+    # A button's payload ("/pas{...}"), not typed text.
+    payload: bool
+    # At most SHORT_REPLY_WORDS words: an answer or a follow-up, not a new question.
+    short: bool
+    follow_up: bool
+    correction: bool
+    # "en anden ting, ...": the citizen says a new question follows.
+    new_subject: bool
+    question: bool
+    # The errands the message names by their own words.
+    named_topics: frozenset[str]
+    # "barn" or "voksen" when the message says who the errand is for.
+    person: str | None
+    # The barriers the message names, with those the conversation already
+    # had, in BARRIERS order and before any topic's exception (``barriers``).
+    found_barriers: tuple[str, ...]
+    # The NLU's ranking of the errands (knowledge topics), best first, and
+    # its confidence that the citizen needs help without digital solutions.
+    errands: tuple[tuple[str, float], ...]
+    assistance: float
+    # What the sensitive detector found, and whether one read the message
+    # at all (without one a sensitive intent is taken at its word).
+    detection: Detection | None
+    screened: bool
+    # The message tells of a case: own decision, complaint, health, money, death, family.
+    case: bool
+    # The input channel removed a CPR number from the message.
+    cpr_removed: bool
+    # A topic's situation reading before any threshold, read on first use
+    # and kept. Not read for every topic up front: for a 42-word message the
+    # keyword rules of all twenty topics took 67 ms (about 3 ms a topic,
+    # measured for issue 23 on the 2-core development machine), and a turn
+    # needs one to three topics.
+    weigh: Callable[[str], SituationReading] = field(repr=False, compare=False)
+
+    def situation(self, topic: str, threshold: float) -> SituationReading:
+        """The situation the message supports for the topic, or key None
+        when it names none at least ``threshold`` sure."""
+        return self.weigh(topic).above(threshold)
+
+    def barriers(self, topic: str | None = None) -> list[str]:
+        """The barriers that stand in the way of the topic's errand."""
+        found = barriers_for(topic, set(self.found_barriers))
+        return [b for b in self.found_barriers if b in found]
+
+    def ranked_errand(self, threshold: float, exclude: Collection[str] = ()) -> str | None:
+        """The NLU's best-ranked errand at least ``threshold`` sure, if any."""
+        return next((name for name, sure in self.errands if name not in exclude and sure >= threshold), None)
+
+    @property
+    def best_errand(self) -> tuple[str, float] | None:
+        return self.errands[0] if self.errands else None
+
+
+def read_message(
+    turn: Turn,
+    topics: Mapping[str, Topic],
+    rules: KeywordRules | None = None,
+    detector: SensitiveDetector | None = None,
+) -> MessageReading:
+    """Read the turn's message once, against every errand in ``topics``."""
+    text = turn.text or ""
+    payload = text.startswith("/")
+    found = set(turn.barriers or [])
+    found.update(v for v in turn.entity_values("barrier") if v in BARRIERS)
+    if rules is not None:
+        found |= rules.barriers(text)
+    ranking = [(r.get("name"), r.get("confidence") or 0) for r in turn.intent_ranking]
+    situation_entities = turn.entity_values("situation")
+    scores = turn.situation_scores
+
+    @cache
+    def weigh(topic: str) -> SituationReading:
+        return weigh_situation(topics[topic], situation_entities, rules, text, scores)
+
+    detection = None
+    if detector is not None:
+        detection = detector.detect(text, turn.intent, turn.confidence, turn.redacted, turn.intent_ranking)
+    return MessageReading(
+        language=(turn.language or DANISH) if payload else (detect_language(text) or turn.language or DANISH),
+        payload=payload,
+        short=len(text.split()) <= SHORT_REPLY_WORDS,
+        follow_up=is_follow_up(text),
+        correction=is_correction(text),
+        new_subject=is_new_subject(text),
+        question=is_question(text),
+        named_topics=frozenset(rules.named_topics(text)) if rules is not None else frozenset(),
+        person=read_person(text, turn.entity_values("person")),
+        found_barriers=tuple(b for b in BARRIERS if b in found),
+        errands=tuple((name, confidence) for name, confidence in ranking if name in topics),
+        assistance=max((c for name, c in ranking if name == NEEDS_ASSISTANCE), default=0.0),
+        detection=detection,
+        screened=detector is not None,
+        case=carries_case(text),
+        cpr_removed=bool((turn.redacted or {}).get("cpr")),
+        weigh=weigh,
+    )
