@@ -50,7 +50,8 @@ import bench_report
 
 from bot.content.heldout import OPEN, load_conversations
 from bot.ops.http import free_port
-from bot.ops.processes import BIN, Stack
+from bot.ops.processes import Stack
+from bot.ops.training import rasa_train_command
 from bot.settings import PROJECT_ROOT, Settings
 
 MESSAGES = [
@@ -428,7 +429,7 @@ def train_from_scratch() -> float:
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
         started = time.perf_counter()
         subprocess.run(
-            [str(BIN / "rasa"), "train", "--force", "--out", out, "--fixed-model-name", "bench"],
+            rasa_train_command(Path(out) / "bench.tar.gz"),
             cwd=PROJECT_ROOT,
             env=env,
             check=True,

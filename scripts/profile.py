@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench import UNLIMITED, load, load_heldout, long_conversation, long_conversation_run  # noqa: E402
 
-from bot.ops.processes import BIN, Stack  # noqa: E402
+from bot.ops.launch import BIN  # noqa: E402
+from bot.ops.processes import Stack  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 
 OUT = PROJECT_ROOT / "build" / "profiles"

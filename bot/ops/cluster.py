@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ops.processes import KOMMUNEBOT, Cancelled, Stack, stop_all
+from bot.ops.launch import KOMMUNEBOT, serve_command
+from bot.ops.processes import Cancelled, Stack, stop_all
 from bot.ops.services import APP_ROLE, OWNER_ROLE, TRACKER_DATABASE, Postgres, Redis, wait_port
 from bot.settings import PROJECT_ROOT
 
@@ -154,17 +155,13 @@ class Cluster:
         self._step()
         for i in range(REPLICAS):
             self.actions[i] = self._spawn(
-                f"actions-{i + 1}", [KOMMUNEBOT, "serve", "actions", "--port", str(self.ports.actions(i))]
+                f"actions-{i + 1}", serve_command("actions", "--port", str(self.ports.actions(i)))
             )
         self.proxy = self._start_proxy()
         for i in range(REPLICAS):
-            self.rasa[i] = self._spawn(
-                f"rasa-{i + 1}", [KOMMUNEBOT, "serve", "rasa"], RASA_PORT=str(self.ports.rasa(i))
-            )
-        self.console = self._spawn("console", [KOMMUNEBOT, "serve", "console", "--port", str(self.ports.console)])
-        self.site = self._spawn(
-            "site", [KOMMUNEBOT, "serve", "site", "--port", str(self.ports.site), "--rasa-url", self.url]
-        )
+            self.rasa[i] = self._spawn(f"rasa-{i + 1}", serve_command("rasa"), RASA_PORT=str(self.ports.rasa(i)))
+        self.console = self._spawn("console", serve_command("console", "--port", str(self.ports.console)))
+        self.site = self._spawn("site", serve_command("site", "--port", str(self.ports.site), "--rasa-url", self.url))
         for i in range(REPLICAS):
             stack._wait(
                 f"http://localhost:{self.ports.actions(i)}/health", self.actions[i], f"action server {i + 1}", 90

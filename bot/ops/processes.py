@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import IO
 
 from bot.ops.http import http_json
+from bot.ops.launch import rasa_environment, serve_command
 from bot.ops.secrets import action_token, api_token
 from bot.settings import PROJECT_ROOT, Settings
-
-BIN = Path(sys.executable).parent
-KOMMUNEBOT = str(BIN / "kommunebot")
 
 _PR_SET_PDEATHSIG = 1
 
@@ -133,32 +131,18 @@ class Stack:
         )
 
     def start_actions(self) -> None:
-        self.actions = self._spawn("actions", [KOMMUNEBOT, "serve", "actions"])
+        self.actions = self._spawn("actions", serve_command("actions"))
 
     def start_rasa(self) -> None:
         if not self.model.is_file():
             raise FileNotFoundError(f"{self.model}: no trained model (run `kommunebot train`)")
+        # The rest of Rasa's command line and environment comes from the
+        # settings in `kommunebot serve rasa` (bot.ops.launch); only the
+        # model may differ here (an evaluation's or an editor's copy). The
+        # environment is set, where `serve rasa` only defaults it, so an
+        # inherited SANIC_* never overrides this stack's settings.
         self.rasa = self._spawn(
-            "rasa",
-            [
-                KOMMUNEBOT,
-                "serve",
-                "rasa",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-                # Browsers may call the REST channel only from these pages.
-                "--cors",
-                *self.settings.allowed_origins,
-            ],
-            # Sanic reads SANIC_* itself: an oversized chat request is refused
-            # unread. Only here: the action server's calls carry the domain.
-            SANIC_REQUEST_MAX_SIZE=str(self.settings.max_body_bytes),
-            # The same bound for a socket.io WebSocket frame (1 MiB by default).
-            SANIC_WEBSOCKET_MAX_SIZE=str(self.settings.max_body_bytes),
+            "rasa", serve_command("rasa", "--model", str(self.model)), **rasa_environment(self.settings)
         )
 
     @property
@@ -166,7 +150,7 @@ class Stack:
         return f"http://localhost:{self.console_port}"
 
     def start_console(self) -> None:
-        self.console = self._spawn("console", [KOMMUNEBOT, "serve", "console", "--port", str(self.console_port)])
+        self.console = self._spawn("console", serve_command("console", "--port", str(self.console_port)))
 
     def wait_console(self, timeout: float = 60) -> None:
         self._wait(f"{self.console_url}/health", self.console, "staff console", timeout)
@@ -176,9 +160,7 @@ class Stack:
         return f"http://localhost:{self.site_port}"
 
     def start_site(self) -> None:
-        self.site = self._spawn(
-            "site", [KOMMUNEBOT, "serve", "site", "--port", str(self.site_port), "--rasa-url", self.url]
-        )
+        self.site = self._spawn("site", serve_command("site", "--port", str(self.site_port), "--rasa-url", self.url))
 
     def wait_site(self, timeout: float = 60) -> None:
         self._wait(f"{self.site_url}/health", self.site, "demo page server", timeout)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.cli import training_fingerprint
+from bot.ops.training import training_fingerprint
 from tests.conftest import copy_content
 
 
