@@ -17,10 +17,8 @@ REDIS := /usr/bin/redis-server
 POSTGRES := /usr/lib/postgresql/*/bin/postgres
 NODE_DEPS := node_modules/.package-lock.json
 
-export RASA_PORT ?= 5005
-export ACTION_PORT ?= 5055
-export KOMMUNEBOT_MUNICIPALITY ?= nyborg
-export KOMMUNEBOT_TRACKER_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+# Settings (ports, municipality, the tracker store, ...) are not set here:
+# their defaults live only in bot/settings.py (docs/operations.md lists them).
 # No telemetry or other calls home: the only network is the package registry.
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
