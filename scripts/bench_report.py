@@ -38,11 +38,11 @@ import argparse
 import datetime as dt
 import io
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.ops import doc_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON_PATH = ROOT / "results" / "bench.json"
@@ -50,8 +50,9 @@ SVG_PATH = ROOT / "build" / "bench.svg"
 README_PATH = ROOT / "README.md"
 
 SCHEMA = 1
-START = "<!-- bench:start -->"
-END = "<!-- bench:end -->"
+# The README's block between these lines is rendered here (bot/ops/doc_blocks.py).
+BLOCK = "bench"
+START, END = doc_blocks.markers(BLOCK)
 
 MIXES = (("heldout", "held-out conversations"), ("canned", "canned messages"))
 USERS = (("1_user", "1 user"), ("10_users", "10 users"))
@@ -394,14 +395,10 @@ def table(fields: Fields) -> str:
 
 def replace_block(readme: str, block: str, source: str) -> str:
     """The README text with ``block`` between the markers; everything else unchanged."""
-    starts, ends = readme.count(START), readme.count(END)
-    if starts != 1 or ends != 1:
-        raise BenchDataError(f"{source}: needs exactly one '{START}' and one '{END}' line (found {starts} and {ends})")
-    head, rest = readme.split(START, 1)
-    if END not in rest:
-        raise BenchDataError(f"{source}: '{END}' comes before '{START}'")
-    _old, tail = rest.split(END, 1)
-    return f"{head}{START}\n{block}{END}{tail}"
+    try:
+        return doc_blocks.replace_block(readme, BLOCK, block, source)
+    except doc_blocks.BlockError as exc:
+        raise BenchDataError(str(exc)) from None
 
 
 def _bars(ax, labels: list[str], series: dict[str, list[float | None]], unit: str) -> None:
@@ -531,27 +528,6 @@ def svg(fields: Fields) -> bytes:
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    # mkstemp makes the file 0600; the README and the chart are for everyone.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(json_path: Path = JSON_PATH, readme_path: Path = README_PATH, svg_path: Path = SVG_PATH) -> None:
     """Render the README block and the chart from ``json_path``, then write both."""
     fields = load(json_path)
@@ -562,8 +538,8 @@ def write_report(json_path: Path = JSON_PATH, readme_path: Path = README_PATH, s
     except FileNotFoundError:
         raise BenchDataError(f"{readme_path}: no such file") from None
     updated = replace_block(readme, block, str(readme_path))
-    _write_atomically(svg_path, chart)
-    _write_atomically(readme_path, updated.encode("utf-8"))
+    doc_blocks.write_atomically(svg_path, chart)
+    doc_blocks.write_atomically(readme_path, updated.encode("utf-8"))
 
 
 def report_only(json_path: Path = JSON_PATH, readme_path: Path = README_PATH, svg_path: Path = SVG_PATH) -> int:

@@ -101,7 +101,10 @@ def build(root: Path) -> None:
 @click.command("spacy")
 @ROOT_OPTION
 def spacy_pipeline(root: Path) -> None:
-    """Build the blank Danish spaCy pipeline with lookup lemmas (build/spacy-da)."""
+    """Build the blank Danish spaCy pipeline with lookup lemmas (build/spacy-da).
+
+    The same lemmas go there as SQLite too (lemmas.sqlite), which the
+    action server reads instead of loading spaCy."""
     from bot.ops.spacy_pipeline import write_pipeline
 
     output = root / "build" / "spacy-da"

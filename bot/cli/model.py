@@ -42,6 +42,7 @@ def train(force: bool, root: Path) -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=Path("results") / "eval",
+    show_default=True,
     help="folder for the reports (heldout-open.txt/.json; report.txt and confusion.png for the messages written "
     "beside the training data)",
 )
@@ -75,7 +76,11 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, ro
     every reply in the held-out conversations, and the search fallback's
     suggestions. Without --messages, --sensitive, --conversations or
     --search, all four run. Messages and sensitive matters written beside
-    the training data are reported on their own."""
+    the training data are reported on their own.
+
+    The open set is tests/heldout/open/ (its layout in
+    tests/heldout/README.md); the search fallback runs in process, without
+    servers."""
     from bot.content.heldout import HeldOutError
     from bot.ops import evaluate as runner
 

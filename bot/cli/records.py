@@ -17,7 +17,15 @@ from bot.records.database import Database, DatabaseUnavailable, describe
 @click.command("retention")
 def retention() -> None:
     """Delete conversations, callbacks and inbox messages past each
-    municipality's retention period (callbacks.retention_days in knowledge)."""
+    municipality's retention period (callbacks.retention_days in knowledge).
+
+    The period is the one citizens are told when they book. Callbacks go in
+    any status once their slot is older than the period (closed ones also
+    once closed that long), fallback-inbox messages per municipality, and
+    tracker conversations after the shortest period of any municipality
+    (the tracker store does not index conversations by municipality). Rows
+    go in batches of 200, so Rasa's writes never wait long. Run it daily
+    from cron (`make retention`)."""
 
     from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
     from bot.ops.retention import run
@@ -66,7 +74,13 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
 @click.pass_context
 def journal_verify(ctx, db: Path | None, anchor: str | None) -> None:
     """Recompute the journal's hash chain: exit 0 when intact, 1 at the
-    first entry that was changed, removed or inserted behind its back."""
+    first entry that was changed, removed or inserted behind its back.
+
+    Reads one snapshot and writes nothing. Intact, it prints `N entries,
+    chain intact` and the head (ID:HASH); broken, the first broken entry's
+    id and what differs (the hash, a missing id, no hash). With --anchor, a
+    head kept from an earlier run, it also catches entries removed at the
+    end. Run it daily after retention and keep the head outside the server."""
     from bot.records.journal import verify_database
 
     target = db or ctx.obj or current_settings().database_url
@@ -105,7 +119,13 @@ def journal_verify(ctx, db: Path | None, anchor: str | None) -> None:
     "on the journal ('' grants nothing)",
 )
 def migrate(url: str | None, app_role: str) -> None:
-    """Create or upgrade the data database's tables to this release (Alembic migrations)."""
+    """Create or upgrade the data database's tables to this release (Alembic migrations).
+
+    The migrations are in bot/records/migrations/. A SQLite file is also
+    upgraded by the first server that opens it; a PostgreSQL database only
+    by this command, run as the owner role before starting the servers
+    after every upgrade (the servers refuse a database that is behind and
+    say so)."""
     from bot.records import migrations
 
     target = url or current_settings().database_url

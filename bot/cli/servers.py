@@ -37,7 +37,14 @@ def run_servers() -> None:
     help="the public entrance's port; the other servers use the next 41 ports",
 )
 def cluster(root: Path | None, port_base: int) -> None:
-    """Start PostgreSQL, Redis, 2 action servers, 2 Rasa replicas behind HAProxy, the console and the demo page."""
+    """Start PostgreSQL, Redis, 2 action servers, 2 Rasa replicas behind HAProxy, the console and the demo page.
+
+    The deployment a region runs, on one machine, as this project's own
+    processes: data, logs and passwords in --root, the database migrated
+    before the servers start, HAProxy (deploy/haproxy-cluster.cfg) the
+    public entrance on --port-base, the console on the 30th port after it
+    and the demo page on the 31st. A Rasa replica or action server that
+    dies is started again; Ctrl-C or SIGTERM stops them all."""
     from bot.ops.cluster import run_cluster
 
     sys.exit(run_cluster((root or PROJECT_ROOT / "var" / "cluster").resolve(), port_base))

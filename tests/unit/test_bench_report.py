@@ -4,27 +4,14 @@ and the pure parts of scripts/bench.py that shape the figures."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from tests.support.scripts import script
 
-
-def _script(name: str):
-    """A module of scripts/ by its file: that folder is not put on sys.path,
-    where its profile.py would shadow the standard library's."""
-    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # bench.py imports bench_report by this name
-    spec.loader.exec_module(module)
-    return module
-
-
-report = _script("bench_report")
+report = script("bench_report")
 
 
 def run(p50: float, p95: float, rate: float, users: int = 1, errors: int = 0) -> dict:
@@ -282,7 +269,7 @@ def test_svg_keeps_its_text_and_is_reproducible(data):
 
 @pytest.fixture(scope="module")
 def bench():
-    return _script("bench")
+    return script("bench")
 
 
 def test_rotations_give_early_and_late_turns_the_same_messages(bench):

@@ -1,6 +1,7 @@
 """Documentation kept honest by tests (as datasette's tests/test_docs.py):
-every setting is in docs/operations.md, every command has a help text, and
-only bot/settings.py reads the environment."""
+the command and settings tables of docs/operations.md are rendered from
+the code and current, every command has a help text, and only
+bot/settings.py reads the environment."""
 
 from __future__ import annotations
 
@@ -10,15 +11,35 @@ import re
 import click
 import pytest
 
-from bot.cli import main as cli
-from bot.settings import PROJECT_ROOT, SETTINGS, Settings
+import bot.cli
+from bot.settings import PROJECT_ROOT, SETTINGS, Setting, Settings
+from glue.cli import main as cli
+from tests.support.scripts import script
 
-OPERATIONS = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+docs_tables = script("docs_tables")
 
 
-@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
-def test_every_setting_is_documented(setting):
-    assert f"`{setting.name}`" in OPERATIONS, f"{setting.name} is missing from docs/operations.md"
+def test_the_generated_tables_are_current(capsys):
+    """A command, option or setting changed without running scripts/docs_tables.py fails here."""
+    assert docs_tables.main(["--check"]) == 0, capsys.readouterr().err
+
+
+def test_check_names_a_stale_table_and_writes_nothing(tmp_path, capsys):
+    stale = tmp_path / "operations.md"
+    text = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    stale.write_text(text.replace("| `RASA_PORT` | int | `5005` |", "| `RASA_PORT` | int | `5006` |"), encoding="utf-8")
+    before = stale.read_text(encoding="utf-8")
+    assert docs_tables.main(["--check", "--file", str(stale)]) == 1
+    assert "stale; run scripts/docs_tables.py" in capsys.readouterr().err
+    assert stale.read_text(encoding="utf-8") == before
+    assert docs_tables.main(["--file", str(stale)]) == 0
+    assert stale.read_text(encoding="utf-8") == text
+
+
+def test_a_new_setting_gets_a_row_with_its_default_and_help():
+    extra = Setting("KOMMUNEBOT_EXAMPLE", "example", "int", "3", "an example | with a bar")
+    table = docs_tables.settings_table((*SETTINGS, extra))
+    assert table.endswith("| `KOMMUNEBOT_EXAMPLE` | int | `3` | an example \\| with a bar |\n")
 
 
 def test_the_table_and_the_settings_agree():
@@ -27,24 +48,25 @@ def test_the_table_and_the_settings_agree():
     assert all(s.help and not s.help.endswith(".") for s in SETTINGS)
 
 
-def _commands(group: click.Group, prefix: str = ""):
-    for name, command in group.commands.items():
-        yield f"{prefix}{name}", command
-        if isinstance(command, click.Group):
-            yield from _commands(command, f"{prefix}{name} ")
+def _commands():
+    root = click.Context(cli, info_name="kommunebot")
+    return [(ctx.command_path, command) for ctx, command in docs_tables.commands(cli, root)]
 
 
-@pytest.mark.parametrize("name,command", list(_commands(cli)), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("name,command", _commands(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_command_has_help(name, command):
-    assert command.help and command.help.strip(), f"kommunebot {name} has no help text"
+    assert command.help and command.help.strip(), f"{name} has no help text"
     for param in command.params:
         if isinstance(param, click.Option):
-            assert param.help, f"kommunebot {name} {param.opts[0]} has no help text"
+            assert param.help, f"{name} {param.opts[0]} has no help text"
 
 
-def test_every_command_is_in_the_operations_guide():
-    for name, _ in _commands(cli):
-        assert f"kommunebot {name}" in OPERATIONS or name.split()[0] in ("users", "topic", "municipality"), name
+def test_glue_adds_its_servers_without_changing_bots_command():
+    """The installed command is built with `serve rasa` and `serve actions`;
+    importing it attaches nothing to bot.cli's own group."""
+    assert set(cli.commands["serve"].commands) == {"actions", "console", "rasa", "site"}
+    assert set(bot.cli.main.commands["serve"].commands) == {"console", "site"}
+    assert set(cli.commands) == set(bot.cli.main.commands)
 
 
 def test_only_settings_reads_the_environment():
