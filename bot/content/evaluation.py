@@ -56,24 +56,10 @@ def unseen(items: list[dict], trained: set[str], key: str = "text") -> tuple[lis
     return kept, len(items) - len(kept)
 
 
-def diet_only(parsed: dict, threshold: float = 0.4, ambiguity: float = 0.1, barriers=None) -> str:
-    """What DIET alone would have said, from the ranking the intent ensemble
-    keeps, with the FallbackClassifier's rule (config.yml's thresholds)."""
-    ranking = parsed.get("diet_ranking") or parsed.get("intent_ranking") or []
-    if not ranking:
-        return parsed["intent"]["name"]
-    top = ranking[0]
-    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
-    unsure = top["confidence"] < threshold or top["confidence"] - second < ambiguity
-    name = "nlu_fallback" if unsure else top["name"]
-    return assisted_errand({**parsed, "intent": {"name": name, "confidence": top["confidence"]}}, barriers)
-
-
 def evaluate_messages(
     parse: Parse, items: list[dict], scored: tuple[str, ...], barriers: Callable[[str], set] | None = None
 ) -> dict:
-    """Intent figures for held-out messages, plus accuracy per voice, and
-    the macro-F1 DIET alone would have had (``diet_only_macro_f1``)."""
+    """Intent figures for held-out messages, plus accuracy per voice."""
     cache: dict[str, dict] = {}
 
     def cached(text: str) -> dict:
@@ -81,16 +67,7 @@ def evaluate_messages(
             cache[text] = parse(text)
         return cache[text]
 
-    if any("diet_ranking" in cached(m["text"]) for m in items[:1]):
-        alone = evaluate(
-            cached, [(m["text"], m["intent"]) for m in items], scored, lambda p: diet_only(p, barriers=barriers)
-        )
-        alone_f1 = [alone["per_intent"][i]["f1"] for i in scored if i in alone["per_intent"]]
-    else:
-        alone_f1 = []
     report = evaluate(cached, [(m["text"], m["intent"]) for m in items], scored, lambda p: assisted_errand(p, barriers))
-    if alone_f1:
-        report["diet_only_macro_f1"] = round(sum(alone_f1) / len(alone_f1), 3)
     voices: dict[str, list[bool]] = {}
     for item, gold, predicted in zip(items, report["gold"], report["predicted"], strict=True):
         voices.setdefault(item.get("voice") or "-", []).append(gold == predicted)

@@ -226,8 +226,6 @@ def evaluate_set(
             "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
         )
         texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
-        if "diet_only_macro_f1" in ours:
-            texts.append(f"macro-F1 with DIET alone (same model, no ensemble): {ours['diet_only_macro_f1']:.3f}")
         beside = heldout.load_messages(folder, heldout.BESIDE_TRAINING)
         if beside:
             # As the older set was always scored: the NLU's own intent,

@@ -38,8 +38,8 @@ def data() -> dict:
         "ready_s": {"rasa_server": 41.5, "action_server": 12.0},
         "traffic": {"canned": mix(40, 30, 45, 200), "heldout": mix(50, 35, 48, 240)},
         "processes": [
-            {"name": "action server", "pid": 2, "rss_mb": 200, "peak_rss_mb": 210},
-            {"name": "Rasa server", "pid": 3, "rss_mb": 900, "peak_rss_mb": 950},
+            {"name": "action server", "pid": 2, "rss_mb": 120, "peak_rss_mb": 130},
+            {"name": "Rasa server", "pid": 3, "rss_mb": 650, "peak_rss_mb": 690},
         ],
         "long_conversation": {
             "turns": 30,
@@ -107,14 +107,14 @@ def test_a_low_throughput_ratio_is_marked_below(data):
 
 def test_memory_training_growth_and_long_conversation_are_judged(data):
     data["processes"][1]["rss_mb"] = 1546
-    data["processes"][0]["rss_mb"] = 251
+    data["processes"][0]["rss_mb"] = 151
     data["training_from_scratch_s"] = 330
     data["growth"]["postgresql"]["p95_ratio"] = 1.6
     data["long_conversation"]["p95_ratio"] = 1.25
     table = report.table(fields(data))
-    assert row(table, "Rasa server memory").endswith("≤ 1.0 GB: **over** |")
+    assert row(table, "Rasa server memory").endswith("≤ 700 MB: **over** |")
     assert "1546 MB (1.51 GB)" in row(table, "Rasa server memory")
-    assert row(table, "action server memory").endswith("≤ 250 MB: **over** |")
+    assert row(table, "action server memory").endswith("≤ 150 MB: **over** |")
     assert row(table, "training from scratch") == "| training from scratch | 330 s | ≤ 120 s: **over** |"
     assert row(table, "full-turn p95 with 1k / 10k / 100k stored conversations, PostgreSQL").endswith("**over** |")
     assert "**over**" not in row(table, "full-turn p95 with 1k / 10k / 100k stored conversations, SQLite")
@@ -213,7 +213,7 @@ def test_report_only_writes_readme_and_svg(tmp_path, data):
     assert readme.stat().st_mode & 0o777 == 0o644  # replaced atomically, mode kept
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("# Title\n\n## Performance\n\nintro\n\n<!-- bench:start -->\n<!-- Generated")
-    assert "| Rasa server memory (RSS) after the load | 900 MB, peak 950 MB | ≤ 1.0 GB |" in text
+    assert "| Rasa server memory (RSS) after the load | 650 MB, peak 690 MB | ≤ 700 MB |" in text
     assert text.endswith("<!-- bench:end -->\n\nafter\n")
     assert ET.fromstring(chart.read_bytes()).tag.endswith("svg")
 
@@ -244,7 +244,7 @@ def test_chart_bars_are_the_p95_figures(data):
     assert bar_heights(latency) == [25, 180, 25, 180, 48, 240, 45, 200]
     assert bar_heights(turns) == [40, 42, 50, 55]
     assert bar_heights(growth) == [50, 52, 60] * 2
-    assert [patch.get_width() for patch in memory.patches] == [200, 900]
+    assert [patch.get_width() for patch in memory.patches] == [120, 650]
 
 
 def test_chart_says_not_measured_for_skipped_parts(data):

@@ -1,6 +1,6 @@
 """The project's own Rasa NLU components, trained and run on small data
 with Rasa's real model storage (glue/situation_classifier.py,
-glue/intent_ensemble.py)."""
+glue/intent_classifier.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from glue.intent_ensemble import IntentEnsemble
+from glue.intent_classifier import IntentClassifier
 from glue.situation_classifier import SITUATIONS, SituationClassifier
 from tests.conftest import KNOWLEDGE_DIR
 
@@ -70,18 +70,43 @@ def test_situation_classifier_without_a_trained_model_adds_nothing(tmp_path):
     assert message.get(SITUATIONS) is None
 
 
-def test_intent_ensemble_averages_and_a_named_errand_wins_over_assistance(tmp_path, training_data):
+def trained_intents(tmp_path, training_data, name="intents"):
     model_storage = storage(tmp_path)
-    resource = Resource("ensemble")
-    config = {**IntentEnsemble.get_default_config(), "knowledge": str(KNOWLEDGE_DIR)}
-    IntentEnsemble.create(config, model_storage, resource, None).train(training_data)
-    loaded = IntentEnsemble.load(config, model_storage, resource, None)
-    ranking = [{"name": "needs_assistance", "confidence": 0.7}, {"name": "pas", "confidence": 0.3}]
-    message = Message(data={"text": "Goddag, jeg er 81 år, mit gamle pas er udløbet", "intent_ranking": ranking})
-    (message,) = loaded.process([message])
+    resource = Resource(name)
+    config = {**IntentClassifier.get_default_config(), "knowledge": str(KNOWLEDGE_DIR)}
+    IntentClassifier.create(config, model_storage, resource, None).train(training_data)
+    return IntentClassifier.load(config, model_storage, resource, None)
+
+
+def test_intent_classifier_ranks_every_intent_from_the_text(tmp_path, training_data):
+    loaded = trained_intents(tmp_path, training_data)
+    # Missing æøå and an unseen wording: the character n-grams still carry it.
+    (message,) = loaded.process([Message(data={"text": "skraldespanden er ikke blevet tomt"})])
+    assert message.get("intent")["name"] == "affald"
+    assert [r["name"] for r in message.get("intent_ranking")] == ["affald", "pas"]
+    assert abs(sum(r["confidence"] for r in message.get("intent_ranking")) - 1) < 1e-3
+
+
+class FixedRanking:
+    """The linear model's ranking pinned, so the keyword rule is tested on its own."""
+
+    def __init__(self, ranking):
+        self.fixed = ranking
+
+    def ranking(self, text):
+        return self.fixed
+
+
+def test_a_named_errand_wins_over_assistance_but_never_over_out_of_scope(tmp_path, training_data):
+    loaded = trained_intents(tmp_path, training_data)
+    loaded.model = FixedRanking([("needs_assistance", 0.55), ("pas", 0.35), ("affald", 0.1)])
+    (message,) = loaded.process([Message(data={"text": "Goddag, jeg er 81 år, mit gamle pas er udløbet"})])
     assert message.get("intent")["name"] == "pas"
-    assert message.get("diet_ranking") == ranking
+    assert abs(sum(r["confidence"] for r in message.get("intent_ranking")) - 1) < 1e-3
+    # Two errands named: no word decides.
+    (message,) = loaded.process([Message(data={"text": "mit pas og min skraldespand"})])
+    assert message.get("intent")["name"] == "needs_assistance"
     # Out of scope is never overruled by an errand's word.
-    oos = [{"name": "out_of_scope", "confidence": 0.9}, {"name": "pas", "confidence": 0.1}]
-    (message,) = loaded.process([Message(data={"text": "pasning af min hund", "intent_ranking": oos})])
+    loaded.model = FixedRanking([("out_of_scope", 0.6), ("pas", 0.3), ("affald", 0.1)])
+    (message,) = loaded.process([Message(data={"text": "pas på min hund i ferien"})])
     assert message.get("intent")["name"] == "out_of_scope"

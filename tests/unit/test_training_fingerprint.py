@@ -33,7 +33,7 @@ def test_a_situation_keyword_retrains(content):
 
 
 def test_an_errand_word_retrains(content):
-    """The intent ensemble keeps each errand's words in the model."""
+    """The intent classifier keeps each errand's words in the model."""
     before = training_fingerprint(content)
     pas = content / "knowledge" / "national" / "pas.yml"
     pas.write_text(pas.read_text(encoding="utf-8").replace("words: [pas,", "words: [pas, rejsepas,", 1))
@@ -50,3 +50,18 @@ def test_training_data_retrains(content):
 def test_broken_knowledge_still_gives_a_fingerprint(content):
     (content / "knowledge" / "national" / "pas.yml").write_text("topic: [unclosed", encoding="utf-8")
     assert re.fullmatch(r"[0-9a-f]{64}", training_fingerprint(content))
+
+
+def test_a_rebuilt_lemma_table_retrains(content):
+    """The pipeline's tokenizer reads the SQLite lemma table: a new table is a new model."""
+    import sqlite3
+
+    from bot.chat.lemmas import FILE, write_table
+
+    (content / "build" / "spacy-da").mkdir(parents=True)
+    table = content / "build" / "spacy-da" / FILE
+    write_table({"passet": "pas"}, table)
+    before = training_fingerprint(content)
+    write_table({"passet": "pas", "pladsen": "plads"}, table)
+    assert sqlite3.connect(table).execute("SELECT count(*) FROM lemma").fetchone() == (2,)
+    assert training_fingerprint(content) != before
