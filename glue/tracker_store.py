@@ -52,16 +52,17 @@ PG_MAX_OVERFLOW = 3
 _STORED = "_kommunebot_stored_events"
 
 # The stored user turns a retrieved tracker keeps; the message being handled
-# is one more. What the policies read of the history (config.yml):
-# RulePolicy's longest rule is one user turn after a condition on the
-# active loop (data/rules/callback.yml), and the window never starts inside
-# an active loop (below); MemoizationPolicy reads the last 5 states
-# (max_history, Rasa's default), and a turn has at least two (the user's
-# and the action's), so the message plus two stored turns hold them.
-# The third keeps the window's first state, which has no previous action,
-# out of those five. tests/unit/test_tracker_window.py derives this from
-# config.yml and the rules, and tests/system/test_tracker_window.py checks
-# that the policies predict alike on the window and on the whole session.
+# is one more. What the policies read of the history (config.yml, data/):
+# RulePolicy matches its rules from the end, and the longest is one user
+# turn after a condition on the active loop (data/rules/callback.yml); the
+# window never starts inside an active loop (below), so the condition is
+# always there. MemoizationPolicy reads the whole history (its max_history
+# is unset) against the stories from their start; the longest story has
+# four user turns (data/stories/errands.yml), so the window plus the
+# message hold it: the last turns that follow a story are recognised as in
+# a fresh conversation. tests/unit/test_tracker_window.py derives this
+# from config.yml and data/, and tests/system/test_tracker_window.py checks
+# that the policies decide alike on the window and on the whole session.
 WINDOW_TURNS = 3
 
 # Events whose effect on the tracker the window reproduces: their state is
