@@ -4,6 +4,14 @@ Rasa's SQLTrackerStore wants dialect, host, port and db as separate keys;
 operators think in URLs (sqlite:///var/tracker.db, postgresql://...), so the
 URL from KOMMUNEBOT_TRACKER_URL (or endpoints.yml `url`) is split here.
 
+`retrieve`, which Rasa calls for every message, returns a window of the
+current session: the events from the listen that opened the last
+WINDOW_TURNS user turns, after each slot's latest value from before them.
+The policies, the action call and the save then cost the same at turn 30
+as at turn 1. Every event is still stored, and `retrieve_full_tracker`
+(the HTTP API's tracker, exports) reads them all; the console, the journal
+and retention read the `events` table itself.
+
 PostgreSQL is the store for several Rasa replicas: they share it, while
 the lock store (glue.lock_store) keeps them from writing one conversation
 at the same time. The database must exist (the operator or `kommunebot
@@ -14,11 +22,16 @@ its `events` table, never the database, so the role needs no CREATEDB.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import make_url
 
 from bot import settings
@@ -37,6 +50,43 @@ PG_MAX_OVERFLOW = 3
 # tracker object itself: Rasa retrieves, appends and saves the same object
 # within one conversation lock.
 _STORED = "_kommunebot_stored_events"
+
+# The stored user turns a retrieved tracker keeps; the message being handled
+# is one more. What the policies read of the history (config.yml, data/):
+# RulePolicy matches its rules from the end, and the longest is one user
+# turn after a condition on the active loop (data/rules/callback.yml); the
+# window never starts inside an active loop (below), so the condition is
+# always there. MemoizationPolicy reads the whole history (its max_history
+# is unset) against the stories from their start; the longest story has
+# four user turns (data/stories/errands.yml), so the window plus the
+# message hold it: the last turns that follow a story are recognised as in
+# a fresh conversation. tests/unit/test_tracker_window.py derives this
+# from config.yml and data/, and tests/system/test_tracker_window.py checks
+# that the policies decide alike on the window and on the whole session.
+WINDOW_TURNS = 3
+
+# Events whose effect on the tracker the window reproduces: their state is
+# the slots (SlotSet), belongs to the turn they are in, or is nothing. A
+# session holding any other kind (restart, rewind, undo, reset_slots,
+# pause, legacy forms, ...) is read whole, as Rasa reads it.
+WINDOW_SAFE_EVENTS = frozenset(
+    {
+        "action",
+        "user",
+        "user_featurization",
+        "entities",
+        "bot",
+        "slot",
+        "active_loop",
+        "loop_interrupted",
+        "action_execution_rejected",
+        "followup",
+        "session_started",
+        "reminder",
+        "cancel_reminder",
+        "agent",
+    }
+)
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -70,6 +120,97 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         elif dialect.startswith("postgresql"):
             self._tune_postgresql()
 
+    async def retrieve(self, sender_id: str):
+        """The current session's window for prediction (see the module); the
+        whole session when it is shorter than the window or holds an event
+        the window cannot reproduce."""
+        with self.session_scope() as session:
+            rows = self._window_rows(session, sender_id)
+        if rows is None:
+            return await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+        setattr(tracker, _STORED, len(tracker.events))
+        return tracker
+
+    def _window_rows(self, session, sender_id: str) -> list[str] | None:
+        """The stored data of the window's events in order, or None for the
+        whole session. The selection runs in SQL on indexed columns, so only
+        the window's events are read and parsed."""
+        if self.domain is None:
+            return None
+        event = self.SQLEvent
+        session_start = (
+            session.query(sa.func.max(event.timestamp))
+            .filter(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
+            .scalar()
+        )
+        current = [event.sender_id == sender_id]
+        if session_start is not None:
+            # Rasa's own boundary of the current session (SQLTrackerStore._event_query).
+            current.append(event.timestamp >= session_start)
+        if session.query(event.id).filter(*current, event.type_name.notin_(WINDOW_SAFE_EVENTS)).first():
+            return None
+        # The listen that opened the oldest turn of the window: the latest
+        # listen closes the last turn, and each turn opens with one.
+        opened = (
+            session.query(event.id)
+            .filter(*current, event.type_name == ActionExecuted.type_name, event.action_name == ACTION_LISTEN_NAME)
+            .order_by(event.id.desc())
+            .offset(WINDOW_TURNS)
+            .limit(1)
+            .scalar()
+        )
+        if opened is None:
+            return None
+        start = self._before_active_loop(session, current, opened)
+        if start is None:
+            return None
+        # Each slot's latest value from before the window (SlotSet stores
+        # the slot's name in `action_name`), then the window itself.
+        latest_slots = (
+            session.query(sa.func.max(event.id))
+            .filter(*current, event.type_name == SlotSet.type_name, event.id < start)
+            .group_by(event.action_name)
+        )
+        rows = (
+            session.query(event.data)
+            .filter(*current, sa.or_(event.id >= start, event.id.in_(latest_slots.scalar_subquery())))
+            .order_by(event.id)
+            .all()
+        )
+        return [data for (data,) in rows]
+
+    def _before_active_loop(self, session, current: list, opened: int) -> int | None:
+        """Where the window starts: at ``opened``, or, when a loop (the
+        callback form) is active there, at the listen before the user turn
+        that activated it, so the loop's turns are replayed whole (Rasa
+        folds a loop's turns into one for the policies). None: the whole
+        session."""
+        event = self.SQLEvent
+        loops = (
+            session.query(event.id, event.data)
+            .filter(*current, event.type_name == ActiveLoop.type_name, event.id < opened)
+            .order_by(event.id.desc())
+            .all()
+        )
+        activated = None
+        for row_id, data in loops:
+            if json.loads(data).get("name") is None:
+                break
+            activated = row_id
+        if activated is None:
+            return opened
+        return (
+            session.query(sa.func.max(event.id))
+            .filter(
+                *current,
+                event.type_name == ActionExecuted.type_name,
+                event.action_name == ACTION_LISTEN_NAME,
+                event.id < activated,
+            )
+            .scalar()
+        )
+
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool):
         tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         if tracker is not None:
@@ -97,7 +238,6 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         its SQL_POOL_SIZE and SQL_MAX_OVERFLOW still work. The pre-ping
         means a restarted PostgreSQL costs a reconnect, not a failed turn.
         """
-        import sqlalchemy as sa
         from rasa.core import tracker_store as rasa_store
 
         url = self.engine.url
@@ -120,7 +260,6 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         The Rasa server runs its event loop in one thread, so sharing pooled
         connections across calls is safe.
         """
-        import sqlalchemy as sa
         from sqlalchemy.pool import QueuePool
 
         url = self.engine.url
