@@ -30,8 +30,9 @@ from bot.records.database import DatabaseUnavailable, storage_time
 log = logging.getLogger(__name__)
 
 MORE = "andre tider"
-# Categories the sensitive-matter detector gives besides the term list's.
-DETECTED = ("personal", "urgent", "cpr")
+# Categories the sensitive-matter detector gives besides the term list's,
+# and a case matter's (bot/chat/answering.py CASE_CATEGORY).
+DETECTED = ("personal", "urgent", "cpr", "case")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
 # The channel's pseudonym of the client address: a keyed hash cut to 16 lower-case hex characters.

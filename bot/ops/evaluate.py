@@ -169,9 +169,9 @@ def sensitive_detector(root: Path, parse: evaluation.Parse) -> evaluation.Detect
     return detect
 
 
-PARTS = ("messages", "sensitive", "conversations", "search")
+PARTS = ("messages", "sensitive", "conversations", "search", "cases")
 # The parts that need the real servers; the search runs in process.
-STACK_PARTS = {"messages", "sensitive", "conversations"}
+STACK_PARTS = {"messages", "sensitive", "conversations", "cases"}
 
 
 def evaluate_search(root: Path, folder: Path) -> dict:
@@ -270,6 +270,15 @@ def evaluate_set(
         topics = set(load_knowledge(root / "knowledge").topics)
         report = evaluation.evaluate_conversations(converse, heldout.load_conversations(folder, topics))
         section("conversations", f"Held-out conversations ({label})", report, evaluation.format_conversations(report))
+    if "cases" in parts:
+        errands = set(load_knowledge(root / "knowledge").topics)
+        report = evaluation.evaluate_cases(converse, heldout.load_cases(folder, errands))
+        section(
+            "cases",
+            f"Case matters, sensitive kinds and plain questions ({label})",
+            report,
+            evaluation.format_cases(report),
+        )
     if "search" in parts:
         report = evaluate_search(root, folder)
         section("search", f"Search fallback ({label})", report, evaluation.format_search(report))
