@@ -144,8 +144,8 @@ class Answering:
     @staticmethod
     def _asks_in_general(reading: MessageReading) -> bool:
         """Typed text asking how an errand works, naming nobody's own matter
-        (bot/chat/casework.py ``CaseReading.plain``); a button never does."""
-        return not reading.payload and reading.casework.plain
+        (bot/chat/case_matter.py ``CaseReading.plain``); a button never does."""
+        return not reading.payload and reading.case_matter.plain
 
     def clarify(self, turn: Turn, reading: MessageReading) -> Result:
         """Low NLU confidence: ask, never guess. The closest answers from the
@@ -217,16 +217,14 @@ class Answering:
         return self._finish(reply, municipality, turn, sensitive_category=detection.category)
 
     def case_matter(self, turn: Turn, reading: MessageReading) -> Result:
-        """The citizen's own case or decision (bot/chat/casework.py): never
+        """The citizen's own case or decision (bot/chat/case_matter.py): never
         handled in chat, whatever the errand. The callback is offered with
         the errand as its topic, so the caseworker sees what it is about."""
         municipality = self.municipality(turn.municipality)
         topic = self.case_errand(turn, reading)
         reply = self.responder.case_matter(self.knowledge.topics.get(topic or ""), municipality, reading.language)
-        log.info("case matter (%s) about %s offered a callback", reading.casework.found, topic or "no errand")
-        return self._finish(
-            reply, municipality, turn, topic=topic, situation=None, sensitive_category=CASE_CATEGORY
-        )
+        log.info("case matter (%s) about %s offered a callback", reading.case_matter.found, topic or "no errand")
+        return self._finish(reply, municipality, turn, topic=topic, situation=None, sensitive_category=CASE_CATEGORY)
 
     def case_errand(self, turn: Turn, reading: MessageReading) -> str | None:
         """The errand a case matter is about: the NLU's errand; else the one

@@ -244,7 +244,7 @@ class Responder:
         )
 
     def case_matter(self, topic: Topic | None, municipality: Municipality, language: str = DANISH) -> Reply:
-        """The citizen's own case (bot/chat/casework.py): why the chat cannot
+        """The citizen's own case (bot/chat/case_matter.py): why the chat cannot
         handle it and the offer of a booked callback about the errand, then
         the errand's own link for reading meanwhile; the link follows the
         offer, never replaces it."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
-from bot.chat.casework import NO_CASE, CaseReader, CaseReading
+from bot.chat.case_matter import NO_CASE, CaseReader, CaseReading
 from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
     SHORT_REPLY_WORDS,
@@ -63,10 +63,10 @@ class MessageReading:
     # at all (without one a sensitive intent is taken at its word).
     detection: Detection | None
     screened: bool
-    # The citizen's own case or decision, as bot/chat/casework.py reads it:
+    # The citizen's own case or decision, as bot/chat/case_matter.py reads it:
     # diverted to a callback offer like a sensitive matter.
-    casework: CaseReading
-    # The message carries a case: its own case or decision (``casework``),
+    case_matter: CaseReading
+    # The message carries a case: its own case or decision (``case_matter``),
     # a family or social matter, or health, money or a death told of
     # someone in particular (bot/chat/sensitive.py ``carries_case``).
     case: bool
@@ -103,7 +103,7 @@ def read_message(
     topics: Mapping[str, Topic],
     rules: KeywordRules | None = None,
     detector: SensitiveDetector | None = None,
-    casework: CaseReader | None = None,
+    case_reader: CaseReader | None = None,
 ) -> MessageReading:
     """Read the turn's message once, against every errand in ``topics``."""
     text = turn.text or ""
@@ -120,7 +120,7 @@ def read_message(
     def weigh(topic: str) -> SituationReading:
         return weigh_situation(topics[topic], situation_entities, rules, text, scores)
 
-    own_case = casework.read(text) if casework is not None and not payload else NO_CASE
+    own_case = case_reader.read(text) if case_reader is not None and not payload else NO_CASE
     case = carries_case(text, own_case)
     detection = None
     if detector is not None:
@@ -140,7 +140,7 @@ def read_message(
         assistance=max((c for name, c in ranking if name == NEEDS_ASSISTANCE), default=0.0),
         detection=detection,
         screened=detector is not None,
-        casework=own_case,
+        case_matter=own_case,
         case=case,
         cpr_removed=bool((turn.redacted or {}).get("cpr")),
         weigh=weigh,

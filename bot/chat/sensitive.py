@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.chat.casework import NO_CASE, CaseReading
+from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
 from bot.knowledge.model import SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
@@ -37,7 +37,7 @@ _PERSONAL = re.compile(
 # First person plus errand words is a plain question ("jeg skal rejse, skal
 # jeg have et blåt kort?"). The NLU alone escalates when the message also
 # carries a case (``carries_case``): the citizen's own case or decision as
-# bot/chat/casework.py reads it, a family or social matter that is personal
+# bot/chat/case_matter.py reads it, a family or social matter that is personal
 # whatever is asked, or health, money or a death told of someone in
 # particular. Health, money and death words alone, in a general question
 # ("kan man få kørekort, hvis man har diabetes?"), carry no case.
@@ -48,22 +48,23 @@ _PERSONAL_MATTER = re.compile(
 )
 _CIRCUMSTANCE = re.compile(
     r"\b(diagnose\w*|sygdom\w*|kræft|kraeft|depression|angst\w*|behandling\w*|indlagt|hospital\w*|"
-    r"gæld\w*|gaeld|rykker\w*|husleje\w*|skylder|skilt|"
+    r"gæld\w*|gaeld|rykker\w*|husleje\w*|skylder|skilt|kontanthjælp\w*|kontanthjaelp\w*|jobcenter\w*|"
+    r"sagsbehandler\w*|ikke penge|ikke råd|ikke raad|"
     r"død|døde|dod|dode|afdød\w*|begravelse\w*|gået bort|gaaet bort|"
     r"debt|died|dead|death|passed away|funeral|cancer|diagnosed)\b"
 )
 
 
-def carries_case(text: str, casework: CaseReading = NO_CASE) -> bool:
+def carries_case(text: str, reading: CaseReading = NO_CASE) -> bool:
     """Whether the message tells of a case: the citizen's own case or
-    decision (``casework``), a family or social matter, or health, money or
+    decision (``reading``), a family or social matter, or health, money or
     a death told of someone in particular and not asked in general."""
-    if casework.case:
+    if reading.case:
         return True
     lowered = (text or "").lower()
     if _PERSONAL_MATTER.search(lowered):
         return True
-    return casework.own and not casework.general and bool(_CIRCUMSTANCE.search(lowered))
+    return reading.own and not reading.general and bool(_CIRCUMSTANCE.search(lowered))
 
 
 # Without a case word the NLU must be this sure, with no errand close behind.

@@ -140,7 +140,9 @@ def evaluate_cases(converse: Converse, sets: dict[str, list[dict]]) -> dict:
         return converse(f"case-{next(counter)}", item["text"])
 
     cases = [(item, ask(item)) for item in sets["case"]]
-    case_misses = [(m["text"], m["intent"], got.get("channel")) for m, got in cases if got.get("channel") not in ESCALATED]
+    case_misses = [
+        (m["text"], m["intent"], got.get("channel")) for m, got in cases if got.get("channel") not in ESCALATED
+    ]
     on_topic = [m for m, got in cases if got.get("channel") in ESCALATED and got.get("topic") == m["intent"]]
     kinds: dict[str, dict] = {}
     sensitive_misses = []

@@ -519,7 +519,7 @@ def _read_sensitive(data: Any, f: Fields) -> dict[str, SensitiveCategory]:
 # The phrase groups of case_signals.yml, and the lists beside them.
 CASE_GROUPS = ("signals", "hints")
 CASE_LISTS = ("general", "questions", "persons")
-# The gap a case phrase may leave between two words (bot/chat/casework.py).
+# The gap a case phrase may leave between two words (bot/chat/case_matter.py).
 CASE_GAP = "…"
 
 

@@ -147,23 +147,34 @@ def barrier_reader(root: Path):
 
 def sensitive_detector(root: Path, parse: evaluation.Parse) -> evaluation.Detect:
     """The sensitive-matter detection as the action server builds it
-    (bot/chat/runtime.py), on Rasa's parse of the redacted message."""
-    from bot.chat.sensitive import SensitiveDetector
+    (bot/chat/runtime.py), on Rasa's parse of the redacted message, with
+    the case reading that also diverts a message (bot/chat/case_matter.py):
+    an own case counts as detected."""
+    from bot.chat.case_matter import CaseReader
+    from bot.chat.sensitive import Detection, SensitiveDetector, carries_case
     from bot.privacy.redaction import redact
     from bot.settings import Settings
 
     knowledge = load_knowledge(root / "knowledge")
-    detector = SensitiveDetector(
-        knowledge.sensitive, Settings.load({}).spacy_path, (*knowledge.topics, "needs_assistance")
-    )
+    spacy_path = Settings.load({}).spacy_path
+    detector = SensitiveDetector(knowledge.sensitive, spacy_path, (*knowledge.topics, "needs_assistance"))
+    case_reader = CaseReader(knowledge.case_signals, spacy_path)
 
     def detect(text: str):
         redaction = redact(text)
         parsed = parse(redaction.text)
         intent = parsed["intent"]
+        case = case_reader.read(redaction.text)
         found = detector.detect(
-            redaction.text, intent["name"], intent["confidence"], redaction.counts, parsed["intent_ranking"]
+            redaction.text,
+            intent["name"],
+            intent["confidence"],
+            redaction.counts,
+            parsed["intent_ranking"],
+            carries_case(redaction.text, case),
         )
+        if found is None and case.case:
+            found = Detection("case", knowledge.case_signals.label, False, "case_matter")
         return found, parsed
 
     return detect
