@@ -17,7 +17,7 @@ from bot.chat.sensitive import URGENT_INTENT, Detection
 from bot.chat.thread import Thread
 from bot.chat.turn import NEEDS_ASSISTANCE, Result, Turn
 from bot.knowledge.loader import SMALL_TALK as SMALL_TALK_MESSAGES
-from bot.knowledge.model import Knowledge, Municipality
+from bot.knowledge.model import CASE_CATEGORY, Knowledge, Municipality
 from bot.knowledge.search import KnowledgeSearch
 from bot.privacy.channel_guard import SETUP_ERROR
 from bot.records.inbox import NONE_CHOSEN, Inbox
@@ -42,9 +42,6 @@ CLARIFY_CHOICES = 3
 # and held to the share of tests/heldout/open/cases.yml case matters whose
 # callback offer names their errand (`kommunebot eval`, issue 25).
 CASE_ERRAND_CONFIDENCE = 0.1
-# The callback category a case matter's booking carries, beside the
-# sensitive categories (bot/chat/booking.py DETECTED).
-CASE_CATEGORY = "case"
 
 
 class UnknownMunicipality(LookupError):

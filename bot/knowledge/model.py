@@ -114,6 +114,11 @@ class SensitiveCategory:
     terms: tuple[str, ...]
 
 
+# The callback category of a booking made after a case-matter reply, beside
+# the sensitive categories; its label is CaseSignals.label.
+CASE_CATEGORY = "case"
+
+
 @dataclass(frozen=True)
 class CaseSignals:
     """What shows a message is about the citizen's own case (knowledge/case_signals.yml,

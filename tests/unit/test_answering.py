@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.answering import CASE_CATEGORY
 from bot.chat.case_matter import CaseReader
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.chat.sensitive import SensitiveDetector
+from bot.knowledge.model import CASE_CATEGORY
 from bot.settings import Settings
 
 

@@ -15,10 +15,10 @@ import pytest
 import bot.chat.conversation
 import bot.chat.message
 from bot.chat import reading as reading_module
+from bot.chat.case_matter import CaseReader
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.message import read_message
 from bot.chat.reading import WORDED, KeywordRules, Lemmatiser, SituationSource, weigh_situation
-from bot.chat.case_matter import CaseReader
 from bot.chat.sensitive import SensitiveDetector
 from bot.settings import Settings
 
