@@ -84,7 +84,7 @@ class Detection:
     category: str  # a category key, or "personal" when only the NLU spoke
     label: str
     urgent: bool
-    source: str  # "terms", "nlu" or "redaction"
+    source: str  # "terms", "nlu" or "redaction" ("case_matter" in `kommunebot eval`'s older-set detection)
 
 
 class SensitiveDetector:
