@@ -243,6 +243,33 @@ class Responder:
             language=language,
         )
 
+    def case_matter(self, topic: Topic | None, municipality: Municipality, language: str = DANISH) -> Reply:
+        """The citizen's own case (bot/chat/case_matter.py): why the chat cannot
+        handle it and the offer of a booked callback about the errand, then
+        the errand's own link for reading meanwhile; the link follows the
+        offer, never replaces it."""
+        wording = _Wording(language)
+        lines = [
+            self._message("case_matter", municipality, wording),
+            self._message("offer_callback", municipality, wording),
+        ]
+        answer = self._main_answer(topic) if topic is not None else None
+        if answer is not None:
+            lines.append(self._message("case_selfservice", municipality, wording))
+            lines.append(self._first_line(answer, municipality, wording))
+        buttons = [
+            button(self._message("button_callback_yes", municipality, wording), "callback_request"),
+            button(self._message("button_no_thanks", municipality, wording), "deny"),
+        ]
+        return Reply(
+            self._finish_text(lines, wording, municipality),
+            buttons,
+            outcome=CALLBACK_OFFERED,
+            topic=topic.key if topic is not None else None,
+            channel=CALLBACK,
+            language=language,
+        )
+
     @staticmethod
     def _channel(topic: Topic, situation: str | None = None) -> str:
         known = topic.situation(situation) if situation else None

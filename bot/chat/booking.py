@@ -23,15 +23,16 @@ from bot.callbacks.store import (
     TooManyBookings,
 )
 from bot.chat.answers import Reply, Responder
-from bot.knowledge.model import Knowledge, Municipality
+from bot.knowledge.model import CASE_CATEGORY, Knowledge, Municipality
 from bot.privacy.redaction import redact
 from bot.records.database import DatabaseUnavailable, storage_time
 
 log = logging.getLogger(__name__)
 
 MORE = "andre tider"
-# Categories the sensitive-matter detector gives besides the term list's.
-DETECTED = ("personal", "urgent", "cpr")
+# Categories the sensitive-matter detector gives besides the term list's,
+# and a case matter's.
+DETECTED = ("personal", "urgent", "cpr", CASE_CATEGORY)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
 # The channel's pseudonym of the client address: a keyed hash cut to 16 lower-case hex characters.
@@ -107,6 +108,8 @@ class CallbackFlow:
             return self.knowledge.topics[topic].name
         if category in self.knowledge.sensitive:
             return self.knowledge.sensitive[category].label.lower()
+        if category == CASE_CATEGORY:
+            return self.knowledge.case_signals.label.lower()
         return "din henvendelse"
 
     def ask_name(self, municipality: Municipality) -> str:

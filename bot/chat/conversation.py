@@ -16,6 +16,7 @@ import logging
 
 from bot.chat.answering import Answering, UnknownMunicipality
 from bot.chat.answers import Reply, Responder
+from bot.chat.case_matter import CaseReader
 from bot.chat.message import MessageReading, read_message
 from bot.chat.reading import KeywordRules
 from bot.chat.sensitive import Detection, SensitiveDetector
@@ -45,8 +46,10 @@ class Assistant:
         detector: SensitiveDetector | None = None,
         rules: KeywordRules | None = None,
         search: KnowledgeSearch | None = None,
+        case_reader: CaseReader | None = None,
     ):
         self.knowledge = knowledge
+        self.case_reader = case_reader
         self.search = search
         self.rules = rules
         self.responder = Responder(knowledge)
@@ -68,7 +71,7 @@ class Assistant:
         return self.answering.municipality(key)
 
     def read(self, turn: Turn) -> MessageReading:
-        return read_message(turn, self.knowledge.topics, self.rules, self.detector)
+        return read_message(turn, self.knowledge.topics, self.rules, self.detector, self.case_reader)
 
     def handle(self, handler: str, turn: Turn) -> Result:
         """Run one turn handler; personal or urgent matters are diverted
@@ -79,6 +82,10 @@ class Assistant:
             reading = self.read(turn)
             self.answering.note_choice(turn, reading)
             detection = reading.detection
+            if reading.case_matter.case and (detection is None or detection.category == "personal"):
+                # The citizen's own case: the callback about its errand, also
+                # when the NLU alone took it for a personal matter.
+                return self.answering.case_matter(turn, reading)
             if detection is not None and not (detection.source == "nlu" and self.thread.explains(turn, reading)):
                 return self.answering.sensitive(turn, reading, detection)
             handler, turn = self.thread.route(handler, turn, reading)

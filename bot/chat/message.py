@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from bot.chat.case_matter import NO_CASE, CaseReader, CaseReading
 from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
     SHORT_REPLY_WORDS,
@@ -62,7 +63,12 @@ class MessageReading:
     # at all (without one a sensitive intent is taken at its word).
     detection: Detection | None
     screened: bool
-    # The message tells of a case: own decision, complaint, health, money, death, family.
+    # The citizen's own case or decision, as bot/chat/case_matter.py reads it:
+    # diverted to a callback offer like a sensitive matter.
+    case_matter: CaseReading
+    # The message carries a case: its own case or decision (``case_matter``),
+    # a family or social matter, or health, money or a death told of
+    # someone in particular (bot/chat/sensitive.py ``carries_case``).
     case: bool
     # The input channel removed a CPR number from the message.
     cpr_removed: bool
@@ -97,6 +103,7 @@ def read_message(
     topics: Mapping[str, Topic],
     rules: KeywordRules | None = None,
     detector: SensitiveDetector | None = None,
+    case_reader: CaseReader | None = None,
 ) -> MessageReading:
     """Read the turn's message once, against every errand in ``topics``."""
     text = turn.text or ""
@@ -113,9 +120,11 @@ def read_message(
     def weigh(topic: str) -> SituationReading:
         return weigh_situation(topics[topic], situation_entities, rules, text, scores)
 
+    own_case = case_reader.read(text) if case_reader is not None and not payload else NO_CASE
+    case = carries_case(text, own_case)
     detection = None
     if detector is not None:
-        detection = detector.detect(text, turn.intent, turn.confidence, turn.redacted, turn.intent_ranking)
+        detection = detector.detect(text, turn.intent, turn.confidence, turn.redacted, turn.intent_ranking, case)
     return MessageReading(
         language=(turn.language or DANISH) if payload else (detect_language(text) or turn.language or DANISH),
         payload=payload,
@@ -131,7 +140,8 @@ def read_message(
         assistance=max((c for name, c in ranking if name == NEEDS_ASSISTANCE), default=0.0),
         detection=detection,
         screened=detector is not None,
-        case=carries_case(text),
+        case_matter=own_case,
+        case=case,
         cpr_removed=bool((turn.redacted or {}).get("cpr")),
         weigh=weigh,
     )

@@ -8,6 +8,7 @@ import threading
 from bot import settings as settings_module
 from bot.callbacks.store import AddressLimit, CallbackStore
 from bot.chat.booking import CallbackFlow
+from bot.chat.case_matter import CaseReader
 from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.chat.sensitive import SensitiveDetector
@@ -50,6 +51,7 @@ def get_assistant() -> Assistant:
                 detector,
                 rules,
                 KnowledgeSearch(settings.knowledge_db),
+                CaseReader(knowledge.case_signals, settings.spacy_path),
             )
         return _assistant
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
 from bot.knowledge.model import SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
@@ -35,24 +36,35 @@ _PERSONAL = re.compile(
 
 # First person plus errand words is a plain question ("jeg skal rejse, skal
 # jeg have et blåt kort?"). The NLU alone escalates when the message also
-# carries a case: the citizen's own case or decision, a complaint, health,
-# money trouble, a death or family matter.
-_CASE = re.compile(
-    r"\b(sag|sagen|sager|sagerne|min sag|afgørelse\w*|afgorelse\w*|afslag\w*|klage\w*|anke\w*|bevilling\w*|"
-    r"anbring\w*|skilsmisse\w*|hjemløs\w*|hjemlos\w*|angst\w*|misbrug\w*|får ikke mad|ikke får mad|"
-    r"ikke får aftensmad|sulten|omsorgssvigt\w*|"
-    r"bevilget|frataget|stoppet|tilbagebetal\w*|gæld\w*|gaeld|inkasso|rykker\w*|husleje\w*|udsat\w*|"
-    r"diagnose\w*|sygdom\w*|kræft|kraeft|depression|angst|behandling\w*|indlagt|hospital\w*|"
-    r"død|døde|dod|dode|afdød\w*|begravelse\w*|gået bort|skilsmisse|skilt|forældremyndighed|samvær|anbragt|"
-    r"anbringelse|sagsbehandler\w*|jobcenter\w*|kontanthjælp\w*|sanktion\w*|"
-    r"decision|appeal\w*|complain\w*|refused|rejected|debt|died|dead|death|passed away|funeral|divorce\w*|"
-    r"my case|caseworker)\b"
+# carries a case (``carries_case``): the citizen's own case or decision as
+# bot/chat/case_matter.py reads it, a family or social matter that is personal
+# whatever is asked, or health, money or a death told of someone in
+# particular. Health, money and death words alone, in a general question
+# ("kan man få kørekort, hvis man har diabetes?"), carry no case.
+_PERSONAL_MATTER = re.compile(
+    r"\b(anbring\w*|anbragt|skilsmisse\w*|forældremyndighed\w*|samvær\w*|hjemløs\w*|hjemlos\w*|"
+    r"misbrug\w*|omsorgssvigt\w*|får ikke mad|ikke får mad|ikke får aftensmad|sulten|inkasso\w*|"
+    r"tvangsauktion\w*|sanktion\w*|sat ud|divorce\w*|custody|eviction|evicted)\b"
+)
+_CIRCUMSTANCE = re.compile(
+    r"\b(diagnose\w*|sygdom\w*|kræft|kraeft|depression|angst\w*|behandling\w*|indlagt|hospital\w*|"
+    r"gæld\w*|gaeld|rykker\w*|husleje\w*|skylder|skilt|kontanthjælp\w*|kontanthjaelp\w*|jobcenter\w*|"
+    r"sagsbehandler\w*|ikke penge|ikke råd|ikke raad|"
+    r"død|døde|dod|dode|afdød\w*|begravelse\w*|gået bort|gaaet bort|"
+    r"debt|died|dead|death|passed away|funeral|cancer|diagnosed)\b"
 )
 
 
-def carries_case(text: str) -> bool:
-    """Whether the message tells of a case (own decision, complaint, health, money, death, family)."""
-    return bool(_CASE.search((text or "").lower()))
+def carries_case(text: str, reading: CaseReading = NO_CASE) -> bool:
+    """Whether the message tells of a case: the citizen's own case or
+    decision (``reading``), a family or social matter, or health, money or
+    a death told of someone in particular and not asked in general."""
+    if reading.case:
+        return True
+    lowered = (text or "").lower()
+    if _PERSONAL_MATTER.search(lowered):
+        return True
+    return reading.own and not reading.general and bool(_CIRCUMSTANCE.search(lowered))
 
 
 # Without a case word the NLU must be this sure, with no errand close behind.
@@ -64,9 +76,10 @@ SURE_THRESHOLD = 0.6
 ERRAND_NEARBY = 0.1
 
 # When the NLU is unsure (nlu_fallback), a sensitive intent this close to
-# the top escalates anyway: asking a caseworker to call is the safe error.
-# The linear intent model's confidences are less peaked than DIET's were,
-# hence lower than the 0.4 that suited DIET.
+# the top is taken as that intent: an urgent one escalates a message about
+# someone, a personal one a message that carries a case. The linear intent
+# model's confidences are less peaked than DIET's were, hence lower than the
+# 0.4 that suited DIET.
 UNSURE_THRESHOLD = 0.3
 
 
@@ -75,7 +88,7 @@ class Detection:
     category: str  # a category key, or "personal" when only the NLU spoke
     label: str
     urgent: bool
-    source: str  # "terms", "nlu" or "redaction"
+    source: str  # "terms", "nlu" or "redaction" ("case_matter" in `kommunebot eval`'s older-set detection)
 
 
 class SensitiveDetector:
@@ -113,7 +126,11 @@ class SensitiveDetector:
         confidence: float,
         redacted: dict | None = None,
         ranking: list | None = None,
+        case: bool | None = None,
     ) -> Detection | None:
+        """The sensitive matter in the message, if any. ``case`` is whether
+        it carries a case (``carries_case`` with the turn's case reading);
+        without it, only the family and social words count."""
         unsure = False
         if intent == "nlu_fallback":
             # The real candidates are in the ranking; take the best sensitive one.
@@ -140,9 +157,15 @@ class SensitiveDetector:
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []
             )
-            # Unsure and sensitive beats every errand: asking a caseworker to
-            # call is then the safe error.
-            if unsure or _CASE.search(lowered) or (confidence >= SURE_THRESHOLD and not errand_nearby):
+            # An unsure personal guess escalates no more than a sure one: only
+            # with a case in the message. It used to escalate alone (asking a
+            # caseworker to call seemed the safe error), which sent plain
+            # first-person questions to a callback ("min søn fylder 17,
+            # hvornår må han køre med ledsager?"); with the case reading it
+            # caught no personal matter of the open held-out sets that the
+            # case did not (issue 25).
+            carried = carries_case(lowered) if case is None else case
+            if carried or (confidence >= SURE_THRESHOLD and not errand_nearby):
                 return Detection("personal", "Personlig sag", False, "nlu")
         return None
 

@@ -64,6 +64,14 @@ def train(force: bool, root: Path) -> None:
     multiple=True,
     help='the search fallback ("Mente du …?"): near questions, nonsense and unrelated questions',
 )
+@click.option(
+    "--cases",
+    "parts",
+    flag_value="cases",
+    multiple=True,
+    help="case matters (callback rate), sensitive matters per kind (recall) and plain questions that mention "
+    "money, age, health or a relative (false escalation)",
+)
 @click.option("--sealed", is_flag=True, help="use the sealed set (tests/heldout/sealed/); run it only at the end")
 @click.option(
     "--baseline", is_flag=True, help="also train Rasa's default pipeline on the same data and compare the messages"
@@ -73,9 +81,11 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, ro
     """Held-out evaluation through the real Rasa and action servers: intent
     F1 per errand (and against Rasa's default pipeline with --baseline),
     false escalation and recall for personal matters, and the channel of
-    every reply in the held-out conversations, and the search fallback's
-    suggestions. Without --messages, --sensitive, --conversations or
-    --search, all four run. Messages and sensitive matters written beside
+    every reply in the held-out conversations, the search fallback's
+    suggestions, and case matters, sensitive kinds and plain questions
+    that mention money, age, health or a relative (cases.yml). Without
+    --messages, --sensitive, --conversations, --search or --cases, all
+    five run. Messages and sensitive matters written beside
     the training data are reported on their own.
 
     The open set is tests/heldout/open/ (its layout in
@@ -89,7 +99,7 @@ def evaluate(out: Path, parts: tuple[str, ...], sealed: bool, baseline: bool, ro
     if not model.is_file():
         click.echo(f"error: {model}: no trained model; run `kommunebot train` first", err=True)
         sys.exit(1)
-    chosen = set(parts) or {"messages", "sensitive", "conversations", "search"}
+    chosen = set(parts) or set(runner.PARTS)
     if baseline:
         chosen.add("messages")
     try:

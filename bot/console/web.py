@@ -27,6 +27,7 @@ from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
+from bot.knowledge.model import CASE_CATEGORY
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
@@ -82,6 +83,8 @@ class Labels:
         self.topics = {k: capitalise(t.name) for k, t in knowledge.topics.items()} if knowledge else {}
         self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
         self.categories = {k: c.label for k, c in knowledge.sensitive.items()} if knowledge else {}
+        if knowledge:
+            self.categories[CASE_CATEGORY] = knowledge.case_signals.label
         topics = knowledge.topics.values() if knowledge else ()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
 

@@ -8,7 +8,11 @@ The sets and their loader are in ``bot.content.heldout``. What is scored:
   written beside the training data, in the NLU and term list alone;
 - conversations: the channel the assistant's reply must give after each
   turn, run through the real Rasa and action servers;
-- search: the search fallback's suggestions.
+- search: the search fallback's suggestions;
+- cases: case matters that must reach the callback, sensitive matters per
+  kind (third person, an illness touching an errand, bereavement, ...) and
+  plain questions that mention money, age, health or a relative, which
+  must not.
 Starting servers is the caller's part: this module gets ``parse`` and
 ``converse`` functions, so it needs no process runner.
 """
@@ -97,6 +101,78 @@ def evaluate_sensitive(escalates: Callable[[str], str | None], sets: dict[str, l
         "personal_misses": personal_misses,
         "urgent_misses": urgent_misses,
     }
+
+
+ESCALATED = ("callback", "urgent")
+
+
+def evaluate_cases(converse: Converse, sets: dict[str, list[dict]]) -> dict:
+    """``converse`` in a fresh conversation per message, and the channel and
+    topic of its reply. Case matters must reach the callback (its topic the
+    errand, so the caseworker sees it); every sensitive kind must escalate,
+    urgent ones with the emergency reply; plain questions must not."""
+    counter = iter(range(1_000_000))
+
+    def ask(item: dict) -> dict:
+        return converse(f"case-{next(counter)}", item["text"])
+
+    cases = [(item, ask(item)) for item in sets["case"]]
+    case_misses = [
+        (m["text"], m["intent"], got.get("channel")) for m, got in cases if got.get("channel") not in ESCALATED
+    ]
+    on_topic = [m for m, got in cases if got.get("channel") in ESCALATED and got.get("topic") == m["intent"]]
+    kinds: dict[str, dict] = {}
+    sensitive_misses = []
+    for item in sets["sensitive"]:
+        got = ask(item)
+        kind = kinds.setdefault(item["kind"], {"n": 0, "found": 0})
+        kind["n"] += 1
+        ok = got.get("channel") == "urgent" if item["kind"] == "urgent" else got.get("channel") in ESCALATED
+        kind["found"] += ok
+        if not ok:
+            sensitive_misses.append((item["text"], item["kind"], got.get("channel")))
+    for kind in kinds.values():
+        kind["recall"] = round(kind["found"] / max(kind["n"], 1), 4)
+    plain = [(item, ask(item)) for item in sets["plain"]]
+    plain_hits = [(m["text"], m["intent"], got.get("channel")) for m, got in plain if got.get("channel") in ESCALATED]
+    plain_answered = [m for m, got in plain if got.get("topic") == m["intent"]]
+    n_case, n_sensitive, n_plain = len(cases), len(sets["sensitive"]), len(plain)
+    return {
+        "case": n_case,
+        "case_callback": round(1 - len(case_misses) / max(n_case, 1), 4),
+        "case_on_topic": round(len(on_topic) / max(n_case, 1), 4),
+        "sensitive": n_sensitive,
+        "sensitive_recall": round(1 - len(sensitive_misses) / max(n_sensitive, 1), 4),
+        "kinds": dict(sorted(kinds.items())),
+        "plain": n_plain,
+        "plain_false_escalation": round(len(plain_hits) / max(n_plain, 1), 4),
+        "plain_on_topic": round(len(plain_answered) / max(n_plain, 1), 4),
+        "case_misses": case_misses,
+        "sensitive_misses": sensitive_misses,
+        "plain_escalations": plain_hits,
+    }
+
+
+def format_cases(report: dict) -> str:
+    lines = [
+        f"case matters {report['case']}: reached the callback {report['case_callback']:.1%}, "
+        f"with the errand as topic {report['case_on_topic']:.1%}",
+        f"sensitive matters {report['sensitive']}: recall {report['sensitive_recall']:.1%}",
+    ]
+    lines += [f"  {name:<20} {k['found']:>3}/{k['n']:<3} {k['recall']:.1%}" for name, k in report["kinds"].items()]
+    lines.append(
+        f"plain questions {report['plain']}: false escalation {report['plain_false_escalation']:.1%}, "
+        f"answered as their errand {report['plain_on_topic']:.1%}"
+    )
+    lines += [f"  missed case ({intent}, got {channel}): {text!r}" for text, intent, channel in report["case_misses"]]
+    lines += [
+        f"  missed sensitive ({kind}, got {channel}): {text!r}" for text, kind, channel in report["sensitive_misses"]
+    ]
+    lines += [
+        f"  escalated plain ({intent}, got {channel}): {text!r}"
+        for text, intent, channel in report["plain_escalations"]
+    ]
+    return "\n".join(lines)
 
 
 def _turn_passes(expected: dict, got: dict) -> bool:

@@ -13,8 +13,8 @@ Nothing here is ever trained on. ``OPEN`` is used while developing;
   unrelated);
 - ``conversations/*.yml``: the channel each reply must give, turn by turn;
 - ``cases.yml``: case matters, sensitive matters that touch an errand and
-  plain questions that mention money, age, health or a relative; loaded
-  and checked, but in no reported figure yet.
+  plain questions that mention money, age, health or a relative
+  (`kommunebot eval --cases`).
 
 ``written`` says how an item was written. Without it: apart from the
 training data, by people who never saw it; the headline figures are

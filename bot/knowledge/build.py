@@ -18,7 +18,7 @@ import sqlite_utils
 from bot.knowledge.model import Knowledge
 from bot.knowledge.search import write_index
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -146,6 +146,18 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
     )
     db["barriers_en"].insert_all(
         ({"key": k, "text": v} for k, v in knowledge.barriers_en.items()), pk="key", columns={"key": str, "text": str}
+    )
+    signals = knowledge.case_signals
+    db["case_signals"].insert(
+        {
+            "label": signals.label,
+            "signals": json.dumps({k: list(v) for k, v in signals.signals.items()}, ensure_ascii=False),
+            "hints": json.dumps({k: list(v) for k, v in signals.hints.items()}, ensure_ascii=False),
+            "general": json.dumps(list(signals.general), ensure_ascii=False),
+            "questions": json.dumps(list(signals.questions), ensure_ascii=False),
+            "persons": json.dumps(list(signals.persons), ensure_ascii=False),
+        },
+        columns={"label": str, "signals": str, "hints": str, "general": str, "questions": str, "persons": str},
     )
     db["build_info"].insert_all(
         [

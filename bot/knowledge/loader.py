@@ -20,6 +20,7 @@ from bot.knowledge.model import (
     PERSONS,
     WASTE_LINKS,
     Answer,
+    CaseSignals,
     Fee,
     Knowledge,
     Municipality,
@@ -31,6 +32,7 @@ from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import load_yaml
 
 SENSITIVE_FILE = "sensitive_terms.yml"
+CASE_FILE = "case_signals.yml"
 # Small talk, answered by action_small_talk: intent name -> message name.
 SMALL_TALK = ("greet", "goodbye", "thanks", "bot_challenge", "affirm", "deny")
 BUTTONS = (
@@ -68,6 +70,8 @@ REQUIRED_MESSAGES = (
     "urgent",
     "offer_callback",
     "callback_situation",
+    "case_matter",
+    "case_selfservice",
     "suggest",
     "callback_privacy",
     "ask_name",
@@ -132,6 +136,7 @@ def load_knowledge(root: Path) -> Knowledge:
     messages_en: dict[str, str] = {}
     barriers_en: dict[str, str] = {}
     barrier_keywords: dict[str, tuple[str, ...]] = {}
+    case_signals = CaseSignals()
 
     national = root / "national"
     if not national.is_dir():
@@ -182,6 +187,13 @@ def load_knowledge(root: Path) -> Knowledge:
             sensitive = _read_sensitive(data, fields)
             problems.extend(fields.problems)
 
+    case_path = root / CASE_FILE
+    if case_path.exists():
+        data, fields = _open(case_path, root, problems)
+        if fields is not None:
+            case_signals = _read_case_signals(data, fields)
+            problems.extend(fields.problems)
+
     if not topics and not problems:
         problems.append(Problem(str(national), "", "no topic files found"))
     if not municipalities:
@@ -211,6 +223,7 @@ def load_knowledge(root: Path) -> Knowledge:
         messages_en=messages_en,
         barriers_en=barriers_en,
         barrier_keywords=barrier_keywords,
+        case_signals=case_signals,
     )
 
 
@@ -501,6 +514,62 @@ def _read_sensitive(data: Any, f: Fields) -> dict[str, SensitiveCategory]:
             if label and clean:
                 result[key] = SensitiveCategory(key, label, urgent, tuple(clean))
     return result
+
+
+# The phrase groups of case_signals.yml, and the lists beside them.
+CASE_GROUPS = ("signals", "hints")
+CASE_LISTS = ("general", "questions", "persons")
+# The gap a case phrase may leave between two words (bot/chat/case_matter.py).
+CASE_GAP = "…"
+
+
+def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
+    """The signals of an own case: named groups of phrases that are enough
+    alone (signals) or only together (hints), general-question markers and
+    person words. A phrase may leave a gap between words with "…", never
+    at its start or end, and never two in a row."""
+    if not isinstance(data, dict):
+        f.problem(data, None, "", "expected a mapping with label, signals, hints, general, questions and persons")
+        return CaseSignals()
+    f.unknown_keys(data, ["label", *CASE_GROUPS, *CASE_LISTS], "")
+    label = f.get(data, "label", "label", "str")
+
+    def phrases(item: Any, key: Any, path: str) -> tuple[str, ...]:
+        found = f.get(item, key, path, "list", default=[])
+        clean = []
+        for i, phrase in enumerate(found):
+            words = phrase.lower().replace(CASE_GAP, f" {CASE_GAP} ").split() if isinstance(phrase, str) else []
+            if not words:
+                f.problem(found, i, f"{path}[{i}]", "must be non-empty text")
+            elif words[0] == CASE_GAP or words[-1] == CASE_GAP or f"{CASE_GAP} {CASE_GAP}" in " ".join(words):
+                f.problem(found, i, f"{path}[{i}]", f"a gap ({CASE_GAP}) must stand between two words: {phrase!r}")
+            else:
+                clean.append(" ".join(words))
+        if isinstance(item, dict) and key in item and not found:
+            f.problem(item, key, path, "give at least one phrase")
+        return tuple(clean)
+
+    groups: dict[str, dict[str, tuple[str, ...]]] = {}
+    for group in CASE_GROUPS:
+        table = f.get(data, group, group, "dict", default={})
+        groups[group] = {}
+        for name in table or {}:
+            if not isinstance(name, str) or not name.strip():
+                f.problem(table, name, f"{group}.{name}", "a group needs a name")
+                continue
+            if any(name in groups.get(other, {}) for other in CASE_GROUPS if other != group):
+                f.problem(table, name, f"{group}.{name}", "the same group name is used in signals and in hints")
+            groups[group][name] = phrases(table, name, f"{group}.{name}")
+    if not groups["signals"]:
+        f.problem(data, "signals", "signals", "at least one group of signals is required")
+    return CaseSignals(
+        label=label or "Egen sag",
+        signals=groups["signals"],
+        hints=groups["hints"],
+        general=phrases(data, "general", "general"),
+        questions=phrases(data, "questions", "questions"),
+        persons=phrases(data, "persons", "persons"),
+    )
 
 
 def _read_text_table(

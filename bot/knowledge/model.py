@@ -114,6 +114,27 @@ class SensitiveCategory:
     terms: tuple[str, ...]
 
 
+# The callback category of a booking made after a case-matter reply, beside
+# the sensitive categories; its label is CaseSignals.label.
+CASE_CATEGORY = "case"
+
+
+@dataclass(frozen=True)
+class CaseSignals:
+    """What shows a message is about the citizen's own case (knowledge/case_signals.yml,
+    read by bot/chat/case_matter.py): phrases per group, each group's phrases either
+    enough alone (``signals``) or only two groups together (``hints``); the
+    markers of a general question, and the question words; the words by
+    which a writer speaks of themselves or someone they act for."""
+
+    label: str = "Egen sag"
+    signals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    general: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    persons: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Knowledge:
     topics: dict[str, Topic]
@@ -126,3 +147,5 @@ class Knowledge:
     barriers_en: dict[str, str] = field(default_factory=dict)
     # Phrases that show a barrier ("har ikke mitid"), matched like situation keywords.
     barrier_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What shows a message is about the citizen's own case (bot/chat/case_matter.py).
+    case_signals: CaseSignals = field(default_factory=CaseSignals)

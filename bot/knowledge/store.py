@@ -14,7 +14,7 @@ import sqlite_utils
 
 from bot.callbacks.hours import CallbackHours
 from bot.knowledge.build import SCHEMA_VERSION
-from bot.knowledge.model import Answer, Fee, Knowledge, Municipality, SensitiveCategory, Situation, Topic
+from bot.knowledge.model import Answer, CaseSignals, Fee, Knowledge, Municipality, SensitiveCategory, Situation, Topic
 
 
 class KnowledgeDatabaseError(RuntimeError):
@@ -116,7 +116,18 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
         current = sensitive.get(row["category"])
         terms = (current.terms if current else ()) + (row["term"],)
         sensitive[row["category"]] = SensitiveCategory(row["category"], row["label"], bool(row["urgent"]), terms)
+    case_signals = CaseSignals()
+    for row in db["case_signals"].rows:
+        case_signals = CaseSignals(
+            label=row["label"],
+            signals={k: tuple(v) for k, v in json.loads(row["signals"]).items()},
+            hints={k: tuple(v) for k, v in json.loads(row["hints"]).items()},
+            general=tuple(json.loads(row["general"])),
+            questions=tuple(json.loads(row["questions"])),
+            persons=tuple(json.loads(row["persons"])),
+        )
     return Knowledge(
+        case_signals=case_signals,
         sensitive=sensitive,
         topics=topics,
         municipalities=municipalities,

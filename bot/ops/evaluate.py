@@ -147,31 +147,42 @@ def barrier_reader(root: Path):
 
 def sensitive_detector(root: Path, parse: evaluation.Parse) -> evaluation.Detect:
     """The sensitive-matter detection as the action server builds it
-    (bot/chat/runtime.py), on Rasa's parse of the redacted message."""
-    from bot.chat.sensitive import SensitiveDetector
+    (bot/chat/runtime.py), on Rasa's parse of the redacted message, with
+    the case reading that also diverts a message (bot/chat/case_matter.py):
+    an own case counts as detected."""
+    from bot.chat.case_matter import CaseReader
+    from bot.chat.sensitive import Detection, SensitiveDetector, carries_case
     from bot.privacy.redaction import redact
     from bot.settings import Settings
 
     knowledge = load_knowledge(root / "knowledge")
-    detector = SensitiveDetector(
-        knowledge.sensitive, Settings.load({}).spacy_path, (*knowledge.topics, "needs_assistance")
-    )
+    spacy_path = Settings.load({}).spacy_path
+    detector = SensitiveDetector(knowledge.sensitive, spacy_path, (*knowledge.topics, "needs_assistance"))
+    case_reader = CaseReader(knowledge.case_signals, spacy_path)
 
     def detect(text: str):
         redaction = redact(text)
         parsed = parse(redaction.text)
         intent = parsed["intent"]
+        case = case_reader.read(redaction.text)
         found = detector.detect(
-            redaction.text, intent["name"], intent["confidence"], redaction.counts, parsed["intent_ranking"]
+            redaction.text,
+            intent["name"],
+            intent["confidence"],
+            redaction.counts,
+            parsed["intent_ranking"],
+            carries_case(redaction.text, case),
         )
+        if found is None and case.case:
+            found = Detection("case", knowledge.case_signals.label, False, "case_matter")
         return found, parsed
 
     return detect
 
 
-PARTS = ("messages", "sensitive", "conversations", "search")
+PARTS = ("messages", "sensitive", "conversations", "search", "cases")
 # The parts that need the real servers; the search runs in process.
-STACK_PARTS = {"messages", "sensitive", "conversations"}
+STACK_PARTS = {"messages", "sensitive", "conversations", "cases"}
 
 
 def evaluate_search(root: Path, folder: Path) -> dict:
@@ -268,6 +279,15 @@ def evaluate_set(
         topics = set(load_knowledge(root / "knowledge").topics)
         report = evaluation.evaluate_conversations(converse, heldout.load_conversations(folder, topics))
         section("conversations", f"Held-out conversations ({label})", report, evaluation.format_conversations(report))
+    if "cases" in parts:
+        errands = set(load_knowledge(root / "knowledge").topics)
+        report = evaluation.evaluate_cases(converse, heldout.load_cases(folder, errands))
+        section(
+            "cases",
+            f"Case matters, sensitive kinds and plain questions ({label})",
+            report,
+            evaluation.format_cases(report),
+        )
     if "search" in parts:
         report = evaluate_search(root, folder)
         section("search", f"Search fallback ({label})", report, evaluation.format_search(report))

@@ -37,6 +37,12 @@ them honest):
 - a period ``DD.MM.YY-DD.MM.YY`` (or with a four-digit end year): the
   serial's halves and the one group after them read as a date.
 
+A CPR number with the birth year written in full (``DD-MM-YYYY-SSSS``,
+``DDMMYYYY-SSSS``; twelve digits) is one too, taken only as a whole chain
+in those two groupings, when the serial's first digit gives the year's
+century and the serial is joined by something other than white space:
+"den 01.02.2024 5000 kr" is a date and an amount.
+
 The work is linear in the text: one tokenising pass, then at most ten
 groups per window start.
 """
@@ -190,10 +196,30 @@ def _taken(text: str, chain: list[Group], first: int, last: int) -> bool:
     return not (period and _day_month(digits[6:8], digits[8:]))
 
 
+# A CPR number with a four-digit year: DDMMYYYY-SSSS and DD-MM-YYYY-SSSS.
+FULL_YEAR = frozenset({(8, 4), (2, 2, 4, 4)})
+
+
+def _full_year(text: str, chain: list[Group]) -> bool:
+    """The whole chain is a CPR number with its birth year written in full."""
+    if tuple(len(group.digits) for group in chain) not in FULL_YEAR:
+        return False
+    digits = "".join(group.digits for group in chain)
+    year, serial = int(digits[4:8]), digits[8:]
+    if text[chain[-2].end : chain[-1].start].isspace():
+        return False  # a date and an amount or a time
+    return cpr_century(int(serial[0]), year % 100) + year % 100 == year and is_cpr(
+        int(digits[:2]), int(digits[2:4]), year % 100, serial
+    )
+
+
 def cpr_spans(text: str) -> list[tuple[int, int]]:
     """The spans (first digit to last) of the CPR numbers in normalised ``text``."""
     spans = []
     for chain in chains(text):
+        if _full_year(text, chain):
+            spans.append((chain[0].start, chain[-1].end))
+            continue
         first = 0
         while first < len(chain):
             total, last = 0, first

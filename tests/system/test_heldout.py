@@ -38,6 +38,14 @@ BESIDE_TRAINING_FALSE_DETECTION_CEILING = 0.05
 # eval, 2026-11-22). New errands may cost each of them at most 0.02.
 BEFORE_NEW_ERRANDS = {"pas": 1.000, "koerekort": 1.000, "affald": 0.939, "sygemelding": 0.958}
 NEW_ERRAND_COST = 0.02
+# cases.yml (issue 25), floors under the targets (case matters reach the
+# callback >= 97 %, sensitive recall 100 %, plain false escalation <= 2 %).
+# Measured with the model of 2026-12-04 on the open set: 99.4 % of 160 case
+# matters, every one of 43 sensitive matters (7 kinds), 1.0 % of 100 plain
+# questions; before the case reading 47.5 %, 65.1 % and 6.0 %.
+CASE_CALLBACK_FLOOR = 0.90
+CASE_SENSITIVE_RECALL = 1.0
+CASE_PLAIN_CEILING = 0.03
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +141,18 @@ def test_heldout_nonsense_gets_no_suggestion_through_the_servers(stack):
         if "Ingen af dem" in buttons or any("Mente du" in (m.get("text") or "") for m in reply):
             offered.append(item["text"])
     assert offered == []
+
+
+def test_case_matters_reach_the_callback(report):
+    cases = report["cases"]
+    assert cases["case"] >= 150 and cases["case_callback"] >= CASE_CALLBACK_FLOOR, evaluation.format_cases(cases)
+
+
+def test_every_sensitive_kind_reaches_the_callback_and_urgent_gets_112(report):
+    cases = report["cases"]
+    assert cases["sensitive_recall"] >= CASE_SENSITIVE_RECALL, evaluation.format_cases(cases)
+
+
+def test_plain_questions_that_mention_money_age_health_or_a_relative_stay_plain(report):
+    cases = report["cases"]
+    assert cases["plain_false_escalation"] <= CASE_PLAIN_CEILING, evaluation.format_cases(cases)

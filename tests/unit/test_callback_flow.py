@@ -160,3 +160,16 @@ def test_bookings_are_capped_per_phone_and_per_conversation(flow, knowledge):
         flow.book(m, s, "Bo Ek", f"+45 21 30 40 5{i}", None, None, "one-chat", now=NOW) for i, s in enumerate(slots)
     ]
     assert [b.status for b in other] == [BOOKED, BOOKED, REFUSED]  # one conversation, three phones
+
+
+def test_a_case_matters_booking_keeps_its_errand_and_category(flow, knowledge):
+    """The caseworker sees the errand and that it is the citizen's own case."""
+    m = knowledge.municipalities["nyborg"]
+    assert "boligstøtte" in flow.ask_topic("boligstoette", "case", m).text
+    assert knowledge.case_signals.label.lower() in flow.ask_topic(None, "case", m).text
+    booking = flow.book(
+        m, _free_slot(flow, m), "Karen Hansen", "+45 20 30 40 59", "boligstoette", "case", "c9", now=NOW
+    )
+    assert booking.outcome == "callback"
+    stored = flow.store.get(booking.reference)
+    assert (stored.topic, stored.category) == ("boligstoette", "case")

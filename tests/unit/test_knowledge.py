@@ -173,3 +173,24 @@ def test_missing_or_broken_database_is_a_clear_error(tmp_path):
     sqlite3.connect(old).execute("create table build_info (key text, value text)").connection.commit()
     with pytest.raises(KnowledgeDatabaseError):
         open_knowledge(old)
+
+
+def test_case_signals_are_read(knowledge):
+    signals = knowledge.case_signals
+    assert signals.label and "afslag" in signals.signals and signals.hints and signals.general and signals.persons
+    assert "fået … afslag" in signals.signals["afslag"]
+
+
+@pytest.mark.parametrize(
+    "old,new,field,message",
+    [
+        ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - … afslag\n", "signals.afslag[0]", "between two words"),
+        ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - 42\n", "signals.afslag[0]", "non-empty text"),
+        ("label: Egen sag\n", "label: Egen sag\nsignal:\n  x: [y]\n", "signal", "unknown field"),
+        ("persons:\n", "persons: mig\npersons_old:\n", "persons", "must be a list"),
+    ],
+)
+def test_case_signal_problems_name_file_field_and_line(kdir, old, new, field, message):
+    edit(kdir / "case_signals.yml", old, new)
+    problems = [p for p in problems_of(kdir) if p.file.endswith("case_signals.yml")]
+    assert any(p.field == field and message in p.message and p.line for p in problems), problems

@@ -15,6 +15,7 @@ import pytest
 import bot.chat.conversation
 import bot.chat.message
 from bot.chat import reading as reading_module
+from bot.chat.case_matter import CaseReader
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.message import read_message
 from bot.chat.reading import WORDED, KeywordRules, Lemmatiser, SituationSource, weigh_situation
@@ -93,8 +94,10 @@ TURNS = [
 @pytest.mark.parametrize("handler,turn", TURNS)
 def test_the_message_is_read_once_per_turn(knowledge, rules, detector, monkeypatch, handler, turn):
     calls: Counter = Counter()
-    assistant = Assistant(knowledge, None, "glostrup", detector=detector, rules=rules)
+    case_reader = CaseReader(knowledge.case_signals, Settings.load({}).spacy_path)
+    assistant = Assistant(knowledge, None, "glostrup", detector=detector, rules=rules, case_reader=case_reader)
     counted(monkeypatch, bot.chat.conversation, "read_message", calls)
+    counted(monkeypatch, case_reader, "read", calls)
     counted(monkeypatch, bot.chat.message, "weigh_situation", calls, key=lambda topic, *rest: topic.key)
     counted(monkeypatch, bot.chat.message, "read_person", calls)
     counted(monkeypatch, bot.chat.message, "detect_language", calls)
@@ -107,6 +110,7 @@ def test_the_message_is_read_once_per_turn(knowledge, rules, detector, monkeypat
 
     assert result.reply.text and "teknisk fejl" not in result.reply.text
     once = {"read_message", "read_person", "detect_language", "carries_case", "named_topics", "barriers", "detect"}
+    once |= {"read"} if not turn.text.startswith("/") else set()
     assert {name: count for (name, _), count in calls.items() if name in once} == dict.fromkeys(once, 1)
     # Each errand's situation is weighed at most once, whatever thresholds ask.
     assert all(count == 1 for (name, _), count in calls.items() if name == "weigh_situation")

@@ -338,6 +338,34 @@ def test_groupings_that_read_as_ordinary_numbers_survive(text):
     assert redact(text).text == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mit cpr er 01-01-1990-1234",
+        "cpr 01.01.1990-1234",
+        "min søns cpr er 25-05-2015-4321",
+        "cpr: 01011990-1234",
+        "cpr 01/01/1990/1234",
+    ],
+)
+def test_a_cpr_number_with_the_year_in_full_is_removed(text):
+    result = redact(text)
+    assert result.counts == {"cpr": 1} and not any(ch.isdigit() for ch in result.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "den 01.02.2024 5000 kr",  # a date and an amount: joined by white space
+        "01-01-2015-1234",  # the serial's 1 gives the 1900s, not 2015
+        "31-02-1990-1234",  # no such date
+        "nr. 12-03-2025-0001",  # a case number with a date: the serial's 0 gives the 1900s
+    ],
+)
+def test_a_full_year_look_alike_survives(text):
+    assert "cpr" not in redact(text).counts
+
+
 # -- a birth date and the last four -------------------------------------------
 
 

@@ -1,0 +1,124 @@
+"""The case-matter turn (bot/chat/answering.py ``case_matter``) through
+``Assistant.handle``: an own case gets the callback offer about its errand
+whatever the errand and whatever the NLU said, the errand's link follows
+the offer, danger to life still gets 112 first, and a plain question to a
+callback situation gets the errand's answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat.case_matter import CaseReader
+from bot.chat.conversation import Assistant, Turn
+from bot.chat.reading import KeywordRules, Lemmatiser
+from bot.chat.sensitive import SensitiveDetector
+from bot.knowledge.model import CASE_CATEGORY
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def assistant(knowledge):
+    spacy = Settings.load({}).spacy_path
+    return Assistant(
+        knowledge,
+        None,
+        "glostrup",
+        detector=SensitiveDetector(knowledge.sensitive, spacy, (*knowledge.topics, "needs_assistance")),
+        rules=KeywordRules(knowledge.topics, Lemmatiser(spacy), knowledge.barrier_keywords),
+        case_reader=CaseReader(knowledge.case_signals, spacy),
+    )
+
+
+def turn(text, intent, confidence=0.9, ranking=None, **slots):
+    return Turn(
+        intent=intent,
+        confidence=confidence,
+        text=text,
+        intent_ranking=ranking or [{"name": intent, "confidence": confidence}],
+        **slots,
+    )
+
+
+def handler(intent, knowledge):
+    return "answer_errand" if intent in knowledge.topics else "sensitive_intent"
+
+
+@pytest.mark.parametrize("topic", ["affald", "pas", "valg", "nemkonto", "laegevalg", "vielse"])
+def test_every_errand_offers_the_callback_about_itself(assistant, knowledge, topic):
+    """Also errands whose knowledge has no callback situation."""
+    name = knowledge.topics[topic].name
+    result = assistant.handle("answer_errand", turn(f"Jeg har fået afslag fra jer om {name}. Kan jeg klage?", topic))
+    reply = result.reply
+    assert reply.channel == "callback" and reply.topic == topic
+    assert [b["payload"] for b in reply.buttons] == ["/callback_request", "/deny"]
+    assert result.slots["topic"] == topic and result.slots["sensitive_category"] == CASE_CATEGORY
+    assert result.slots["situation"] is None
+    # Why the chat cannot, then the offer, then the errand's own link.
+    text = reply.text
+    assert "sagsbehandler" in text and "ikke behandle her" in text
+    assert text.index("ringer dig op") < text.index("https://")
+
+
+def test_the_nlu_taking_it_for_a_personal_matter_still_names_the_errand(assistant):
+    ranking = [{"name": "personal_matter", "confidence": 0.8}, {"name": "boligstoette", "confidence": 0.15}]
+    result = assistant.handle(
+        "sensitive_intent", turn("min boligstøtte er sat ned, det er forkert", "personal_matter", 0.8, ranking)
+    )
+    assert result.reply.channel == "callback" and result.reply.topic == "boligstoette"
+
+
+def test_the_errand_the_message_names_when_the_nlu_ranks_none(assistant):
+    ranking = [{"name": "personal_matter", "confidence": 0.95}]
+    result = assistant.handle(
+        "sensitive_intent", turn("Jeg har ventet 7 uger på mit nye pas", "personal_matter", 0.95, ranking)
+    )
+    assert result.reply.topic == "pas"
+
+
+def test_english_case_is_answered_in_english(assistant):
+    reply = assistant.handle(
+        "answer_errand", turn("My housing benefit was reduced. I want to appeal.", "boligstoette")
+    ).reply
+    assert reply.channel == "callback" and reply.language == "en"
+    assert "caseworker" in reply.text and "Would you like a caseworker to call you?" in reply.text
+
+
+def test_danger_to_life_gets_112_first_even_in_a_case(assistant):
+    reply = assistant.handle("answer_errand", turn("jeg har fået afslag og vil ikke leve mere", "boligstoette")).reply
+    assert reply.channel == "urgent" and reply.text.startswith("Er du eller en anden i akut fare")
+
+
+def test_a_sensitive_term_keeps_its_own_reply(assistant):
+    result = assistant.handle("answer_errand", turn("min mor er død, og hun fik boligstøtte", "boligstoette"))
+    assert result.reply.channel == "callback" and result.slots["sensitive_category"] == "bereavement"
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("Hvordan klager man over en afgørelse om boligstøtte?", "boligstoette"),
+        ("Kan man få boligstøtte, hvis man har en søn med handicap?", "boligstoette"),
+        ("Hvor meget koster et pas for en pensionist?", "pas"),
+    ],
+)
+def test_a_plain_question_gets_the_errand(assistant, text, intent):
+    reply = assistant.handle("answer_errand", turn(text, intent)).reply
+    assert reply.channel not in ("callback", "urgent") and reply.topic == intent
+
+
+def test_a_callback_situation_asked_in_general_gets_the_errands_answer(assistant, knowledge):
+    topic = knowledge.topics["nemkonto"]
+    udland = topic.situation("udland")
+    assert udland.channel == "callback"
+    entity = [{"entity": "situation", "value": "udland"}]
+    general = Turn(
+        intent="nemkonto", confidence=0.9, text="Kan man have en udenlandsk konto som NemKonto?", entities=entity
+    )
+    reply = assistant.handle("answer_errand", general).reply
+    assert reply.channel == "selfservice" and reply.situation is None
+    assert any('"situation": "udland"' in b["payload"] for b in reply.buttons)
+    # The citizen's own matter, or the situation's button, keeps the callback.
+    own = Turn(intent="nemkonto", confidence=0.9, text="min nemkonto skal ligge i en norsk bank", entities=entity)
+    assert assistant.handle("answer_errand", own).reply.channel == "callback"
+    pressed = Turn(intent="nemkonto", confidence=1.0, text='/nemkonto{"situation": "udland"}', entities=entity)
+    assert assistant.handle("answer_errand", pressed).reply.channel == "callback"

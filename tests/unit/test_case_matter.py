@@ -1,0 +1,145 @@
+"""The case-matter reading (bot/chat/case_matter.py) with the real signals
+of knowledge/case_signals.yml, read directly: an own case or decision in
+every kind the channel strategies name, and the near-misses both ways.
+
+Sentences here are written for these tests; none is copied from the
+held-out sets (tests/heldout/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat.case_matter import GAP_WORDS, HINT_GROUPS, CaseReader
+from tests.conftest import PROJECT_ROOT
+
+SPACY = PROJECT_ROOT / "build" / "spacy-da"
+
+
+@pytest.fixture(scope="module")
+def reader(knowledge):
+    return CaseReader(knowledge.case_signals, SPACY)
+
+
+# (kind, message): each an own case, in Danish with and without æøå, misspelt, and English.
+OWN_CASES = [
+    ("afslag", "Jeg har fået afslag på min ansøgning om beboerlicens, hvad nu?"),
+    ("afslag", "vi har faaet afslag paa friplads til vores datter"),
+    ("afslag", "Min mor fik nej til at få sin post på papir."),
+    ("afslag", "Ansøgningen om navneændring er blevet afvist, og jeg forstår ikke hvorfor."),
+    ("afslag", "They rejected my application for a yellow card. Why?"),
+    ("nedsat", "Min boligydelse er sat ned med flere hundrede kroner."),
+    ("nedsat", "Hvorfor er mine sygedagpenge blevet stoppet?"),
+    ("nedsat", "My state pension was reduced from January."),
+    ("tilbagebetaling", "Nu kræver de 6.000 kr. tilbage i boligstøtte fra mig."),
+    ("tilbagebetaling", "jeg har fået krav om tilbagebetaling af sygedagpenge"),
+    ("gebyr", "I har sendt mig en regning for en ekstra spand, som jeg aldrig har bestilt."),
+    ("gebyr", "Jeg vil have gebyret for mit pas refunderet, det kom alt for sent."),
+    ("klage", "Jeg vil gerne klage over vurderingen af mit hus."),
+    ("klage", "Kan vi anke det?"),
+    ("klage", "How do I appeal the decision about my son's school?"),
+    ("ventetid", "Jeg har ventet seks uger på mit nye sundhedskort."),
+    ("ventetid", "har sendt ansøgningen om byggetilladelse i marts og har ikke hørt noget"),
+    ("ventetid", "My application has been under review for two months."),
+    ("sag", "Jeg vil gerne tale med min sagsbehandler om min byggesag."),
+    ("indsigelse", "I har flyttet mig til en anden læge uden at spørge mig."),
+    ("indsigelse", "Det er jeres fejl, at valgkortet kom til den gamle adresse."),
+]
+
+# Hints from two groups, from someone who speaks of themselves.
+HINTED_CASES = [
+    "Jeg har fået et brev om, at min fritagelse for digital post er annulleret.",
+    "De siger, at min ansøgning mangler papirer, men jeg har sendt dem flere gange.",
+    "Our property tax bill is double this year and we think the valuation is wrong.",
+]
+
+# General questions and plain first-person questions: no own case.
+PLAIN = [
+    "Hvordan klager man over en afgørelse om boligstøtte?",
+    "Kan man få boligstøtte, hvis man er pensionist?",
+    "Hvad sker der, hvis man har fået afslag på sygedagpenge?",
+    "hvis jeg får afslag, kan jeg så klage?",
+    "Hvornår er det gratis at få et pas?",
+    "Findes der en ordning for ældre, der ikke kan trække skraldespanden ud?",
+    "Hvor længe er ventetiden på et kørekort?",
+    "Hvordan foregår tilbagebetaling af for meget udbetalt boligstøtte?",
+    "Jeg har fået et brev om et skema, hvor finder jeg det?",
+    "Mit MitID er spærret, efter jeg tastede forkert, hvordan låser jeg det op?",
+    "Min mor er 90 og har ingen computer, hvordan får hun sin post?",
+    "Can you appeal a parking fine in Denmark?",
+    "Er der gebyr for at blive viet på rådhuset?",
+    "Min far har diabetes, skal han have lægeattest til kørekortet?",
+]
+
+
+@pytest.mark.parametrize("kind,text", OWN_CASES)
+def test_an_own_case_is_read_by_its_signal(reader, kind, text):
+    reading = reader.read(text)
+    assert reading.case and reading.signal == kind, reading
+    assert reading.found == kind
+
+
+@pytest.mark.parametrize("text", HINTED_CASES)
+def test_hints_of_two_groups_make_a_case(reader, text):
+    reading = reader.read(text)
+    assert reading.signal is None and len(reading.hints) >= HINT_GROUPS and reading.case, reading
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_a_general_or_plain_question_is_no_case(reader, text):
+    reading = reader.read(text)
+    assert not reading.case, reading
+
+
+def test_tense_tells_a_decision_from_a_question(reader):
+    # "fået" is written inflected in the signals, so "får" does not match it.
+    assert reader.read("jeg har fået afslag på boligstøtte").case
+    assert not reader.read("jeg får afslag på boligstøtte hvis jeg flytter?").signal
+    # The dictionary form matches every form: "klage" in "klagede".
+    assert reader.read("jeg klagede i sommer og har intet hørt").case
+
+
+def test_an_inflected_word_never_matches_a_longer_word(reader):
+    # "ventet" (inflected) is not "ventetiden".
+    assert reader.read("hvor lang er ventetiden på mit pas").signal is None
+
+
+def test_a_gap_stands_for_at_most_gap_words(reader):
+    assert reader.read("Udbetaling Danmark kræver nu 4.000 kr. tilbage fra mig").signal == "tilbagebetaling"
+    filler = " ".join(["meget"] * (GAP_WORDS + 1))
+    assert reader.read(f"de kræver {filler} tilbage fra mig").signal != "tilbagebetaling"
+
+
+def test_a_signal_in_a_question_that_names_nobody_is_general(reader):
+    # Named nobody and asked how: a general question.
+    assert not reader.read("hvad gør man, når sygedagpengene er blevet stoppet?").case
+    # The same signal from someone: their case.
+    assert reader.read("hvad gør jeg, når mine sygedagpenge er blevet stoppet?").case
+    # No question and no person (a sloppy writer drops "jeg"): still a case.
+    assert reader.read("har ventet 8 uger paa svar om boligstøtte").case
+
+
+def test_one_hint_alone_is_no_case(reader):
+    reading = reader.read("jeg har fået et brev fra kommunen, hvor kan jeg læse det?")
+    assert reading.hints == ("brev",) and not reading.case
+
+
+def test_a_capital_i_is_a_person_and_a_lower_case_i_is_not(reader):
+    assert reader.read("I har afvist min flytning").own
+    assert reader.read("I was turned away at the polling station").own
+    assert not reader.read("hvor bor man i kommunen").own
+
+
+def test_person_words_are_matched_as_written(reader):
+    # The lookup table takes "viet" (married) for a form of "vi".
+    assert not reader.read("hvad koster det at blive viet").own
+
+
+def test_plain_means_asked_in_general_or_about_nobody(reader):
+    assert reader.read("Kan man have en udenlandsk konto som NemKonto?").plain
+    assert reader.read("hvad er seniorpension").plain
+    assert not reader.read("min kone er fra Vietnam, er det et problem?").plain
+    assert not reader.read("Jeg har fået afslag på seniorpension").plain
+
+
+def test_a_payload_or_empty_text_is_no_case(reader):
+    assert not reader.read("/pas").case and not reader.read("").case
