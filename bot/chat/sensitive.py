@@ -165,7 +165,7 @@ class SensitiveDetector:
             # caught no personal matter of the open held-out sets that the
             # case did not (issue 25).
             carried = carries_case(lowered) if case is None else case
-            if carried or (confidence >= SURE_THRESHOLD and not errand_nearby):
+            if carried or (not unsure and confidence >= SURE_THRESHOLD and not errand_nearby):
                 return Detection("personal", "Personlig sag", False, "nlu")
         return None
 
