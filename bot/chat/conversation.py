@@ -13,6 +13,7 @@ failure into a Danish reply.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.chat.answering import Answering, UnknownMunicipality
 from bot.chat.answers import Reply, Responder
@@ -86,8 +87,14 @@ class Assistant:
                 # The citizen's own case: the callback about its errand, also
                 # when the NLU alone took it for a personal matter.
                 return self.answering.case_matter(turn, reading)
-            if detection is not None and not (detection.source == "nlu" and self.thread.explains(turn, reading)):
-                return self.answering.sensitive(turn, reading, detection)
+            if detection is not None:
+                if not (detection.source == "nlu" and self.thread.explains(turn, reading)):
+                    return self.answering.sensitive(turn, reading, detection)
+                if handler == "sensitive_intent":
+                    # The NLU's own intent was the personal or urgent guess the
+                    # thread explained ("han er altså 22, ikke et barn" in the
+                    # passport errand): the reply answers the open errand.
+                    handler, turn = "answer_errand", replace(turn, intent=turn.topic)
             handler, turn = self.thread.route(handler, turn, reading)
             return getattr(self.answering, handler)(turn, reading)
         except UnknownMunicipality as exc:

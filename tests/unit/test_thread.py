@@ -135,3 +135,33 @@ def test_assistance_for_the_errand_the_nlu_ranks_next(assistant):
     # Not when the errand is only a faint guess: general help instead.
     ranking[1]["confidence"] = 0.1
     assert assistant.handle("answer_errand", turn).reply.topic is None
+
+
+@pytest.fixture(scope="module")
+def screened(knowledge):
+    from bot.chat.sensitive import SensitiveDetector
+
+    spacy = Settings.load({}).spacy_path
+    rules = KeywordRules(knowledge.topics, Lemmatiser(spacy), knowledge.barrier_keywords)
+    detector = SensitiveDetector(knowledge.sensitive, spacy, (*knowledge.topics, "needs_assistance"))
+    return Assistant(knowledge, None, "glostrup", rules=rules, detector=detector)
+
+
+def test_an_urgent_guess_on_a_short_correction_answers_the_open_errand(screened):
+    # The NLU took the correction for urgent danger (it keys on "barn"); the
+    # thread reads it as who the passport is for, whichever handler Rasa chose.
+    for handler in ("sensitive_intent", "answer_errand"):
+        result = screened.handle(
+            handler,
+            turn("han er altså 22, ikke et barn", "urgent_danger", 0.74, topic="pas", situation="pris"),
+        )
+        assert result.reply.channel != "urgent"
+        assert result.slots["topic"] == "pas" and result.slots["person"] == "voksen"
+
+
+def test_a_real_emergency_in_an_open_errand_still_gets_112(screened):
+    result = screened.handle(
+        "sensitive_intent",
+        turn("min søn på 3 har slugt nogle piller og reagerer ikke", "urgent_danger", 0.9, topic="pas"),
+    )
+    assert result.reply.channel == "urgent"
