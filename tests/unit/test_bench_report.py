@@ -81,7 +81,7 @@ def test_all_targets_met_marks_nothing(data):
     table = report.table(fields(data))
     assert "**over**" not in table and "**below**" not in table
     assert "Measured 2026-12-02 on 2 cores (AMD EPYC), Python 3.10.13, commit 0123456789." in table
-    assert "| measure | result | target (issue 14) |" in table
+    assert "| measure | result | target (issues 14 and 24) |" in table
 
 
 def test_every_target_appears_in_the_table(data):
