@@ -229,10 +229,7 @@ class Responder:
             self._message("callback_situation", municipality, wording),
             self._message("offer_callback", municipality, wording),
         ]
-        buttons = [
-            button(self._message("button_callback_yes", municipality, wording), "callback_request"),
-            button(self._message("button_no_thanks", municipality, wording), "deny"),
-        ]
+        buttons = self._callback_buttons(municipality, wording)
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,
@@ -257,10 +254,7 @@ class Responder:
         if answer is not None:
             lines.append(self._message("case_selfservice", municipality, wording))
             lines.append(self._first_line(answer, municipality, wording))
-        buttons = [
-            button(self._message("button_callback_yes", municipality, wording), "callback_request"),
-            button(self._message("button_no_thanks", municipality, wording), "deny"),
-        ]
+        buttons = self._callback_buttons(municipality, wording)
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,
@@ -269,6 +263,13 @@ class Responder:
             channel=CALLBACK,
             language=language,
         )
+
+    def _callback_buttons(self, municipality: Municipality, wording: _Wording) -> list[dict]:
+        """Yes to a booked callback, or no thanks."""
+        return [
+            button(self._message("button_callback_yes", municipality, wording), "callback_request"),
+            button(self._message("button_no_thanks", municipality, wording), "deny"),
+        ]
 
     @staticmethod
     def _channel(topic: Topic, situation: str | None = None) -> str:

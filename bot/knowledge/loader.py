@@ -124,6 +124,18 @@ def _open(path: Path, root: Path, problems: list[Problem]) -> tuple[Any, Fields 
         return None, None
 
 
+def _read_optional(path: Path, root: Path, problems: list, read, default):
+    """A knowledge file that may be absent: read when present, its problems kept."""
+    if not path.exists():
+        return default
+    data, fields = _open(path, root, problems)
+    if fields is None:
+        return default
+    found = read(data, fields)
+    problems.extend(fields.problems)
+    return found
+
+
 def load_knowledge(root: Path) -> Knowledge:
     root = Path(root)
     problems: list[Problem] = []
@@ -180,19 +192,8 @@ def load_knowledge(root: Path) -> Knowledge:
         if municipality is not None:
             municipalities[municipality.key] = municipality
 
-    sensitive_path = root / SENSITIVE_FILE
-    if sensitive_path.exists():
-        data, fields = _open(sensitive_path, root, problems)
-        if fields is not None:
-            sensitive = _read_sensitive(data, fields)
-            problems.extend(fields.problems)
-
-    case_path = root / CASE_FILE
-    if case_path.exists():
-        data, fields = _open(case_path, root, problems)
-        if fields is not None:
-            case_signals = _read_case_signals(data, fields)
-            problems.extend(fields.problems)
+    sensitive = _read_optional(root / SENSITIVE_FILE, root, problems, _read_sensitive, sensitive)
+    case_signals = _read_optional(root / CASE_FILE, root, problems, _read_case_signals, case_signals)
 
     if not topics and not problems:
         problems.append(Problem(str(national), "", "no topic files found"))
