@@ -25,7 +25,7 @@ def book_callback_as_citizen(stack) -> str:
     sender = f"browser-{uuid.uuid4().hex[:10]}"
     say = lambda text: stack.send(sender, text)[1]  # noqa: E731
     first = texts(say(f"{XSS} min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor"))
-    assert "ikke er en sikker kanal" in first
+    assert "din egen sag" in first  # an own case: the case reply
     say("/callback_request")
     say("Karen Hansen")
     say(phone_number())
@@ -73,7 +73,7 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     transcript = page.locator(".transcript").inner_text()
     assert XSS in transcript  # shown as text ...
     assert page.locator("main script").count() == 0 and page.dialogs == []  # ... and never run
-    assert "ikke er en sikker kanal" in transcript
+    assert "din egen sag" in transcript
     assert "Karen Hansen" in page.locator(".facts").inner_text()
     page.screenshot(path=str(SHOTS / "callback.png"), full_page=True)
 
@@ -120,7 +120,7 @@ def test_console_pages_have_no_axe_violations(stack, chromium):
         name="Axe Test",
         phone="+45 20 30 40 50",
         topic="pas",
-        category="own_case",
+        category="case",
     )
     # The console's CSP forbids every script; axe-core is injected only in this test context.
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
