@@ -152,7 +152,7 @@ SETTINGS: tuple[Setting, ...] = (
         "path",
         "build/spacy-da",
         "the Danish lemma folder: blank Danish spaCy pipeline plus the same lookup lemmas as SQLite, "
-        "which the action server reads",
+        "which both servers read",
     ),
     Setting(
         "KOMMUNEBOT_MAX_MESSAGE_CHARS",

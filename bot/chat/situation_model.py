@@ -70,7 +70,7 @@ def _ranked(classifier, features) -> list[tuple[str, float]]:
 class TextClassifier:
     """A linear classifier over the folded text's character and word
     n-grams: robust to the typos and missing æøå that whole-word features
-    miss. The situation model uses one per topic; the intent ensemble one
+    miss. The situation model uses one per topic; the intent classifier one
     over all intents."""
 
     def __init__(self, vectoriser, classifier):

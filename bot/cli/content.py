@@ -103,8 +103,9 @@ def build(root: Path) -> None:
 def spacy_pipeline(root: Path) -> None:
     """Build the blank Danish spaCy pipeline with lookup lemmas (build/spacy-da).
 
-    The same lemmas go there as SQLite too (lemmas.sqlite), which the
-    action server reads instead of loading spaCy."""
+    The same lemmas go there as SQLite too (lemmas.sqlite), which both
+    servers read instead of loading spaCy: the Rasa pipeline's tokenizer
+    and the action server's keyword matching."""
     from bot.ops.spacy_pipeline import write_pipeline
 
     output = root / "build" / "spacy-da"

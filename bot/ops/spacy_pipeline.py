@@ -1,13 +1,13 @@
-"""Build the blank Danish spaCy pipeline that Rasa's SpacyNLP loads by path.
+"""Build build/spacy-da: a blank Danish spaCy pipeline and, beside it, its
+lookup lemma table as SQLite.
 
 No Danish pipeline can be downloaded here, so we assemble one from spaCy's
 Danish tokenizer rules and the lookup lemma table shipped in
-spacy-lookups-data. The folder is not part of the trained Rasa model:
-rebuild it with the code and retrain with --force when this file changes.
-
-The same lemma table is also written into the folder as SQLite
-(bot/chat/lemmas.py), for the action server, which matches keywords on
-lemmas without loading spaCy.
+spacy-lookups-data. Neither server loads spaCy: both read the SQLite table
+(bot/chat/lemmas.py), the Rasa pipeline's tokenizer (glue/lemma_tokenizer.py)
+and the action server's keyword and term matching. The folder is not part of
+the trained Rasa model; its files are in the training fingerprint, so a
+rebuilt table retrains.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def training_fingerprint(root: Path) -> str:
 def _situations_digest(root: Path) -> str:
     """The part of knowledge the model learns from: each topic's situation
     keys and keywords (the situation classifier labels examples with them)
-    and its words (the intent ensemble keeps them in the model). Answers,
+    and its words (the intent classifier keeps them in the model). Answers,
     links and texts are read at run time, so editing them never retrains."""
     from bot.knowledge.loader import load_knowledge
 
