@@ -12,7 +12,7 @@ EXAMPLES = [
     *(Example("pas", t, "bortkommet") for t in ("jeg har mistet mit pas", "passet er stjålet", "mit pas er væk")),
     *(Example("pas", t, GENERAL) for t in ("pas", "jeg skal have et pas", "hvordan søger jeg om pas")),
     # Three classes: the softmax path.
-    *(Example("affald", t, "storskrald") for t in ("storskrald afhentning", "hent min gamle sofa", "bestil storskrald")),
+    *(Example("affald", t, "storskrald") for t in ("storskrald afhentning", "hent min sofa", "bestil storskrald")),
     *(Example("affald", t, "sortering") for t in ("hvor skal glas hen", "sortering af plast", "hvordan sorterer jeg")),
     *(Example("affald", t, GENERAL) for t in ("affald", "skraldespand", "spørgsmål om affald")),
 ]
@@ -27,8 +27,9 @@ def test_one_product_gives_what_each_classifier_gives(text):
     predicted = model.predict(text, top=3)
     features = model.vectoriser.transform([fold(text)])
     for topic, classifier in model.classifiers.items():
+        probabilities = classifier.predict_proba(features)[0]
         expected = sorted(
-            ((str(n), round(float(p), 4)) for n, p in zip(classifier.classes_, classifier.predict_proba(features)[0])),
+            ((str(n), round(float(p), 4)) for n, p in zip(classifier.classes_, probabilities, strict=True)),
             key=lambda pair: -pair[1],
         )
         got = [(r["name"], r["confidence"]) for r in predicted[topic]]
