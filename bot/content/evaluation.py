@@ -64,14 +64,7 @@ def evaluate_messages(
     parse: Parse, items: list[dict], scored: tuple[str, ...], barriers: Callable[[str], set] | None = None
 ) -> dict:
     """Intent figures for held-out messages, plus accuracy per voice."""
-    cache: dict[str, dict] = {}
-
-    def cached(text: str) -> dict:
-        if text not in cache:
-            cache[text] = parse(text)
-        return cache[text]
-
-    report = evaluate(cached, [(m["text"], m["intent"]) for m in items], scored, lambda p: assisted_errand(p, barriers))
+    report = evaluate(parse, [(m["text"], m["intent"]) for m in items], scored, lambda p: assisted_errand(p, barriers))
     voices: dict[str, list[bool]] = {}
     for item, gold, predicted in zip(items, report["gold"], report["predicted"], strict=True):
         voices.setdefault(item.get("voice") or "-", []).append(gold == predicted)
