@@ -120,7 +120,7 @@ def read_message(
     def weigh(topic: str) -> SituationReading:
         return weigh_situation(topics[topic], situation_entities, rules, text, scores)
 
-    own_case = case_reader.read(text) if case_reader is not None and not payload else NO_CASE
+    own_case = case_reader.read(text, turn.case_score) if case_reader is not None and not payload else NO_CASE
     case = carries_case(text, own_case)
     detection = None
     if detector is not None:

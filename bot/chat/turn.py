@@ -34,6 +34,9 @@ class Turn:
     redacted: dict = field(default_factory=dict)
     # The situation model's reading: {topic: [{"name", "confidence"}, ...]}.
     situation_scores: dict = field(default_factory=dict)
+    # The case model's confidence that the message tells of an own case
+    # (glue/case_classifier.py); None when the parse has none.
+    case_score: float | None = None
     # What the previous reply asked ("situation", "person") and in which language.
     asked: str | None = None
     language: str | None = None

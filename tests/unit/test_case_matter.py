@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.case_matter import GAP_WORDS, HINT_GROUPS, CaseReader
+from bot.chat.case_matter import (
+    CASE_LABEL,
+    CASE_SCORE_THRESHOLD,
+    GAP_WORDS,
+    HINT_GROUPS,
+    NO_CASE,
+    NOT_CASE_LABEL,
+    CaseReader,
+    case_examples,
+)
 from tests.conftest import PROJECT_ROOT
 
 SPACY = PROJECT_ROOT / "build" / "spacy-da"
@@ -143,3 +152,59 @@ def test_plain_means_asked_in_general_or_about_nobody(reader):
 
 def test_a_payload_or_empty_text_is_no_case(reader):
     assert not reader.read("/pas").case and not reader.read("").case
+
+
+# -- the case model's confidence, joined with the phrases -----------------
+
+
+def test_a_sure_case_model_tells_of_an_own_case_without_any_signal_word(reader):
+    text = "nu får jeg 400 kr mindre hver måned end før, det kan ikke passe"
+    assert not reader.read(text).case
+    reading = reader.read(text, score=CASE_SCORE_THRESHOLD)
+    assert reading.case and reading.learned
+    assert reading.found == "case model"
+
+
+def test_an_unsure_case_model_adds_nothing(reader):
+    text = "nu får jeg 400 kr mindre hver måned end før, det kan ikke passe"
+    assert not reader.read(text, score=CASE_SCORE_THRESHOLD - 0.01).case
+
+
+def test_a_general_question_about_nobody_stays_plain_however_sure_the_model(reader):
+    reading = reader.read("Kan man få boligstøtte, hvis man har fået nedsat sin pension?", score=0.99)
+    assert reading.general and not reading.own
+    assert not reading.case and reading.plain
+
+
+def test_a_general_question_that_names_the_writer_is_a_case_when_the_model_is_sure(reader):
+    # "kan man" with "min": the writer asks about their own pension.
+    reading = reader.read("Kan man virkelig sætte min pension ned uden at spørge?", score=0.9)
+    assert reading.own and reading.case
+
+
+def test_a_signal_still_decides_when_the_model_is_unsure(reader):
+    reading = reader.read("Jeg har fået afslag på min ansøgning om beboerlicens.", score=0.01)
+    assert reading.case and reading.found == "afslag"
+
+
+def test_a_button_is_never_read_by_the_model(reader):
+    assert reader.read("/callback_request", score=0.99) == NO_CASE
+
+
+def test_case_examples_label_the_marked_blocks_and_leave_the_neutral_intents_out():
+    texts, labels = case_examples(
+        [
+            ("de vil have 6.000 kr tilbage", "boligstoette", True),
+            ("hvad er boligstøtte?", "boligstoette", False),
+            ("min nabo slår sin hund", "personal_matter", False),
+            ("ring mig op", "callback_request", False),
+            ("hej", "greet", False),
+            ("", "pas", False),
+            ("uden intent", None, False),
+        ]
+    )
+    assert list(zip(texts, labels, strict=True)) == [
+        ("de vil have 6.000 kr tilbage", CASE_LABEL),
+        ("hvad er boligstøtte?", NOT_CASE_LABEL),
+        ("hej", NOT_CASE_LABEL),
+    ]

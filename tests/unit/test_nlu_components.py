@@ -1,6 +1,6 @@
 """The project's own Rasa NLU components, trained and run on small data
 with Rasa's real model storage (glue/situation_classifier.py,
-glue/intent_classifier.py)."""
+glue/intent_classifier.py, glue/case_classifier.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
+from glue.case_classifier import CASE, CaseClassifier, is_case_example
 from glue.intent_classifier import IntentClassifier
 from glue.situation_classifier import SITUATIONS, SituationClassifier
 from tests.conftest import KNOWLEDGE_DIR
@@ -110,3 +111,67 @@ def test_a_named_errand_wins_over_assistance_but_never_over_out_of_scope(tmp_pat
     loaded.model = FixedRanking([("out_of_scope", 0.6), ("pas", 0.3), ("affald", 0.1)])
     (message,) = loaded.process([Message(data={"text": "pas på min hund i ferien"})])
     assert message.get("intent")["name"] == "out_of_scope"
+
+
+CASE_NLU = (
+    NLU
+    + """- intent: pas
+  metadata:
+    case: true
+  examples: |
+    - de har afvist mit barns pas fordi faren ikke vil skrive under
+    - jeg betalte to gange for mit pas og vil have pengene igen
+    - mit pas er ikke kommet efter seks uger
+    - I har sendt mig en opkrævning for et pas jeg aldrig fik
+- intent: affald
+  metadata:
+    case: true
+  examples: |
+    - vi har fået en bøde for forkert sortering og det er ikke os
+    - I har opkrævet mig for en ekstra container jeg ikke har bestilt
+    - de vil ikke fritage os for storskrald selvom vi har søgt
+    - min mor har fået en regning på renovation for et år hun ikke boede der
+- intent: personal_matter
+  examples: |
+    - min far drikker og jeg ved ikke hvad jeg skal gøre
+"""
+)
+
+
+def test_case_classifier_learns_the_marked_blocks_and_persists(tmp_path):
+    path = tmp_path / "nlu.yml"
+    path.write_text(CASE_NLU, encoding="utf-8")
+    model_storage = storage(tmp_path)
+    resource = Resource("case")
+    config = CaseClassifier.get_default_config()
+    CaseClassifier.create(config, model_storage, resource, None).train(load_data(str(path)))
+    loaded = CaseClassifier.load(config, model_storage, resource, None)
+    own, plain, button = loaded.process(
+        [
+            Message(data={"text": "I har opkrævet mig to gange for mit pas"}),
+            Message(data={"text": "hvordan sorterer jeg affald"}),
+            Message(data={"text": "/callback_request"}),
+        ]
+    )
+    assert own.get(CASE)["confidence"] > plain.get(CASE)["confidence"]
+    assert plain.get(CASE)["confidence"] < 0.5
+    assert button.get(CASE) is None
+
+
+def test_case_classifier_without_case_examples_trains_nothing_and_adds_nothing(tmp_path, training_data, caplog):
+    model_storage = storage(tmp_path)
+    resource = Resource("case")
+    config = CaseClassifier.get_default_config()
+    CaseClassifier.create(config, model_storage, resource, None).train(training_data)
+    assert "no intent block with metadata case: true" in caplog.text
+    loaded = CaseClassifier.load(config, model_storage, resource, None)
+    (message,) = loaded.process([Message(data={"text": "mit pas er ikke kommet"})])
+    assert message.get(CASE) is None
+
+
+def test_only_an_intent_block_marked_case_true_is_a_case_example():
+    marked = Message.build("x", "pas", intent_metadata={"case": True})
+    other = Message.build("x", "pas", intent_metadata={"case": "yes"})
+    assert is_case_example(marked)
+    assert not is_case_example(other)
+    assert not is_case_example(Message.build("x", "pas"))
