@@ -27,6 +27,11 @@ from bot.knowledge.yaml_lines import line_of, load_yaml
 
 MIN_EXAMPLES = 20  # any intent
 MIN_ERRAND_EXAMPLES = 60  # an errand: citizens phrase them in many ways
+# An errand's own cases (intent blocks marked `metadata: {case: true}`): the
+# case model learns each errand's words for a case ("inddraget" beside
+# "beboerlicens") from these. Not tuned: the number the issue asked of each
+# errand's held-out case matters, and every errand has 15 today.
+MIN_CASE_EXAMPLES = 10
 REVIEW_MONTHS = 12  # an answer not reviewed for a year may be wrong
 NEAR_DUPLICATE = 0.75  # share of words two examples under different intents have in common
 ANSWER_ACTION = "action_answer_errand"
@@ -116,6 +121,30 @@ def intents_have_examples_and_dialogue(content: Content) -> Iterable[Problem]:
     for intent, (file, line) in content.data.intent_lines.items():
         if intent not in intents:
             yield Problem(file, intent, "this intent is not listed under 'intents:' in domain.yml", line)
+
+
+def errands_have_case_examples(content: Content) -> Iterable[Problem]:
+    """Every errand teaches the case model its own cases, so a citizen's
+    case about any errand reaches a caseworker (bot/chat/case_matter.py)."""
+    if content.knowledge is None:
+        return
+    counts: dict[str, int] = {}
+    for example in content.data.examples:
+        if example.case:
+            counts[example.intent] = counts.get(example.intent, 0) + 1
+    intents = content.domain.get("intents") or []
+    for key in sorted(content.knowledge.topics):
+        if counts.get(key, 0) < MIN_CASE_EXAMPLES:
+            file, line = content.data.intent_lines.get(key, (f"knowledge/national/{key}.yml", 1))
+            if key in intents:
+                file, line = "domain.yml", line_of(intents, intents.index(key))
+            yield Problem(
+                file,
+                f"intents.{key}",
+                f"has {counts.get(key, 0)} examples of citizens' own cases (an intent block with "
+                f"'metadata: case: true' in data/nlu/); write at least {MIN_CASE_EXAMPLES}",
+                line,
+            )
 
 
 def errands_have_knowledge(content: Content) -> Iterable[Problem]:
@@ -315,6 +344,7 @@ def situations_have_examples(content: Content) -> Iterable[Problem]:
 CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     todo_markers,
     intents_have_examples_and_dialogue,
+    errands_have_case_examples,
     errands_have_knowledge,
     reviews_not_overdue,
     examples_not_shared,

@@ -11,6 +11,8 @@ from pathlib import Path
 from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import line_of, load_yaml
 
+# `case: true` as YAML 1.2 (Rasa's reader) spells a true boolean.
+_TRUE = re.compile(r"^\s*case:\s*(true|True|TRUE)\s*(#.*)?$")
 # [text](entity), [text](entity:value) or [text]{"entity": "name", "value": ...}
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::([^)]*))?\)|(\{[^}]*\"entity\"\s*:\s*\"(\w+)\"[^}]*\}))")
 
@@ -22,6 +24,9 @@ class Example:
     file: str
     line: int
     entities: tuple[str, ...] = ()
+    # In an intent block marked `metadata: {case: true}`: the citizen tells
+    # of their own case (glue/case_classifier.py).
+    case: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,18 +115,43 @@ def _block(item, kind: str, display: str, data: TrainingData) -> list[tuple[int,
     return lines
 
 
-def _examples(item, display: str, data: TrainingData) -> None:
+def _examples(item, display: str, data: TrainingData, source: list[str]) -> None:
     intent = item.get("intent")
     lines = _block(item, "intent", display, data)
     if lines is None:
         return
     data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
+    case = _case_block(item, display, data, source)
     for line, annotated in lines:
         text, entities = plain_text(annotated)
-        data.examples.append(Example(intent, text, display, line, entities))
+        data.examples.append(Example(intent, text, display, line, entities, case))
         data.synonyms.extend(
             Synonym(word, value, display, line, intent, entity) for word, entity, value in annotations(annotated)
         )
+
+
+def _case_block(item, display: str, data: TrainingData, source: list[str]) -> bool:
+    """Whether the block is marked `metadata: {case: true}`, the only
+    metadata the assistant reads; anything else there is a problem, since
+    Rasa would accept it silently and the examples would teach no case."""
+    if "metadata" not in item:
+        return False
+    metadata = item.get("metadata")
+    line = getattr(metadata, "lines", {}).get("case")
+    # PyYAML (YAML 1.1) reads "yes" and "on" as true; Rasa (YAML 1.2) reads
+    # them as text, so the mark must be written as Rasa reads it.
+    written = source[line - 1] if line and line <= len(source) else ""
+    if metadata == {"case": True} and _TRUE.match(written):
+        return True
+    data.problems.append(
+        Problem(
+            display,
+            f"{item.get('intent')}.metadata",
+            f"expected 'case: true' (examples of citizens' own cases), got {metadata!r}",
+            line_of(item, "metadata"),
+        )
+    )
+    return False
 
 
 def _synonyms(item, display: str, data: TrainingData) -> None:
@@ -157,9 +187,10 @@ def load_training_data(root: Path, folders: tuple[str, ...] = ("data",)) -> Trai
             display, content = _read(path, root, data)
             if not isinstance(content, dict):
                 continue
+            source = path.read_text(encoding="utf-8", errors="replace").splitlines()
             for item in content.get("nlu", []) or []:
                 if isinstance(item, dict) and "intent" in item:
-                    _examples(item, display, data)
+                    _examples(item, display, data, source)
                 elif isinstance(item, dict) and "synonym" in item:
                     _synonyms(item, display, data)
             for key in ("rules", "stories"):

@@ -66,6 +66,20 @@ FISKEKORT_EXAMPLES = [
 ]
 
 
+FISKEKORT_CASES = [
+    "jeg har betalt for fisketegn to gange",
+    "mit fisketegn er ikke kommet selvom jeg betalte i maj",
+    "jeg fik en bøde for at fiske uden tegn men jeg havde købt det",
+    "de vil ikke refundere mit årstegn",
+    "min far har fået afslag på gratis fisketegn som pensionist",
+    "I have paid for a fishing licence that never arrived",
+    "jeg vil klage over bøden ved søen",
+    "kontrollen tog min stang og jeg har ikke fået den igen",
+    "jeg har ventet 8 uger på svar om refusion af fisketegnet",
+    "hvorfor har jeg fået en regning på et fisketegn jeg ikke har købt",
+]
+
+
 def fill_fiskekort(root: Path) -> None:
     knowledge = root / "knowledge" / "national" / "fiskekort.yml"
     knowledge.write_text(
@@ -80,7 +94,9 @@ def fill_fiskekort(root: Path) -> None:
     )
     (root / "data" / "nlu" / "fiskekort.yml").write_text(
         'version: "3.1"\nnlu:\n- intent: fiskekort\n  examples: |\n'
-        + "".join(f"    - {e}\n" for e in FISKEKORT_EXAMPLES),
+        + "".join(f"    - {e}\n" for e in FISKEKORT_EXAMPLES)
+        + "- intent: fiskekort\n  metadata:\n    case: true\n  examples: |\n"
+        + "".join(f"    - {e}\n" for e in FISKEKORT_CASES),
         encoding="utf-8",
     )
     story = root / "tests" / "stories" / "test_fiskekort.yml"
@@ -101,7 +117,8 @@ def test_scaffold_refused_until_filled_then_passes(root):
     assert any(p.startswith("data/nlu/fiskekort.yml:") and "unfinished" in p for p in found)
     assert any(p.startswith("tests/stories/test_fiskekort.yml:") for p in found)
     assert any(p.startswith("tests/heldout/open/messages/fiskekort.yml:") and "unfinished" in p for p in found)
-    assert any("intents.fiskekort: has 1 training examples" in p and "at least 60" in p for p in found)
+    assert any("intents.fiskekort: has 2 training examples" in p and "at least 60" in p for p in found)
+    assert any("intents.fiskekort: has 1 examples of citizens' own cases" in p for p in found)
     check_run = CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)])
     assert check_run.exit_code == 1 and "problem(s)" in check_run.output
 
@@ -275,3 +292,19 @@ def test_a_situation_value_its_topic_does_not_know(root):
         f"data/nlu/pas.yml:{line}: pas: 'ødelagt' gives situation 'ødelagt', which is neither a situation nor "
         "a keyword in knowledge/national/pas.yml; add it to the keywords of the situation it means"
     ) in problems(root)
+
+
+def test_too_few_own_cases_and_a_mistyped_case_mark(root):
+    cases = root / "data" / "nlu" / "cases.yml"
+    text = cases.read_text(encoding="utf-8")
+    # The pas block's mark mistyped: Rasa would train on it silently, and
+    # its examples would teach the case model nothing.
+    start = text.index("- intent: pas\n")
+    cases.write_text(
+        text[:start] + text[start:].replace("    case: true", "    case: yes", 1),
+        encoding="utf-8",
+    )
+    found = problems(root)
+    line = line_of(cases, "case: yes") - 1
+    assert f"data/nlu/cases.yml:{line}: pas.metadata: expected 'case: true'" in "\n".join(found)
+    assert any("intents.pas: has 0 examples of citizens' own cases" in p for p in found)
