@@ -150,7 +150,7 @@ class Responder:
         lines = [self._first_line(answer, municipality, wording)]
         if topic.general is not None:
             lines.append(self._text(answer.en_text, answer.text, municipality, wording))
-        lines.append(self._channel_line(self._channel(topic), municipality, wording))
+        lines.append(self._channel_line(self.channel_for(topic), municipality, wording))
         lines.append(self._message("alternative", municipality, wording))
         buttons = self.situation_buttons(topic, wording)
         if buttons:
@@ -158,9 +158,9 @@ class Responder:
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,
-            outcome=self._channel(topic),
+            outcome=self.channel_for(topic),
             topic=topic.key,
-            channel=self._channel(topic),
+            channel=self.channel_for(topic),
             asks="situation" if buttons else None,
             language=language,
         )
@@ -181,14 +181,14 @@ class Responder:
         )
         answers = [a for a in topic.answers if a.situation == situation] or [self._main_answer(topic)]
         lines = [self._first_line(answers[0], municipality, wording)] if answers[0] else []
-        lines.append(self._channel_line(self._channel(topic, situation), municipality, wording))
+        lines.append(self._channel_line(self.channel_for(topic, situation), municipality, wording))
         lines.append(question)
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,
             topic=topic.key,
             situation=situation,
-            channel=self._channel(topic, situation),
+            channel=self.channel_for(topic, situation),
             asks="person",
             language=language,
         )
@@ -211,7 +211,7 @@ class Responder:
         answer = topic.answer_for(situation, person)
         if answer is None:
             return None
-        channel = self._channel(topic, situation)
+        channel = self.channel_for(topic, situation)
         if channel == CALLBACK:
             return self.callback_situation(topic, answer, municipality, language)
         wording = _Wording(language)
@@ -289,7 +289,8 @@ class Responder:
         return self._message("attendance", municipality, wording) if channel == BOOKING else ""
 
     @staticmethod
-    def _channel(topic: Topic, situation: str | None = None) -> str:
+    def channel_for(topic: Topic, situation: str | None = None) -> str:
+        """The channel a reply for the topic (and situation) puts the citizen in."""
         known = topic.situation(situation) if situation else None
         if known is not None:
             return known.channel

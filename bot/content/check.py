@@ -316,13 +316,13 @@ def situations_have_examples(content: Content) -> Iterable[Problem]:
                 )
 
 
-def _errand_files(content: Content) -> Iterable[tuple[str, dict]]:
-    """Each errand's knowledge file, relative path and YAML with line numbers."""
+def _errand_files(content: Content) -> Iterable[tuple[str, str, dict]]:
+    """Each errand's key, knowledge file (relative path) and YAML with line numbers."""
     for key in sorted(content.knowledge.topics):
         name = f"knowledge/national/{key}.yml"
         data = _safe_yaml(content.root / name)
         if isinstance(data, dict):
-            yield name, data
+            yield key, name, data
 
 
 def _situation_line(data: dict, key: str) -> int | None:
@@ -362,17 +362,16 @@ def first_replies_give_link_and_channel(content: Content) -> Iterable[Problem]:
         return
     knowledge = content.knowledge
     responder = Responder(knowledge)
-    for name, data in _errand_files(content):
-        topic = knowledge.topics[data.get("topic")] if data.get("topic") in knowledge.topics else None
-        if topic is None:
-            continue
+    for key, name, data in _errand_files(content):
+        topic = knowledge.topics[key]
         reported: set[str] = set()
         for municipality in knowledge.municipalities.values():
             for language in (DANISH, ENGLISH):
                 texts = {
-                    key: responder.message(key, municipality, language) for key in ("attendance", "offer_callback")
+                    message: responder.message(message, municipality, language)
+                    for message in ("attendance", "offer_callback")
                 }
-                first = [("general", responder._channel(topic), responder.general(topic, municipality, language))]
+                first = [("general", responder.channel_for(topic), responder.general(topic, municipality, language))]
                 first += [
                     (
                         f"situations.{s.key}",
@@ -386,7 +385,11 @@ def first_replies_give_link_and_channel(content: Content) -> Iterable[Problem]:
                     if gap is None or field in reported:
                         continue
                     reported.add(field)
-                    line = line_of(data, "general") if field == "general" else _situation_line(data, field[11:])
+                    line = (
+                        line_of(data, "general")
+                        if field == "general"
+                        else _situation_line(data, field.removeprefix("situations."))
+                    )
                     yield Problem(name, field, f"{gap} (seen for {municipality.key}, language {language})", line)
 
 
@@ -401,7 +404,7 @@ def links_are_deep(content: Content) -> Iterable[Problem]:
     errand themselves, and 29 of 73 links were that (issue 26)."""
     if content.knowledge is None:
         return
-    for name, data in _errand_files(content):
+    for _, name, data in _errand_files(content):
         places = [("general", data.get("general"))]
         answers = data.get("answers") or []
         places += [(f"answers[{index}]", answer) for index, answer in enumerate(answers)]
