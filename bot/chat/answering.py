@@ -104,7 +104,7 @@ class Answering:
 
         if topic is None:
             if turn.intent == NEEDS_ASSISTANCE or barriers:
-                reply = self.responder.assisted(None, barriers, municipality, language=language)
+                reply = self.responder.assisted(None, reading.said(barriers), municipality, language=language)
                 return self._finish(reply, municipality, turn, barriers=barriers)
             return self._finish(self.responder.clarify([], municipality, language), municipality, turn)
 
@@ -118,8 +118,9 @@ class Answering:
 
         if turn.intent == NEEDS_ASSISTANCE or barriers:
             # No questions first: the assisted channel helps whatever the situation.
+            # The lines about each barrier only in the turn that names it.
             answer = topic.answer_for(situation, person) if situation else None
-            reply = self.responder.assisted(topic, barriers, municipality, answer, language)
+            reply = self.responder.assisted(topic, reading.said(barriers), municipality, answer, language)
             return self._finish(
                 reply, municipality, turn, topic=topic.key, situation=situation, person=person, barriers=barriers
             )
@@ -221,7 +222,16 @@ class Answering:
         topic = self.case_errand(turn, reading)
         reply = self.responder.case_matter(self.knowledge.topics.get(topic or ""), municipality, reading.language)
         log.info("case matter (%s) about %s offered a callback", reading.case_matter.found, topic or "no errand")
-        return self._finish(reply, municipality, turn, topic=topic, situation=None, sensitive_category=CASE_CATEGORY)
+        return self._finish(
+            reply,
+            municipality,
+            turn,
+            topic=topic,
+            situation=None,
+            # The barriers go with the errand they were said about (MessageReading.barriers).
+            barriers=reading.barriers(topic),
+            sensitive_category=CASE_CATEGORY,
+        )
 
     def case_errand(self, turn: Turn, reading: MessageReading) -> str | None:
         """The errand a case matter is about: the NLU's errand; else the one

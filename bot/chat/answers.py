@@ -150,8 +150,7 @@ class Responder:
         lines = [self._first_line(answer, municipality, wording)]
         if topic.general is not None:
             lines.append(self._text(answer.en_text, answer.text, municipality, wording))
-        if topic.attendance:
-            lines.append(self._message("attendance", municipality, wording))
+        lines.append(self._channel_line(self.channel_for(topic), municipality, wording))
         lines.append(self._message("alternative", municipality, wording))
         buttons = self.situation_buttons(topic, wording)
         if buttons:
@@ -159,16 +158,17 @@ class Responder:
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,
-            outcome=self._channel(topic),
+            outcome=self.channel_for(topic),
             topic=topic.key,
-            channel=self._channel(topic),
+            channel=self.channel_for(topic),
             asks="situation" if buttons else None,
             language=language,
         )
 
     def ask_person(self, topic: Topic, situation: str, municipality: Municipality, language: str = DANISH) -> Reply:
-        """Only where the answers differ by person: the link first anyway,
-        since it is the same whoever it is for."""
+        """Only where the answers differ by person: the link and the channel
+        first anyway (book a time and attend, for a passport), since they are
+        the same whoever it is for; the question comes after them."""
         wording = _Wording(language)
         buttons = [
             button(
@@ -181,16 +181,28 @@ class Responder:
         )
         answers = [a for a in topic.answers if a.situation == situation] or [self._main_answer(topic)]
         lines = [self._first_line(answers[0], municipality, wording)] if answers[0] else []
+        lines.append(self._channel_line(self.channel_for(topic, situation), municipality, wording))
         lines.append(question)
         return Reply(
             self._finish_text(lines, wording, municipality),
             buttons,
             topic=topic.key,
             situation=situation,
-            channel=self._channel(topic, situation),
+            channel=self.channel_for(topic, situation),
             asks="person",
             language=language,
         )
+
+    def situation_first(
+        self, topic: Topic, situation: str, municipality: Municipality, language: str = DANISH
+    ) -> Reply | None:
+        """The first reply when a message names the situation but not the
+        person: the person question where the answers differ by person
+        (after the link and the channel), else the situation's answer."""
+        known = topic.situation(situation)
+        if known is not None and known.ask_person:
+            return self.ask_person(topic, situation, municipality, language)
+        return self.errand(topic, situation, None, municipality, language)
 
     def errand(
         self, topic: Topic, situation: str, person: str | None, municipality: Municipality, language: str = DANISH
@@ -199,7 +211,7 @@ class Responder:
         answer = topic.answer_for(situation, person)
         if answer is None:
             return None
-        channel = self._channel(topic, situation)
+        channel = self.channel_for(topic, situation)
         if channel == CALLBACK:
             return self.callback_situation(topic, answer, municipality, language)
         wording = _Wording(language)
@@ -207,8 +219,7 @@ class Responder:
             self._first_line(answer, municipality, wording),
             self._text(answer.en_text, answer.text, municipality, wording),
         ]
-        if channel == BOOKING:
-            lines.append(self._message("attendance", municipality, wording))
+        lines.append(self._channel_line(channel, municipality, wording))
         lines.append(self._message("alternative", municipality, wording))
         return Reply(
             self._finish_text(lines, wording, municipality),
@@ -271,8 +282,15 @@ class Responder:
             button(self._message("button_no_thanks", municipality, wording), "deny"),
         ]
 
+    def _channel_line(self, channel: str, municipality: Municipality, wording: _Wording) -> str:
+        """What the channel asks of the citizen beyond the link: a booked
+        attendance says so with the booking page; a self-service link is its
+        own channel (empty lines are dropped)."""
+        return self._message("attendance", municipality, wording) if channel == BOOKING else ""
+
     @staticmethod
-    def _channel(topic: Topic, situation: str | None = None) -> str:
+    def channel_for(topic: Topic, situation: str | None = None) -> str:
+        """The channel a reply for the topic (and situation) puts the citizen in."""
         known = topic.situation(situation) if situation else None
         if known is not None:
             return known.channel

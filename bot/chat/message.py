@@ -52,9 +52,13 @@ class MessageReading:
     named_topics: frozenset[str]
     # "barn" or "voksen" when the message says who the errand is for.
     person: str | None
-    # The barriers the message names, with those the conversation already
-    # had, in BARRIERS order and before any topic's exception (``barriers``).
-    found_barriers: tuple[str, ...]
+    # The barriers the message names, in BARRIERS order and before any
+    # topic's exception (``barriers``).
+    said_barriers: tuple[str, ...]
+    # The barriers the conversation already had (the slot), and the errand
+    # they were said about (the open topic; None when said before any).
+    carried_barriers: tuple[str, ...]
+    carried_topic: str | None
     # The NLU's ranking of the errands (knowledge topics), best first, and
     # its confidence that the citizen needs help without digital solutions.
     errands: tuple[tuple[str, float], ...]
@@ -85,9 +89,22 @@ class MessageReading:
         return self.weigh(topic).above(threshold)
 
     def barriers(self, topic: str | None = None) -> list[str]:
-        """The barriers that stand in the way of the topic's errand."""
-        found = barriers_for(topic, set(self.found_barriers))
-        return [b for b in self.found_barriers if b in found]
+        """The barriers that stand in the way of the topic's errand: those
+        the message names, and those said earlier about the same errand or
+        before any errand. A barrier told about one errand ("min mor har
+        ikke MitID" about her passport) says nothing about the next one
+        (issue 26), so it is not carried to another errand; without a topic,
+        only the message's own."""
+        found = set(self.said_barriers)
+        if topic is not None and self.carried_topic in (None, topic):
+            found.update(self.carried_barriers)
+        found = barriers_for(topic, found)
+        return [b for b in BARRIERS if b in found]
+
+    def said(self, barriers: list[str]) -> list[str]:
+        """Those of ``barriers`` this message names: the lines about them
+        belong to this turn's reply only."""
+        return [b for b in barriers if b in self.said_barriers]
 
     def ranked_errand(self, threshold: float, exclude: Collection[str] = ()) -> str | None:
         """The NLU's best-ranked errand at least ``threshold`` sure, if any."""
@@ -108,8 +125,8 @@ def read_message(
     """Read the turn's message once, against every errand in ``topics``."""
     text = turn.text or ""
     payload = text.startswith("/")
-    found = set(turn.barriers or [])
-    found.update(v for v in turn.entity_values("barrier") if v in BARRIERS)
+    found = {v for v in turn.entity_values("barrier") if v in BARRIERS}
+    carried = set(turn.barriers or [])
     if rules is not None:
         found |= rules.barriers(text)
     ranking = [(r.get("name"), r.get("confidence") or 0) for r in turn.intent_ranking]
@@ -135,7 +152,9 @@ def read_message(
         question=is_question(text),
         named_topics=frozenset(rules.named_topics(text)) if rules is not None else frozenset(),
         person=read_person(text, turn.entity_values("person")),
-        found_barriers=tuple(b for b in BARRIERS if b in found),
+        said_barriers=tuple(b for b in BARRIERS if b in found),
+        carried_barriers=tuple(b for b in BARRIERS if b in carried),
+        carried_topic=turn.topic if turn.topic in topics else None,
         errands=tuple((name, confidence) for name, confidence in ranking if name in topics),
         assistance=max((c for name, c in ranking if name == NEEDS_ASSISTANCE), default=0.0),
         detection=detection,

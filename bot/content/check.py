@@ -12,10 +12,13 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
+from bot.chat.answers import BOOKING, CALLBACK, Reply, Responder
+from bot.chat.language import DANISH, ENGLISH
 from bot.chat.situation_model import MIN_EXAMPLES as MIN_SITUATION_EXAMPLES
 from bot.chat.situations import normalise_situation
 from bot.content import heldout
@@ -38,6 +41,7 @@ ANSWER_ACTION = "action_answer_errand"
 NOT_ERRANDS = ("needs_assistance",)  # answered by the errand action, but no topic of its own
 CONTENT_FOLDERS = ("knowledge", "data", "tests/stories", str(heldout.OPEN / heldout.MESSAGES))
 TODO = re.compile(r"\bTODO\b")
+URL = re.compile(r"https?://\S+")
 # Defined by Rasa itself, never in domain.yml.
 RASA_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
 RASA_INTENTS = frozenset({"nlu_fallback", "restart", "session_start", "back"})
@@ -341,6 +345,112 @@ def situations_have_examples(content: Content) -> Iterable[Problem]:
                 )
 
 
+def _errand_files(content: Content) -> Iterable[tuple[str, str, dict]]:
+    """Each errand's key, knowledge file (relative path) and YAML with line numbers."""
+    for key in sorted(content.knowledge.topics):
+        name = f"knowledge/national/{key}.yml"
+        data = _safe_yaml(content.root / name)
+        if isinstance(data, dict):
+            yield key, name, data
+
+
+def _situation_line(data: dict, key: str) -> int | None:
+    situations = data.get("situations") or []
+    for index, situation in enumerate(situations):
+        if isinstance(situation, dict) and situation.get("key") == key:
+            return line_of(situations, index)
+    return None
+
+
+def _reply_gap(reply: Reply | None, channel: str, texts: dict[str, str]) -> str | None:
+    """What a first reply lacks of the essential, in words for the editor, or None."""
+    if reply is None:
+        return "has no answer, so the first reply is the 'no answer' message"
+    if channel == CALLBACK:
+        if texts["offer_callback"] not in reply.text or not any(
+            b["payload"] == "/callback_request" for b in reply.buttons
+        ):
+            return "is a callback situation, but the first reply does not offer the booked callback"
+        return None
+    if not URL.search(reply.text):
+        return "the first reply names no link: give the answer a link (or municipal_link)"
+    if channel == BOOKING and texts["attendance"] not in reply.text:
+        return "the channel is booking, but the first reply does not say to book a time and attend"
+    return None
+
+
+def first_replies_give_link_and_channel(content: Content) -> Iterable[Problem]:
+    """The first reply to an errand, and to each of its situations named in
+    the first message, gives what every citizen must do before any question
+    (issue 26): the self-service link, and the channel the situation needs
+    (booked attendance with the booking page; a callback situation offers the
+    booked callback instead of a link). Composed as the assistant composes
+    it, for every municipality and in both languages, so a gap in the
+    content or in the composition shows here."""
+    if content.knowledge is None:
+        return
+    knowledge = content.knowledge
+    responder = Responder(knowledge)
+    for key, name, data in _errand_files(content):
+        topic = knowledge.topics[key]
+        reported: set[str] = set()
+        for municipality in knowledge.municipalities.values():
+            for language in (DANISH, ENGLISH):
+                texts = {
+                    message: responder.message(message, municipality, language)
+                    for message in ("attendance", "offer_callback")
+                }
+                first = [("general", responder.channel_for(topic), responder.general(topic, municipality, language))]
+                first += [
+                    (
+                        f"situations.{s.key}",
+                        s.channel,
+                        responder.situation_first(topic, s.key, municipality, language),
+                    )
+                    for s in topic.situations
+                ]
+                for field, channel, reply in first:
+                    gap = _reply_gap(reply, channel, texts)
+                    if gap is None or field in reported:
+                        continue
+                    reported.add(field)
+                    line = (
+                        line_of(data, "general")
+                        if field == "general"
+                        else _situation_line(data, field.removeprefix("situations."))
+                    )
+                    yield Problem(name, field, f"{gap} (seen for {municipality.key}, language {language})", line)
+
+
+def _front_page(url: str) -> bool:
+    parsed = urllib.parse.urlsplit(url.strip())
+    return parsed.path.strip("/") == "" and not parsed.query and not parsed.fragment
+
+
+def links_are_deep(content: Content) -> Iterable[Problem]:
+    """An answer's link is the page for its errand and situation: a site's
+    front page (https://www.borger.dk) leaves the citizen to search for the
+    errand themselves, and 29 of 73 links were that (issue 26)."""
+    if content.knowledge is None:
+        return
+    for _, name, data in _errand_files(content):
+        places = [("general", data.get("general"))]
+        answers = data.get("answers") or []
+        places += [(f"answers[{index}]", answer) for index, answer in enumerate(answers)]
+        for field, answer in places:
+            if not isinstance(answer, dict) or not isinstance(answer.get("link"), str):
+                continue
+            if _front_page(answer["link"]):
+                situation = f" (situation {answer['situation']})" if answer.get("situation") else ""
+                yield Problem(
+                    name,
+                    f"{field}.link",
+                    f"{answer['link']} is a site's front page, not the page for this errand{situation}: "
+                    "link the errand's own page, e.g. https://www.borger.dk/<area>/<errand page>",
+                    line_of(answer, "link"),
+                )
+
+
 CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     todo_markers,
     intents_have_examples_and_dialogue,
@@ -353,6 +463,8 @@ CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     synonyms_consistent,
     situation_values_resolve,
     situations_have_examples,
+    first_replies_give_link_and_channel,
+    links_are_deep,
 )
 
 

@@ -51,7 +51,7 @@ def fill_jagttegn(root) -> None:
         "situations:\n  - key: loese\n    label: Jeg vil løse jagttegn\n    channel: selfservice\n"
         "    keywords: [løse, forny, betale]\n"
         "answers:\n  - situation: loese\n    lead: Løs jagttegn digitalt\n"
-        "    link: https://www.borger.dk\n"
+        "    link: https://www.borger.dk/fritid-kultur-og-sport/jagt/jagttegn\n"
         "    text: >-\n      Du betaler digitalt og får jagttegnet i din digitale postkasse.\n"
         "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-12-02\n",
         encoding="utf-8",

@@ -77,8 +77,10 @@ def test_answer_from_entity_and_outcome_row(runtime_env):
 
 def test_person_is_asked_then_answer_uses_remembered_situation(runtime_env):
     messages, slots = run(ActionAnswerErrand(), tracker("pas", [("situation", "pris")]))
-    link, question = messages[0]["text"].split("\n")
+    # The link and the booked attendance first, whoever it is for; then the question.
+    link, attendance, question = messages[0]["text"].split("\n")
     assert "borger.dk" in link and question.startswith("Er passet til en voksen eller et barn")
+    assert attendance.startswith("Du skal møde personligt op i Borgerservice med en bestilt tid")
     messages, slots = run(
         ActionAnswerErrand(), tracker("pas", [("person", "min datter")], slots={"topic": "pas", "situation": "pris"})
     )

@@ -87,7 +87,7 @@ def fill_fiskekort(root: Path) -> None:
         "assisted: >-\n  Kan du ikke købe fisketegn digitalt, kan Borgerservice hjælpe dig.\n"
         "situations:\n  - key: generelt\n    label: Jeg vil købe fisketegn\n    channel: selfservice\n"
         "    keywords: [fisketegn, fiskekort]\n"
-        "answers:\n  - situation: generelt\n    lead: Køb fisketegn på borger.dk\n    link: https://www.borger.dk\n"
+        "answers:\n  - situation: generelt\n    lead: Køb fisketegn på borger.dk\n    link: https://www.borger.dk/fritid-kultur-og-sport/fiskeri/fisketegn\n"
         "    text: >-\n      Du køber fisketegnet digitalt og får det med det samme.\n"
         "    sources:\n      - https://www.borger.dk\n    reviewed: 2026-11-22\n",
         encoding="utf-8",
@@ -308,3 +308,74 @@ def test_too_few_own_cases_and_a_mistyped_case_mark(root):
     line = line_of(cases, "case: yes") - 1
     assert f"data/nlu/cases.yml:{line}: pas.metadata: expected 'case: true'" in "\n".join(found)
     assert any("intents.pas: has 0 examples of citizens' own cases" in p for p in found)
+
+
+def test_a_bare_front_page_is_refused_as_an_answer_link(root):
+    """Issue 26: 29 of 73 answer links were https://www.borger.dk itself."""
+    path = root / "knowledge" / "national" / "pas.yml"
+    text = path.read_text(encoding="utf-8")
+    deep = "https://www.borger.dk/transport-trafik-rejser/Pas/Ansoeg-om-eller-forny-dansk-pas"
+    path.write_text(
+        text.replace(f"  link: {deep}", "  link: https://www.borger.dk/", 1).replace(
+            f"    link: {deep}\n    text: >-\n      Er passet",
+            "    link: https://politi.dk\n    text: >-\n      Er passet",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    found = [p for p in problems(root) if "front page" in p]
+    general = line_of(path, "  link: https://www.borger.dk/")
+    assert any(
+        p.startswith(f"knowledge/national/pas.yml:{general}: general.link: https://www.borger.dk/ is a") for p in found
+    )
+    # Any site's root, named with its situation.
+    assert any("answers[2].link: https://politi.dk is a site's front page" in p and "bortkommet" in p for p in found)
+    assert len(found) == 2
+
+
+def test_a_deep_link_with_only_a_query_or_a_path_passes(root):
+    from bot.content.check import _front_page
+
+    assert _front_page("https://www.borger.dk") and _front_page("https://virk.dk/") and _front_page("http://x.dk")
+    assert not _front_page("https://www.nemkonto.dk/borger")
+    assert not _front_page("https://www.borger.dk/?id=3")
+
+
+def test_a_situation_whose_first_reply_has_no_answer_is_named(root):
+    """Answers only per person, though the assistant does not ask who it is
+    for: the first reply would be the 'no answer' message."""
+    path = root / "knowledge" / "national" / "pas.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("  - situation: bortkommet\n", "  - situation: bortkommet\n    person: voksen\n", 1),
+        encoding="utf-8",
+    )
+    found = [p for p in problems(root) if "first reply" in p]
+    line = line_of(path, "- key: bortkommet")
+    assert found == [
+        f"knowledge/national/pas.yml:{line}: situations.bortkommet: has no answer, so the first reply is the "
+        "'no answer' message (seen for glostrup, language da)"
+    ]
+
+
+def test_a_first_reply_that_withholds_the_booked_attendance_is_named(root, monkeypatch):
+    """The passport's first reply asked 'voksen eller barn?' after the link
+    but never said to book a time and attend (issue 26): the check composes
+    the reply as the assistant does, so that composition is caught."""
+    from bot.chat.answers import Responder
+
+    def link_and_question_only(self, topic, situation, municipality, language="da"):
+        reply = original(self, topic, situation, municipality, language)
+        attendance = self.message("attendance", municipality, language)
+        reply.text = "\n".join(line for line in reply.text.split("\n") if line != attendance)
+        return reply
+
+    original = Responder.ask_person
+    monkeypatch.setattr(Responder, "ask_person", link_and_question_only)
+    found = [p for p in problems(root) if "first reply" in p]
+    path = root / "knowledge" / "national" / "pas.yml"
+    assert (
+        f"knowledge/national/pas.yml:{line_of(path, '- key: fornyelse')}: situations.fornyelse: the channel is booking"
+        in "\n".join(found)
+    )
+    assert {p.split(": ")[1] for p in found} == {"situations.fornyelse", "situations.pris"}

@@ -165,3 +165,39 @@ def test_a_real_emergency_in_an_open_errand_still_gets_112(screened):
         turn("min søn på 3 har slugt nogle piller og reagerer ikke", "urgent_danger", 0.9, topic="pas"),
     )
     assert result.reply.channel == "urgent"
+
+
+def next_turn(result, text, intent, confidence=0.95):
+    """The citizen's next message, with the slots the previous reply set."""
+    slots = {k: result.slots.get(k) for k in ("topic", "situation", "person", "asked", "language", "answered")}
+    return turn(text, intent, confidence, barriers=list(result.slots.get("barriers") or []), **slots)
+
+
+def test_barrier_lines_stay_with_the_errand_and_the_turn_they_were_said_in(assistant, knowledge):
+    """Issue 26: the 'no MitID / helping a relative' lines of one question
+    appeared in the next, unrelated answer."""
+    no_mitid, relative = knowledge.barriers["ingen_mitid"], knowledge.barriers["paaroerende"]
+    first = assistant.handle(
+        "answer_errand", turn("jeg hjælper min mor med at søge om pas, hun har ikke mitid", "pas", 0.9)
+    )
+    assert first.reply.channel == "assisted" and first.reply.topic == "pas"
+    assert "digital fuldmagt" in first.reply.text and no_mitid.split(",")[0] in first.reply.text
+    # An unrelated errand next: its own answer, with none of those lines.
+    other = assistant.handle("answer_errand", next_turn(first, "hvornår bliver mit affald hentet", "affald"))
+    assert other.reply.topic == "affald" and other.reply.channel == "selfservice"
+    assert "fuldmagt" not in other.reply.text and "Uden MitID" not in other.reply.text
+    assert relative.split(":")[0] not in other.reply.text
+    # A follow-up in the same errand keeps the assisted way, without saying the lines again.
+    same = assistant.handle("answer_errand", next_turn(first, "hvad koster det", "pas", 0.8))
+    assert same.reply.channel == "assisted" and same.reply.topic == "pas"
+    assert "fuldmagt" not in same.reply.text and "Uden MitID" not in same.reply.text
+
+
+def test_a_barrier_said_before_any_errand_applies_to_the_errand_named_next(assistant):
+    first = assistant.handle("answer_errand", turn("jeg har ingen computer", "needs_assistance", 0.9))
+    assert first.reply.channel == "assisted" and first.reply.topic is None
+    then = assistant.handle("answer_errand", next_turn(first, "jeg skal have nyt sundhedskort", "sundhedskort"))
+    assert then.reply.channel == "assisted" and then.reply.topic == "sundhedskort"
+    # ... but not to a third, unrelated errand.
+    third = assistant.handle("answer_errand", next_turn(then, "hvornår bliver mit affald hentet", "affald"))
+    assert third.reply.channel == "selfservice"
