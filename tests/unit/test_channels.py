@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -114,5 +115,8 @@ def test_the_dashboard_counts_referrals_to_a_callback(tmp_path):
     log.record("nyborg", "callback_offered", "boligstoette", "tilbagebetaling", at=now)
     log.record("nyborg", "selfservice", "pas", "pris", at=now)
     log.close()
-    board = dashboard(tmp_path / "data.db", "nyborg", now.date(), now.date())
+    # The dashboard's days are Danish days: between 23:00 and 00:00 UTC the
+    # UTC date is yesterday in Copenhagen.
+    today = now.astimezone(ZoneInfo("Europe/Copenhagen")).date()
+    board = dashboard(tmp_path / "data.db", "nyborg", today, today)
     assert board.per_outcome["callback_offered"] == 1 and board.first_contact_resolution == 1.0
