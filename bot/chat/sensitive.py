@@ -31,8 +31,19 @@ INTENT_THRESHOLD = 0.6
 _PERSONAL = re.compile(
     r"\b(jeg|mig|min|mit|mine|vi|os|vores|du|din|dit|han|hun|ham|hende|hans|hendes|"
     r"søn\w*|datter\w*|døtre\w*|barn\w*|børn\w*|mand(en)?|kone(n)?|mor(en)?|far(en)?|"
-    r"forældre\w*|nabo\w*|kæreste\w*|eks\w*|svigermor|bror|søster|familie\w*)\b"
+    r"forældre\w*|nabo\w*|kæreste\w*|eks\w*|svigermor|bror|søster|familie\w*|pige\w*|dreng\w*|baby\w*|"
+    # English: the NLU is trained on English personal and urgent matters too.
+    r"me|my|mine|we|us|our|he|she|him|her|his|son|daughter|child|children|kids?|baby|husband|wife|"
+    r"partner|mother|mum|mom|father|dad|parents?|brother|sister|neighbou?r|girlfriend|boyfriend|family)\b"
 )
+# English "I" only with its capital: lower-case "i" is the Danish preposition.
+_ENGLISH_I = re.compile(r"(?<![\w'’])I(?![\w'’])")
+
+
+def _about_someone(text: str) -> bool:
+    """The message speaks of someone in particular, in Danish or English."""
+    return bool(_PERSONAL.search(text.lower()) or _ENGLISH_I.search(text))
+
 
 # First person plus errand words is a plain question ("jeg skal rejse, skal
 # jeg have et blåt kort?"). The NLU alone escalates when the message also
@@ -154,14 +165,14 @@ class SensitiveDetector:
             return Detection(term.key, term.label, True, "terms")
         lowered = (text or "").lower()
         # An unsure urgent guess escalates only a message about someone.
-        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or _PERSONAL.search(lowered)):
+        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or _about_someone(text or "")):
             return Detection("urgent", "Akut fare", True, "nlu")
         if term is not None:
             return Detection(term.key, term.label, False, "terms")
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
-        if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and _PERSONAL.search(lowered):
+        if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and _about_someone(text or ""):
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []
             )

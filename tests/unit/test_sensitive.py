@@ -116,3 +116,18 @@ def test_only_the_cpr_placeholder_makes_a_personal_matter(detector):
     cpr = redact_message("født 12.03.1985, de sidste fire er 1234")
     assert detector.detect(cpr.text, "pas", 0.9, redacted=cpr.counts).category == "cpr"
     assert detector.detect(cpr.text, "pas", 0.9).category == "cpr"  # the placeholder alone
+
+
+def test_the_nlu_escalates_english_messages_about_someone(detector):
+    # Issue 25: the person words were Danish only, so an English personal
+    # or urgent matter the NLU recognised was never escalated.
+    found = detector.detect("I think the kids next door are left alone every night", "personal_matter", 0.8)
+    assert found is not None and found.source == "nlu"
+    assert detector.detect("my neighbour's baby has been crying for hours", "personal_matter", 0.8) is not None
+    urgent = detector.detect("please hurry he is not breathing", "urgent_danger", 0.9)
+    assert urgent is not None and urgent.urgent
+
+
+def test_lower_case_i_is_the_danish_preposition_not_a_person(detector):
+    # A sure personal guess about nobody stays a general question.
+    assert detector.detect("hvad er reglerne i kommunen for aktindsigt", "personal_matter", 0.98) is None
