@@ -46,6 +46,7 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("min bror sidder inde, hvad med hans lejlighed", "criminal"),
         ("min far drikker for meget og glemmer sine regninger", "addiction"),
         ("min kæreste kontrollerer mine penge og mit MitID", "violence"),
+        ("vi skal skifte navn, fordi børnenes far har været voldelig", "violence"),
     ],
 )
 def test_terms_catch_third_person_and_errand_touching_matters_whatever_the_intent(detector, text, category):
@@ -58,6 +59,11 @@ def test_an_own_case_is_the_case_readings_not_a_term(detector):
     no longer hold them (they matched "får afslag" like "fået afslag")."""
     assert detector.detect("mine sygedagpenge er stoppet og jeg forstår det ikke", "sygemelding", 0.95) is None
     assert detector.detect("hvis jeg får afslag, kan jeg så klage?", "sygemelding", 0.95) is None
+
+
+def test_a_partner_hitting_anyone_is_violence_now_in_english_too(detector):
+    hit = detector.detect("my boyfriend hits the dog and the children when he drinks", "flytning", 0.9)
+    assert hit is not None and hit.urgent and hit.category == "violence_now"
 
 
 def test_urgent_wins_and_cpr_placeholder_counts(detector):
