@@ -150,6 +150,19 @@ class Thread:
             return handler == "clarify" and reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
         return reading.follow_up or reading.correction or reading.question
 
+    def answers_with_situation(self, turn: Turn, reading: MessageReading) -> bool:
+        """The citizen answers our question about the open errand's situation
+        with one of its situations, and only the case model took it for an
+        own case ("de har ikke tømt min spand i dag" after "Hvad drejer det
+        sig om?"). A signal phrase ("har fået afslag") is a case however it
+        answers."""
+        open_topic = self.topics.get(turn.topic or "")
+        if open_topic is None or turn.asked != "situation" or reading.case_matter.found != "case model":
+            return False
+        if reading.named_topics - {open_topic.key}:
+            return False
+        return reading.situation(open_topic.key, ANSWER_THRESHOLD).key is not None
+
     def explains(self, turn: Turn, reading: MessageReading) -> bool:
         """A short reply in an open errand that the NLU alone took for a
         personal or urgent matter ("min dreng er 14 og skal have sit eget"),

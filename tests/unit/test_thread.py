@@ -201,3 +201,26 @@ def test_a_barrier_said_before_any_errand_applies_to_the_errand_named_next(assis
     # ... but not to a third, unrelated errand.
     third = assistant.handle("answer_errand", next_turn(then, "hvornår bliver mit affald hentet", "affald"))
     assert third.reply.channel == "selfservice"
+
+
+@pytest.fixture(scope="module")
+def with_cases(knowledge):
+    from bot.chat.case_matter import CaseReader
+
+    spacy = Settings.load({}).spacy_path
+    rules = KeywordRules(knowledge.topics, Lemmatiser(spacy), knowledge.barrier_keywords)
+    return Assistant(knowledge, None, "glostrup", rules=rules, case_reader=CaseReader(knowledge.case_signals, spacy))
+
+
+def test_an_answer_to_our_situation_question_is_not_a_case_on_the_case_models_word_alone(with_cases):
+    text = "skraldespanden er ikke blevet tømt i dag"
+    answer = turn(text, "affald", 0.6, topic="affald", asked="situation", case_score=0.8)
+    result = with_cases.handle("answer_errand", answer)
+    assert result.reply.channel != "callback"
+    assert result.reply.topic == "affald" and result.reply.situation == "manglende_toemning"
+    # Told on its own, the model's word is enough.
+    alone = with_cases.handle("answer_errand", turn(text, "affald", 0.6, case_score=0.8))
+    assert alone.reply.channel == "callback" and alone.reply.topic == "affald"
+    # A signal phrase is a case however it answers.
+    refused = turn("vi har fået afslag på en ekstra spand", "affald", 0.6, topic="affald", asked="situation")
+    assert with_cases.handle("answer_errand", refused).reply.channel == "callback"
