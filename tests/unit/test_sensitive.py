@@ -47,6 +47,8 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("min far drikker for meget og glemmer sine regninger", "addiction"),
         ("min kæreste kontrollerer mine penge og mit MitID", "violence"),
         ("vi skal skifte navn, fordi børnenes far har været voldelig", "violence"),
+        ("naboens søn har ikke været i skole i over en måned", "child_worry"),
+        ("my nephew hasn't been to school since easter, his mum is never home", "child_worry"),
     ],
 )
 def test_terms_catch_third_person_and_errand_touching_matters_whatever_the_intent(detector, text, category):
