@@ -40,9 +40,11 @@ BEFORE_NEW_ERRANDS = {"pas": 1.000, "koerekort": 1.000, "affald": 0.939, "sygeme
 NEW_ERRAND_COST = 0.02
 # cases.yml (issue 25), floors under the targets (case matters reach the
 # callback >= 97 %, sensitive recall 100 %, plain false escalation <= 2 %).
-# Measured with the model of 2026-12-04 on the open set: 99.4 % of 160 case
-# matters, every one of 43 sensitive matters (7 kinds), 1.0 % of 100 plain
-# questions; before the case reading 47.5 %, 65.1 % and 6.0 %.
+# Measured on the open set (220 case matters, 63 sensitive, 140 plain since
+# the first writer's former sealed part joined it): 98.6 %, 100 % and 0.7 %
+# with the case model (issue 25, second session); with the signal phrases
+# alone 91.8 % of the case matters; before any case reading, on the first
+# 160/43/100, 47.5 %, 65.1 % and 6.0 %.
 CASE_CALLBACK_FLOOR = 0.90
 CASE_SENSITIVE_RECALL = 1.0
 CASE_PLAIN_CEILING = 0.03
