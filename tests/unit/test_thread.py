@@ -224,3 +224,12 @@ def test_an_answer_to_our_situation_question_is_not_a_case_on_the_case_models_wo
     # A signal phrase is a case however it answers.
     refused = turn("vi har fået afslag på en ekstra spand", "affald", 0.6, topic="affald", asked="situation")
     assert with_cases.handle("answer_errand", refused).reply.channel == "callback"
+
+
+def test_a_barrier_is_not_a_case_on_the_case_models_word_alone(with_cases):
+    text = "min kone vil søge om prøvelsesattest, men hun har ikke MitID og ingen computer"
+    result = with_cases.handle("answer_errand", turn(text, "vielse", 0.7, case_score=0.7))
+    assert result.reply.channel == "assisted" and result.reply.topic == "vielse"
+    # With a signal phrase it is her case, barrier or not.
+    refused = "min kone har fået afslag på prøvelsesattest, og hun har ikke MitID"
+    assert with_cases.handle("answer_errand", turn(refused, "vielse", 0.7, case_score=0.7)).reply.channel == "callback"
