@@ -23,6 +23,107 @@ def test_validator_is_installed_and_still_validates():
         action._validate_action_result({"events": "not a list"})
 
 
+def _responses() -> list:
+    """Action-server responses, valid and not: every event the recorded
+    trackers hold (tests/data/trackers/), every kind of event Rasa knows,
+    and each broken in the ways Rasa's schema refuses."""
+    from pathlib import Path
+
+    from rasa.shared.core import events as ev
+
+    stored = [
+        event
+        for path in sorted((Path(__file__).resolve().parent.parent / "data" / "trackers").glob("*.json"))
+        for event in json.loads(path.read_text(encoding="utf-8"))["events"]
+    ]
+    made = [
+        e.as_dict()
+        for e in (
+            ev.UserUttered("hej", {"name": "greet", "confidence": 0.9}, [{"entity": "e", "value": "v", "start": 0}]),
+            ev.SlotSet("topic", "pas"),
+            ev.BotUttered("hej", {"buttons": []}, {"kommunebot": {"expects": "phone"}}),
+            ev.ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0),
+            ev.ActiveLoop("callback_form"),
+            ev.ActiveLoop(None),
+            ev.FollowupAction("action_listen"),
+            ev.SessionStarted(),
+            ev.Restarted(),
+            ev.AllSlotsReset(),
+            ev.ConversationPaused(),
+            ev.ConversationResumed(),
+            ev.UserUtteranceReverted(),
+            ev.ActionReverted(),
+            ev.StoryExported(),
+            ev.LoopInterrupted(True),
+            ev.ActionExecutionRejected("validate_callback_form"),
+            ev.EntitiesAdded([{"entity": "situation", "value": "tabt"}]),
+            ev.AgentUttered("hej"),
+            ev.ReminderCancelled("r"),
+        )
+    ]
+    broken = [
+        {"event": "slot", "name": "topic"},  # no value
+        {"event": "slot", "name": 3, "value": None},
+        {"event": "no_such_event"},
+        {"event": None},
+        {"event": ["slot"]},
+        {"name": "topic", "value": "pas"},  # no event
+        {"event": "bot", "timestamp": "now"},
+        {"event": "bot", "metadata": []},
+        {"event": "entities"},
+        {"event": "entities", "entities": [{"value": "v"}]},
+        {"event": "user", "parse_data": {"entities": [{"entity": 1, "value": "v"}]}},
+        {"event": "user", "parse_data": {"response_selector": []}},
+        {"event": "action", "confidence": "high"},
+        "slot",
+        None,
+    ]
+    valid = stored + made
+    responses = [{"events": valid, "responses": [{"text": "hej"}]}, {}, {"events": []}, {"responses": []}]
+    responses += [{"events": [event]} for event in valid + broken]
+    responses += [{"events": [*valid[:3], event]} for event in broken]
+    responses += [{"events": "not a list"}, {"responses": [1]}, {"responses": "hej"}, [], "hej", None]
+    return responses
+
+
+def test_validation_accepts_and_refuses_exactly_as_rasa():
+    from glue import action_validation
+
+    action = RemoteAction("action_answer_errand", None)
+    accepted = refused = 0
+    for response in _responses():
+        try:
+            expected = action_validation._rasa_validate(action, response)
+        except ValidationError as error:
+            expected = error.message
+        try:
+            found = validate_action_result(action, response)
+        except ValidationError as error:
+            found = error.message
+        assert found == expected, response
+        if found is True:
+            accepted += 1
+        else:
+            refused += 1
+            assert not action_validation._valid_by_event_name(response), response
+    assert accepted >= 30 and refused >= 30  # both sides of the argument are exercised
+
+
+def test_shims_refuse_to_start_on_another_rasa(monkeypatch):
+    import rasa
+
+    from glue import rasa_pin
+
+    def changed():
+        return 1
+
+    with pytest.raises(rasa_pin.RasaChanged, match="changed"):
+        rasa_pin.check(changed, "0" * 16, "glue.test")
+    monkeypatch.setattr(rasa, "__version__", "3.6.22")
+    with pytest.raises(rasa_pin.RasaChanged, match="written for Rasa 3.6.21"):
+        install()
+
+
 def test_tracker_store_from_sqlite_url(tmp_path):
     db = tmp_path / "sub" / "tracker.db"
     store = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{db}")
