@@ -311,3 +311,61 @@ def test_both_channels_share_one_rate_limiter():
     assert [rest.allow(f"s{i}", "198.51.100.1") for i in range(2)] == [True, True]
     assert socketio.allow("s3", "198.51.100.1") is True
     assert rest.allow("s4", "198.51.100.1") is False
+
+
+def test_action_endpoint_keeps_one_connection_and_answers_as_rasa():
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    from glue import action_endpoint
+
+    peers: list = []
+
+    async def webhook(request):
+        peers.append(request.transport.get_extra_info("peername"))
+        if request.query.get("token") != "secret":
+            return web.json_response({"error": "forbidden"}, status=403)
+        body = await request.json()
+        return web.json_response({"events": [], "responses": [{"text": body["next_action"]}]})
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="secret")
+        try:
+            body = {"next_action": "action_answer_errand"}
+            rasa = await action_endpoint._rasa_request(endpoint, json=body, method="post", timeout=30)
+            kept = [await action_endpoint.request(endpoint, json=body, method="post", timeout=30) for _ in range(3)]
+            assert kept == [rasa] * 3
+            # Rasa's request connects anew; the kept session connects once.
+            assert len(set(peers[1:])) == 1 and peers[0] != peers[1]
+            refused = EndpointConfig(endpoint.url, token="wrong")
+            with pytest.raises(ClientResponseError) as error:
+                await action_endpoint.request(refused, json=body)
+            assert error.value.status == 403
+            session = endpoint.__dict__[action_endpoint._KEPT]
+            await action_endpoint.close_sessions()
+            assert session.closed
+            # A closed session is replaced, not used.
+            assert await action_endpoint.request(endpoint, json=body, timeout=30) == rasa
+            await action_endpoint.close_sessions()
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+
+
+def test_action_endpoint_shim_is_installed_over_rasas_request():
+    from rasa.utils.endpoints import EndpointConfig
+
+    from glue import action_endpoint
+
+    action_endpoint.install()
+    assert EndpointConfig.request is action_endpoint.request
