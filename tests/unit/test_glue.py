@@ -369,3 +369,60 @@ def test_action_endpoint_shim_is_installed_over_rasas_request():
 
     action_endpoint.install()
     assert EndpointConfig.request is action_endpoint.request
+
+
+def test_saved_rows_are_rasas_and_a_new_conversation_costs_no_count(tmp_path):
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.conftest import run_async
+
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hvad koster et pas", {"name": "pas", "confidence": 0.9}, [{"entity": "e", "value": "v"}]),
+        SlotSet("topic", "pas"),
+        ActionExecuted("action_answer_errand", policy="RulePolicy", confidence=1.0),
+        BotUttered("Et pas koster ...", metadata={"kommunebot": {}}),
+        ActionExecuted("action_listen"),
+    ]
+
+    def rows(store) -> list[tuple]:
+        with store.engine.connect() as conn:
+            return [
+                tuple(row)
+                for row in conn.exec_driver_sql(
+                    "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+                )
+            ]
+
+    rasa = SQLTrackerStore(domain=Domain.empty(), db=str(tmp_path / "rasa.db"))
+    ours = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'ours.db'}")
+    for store in (rasa, ours):
+        # As Rasa runs two turns: the first saved, the next retrieved, updated and saved.
+        run_async(store.save(DialogueStateTracker.from_events("c1", events[:3])))
+        tracker = run_async(store.retrieve("c1"))
+        for event in events[3:]:
+            tracker.update(event)
+        run_async(store.save(tracker))
+    assert rows(ours) == rows(rasa) and len(rows(ours)) == len(events)
+
+    statements = []
+
+    @sa.event.listens_for(ours.engine, "before_cursor_execute")
+    def _seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    # Rasa creates a new conversation's tracker after `retrieve` found no
+    # events: its count of stored events is then known to be 0, and an
+    # empty tracker writes nothing.
+    created = run_async(ours.get_or_create_tracker("c2", append_action_listen=False))
+    assert len(created.events) == 0
+    assert "INSERT" not in statements and not any("count(" in s.lower() for s in statements)
+    created.update(ActionExecuted("action_session_start"))
+    run_async(ours.save(created))
+    assert statements.count("INSERT") == 1
+    assert [e.type_name for e in run_async(ours.retrieve("c2")).events] == ["action"]
