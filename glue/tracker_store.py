@@ -13,8 +13,9 @@ as at turn 1. Every event is still stored, and `retrieve_full_tracker`
 and retention read the `events` table itself.
 
 `save` writes the rows Rasa's SQLTrackerStore.save writes, with one
-multi-row insert, and a new conversation's tracker is known to have no
-stored events; both are pinned to Rasa 3.6.21's source (glue/rasa_pin.py).
+multi-row insert, and nothing (no count, no commit) for the empty tracker
+Rasa saves when a conversation begins; pinned to Rasa 3.6.21's source
+(glue/rasa_pin.py).
 
 PostgreSQL is the store for several Rasa replicas: they share it, while
 the lock store (glue.lock_store) keeps them from writing one conversation
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -73,12 +74,10 @@ WINDOW_TURNS = 3
 
 # Rasa's methods this store replaces or reproduces, with the digest of the
 # 3.6.21 source each replacement was written against (glue/rasa_pin.py):
-# save (the rows it writes), create_tracker (a new conversation's tracker),
-# _event_query (the current session's boundary) and _additional_events
-# (what counts as stored).
+# save (the rows it writes), _event_query (the current session's boundary)
+# and _additional_events (what counts as stored).
 _PINNED = (
     (SQLTrackerStore.save, "57165e46eab3de08"),
-    (TrackerStore.create_tracker, "72f79c53bf4f3f96"),
     (SQLTrackerStore._event_query, "cd44f7901b860bfd"),
     (SQLTrackerStore._additional_events, "d22f99eb863acb07"),
 )
@@ -243,17 +242,6 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    async def create_tracker(self, sender_id: str, append_action_listen: bool = True):
-        """Rasa's, for a conversation ``retrieve`` just found no events of in
-        the current session: Rasa's count of its stored events would be 0,
-        so it is known without the query."""
-        tracker = self.init_tracker(sender_id)
-        setattr(tracker, _STORED, 0)
-        if append_action_listen:
-            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await self.save(tracker)
-        return tracker
-
     async def save(self, tracker) -> None:
         """Rasa's save (the same rows), written with one multi-row insert
         instead of the ORM adding, flushing and reading back each event,
@@ -284,6 +272,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         a tracker this store retrieved or saved knows the count already, so
         only a tracker it has never seen pays for the query."""
         stored = getattr(tracker, _STORED, None)
+        if stored is None and not tracker.events:
+            # A new conversation's tracker, saved empty by Rasa's
+            # create_tracker: nothing to add, whatever the count.
+            return iter(())
         if stored is None:
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))
