@@ -156,18 +156,19 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         """The stored data of the window's events in order, or of the whole
         current session when the window cannot be taken. The selection runs
         in SQL on indexed columns, so only the window's events are read and
-        parsed."""
+        parsed: one statement decides (``_window_facts``), one or two more
+        read."""
         event = self.SQLEvent
-        session_start = (
-            session.query(sa.func.max(event.timestamp))
-            .filter(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
-            .scalar()
-        )
+        facts = session.execute(self._window_facts(), {"sender": sender_id}).one()
+        if not facts.events:
+            return []
         current = [event.sender_id == sender_id]
-        if session_start is not None:
+        if facts.session_start is not None:
             # Rasa's own boundary of the current session (SQLTrackerStore._event_query).
-            current.append(event.timestamp >= session_start)
-        start = self._window_start(session, current) if self.domain is not None else None
+            current.append(event.timestamp >= facts.session_start)
+        start = None
+        if self.domain is not None and not facts.unsafe and facts.opened is not None:
+            start = self._before_active_loop(session, current, facts.opened)
         if start is None:
             whole = session.query(event.data).filter(*current).order_by(event.id).all()
             return [data for (data,) in whole]
@@ -186,24 +187,44 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         )
         return [data for (data,) in rows]
 
-    def _window_start(self, session, current: list) -> int | None:
-        """The id of the window's first event, or None for the whole session."""
-        event = self.SQLEvent
-        if session.query(event.id).filter(*current, event.type_name.notin_(WINDOW_SAFE_EVENTS)).first():
-            return None
-        # The listen that opened the oldest turn of the window: the latest
-        # listen closes the last turn, and each turn opens with one.
-        opened = (
-            session.query(event.id)
-            .filter(*current, event.type_name == ActionExecuted.type_name, event.action_name == ACTION_LISTEN_NAME)
-            .order_by(event.id.desc())
-            .offset(WINDOW_TURNS)
-            .limit(1)
-            .scalar()
-        )
-        if opened is None:
-            return None
-        return self._before_active_loop(session, current, opened)
+    def _window_facts(self):
+        """One statement for what decides the window, for the bound
+        ``sender``: the current session's start (Rasa's boundary: the latest
+        session_started, else the whole conversation), how many events the
+        session has, whether it holds an event the window cannot reproduce,
+        and the listen that opened the oldest turn of the window (the latest
+        listen closes the last turn, and each turn opens with one). Built
+        once per store."""
+        if self.__dict__.get("_facts") is None:
+            table = self.SQLEvent.__table__
+            sender = sa.bindparam("sender")
+            session_start = (
+                sa.select(sa.func.max(table.c.timestamp))
+                .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+                .scalar_subquery()
+            )
+            current = sa.and_(
+                table.c.sender_id == sender, sa.or_(session_start.is_(None), table.c.timestamp >= session_start)
+            )
+            opened = (
+                sa.select(table.c.id)
+                .where(
+                    current,
+                    table.c.type_name == ActionExecuted.type_name,
+                    table.c.action_name == ACTION_LISTEN_NAME,
+                )
+                .order_by(table.c.id.desc())
+                .offset(WINDOW_TURNS)
+                .limit(1)
+                .scalar_subquery()
+            )
+            self._facts = sa.select(
+                session_start.label("session_start"),
+                sa.select(sa.func.count()).where(current).scalar_subquery().label("events"),
+                sa.exists().where(current, table.c.type_name.notin_(WINDOW_SAFE_EVENTS)).label("unsafe"),
+                opened.label("opened"),
+            )
+        return self._facts
 
     def _before_active_loop(self, session, current: list, opened: int) -> int | None:
         """Where the window starts: at ``opened``, or, when a loop (the
