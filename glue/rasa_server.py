@@ -16,8 +16,9 @@ def serve_rasa(args: list[str], token: str) -> None:
         raise ValueError("the Rasa API needs a token (KOMMUNEBOT_API_TOKEN)")
     from rasa.__main__ import main as rasa_main
 
-    from glue import action_validation, speedups
+    from glue import action_endpoint, action_validation, speedups
 
+    action_endpoint.install()
     action_validation.install()
     speedups.install()
     # One argument "--auth-token=…": a random token may begin with "-", which

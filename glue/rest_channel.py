@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 
 from bot import settings
 from bot.privacy.channel_guard import BAD_REQUEST
+from glue.action_endpoint import close_sessions
 from glue.sessions import session_ids
 from glue.turn import TurnOutput, build_turn, request_address
 
@@ -47,6 +48,8 @@ class KommuneRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("kommunebot_rest", __name__)
+        # The action server's kept connections (glue/action_endpoint.py).
+        webhook.after_server_stop(close_sessions)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

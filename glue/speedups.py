@@ -20,8 +20,13 @@ from __future__ import annotations
 from rasa.engine.graph import GraphSchema
 from rasa.shared.core import events
 
+from glue.rasa_pin import check
+
 _rasa_resolve = events.Event.resolve_by_type
 _rasa_minimal = GraphSchema.minimal_graph_schema
+# Rasa's two functions, with the digest of the source the patches were
+# written against (glue/rasa_pin.py).
+_PINNED = ((_rasa_resolve, "b5cf570fa7f286c7"), (_rasa_minimal, "58dfb30335499fff"))
 _found: dict[str, type] = {}
 _MINIMAL = "_kommunebot_minimal_schemas"
 
@@ -44,5 +49,7 @@ def minimal_graph_schema(self: GraphSchema, targets=None) -> GraphSchema:
 
 
 def install() -> None:
+    for function, digest in _PINNED:
+        check(function, digest, __name__)
     events.Event.resolve_by_type = staticmethod(resolve_by_type)
     GraphSchema.minimal_graph_schema = minimal_graph_schema

@@ -12,6 +12,11 @@ as at turn 1. Every event is still stored, and `retrieve_full_tracker`
 (the HTTP API's tracker, exports) reads them all; the console, the journal
 and retention read the `events` table itself.
 
+`save` writes the rows Rasa's SQLTrackerStore.save writes, with one
+multi-row insert, and nothing (no count, no commit) for the empty tracker
+Rasa saves when a conversation begins; pinned to Rasa 3.6.21's source
+(glue/rasa_pin.py).
+
 PostgreSQL is the store for several Rasa replicas: they share it, while
 the lock store (glue.lock_store) keeps them from writing one conversation
 at the same time. The database must exist (the operator or `kommunebot
@@ -32,9 +37,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine.url import make_url
 
 from bot import settings
+from glue.rasa_pin import check
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,16 @@ _STORED = "_kommunebot_stored_events"
 # from config.yml and data/, and tests/system/test_tracker_window.py checks
 # that the policies decide alike on the window and on the whole session.
 WINDOW_TURNS = 3
+
+# Rasa's methods this store replaces or reproduces, with the digest of the
+# 3.6.21 source each replacement was written against (glue/rasa_pin.py):
+# save (the rows it writes), _event_query (the current session's boundary)
+# and _additional_events (what counts as stored).
+_PINNED = (
+    (SQLTrackerStore.save, "57165e46eab3de08"),
+    (SQLTrackerStore._event_query, "cd44f7901b860bfd"),
+    (SQLTrackerStore._additional_events, "d22f99eb863acb07"),
+)
 
 # Events whose effect on the tracker the window reproduces: their state is
 # the slots (SlotSet), belongs to the turn they are in, or is nothing. A
@@ -103,6 +120,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         if dialect.startswith("sqlite"):
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         log.info("tracker store: %s", url.render_as_string(hide_password=True))
+        for function, digest in _PINNED:
+            check(function, digest, __name__)
         super().__init__(
             domain=domain,
             dialect=dialect,
@@ -123,48 +142,36 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str):
         """The current session's window for prediction (see the module); the
         whole session when it is shorter than the window or holds an event
-        the window cannot reproduce."""
+        the window cannot reproduce; None when it has no events (Rasa's
+        ``_retrieve`` without a second session, read in the same one)."""
         with self.session_scope() as session:
             rows = self._window_rows(session, sender_id)
-        if rows is None:
-            return await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
+        if not rows or self.domain is None:
+            return None
         tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
         setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    def _window_rows(self, session, sender_id: str) -> list[str] | None:
-        """The stored data of the window's events in order, or None for the
-        whole session. The selection runs in SQL on indexed columns, so only
-        the window's events are read and parsed."""
-        if self.domain is None:
-            return None
+    def _window_rows(self, session, sender_id: str) -> list[str]:
+        """The stored data of the window's events in order, or of the whole
+        current session when the window cannot be taken. The selection runs
+        in SQL on indexed columns, so only the window's events are read and
+        parsed: one statement decides (``_window_facts``), one or two more
+        read."""
         event = self.SQLEvent
-        session_start = (
-            session.query(sa.func.max(event.timestamp))
-            .filter(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
-            .scalar()
-        )
+        facts = session.execute(self._window_facts(), {"sender": sender_id}).one()
+        if not facts.events:
+            return []
         current = [event.sender_id == sender_id]
-        if session_start is not None:
+        if facts.session_start is not None:
             # Rasa's own boundary of the current session (SQLTrackerStore._event_query).
-            current.append(event.timestamp >= session_start)
-        if session.query(event.id).filter(*current, event.type_name.notin_(WINDOW_SAFE_EVENTS)).first():
-            return None
-        # The listen that opened the oldest turn of the window: the latest
-        # listen closes the last turn, and each turn opens with one.
-        opened = (
-            session.query(event.id)
-            .filter(*current, event.type_name == ActionExecuted.type_name, event.action_name == ACTION_LISTEN_NAME)
-            .order_by(event.id.desc())
-            .offset(WINDOW_TURNS)
-            .limit(1)
-            .scalar()
-        )
-        if opened is None:
-            return None
-        start = self._before_active_loop(session, current, opened)
+            current.append(event.timestamp >= facts.session_start)
+        start = None
+        if self.domain is not None and not facts.unsafe and facts.opened is not None:
+            start = self._before_active_loop(session, current, facts.opened)
         if start is None:
-            return None
+            whole = session.query(event.data).filter(*current).order_by(event.id).all()
+            return [data for (data,) in whole]
         # Each slot's latest value from before the window (SlotSet stores
         # the slot's name in `action_name`), then the window itself.
         latest_slots = (
@@ -179,6 +186,45 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             .all()
         )
         return [data for (data,) in rows]
+
+    def _window_facts(self):
+        """One statement for what decides the window, for the bound
+        ``sender``: the current session's start (Rasa's boundary: the latest
+        session_started, else the whole conversation), how many events the
+        session has, whether it holds an event the window cannot reproduce,
+        and the listen that opened the oldest turn of the window (the latest
+        listen closes the last turn, and each turn opens with one). Built
+        once per store."""
+        if self.__dict__.get("_facts") is None:
+            table = self.SQLEvent.__table__
+            sender = sa.bindparam("sender")
+            session_start = (
+                sa.select(sa.func.max(table.c.timestamp))
+                .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+                .scalar_subquery()
+            )
+            current = sa.and_(
+                table.c.sender_id == sender, sa.or_(session_start.is_(None), table.c.timestamp >= session_start)
+            )
+            opened = (
+                sa.select(table.c.id)
+                .where(
+                    current,
+                    table.c.type_name == ActionExecuted.type_name,
+                    table.c.action_name == ACTION_LISTEN_NAME,
+                )
+                .order_by(table.c.id.desc())
+                .offset(WINDOW_TURNS)
+                .limit(1)
+                .scalar_subquery()
+            )
+            self._facts = sa.select(
+                session_start.label("session_start"),
+                sa.select(sa.func.count()).where(current).scalar_subquery().label("events"),
+                sa.exists().where(current, table.c.type_name.notin_(WINDOW_SAFE_EVENTS)).label("unsafe"),
+                opened.label("opened"),
+            )
+        return self._facts
 
     def _before_active_loop(self, session, current: list, opened: int) -> int | None:
         """Where the window starts: at ``opened``, or, when a loop (the
@@ -218,7 +264,27 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     async def save(self, tracker) -> None:
-        await super().save(tracker)
+        """Rasa's save (the same rows), written with one multi-row insert
+        instead of the ORM adding, flushing and reading back each event,
+        and without a transaction when there is nothing new."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = []
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                )
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.commit()
         setattr(tracker, _STORED, len(tracker.events))
 
     def _additional_events(self, session, tracker):
@@ -227,6 +293,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         a tracker this store retrieved or saved knows the count already, so
         only a tracker it has never seen pays for the query."""
         stored = getattr(tracker, _STORED, None)
+        if stored is None and not tracker.events:
+            # A new conversation's tracker, saved empty by Rasa's
+            # create_tracker: nothing to add, whatever the count.
+            return iter(())
         if stored is None:
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))

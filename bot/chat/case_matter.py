@@ -187,11 +187,16 @@ class CaseReader:
         if not text or text.startswith("/"):
             return NO_CASE
         words = self._words(text)
-        own = bool(_CAPITAL_I.search(text)) or any(_find(words, p) for p in self.persons)
-        general = any(_find(words, p) for p in self.general)
-        question = any(_find(words, p) for p in self.questions)
-        signal = next(((group, phrase) for group, phrase, p in self.signals if _find(words, p)), None)
-        hints = tuple(dict.fromkeys(group for group, _, p in self.hints if _find(words, p)))
+        index = _word_index(words)
+
+        def found(phrase: _Phrase) -> bool:
+            return _may_match(index, phrase) and _find(words, phrase)
+
+        own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons)
+        general = any(found(p) for p in self.general)
+        question = any(found(p) for p in self.questions)
+        signal = next(((group, phrase) for group, phrase, p in self.signals if found(p)), None)
+        hints = tuple(dict.fromkeys(group for group, _, p in self.hints if found(p)))
         return CaseReading(
             signal=signal[0] if signal else None,
             phrase=signal[1] if signal else None,
@@ -223,6 +228,33 @@ def _word_matches(word: tuple[str, str], part: tuple[str, bool]) -> bool:
     if not any_form:
         return form == key
     return any(c == key or (len(key) >= PREFIX_MIN and c.startswith(key)) for c in (lemma, form))
+
+
+def _word_index(words: list[tuple[str, str]]) -> tuple[set[str], set[str], set[str]]:
+    """The message's folded words, its words and lemmas, and every start of
+    those at least PREFIX_MIN letters long: what ``_word_matches`` can match."""
+    forms = {form for _, form in words}
+    both = forms | {lemma for lemma, _ in words}
+    starts = {w[:n] for w in both for n in range(PREFIX_MIN, len(w) + 1)}
+    return forms, both, starts
+
+
+def _may_match(index: tuple[set[str], set[str], set[str]], phrase: _Phrase) -> bool:
+    """False when a word of the phrase matches no word of the message, so
+    ``_find`` cannot find it: most phrases are ruled out by set lookups
+    before ``_find`` tries them at every word (two fifths of the action
+    server's time under load went to ``_find``)."""
+    forms, both, starts = index
+    for part in phrase:
+        if part is None:
+            continue
+        key, any_form = part
+        if not any_form:
+            if key not in forms:
+                return False
+        elif key not in both and not (len(key) >= PREFIX_MIN and key in starts):
+            return False
+    return True
 
 
 def _find(words: list[tuple[str, str]], phrase: _Phrase) -> bool:

@@ -208,3 +208,31 @@ def test_case_examples_label_the_marked_blocks_and_leave_the_neutral_intents_out
         ("hvad er boligstøtte?", NOT_CASE_LABEL),
         ("hej", NOT_CASE_LABEL),
     ]
+
+
+def test_phrases_ruled_out_by_the_word_index_are_never_found(reader):
+    """The index only skips phrases ``_find`` would not find: every signal
+    phrase against the open held-out case texts and conversations."""
+    from bot.chat.case_matter import _find, _may_match, _word_index
+    from bot.content.heldout import OPEN, load_conversations
+
+    texts = [turn["user"] for c in load_conversations(PROJECT_ROOT / OPEN) for turn in c["turns"]]
+    texts += [item["text"] for items in _yaml(PROJECT_ROOT / OPEN / "cases.yml").values() for item in items]
+    phrases = [p for _, _, p in reader.signals + reader.hints] + reader.general + reader.questions + reader.persons
+    found = skipped = 0
+    for text in texts:
+        words = reader._words(text)
+        index = _word_index(words)
+        for phrase in phrases:
+            if _find(words, phrase):
+                found += 1
+                assert _may_match(index, phrase), (text, phrase)
+            elif not _may_match(index, phrase):
+                skipped += 1
+    assert found > 100 and skipped > 10 * found
+
+
+def _yaml(path):
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -23,6 +23,107 @@ def test_validator_is_installed_and_still_validates():
         action._validate_action_result({"events": "not a list"})
 
 
+def _responses() -> list:
+    """Action-server responses, valid and not: every event the recorded
+    trackers hold (tests/data/trackers/), every kind of event Rasa knows,
+    and each broken in the ways Rasa's schema refuses."""
+    from pathlib import Path
+
+    from rasa.shared.core import events as ev
+
+    stored = [
+        event
+        for path in sorted((Path(__file__).resolve().parent.parent / "data" / "trackers").glob("*.json"))
+        for event in json.loads(path.read_text(encoding="utf-8"))["events"]
+    ]
+    made = [
+        e.as_dict()
+        for e in (
+            ev.UserUttered("hej", {"name": "greet", "confidence": 0.9}, [{"entity": "e", "value": "v", "start": 0}]),
+            ev.SlotSet("topic", "pas"),
+            ev.BotUttered("hej", {"buttons": []}, {"kommunebot": {"expects": "phone"}}),
+            ev.ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0),
+            ev.ActiveLoop("callback_form"),
+            ev.ActiveLoop(None),
+            ev.FollowupAction("action_listen"),
+            ev.SessionStarted(),
+            ev.Restarted(),
+            ev.AllSlotsReset(),
+            ev.ConversationPaused(),
+            ev.ConversationResumed(),
+            ev.UserUtteranceReverted(),
+            ev.ActionReverted(),
+            ev.StoryExported(),
+            ev.LoopInterrupted(True),
+            ev.ActionExecutionRejected("validate_callback_form"),
+            ev.EntitiesAdded([{"entity": "situation", "value": "tabt"}]),
+            ev.AgentUttered("hej"),
+            ev.ReminderCancelled("r"),
+        )
+    ]
+    broken = [
+        {"event": "slot", "name": "topic"},  # no value
+        {"event": "slot", "name": 3, "value": None},
+        {"event": "no_such_event"},
+        {"event": None},
+        {"event": ["slot"]},
+        {"name": "topic", "value": "pas"},  # no event
+        {"event": "bot", "timestamp": "now"},
+        {"event": "bot", "metadata": []},
+        {"event": "entities"},
+        {"event": "entities", "entities": [{"value": "v"}]},
+        {"event": "user", "parse_data": {"entities": [{"entity": 1, "value": "v"}]}},
+        {"event": "user", "parse_data": {"response_selector": []}},
+        {"event": "action", "confidence": "high"},
+        "slot",
+        None,
+    ]
+    valid = stored + made
+    responses = [{"events": valid, "responses": [{"text": "hej"}]}, {}, {"events": []}, {"responses": []}]
+    responses += [{"events": [event]} for event in valid + broken]
+    responses += [{"events": [*valid[:3], event]} for event in broken]
+    responses += [{"events": "not a list"}, {"responses": [1]}, {"responses": "hej"}, [], "hej", None]
+    return responses
+
+
+def test_validation_accepts_and_refuses_exactly_as_rasa():
+    from glue import action_validation
+
+    action = RemoteAction("action_answer_errand", None)
+    accepted = refused = 0
+    for response in _responses():
+        try:
+            expected = action_validation._rasa_validate(action, response)
+        except ValidationError as error:
+            expected = error.message
+        try:
+            found = validate_action_result(action, response)
+        except ValidationError as error:
+            found = error.message
+        assert found == expected, response
+        if found is True:
+            accepted += 1
+        else:
+            refused += 1
+            assert not action_validation._valid_by_event_name(response), response
+    assert accepted >= 30 and refused >= 30  # both sides of the argument are exercised
+
+
+def test_shims_refuse_to_start_on_another_rasa(monkeypatch):
+    import rasa
+
+    from glue import rasa_pin
+
+    def changed():
+        return 1
+
+    with pytest.raises(rasa_pin.RasaChanged, match="changed"):
+        rasa_pin.check(changed, "0" * 16, "glue.test")
+    monkeypatch.setattr(rasa, "__version__", "3.6.22")
+    with pytest.raises(rasa_pin.RasaChanged, match="written for Rasa 3.6.21"):
+        install()
+
+
 def test_tracker_store_from_sqlite_url(tmp_path):
     db = tmp_path / "sub" / "tracker.db"
     store = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{db}")
@@ -109,7 +210,7 @@ def test_saves_append_only_new_events_without_counting_them_again(tmp_path):
 
     @sa.event.listens_for(store.engine, "before_cursor_execute")
     def _seen(conn, cursor, statement, *args):
-        if "count(" in statement.lower():
+        if statement.lower().startswith("select count("):  # Rasa's count of the stored events
             counts.append(statement)
 
     # A tracker this store never saw: Rasa's counting query decides.
@@ -210,3 +311,120 @@ def test_both_channels_share_one_rate_limiter():
     assert [rest.allow(f"s{i}", "198.51.100.1") for i in range(2)] == [True, True]
     assert socketio.allow("s3", "198.51.100.1") is True
     assert rest.allow("s4", "198.51.100.1") is False
+
+
+def test_action_endpoint_keeps_one_connection_and_answers_as_rasa():
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    from glue import action_endpoint
+
+    peers: list = []
+
+    async def webhook(request):
+        peers.append(request.transport.get_extra_info("peername"))
+        if request.query.get("token") != "secret":
+            return web.json_response({"error": "forbidden"}, status=403)
+        body = await request.json()
+        return web.json_response({"events": [], "responses": [{"text": body["next_action"]}]})
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="secret")
+        try:
+            body = {"next_action": "action_answer_errand"}
+            rasa = await action_endpoint._rasa_request(endpoint, json=body, method="post", timeout=30)
+            kept = [await action_endpoint.request(endpoint, json=body, method="post", timeout=30) for _ in range(3)]
+            assert kept == [rasa] * 3
+            # Rasa's request connects anew; the kept session connects once.
+            assert len(set(peers[1:])) == 1 and peers[0] != peers[1]
+            refused = EndpointConfig(endpoint.url, token="wrong")
+            with pytest.raises(ClientResponseError) as error:
+                await action_endpoint.request(refused, json=body)
+            assert error.value.status == 403
+            session = endpoint.__dict__[action_endpoint._KEPT]
+            await action_endpoint.close_sessions()
+            assert session.closed
+            # A closed session is replaced, not used.
+            assert await action_endpoint.request(endpoint, json=body, timeout=30) == rasa
+            await action_endpoint.close_sessions()
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+
+
+def test_action_endpoint_shim_is_installed_over_rasas_request():
+    from rasa.utils.endpoints import EndpointConfig
+
+    from glue import action_endpoint
+
+    action_endpoint.install()
+    assert EndpointConfig.request is action_endpoint.request
+
+
+def test_saved_rows_are_rasas_and_a_new_conversation_costs_no_count(tmp_path):
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.conftest import run_async
+
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hvad koster et pas", {"name": "pas", "confidence": 0.9}, [{"entity": "e", "value": "v"}]),
+        SlotSet("topic", "pas"),
+        ActionExecuted("action_answer_errand", policy="RulePolicy", confidence=1.0),
+        BotUttered("Et pas koster ...", metadata={"kommunebot": {}}),
+        ActionExecuted("action_listen"),
+    ]
+
+    def rows(store) -> list[tuple]:
+        with store.engine.connect() as conn:
+            return [
+                tuple(row)
+                for row in conn.exec_driver_sql(
+                    "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+                )
+            ]
+
+    rasa = SQLTrackerStore(domain=Domain.empty(), db=str(tmp_path / "rasa.db"))
+    ours = UrlSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'ours.db'}")
+    for store in (rasa, ours):
+        # As Rasa runs two turns: the first saved, the next retrieved, updated and saved.
+        run_async(store.save(DialogueStateTracker.from_events("c1", events[:3])))
+        tracker = run_async(store.retrieve("c1"))
+        for event in events[3:]:
+            tracker.update(event)
+        run_async(store.save(tracker))
+    assert rows(ours) == rows(rasa) and len(rows(ours)) == len(events)
+
+    statements = []
+
+    @sa.event.listens_for(ours.engine, "before_cursor_execute")
+    def _seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    # Rasa creates a new conversation's tracker empty and saves it (through
+    # its wrappers, as the server does): nothing to count, nothing written.
+    from rasa.core.tracker_store import AwaitableTrackerStore, FailSafeTrackerStore
+
+    wrapped = FailSafeTrackerStore(AwaitableTrackerStore(ours))
+    created = run_async(wrapped.get_or_create_tracker("c2", append_action_listen=False))
+    assert len(created.events) == 0
+    assert "INSERT" not in statements and not any("count(" in s.lower() for s in statements)
+    created.update(ActionExecuted("action_session_start"))
+    run_async(wrapped.save(created))
+    assert statements.count("INSERT") == 1
+    assert [e.type_name for e in run_async(ours.retrieve("c2")).events] == ["action"]

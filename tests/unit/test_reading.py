@@ -144,3 +144,24 @@ def test_saved_model_predicts_the_same(tmp_path):
     model.save(tmp_path / "m.pkl")
     again = SituationModel.load(tmp_path / "m.pkl")
     assert again.predict("alpha", ["t"]) == model.predict("alpha", ["t"])
+
+
+def test_named_topics_are_the_topic_words_found_anywhere_in_the_message(knowledge, rules):
+    """The first-form lookup finds what trying every topic word at every word found."""
+    from bot.chat.reading import _contains
+    from bot.content.heldout import OPEN, load_conversations
+    from bot.settings import PROJECT_ROOT
+
+    texts = [turn["user"] for c in load_conversations(PROJECT_ROOT / OPEN) for turn in c["turns"]]
+    texts += [f"{word} og {other}" for word in topic_words(knowledge) for other in ("pas", "kørekort", "xyz")]
+    found = 0
+    for text in texts:
+        words = rules.lemmatiser.tokens(text)
+        everywhere = {topic for topic, parts in rules.topic_words if _contains(words, parts, exact=True)}
+        assert rules.named_topics(text) == everywhere, text
+        found += bool(everywhere)
+    assert found > len(texts) // 2
+
+
+def topic_words(knowledge) -> list[str]:
+    return [word for topic in knowledge.topics.values() for word in topic.words]

@@ -1,0 +1,125 @@
+"""One HTTP client session per endpoint instead of one per request.
+
+Rasa 3.6's ``EndpointConfig.request`` (rasa/utils/endpoints.py) opens a new
+aiohttp ``ClientSession`` for every call and closes it after, so every
+custom-action call connects anew to the action server: a TCP handshake and
+a new connection on both sides, and a session with its connector built and
+torn down, per call. ``request`` here is Rasa's, line for line, except that
+the session is kept on the endpoint (per event loop) and its connections
+are reused.
+
+A kept connection is given up after ``IDLE_SECONDS`` without use, well
+before a server closes it (Sanic's action server after 5 s, HAProxy's
+action frontend after 10 s), so a request never goes out on a connection
+the server is closing. ``close_sessions`` closes them when the Rasa server
+stops (the REST channel registers it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from typing import Any
+
+import aiohttp
+from aiohttp import ContentTypeError
+from rasa.shared.exceptions import FileNotFoundException
+from rasa.utils import endpoints
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+
+from glue.rasa_pin import check
+
+# Below the keep-alive of every server the endpoint may point at: Sanic's
+# default KEEP_ALIVE_TIMEOUT (5 s, the action server) and HAProxy's
+# http-request timeout (10 s, deploy/haproxy-cluster.cfg, which bounds its
+# client keep-alive). Not measured: a margin so the client always lets go first.
+IDLE_SECONDS = 2.0
+
+_rasa_request = EndpointConfig.request
+_rasa_session = EndpointConfig.session
+# The digests of Rasa 3.6.21's request and session (glue/rasa_pin.py).
+_PINNED = ((_rasa_request, "ccdb778aed8208e2"), (_rasa_session, "e55aa13d9d4fb4bc"))
+
+_KEPT = "_kommunebot_session"
+_open: set[aiohttp.ClientSession] = set()
+
+
+def _session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+    """The endpoint's session for the running loop, made as Rasa makes it
+    (``EndpointConfig.session``) but with a connector that keeps connections."""
+    loop = asyncio.get_running_loop()
+    kept = endpoint.__dict__.get(_KEPT)
+    if kept is not None and not kept.closed and kept._loop is loop:
+        return kept
+    auth = (
+        aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+        if endpoint.basic_auth
+        else None
+    )
+    session = aiohttp.ClientSession(
+        headers=endpoint.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=endpoints.DEFAULT_REQUEST_TIMEOUT),
+        connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_SECONDS),
+    )
+    endpoint.__dict__[_KEPT] = session
+    _open.add(session)
+    return session
+
+
+async def request(
+    self: EndpointConfig,
+    method: str = "post",
+    subpath: str | None = None,
+    content_type: str | None = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Any | None:
+    """Rasa's ``EndpointConfig.request`` on the endpoint's kept session."""
+    headers = {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if "headers" in kwargs:
+        headers.update(kwargs["headers"])
+        del kwargs["headers"]
+    if self.headers:
+        headers.update(self.headers)
+    url = concat_url(self.url, subpath)
+    sslcontext = None
+    if self.cafile:
+        try:
+            sslcontext = ssl.create_default_context(cafile=self.cafile)
+        except FileNotFoundError as e:
+            raise FileNotFoundException(
+                f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
+            ) from e
+    async with _session(self).request(
+        method,
+        url,
+        headers=headers,
+        params=self.combine_parameters(kwargs),
+        compress=compress,
+        ssl=sslcontext,
+        **kwargs,
+    ) as response:
+        if response.status >= 400:
+            raise ClientResponseError(response.status, response.reason, await response.content.read())
+        try:
+            return await response.json()
+        except ContentTypeError:
+            return None
+
+
+async def close_sessions(*_: Any) -> None:
+    """Close every kept session (a Sanic listener: the Rasa server stops)."""
+    while _open:
+        session = _open.pop()
+        if not session.closed:
+            await session.close()
+
+
+def install() -> None:
+    for function, digest in _PINNED:
+        check(function, digest, __name__)
+    EndpointConfig.request = request
