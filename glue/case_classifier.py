@@ -17,22 +17,20 @@ server combines it with the signal phrases of knowledge/case_signals.yml
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.chat.case_matter import CASE_LABEL, NOT_CASE_LABEL, case_examples
+from bot.chat.situation_model import TextClassifier
+from glue.pickled_component import PickledComponent
 
 log = logging.getLogger(__name__)
 CASE = "case"
-_FILE = "case.pkl"
 
 
 def is_case_example(message: Message) -> bool:
@@ -43,38 +41,18 @@ def is_case_example(message: Message) -> bool:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class CaseClassifier(GraphComponent):
+class CaseClassifier(PickledComponent):
+    FILE = "case.pkl"
+    MISSING = "own cases are read from the signal phrases alone"
+    read_model = staticmethod(TextClassifier.load)
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # c: the logistic regression's inverse regularisation; config.yml
         # sets the measured value.
         return {"random_seed": 4242, "c": 8.0}
 
-    def __init__(self, config: dict, model_storage: ModelStorage, resource: Resource, model):
-        self.config = config
-        self.model_storage = model_storage
-        self.resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> CaseClassifier:
-        return cls(config, model_storage, resource, None)
-
-    @classmethod
-    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> CaseClassifier:
-        from bot.chat.situation_model import TextClassifier
-
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = TextClassifier.load(Path(directory) / _FILE)
-        except (ValueError, FileNotFoundError):
-            log.warning("no trained case model in %s; own cases are read from the signal phrases alone", resource.name)
-        return cls(config, model_storage, resource, model)
-
     def train(self, training_data: TrainingData) -> Resource:
-        from bot.chat.situation_model import TextClassifier
-
         examples = [(m.get(TEXT), m.get(INTENT), is_case_example(m)) for m in training_data.intent_examples]
         texts, labels = case_examples(examples)
         if CASE_LABEL not in labels or NOT_CASE_LABEL not in labels:
@@ -84,8 +62,7 @@ class CaseClassifier(GraphComponent):
             self.model = None
             return self.resource
         self.model = TextClassifier.fit(texts, labels, self.config["random_seed"], float(self.config["c"]))
-        with self.model_storage.write_to(self.resource) as directory:
-            self.model.save(Path(directory) / _FILE)
+        self.save_model()
         return self.resource
 
     def process(self, messages: list[Message]) -> list[Message]:

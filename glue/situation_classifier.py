@@ -14,10 +14,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -25,37 +23,21 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.chat.situation_model import GENERAL, Example, SituationModel
 from bot.chat.situations import normalise_situation
 from bot.knowledge.loader import load_knowledge
+from glue.pickled_component import PickledComponent
 
 log = logging.getLogger(__name__)
 SITUATIONS = "situations"
-_FILE = "situations.pkl"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class SituationClassifier(GraphComponent):
+class SituationClassifier(PickledComponent):
+    FILE = "situations.pkl"
+    MISSING = "situations come from entities and keywords"
+    read_model = staticmethod(SituationModel.load)
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"knowledge": "knowledge", "random_seed": 4242}
-
-    def __init__(self, config: dict, model_storage: ModelStorage, resource: Resource, model: SituationModel | None):
-        self.config = config
-        self.model_storage = model_storage
-        self.resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> SituationClassifier:
-        return cls(config, model_storage, resource, None)
-
-    @classmethod
-    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> SituationClassifier:
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = SituationModel.load(Path(directory) / _FILE)
-        except (ValueError, FileNotFoundError):
-            log.warning("no trained situation model in %s; situations come from entities and keywords", resource.name)
-        return cls(config, model_storage, resource, model)
 
     def train(self, training_data: TrainingData) -> Resource:
         knowledge = load_knowledge(Path(self.config["knowledge"]))
@@ -76,8 +58,7 @@ class SituationClassifier(GraphComponent):
                     break
             examples.append(Example(topic.key, message.get(TEXT), situation))
         self.model = SituationModel.fit(examples, seed=self.config["random_seed"])
-        with self.model_storage.write_to(self.resource) as directory:
-            self.model.save(Path(directory) / _FILE)
+        self.save_model()
         return self.resource
 
     def process(self, messages: list[Message]) -> list[Message]:
