@@ -43,6 +43,20 @@ ASKS = (
 EXAMPLES = [f"{ask} {place}" for ask in ASKS for place in PLACES]
 
 
+OWN_CASES = [
+    "jeg har betalt jagttegnsafgiften to gange i år",
+    "mit jagttegn er ikke kommet selvom jeg betalte i marts",
+    "politiet har inddraget mit jagttegn og jeg forstår ikke hvorfor",
+    "jeg fik afslag på at gå op til jægerprøven igen",
+    "min far har fået en bøde for at jage uden gyldigt tegn men han havde betalt",
+    "I charged me twice for my hunting licence fee",
+    "jeg vil klage over afgørelsen om mit jagttegn",
+    "jeg har ventet ti uger på svar om refusion af jagttegnsafgiften",
+    "de vil ikke udstede jagttegn til min søn selvom han bestod prøven",
+    "hvorfor har jeg fået en opkrævning på et jagttegn jeg har opsagt",
+]
+
+
 def fill_jagttegn(root) -> None:
     (root / "knowledge" / "national" / "jagttegn.yml").write_text(
         "topic: jagttegn\nname: jagttegn\nattendance: false\n"
@@ -57,7 +71,11 @@ def fill_jagttegn(root) -> None:
         encoding="utf-8",
     )
     (root / "data" / "nlu" / "jagttegn.yml").write_text(
-        'version: "3.1"\nnlu:\n- intent: jagttegn\n  examples: |\n' + "".join(f"    - {e}\n" for e in EXAMPLES),
+        'version: "3.1"\nnlu:\n- intent: jagttegn\n  examples: |\n'
+        + "".join(f"    - {e}\n" for e in EXAMPLES)
+        # The citizen's own case about it, which the case model learns.
+        + "- intent: jagttegn\n  metadata:\n    case: true\n  examples: |\n"
+        + "".join(f"    - {e}\n" for e in OWN_CASES),
         encoding="utf-8",
     )
     # What the editor does next: the old out_of_scope examples about it go.
