@@ -50,7 +50,7 @@ OWN_CASES = [
     "jeg fik afslag på at gå op til jægerprøven igen",
     "min far har fået en bøde for at jage uden gyldigt tegn men han havde betalt",
     "I charged me twice for my hunting licence fee",
-    "jeg vil klage over afgørelsen om mit jagttegn",
+    "naturstyrelsen har spærret mit jagttegn, det må være en fejl",
     "jeg har ventet ti uger på svar om refusion af jagttegnsafgiften",
     "de vil ikke udstede jagttegn til min søn selvom han bestod prøven",
     "hvorfor har jeg fået en opkrævning på et jagttegn jeg har opsagt",
