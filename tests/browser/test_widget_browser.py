@@ -110,6 +110,26 @@ def test_keyboard_user_asks_about_pas_and_uses_a_quick_reply(page, stack):
     assert page.errors == []
 
 
+def test_first_view_says_no_person_answers_and_how_to_reach_one(page, context, stack):
+    # EU AI Act Art. 50: before the first question, in the title and the first message.
+    page.locator(".kb-launcher").click()
+    # Nyborg's phone number is not verified: the disclosure points to the website.
+    page.wait_for_function("() => document.querySelector('.kb-intro').innerText.includes('nyborg.dk')")
+    title = page.locator(".kb-title").inner_text()
+    assert "chatbot" in title.lower() and "automatiske svar" in title
+    intro = page.locator(".kb-intro").inner_text()
+    assert "ikke et menneske" in intro and "ikke se din sag" in intro and '"ring mig op"' in intro
+    assert "se hele samtalen" in page.locator(".kb-privacy").inner_text()
+    # The disclosure stays at the top once the conversation has started.
+    ask(page, "hvornår bliver skraldet hentet")
+    assert page.locator(".kb-log li").first.inner_text() == intro
+
+    other = context.new_page()
+    other.goto(stack.site_url + "/?kommune=guldborgsund")
+    other.locator(".kb-launcher").click()
+    other.wait_for_function("() => document.querySelector('.kb-intro').innerText.includes('+45 54 73 10 00')")
+
+
 def test_citizen_books_a_callback_in_the_widget_and_history_survives_reload(page, stack):
     page.locator(".kb-launcher").click()
     reply = ask(page, "min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor")

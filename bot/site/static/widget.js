@@ -24,7 +24,9 @@
   var REPLY_TIMEOUT_MS = 20000;
 
   // The title and the first message say that a program answers, not a
+  // person, that it cannot see the citizen's case, and how to reach a
   // person: the EU AI Act (Art. 50) requires it from the first interaction.
+  // The English texts are shown once a reply comes in English.
   var T = {
     launcher: "Chat med os",
     title: "Chatbot (automatiske svar)",
@@ -34,9 +36,13 @@
     label: "Skriv dit spørgsmål",
     send: "Send",
     placeholder: "Fx: Hvordan fornyer jeg mit pas?",
-    intro: "Hej! Jeg er en chatbot: et automatisk program, ikke et menneske. Jeg kan hjælpe dig med at finde " +
-      "den rigtige selvbetjening. Skriv dit spørgsmål med dine egne ord.",
-    privacy: "Skriv ikke CPR-nummer eller andre personlige oplysninger i chatten.",
+    intro: "Hej! Jeg er en chatbot: et automatisk program. Der sidder ikke et menneske og svarer, og jeg kan " +
+      "ikke se din sag. Jeg kan hjælpe dig med at finde den rigtige selvbetjening. Skriv dit spørgsmål med " +
+      "dine egne ord.",
+    person: "Vil du tale med et menneske, så skriv \"ring mig op\", så bestiller jeg en opringning fra en " +
+      "medarbejder, eller ring til {name}",
+    privacy: "Skriv ikke CPR-nummer eller andre personlige oplysninger i chatten. Bestiller du en opringning, " +
+      "kan medarbejderen, der ringer, se hele samtalen.",
     you: "Du",
     bot: "Assistent",
     typing: "Assistenten skriver …",
@@ -53,7 +59,14 @@
     newWindow: "(åbner i nyt vindue)",
     conversation: "Samtale"
   };
+  var T_EN = {
+    intro: "This is a chatbot: an automated program. No person is answering here, and it cannot see your " +
+      "case. To talk to a person, write \"please call me back\" to book a call from a member of staff, or call {name}",
+    bot: "Assistant",
+    newWindow: "(opens in a new window)"
+  };
 
+  // ---------------------------------------------------------------- state
   // ---------------------------------------------------------------- state
 
   var state = load() || fresh();
@@ -203,6 +216,9 @@
   }
 
   function applyConfig() {
+    // The phone number arrives with the settings: say it in the disclosure.
+    var intro = el.log.querySelector(".kb-intro .kb-text");
+    if (intro) { intro.textContent = ""; appendText(intro, introText("da")); }
     if (config.name) {
       el.launcherText.textContent = "Chat med " + config.name;
       el.title.textContent = config.name + " – " + T.title.toLowerCase();
@@ -240,14 +256,28 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // How to reach a person: the booked callback, or the municipality's
+  // verified phone number (else its website, where the number is).
+  function introText(lang) {
+    var name = config.name || (lang === "en" ? "the municipality" : "kommunen"), reach;
+    if (config.phone) {
+      reach = name + (lang === "en" ? " on " : " på ") + config.phone +
+        (config.phoneHours ? " (" + config.phoneHours + ")" : "") + ".";
+    } else {
+      reach = name + (lang === "en" ? " (the phone number is on " : " (telefonnummeret står på ") +
+        (config.website || (lang === "en" ? "the municipality's website" : "kommunens hjemmeside")) + ").";
+    }
+    if (lang === "en") return T_EN.intro.replace("{name}", reach);
+    return T.intro + "\n" + T.person.replace("{name}", reach);
+  }
+
   // The whole log is drawn only at start and on "Start forfra"; afterwards
   // messages are appended or replaced one at a time, so a screen reader
   // announces each new message once instead of the whole conversation again.
   function render() {
     el.log.textContent = "";
-    if (!state.messages.length) {
-      el.log.appendChild(renderOne({ from: "bot", text: T.intro, intro: true }));
-    }
+    // The disclosure stays at the top of every conversation.
+    el.log.appendChild(renderOne({ from: "bot", text: introText("da"), intro: true }));
     state.messages.forEach(function (message, index) {
       el.log.appendChild(renderOne(message, index === state.messages.length - 1));
     });
@@ -256,7 +286,7 @@
 
   function add(message) {
     // Earlier quick replies no longer apply once the conversation moves on.
-    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons, .kb-intro"), function (node) {
+    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons"), function (node) {
       node.parentNode.removeChild(node);
     });
     el.log.appendChild(renderOne(message, true));
