@@ -71,6 +71,8 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
         text=reply.text,
         buttons=reply.buttons or None,
         kommunebot={"channel": reply.channel, "topic": reply.topic, "situation": reply.situation},
+        # Sent to the client with the text (glue/turn.py): the reply's language, for lang="en".
+        json_message={"lang": reply.language},
     )
     return [SlotSet(name, value) for name, value in result.slots.items() if name in SLOTS]
 

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bot.knowledge.model import OTHER_TOPIC
 from bot.records.database import Database, DatabaseUnavailable
 from bot.records.outcomes import OUTCOMES
 from bot.records.schema import outcomes
 
 log = logging.getLogger(__name__)
 
-OTHER = "andet"  # shown for rows without a topic
+OTHER = OTHER_TOPIC  # shown for rows without a topic
 OUTCOME_LABELS = {
     "selfservice": "Selvbetjening",
     "booking": "Tidsbestilling",

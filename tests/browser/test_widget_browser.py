@@ -158,10 +158,37 @@ def test_citizen_books_a_callback_in_the_widget_and_history_survives_reload(page
     assert page.locator(".kb-msg").all_inner_texts() == messages
     assert reference in page.locator(".kb-confirmation").last.inner_text()
 
+    # Replies that name a reference are no bookings: "which number?" and "not found".
+    assert "CB-2026-000123" in ask(page, "aflys").inner_text()
+    assert "ikke finde" in ask(page, "aflys CB-2020-000001").inner_text()
+    assert page.locator(".kb-confirmation").count() == 1
+
+    # "Start forfra" asks first, and the booking's reference stays on screen.
     page.get_by_role("button", name="Start forfra").click()
+    confirm = page.get_by_role("alertdialog")
+    assert reference in confirm.inner_text() and page.locator(".kb-user").count() > 0
+    page.get_by_role("button", name="Nej, fortsæt").click()
+    assert confirm.is_hidden() and page.locator(".kb-confirmation").count() == 1
+    page.get_by_role("button", name="Start forfra").click()
+    page.get_by_role("button", name="Ja, start forfra").click()
     assert page.locator(".kb-user").count() == 0 and page.locator(".kb-intro").count() == 1
     assert "Ny samtale startet." in page.locator(".kb-status").inner_text()
+    assert reference in page.locator(".kb-booking").inner_text()
+    page.reload()
+    assert reference in page.locator(".kb-booking").inner_text()
     assert page.errors == []
+
+
+def test_english_replies_are_marked_english_after_an_english_disclosure(page, stack):
+    page.locator(".kb-launcher").click()
+    reply = ask(page, "how do I renew my passport")
+    assert reply.messages[0].get_attribute("lang") == "en"
+    told = page.locator(BOT).nth(0)  # the disclosure in English comes before the first English reply
+    assert "No person is answering" in told.inner_text() and told.get_attribute("lang") == "en"
+    assert all(m.get_attribute("lang") == "en" for m in reply.messages[1:])
+    danish = ask(page, "hvornår bliver skraldet hentet")
+    assert all(m.get_attribute("lang") == "da" for m in danish.messages)
+    assert page.locator("text=No person is answering").count() == 1
 
 
 def test_cpr_number_is_caught_before_sending(page, stack):

@@ -56,6 +56,11 @@
     cprEdit: "Ret beskeden",
     cprRemoved: "[CPR-nummer fjernet]",
     booked: "Din opringning er bestilt",
+    bookedKept: "Bestilt opringning: {ref}. Gem nummeret, hvis du vil aflyse.",
+    restartAsk: "Vil du starte en ny samtale? Samtalen her forsvinder fra skærmen.",
+    restartAskBooked: "Din opringning {ref} er stadig bestilt, og nummeret bliver stående her.",
+    restartYes: "Ja, start forfra",
+    restartNo: "Nej, fortsæt",
     newWindow: "(åbner i nyt vindue)",
     conversation: "Samtale"
   };
@@ -63,6 +68,7 @@
     intro: "This is a chatbot: an automated program. No person is answering here, and it cannot see your " +
       "case. To talk to a person, write \"please call me back\" to book a call from a member of staff, or call {name}",
     bot: "Assistant",
+    booked: "Your call is booked",
     newWindow: "(opens in a new window)"
   };
 
@@ -74,10 +80,13 @@
   var socket = null;
   var socketReady = false;
   var awaiting = null; // {id, timer} while a reply is outstanding
+  var pending = []; // the assistant's messages since the citizen's last one, awaiting their mark
   var el = {};
 
-  function fresh() {
-    return { sessionId: newId(), messages: [], open: false };
+  // A booking's reference outlives "Start forfra" (state.booking): the
+  // citizen needs it to cancel.
+  function fresh(booking) {
+    return { sessionId: newId(), messages: [], open: false, booking: booking || null };
   }
 
   // Letters only: a run of digits in an id could read as a CPR number, and the
@@ -160,6 +169,7 @@
     header.appendChild(el.close);
 
     el.privacy = make("p", { "class": "kb-privacy" }, T.privacy);
+    el.booking = make("p", { "class": "kb-booking", hidden: "" });
     el.status = make("div", { "class": "kb-status", role: "status", "aria-live": "polite" });
     // A scrollable live region around a plain list: <ol> itself may not take role="log".
     el.logBox = make("div", { "class": "kb-log", role: "log", "aria-live": "polite", "aria-label": T.conversation,
@@ -176,6 +186,15 @@
     el.cpr.appendChild(el.cprRemove);
     el.cpr.appendChild(el.cprEdit);
 
+    el.confirm = make("div", { "class": "kb-confirm", role: "alertdialog", "aria-labelledby": "kb-confirm-text",
+                               hidden: "" });
+    el.confirmText = make("p", { id: "kb-confirm-text" });
+    el.confirmYes = make("button", { type: "button", "class": "kb-primary" }, T.restartYes);
+    el.confirmNo = make("button", { type: "button" }, T.restartNo);
+    el.confirm.appendChild(el.confirmText);
+    el.confirm.appendChild(el.confirmYes);
+    el.confirm.appendChild(el.confirmNo);
+
     el.form = make("form", { "class": "kb-form" });
     var label = make("label", { "for": "kb-input", "class": "kb-label" }, T.label);
     el.input = make("textarea", { id: "kb-input", rows: "2", maxlength: "2000", placeholder: T.placeholder,
@@ -185,7 +204,7 @@
     el.form.appendChild(el.input);
     el.form.appendChild(el.send);
 
-    [header, el.privacy, el.status, el.logBox, el.typing, el.cpr, el.form].forEach(function (node) {
+    [header, el.privacy, el.booking, el.status, el.logBox, el.typing, el.cpr, el.confirm, el.form].forEach(function (node) {
       el.panel.appendChild(node);
     });
     el.root.appendChild(el.panel);
@@ -194,7 +213,9 @@
 
     el.launcher.addEventListener("click", function () { setOpen(!state.open, true); });
     el.close.addEventListener("click", function () { setOpen(false, true); });
-    el.restart.addEventListener("click", restart);
+    el.restart.addEventListener("click", askRestart);
+    el.confirmYes.addEventListener("click", restart);
+    el.confirmNo.addEventListener("click", function () { el.confirm.hidden = true; el.restart.focus(); });
     el.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); setOpen(false, true); }
     });
@@ -307,11 +328,8 @@
     var body = make("p", { "class": "kb-text" });
     appendText(body, message.text || "");
     item.appendChild(body);
-    var reference = message.from === "bot" && /CB-\d{4}-\d{6}/.exec(message.text || "");
-    if (reference) {
-      item.classList.add("kb-confirmation");
-      item.insertBefore(make("p", { "class": "kb-confirmation-title" }, T.booked + ": " + reference[0]), body);
-    }
+    if (message.lang) item.setAttribute("lang", message.lang);
+    if (message.booked) markBooked(item, message);
     if (message.from === "user" && message.status === "failed") {
       item.classList.add("kb-failed");
       var failed = make("p", { "class": "kb-failed-note" }, T.notSent + " ");
@@ -333,6 +351,55 @@
       item.appendChild(group);
     }
     return item;
+  }
+
+  // The card comes only from the action's booking event (the reply's mark),
+  // never from a reference in the text: a cancellation, "which number?" or
+  // "not found" also name one.
+  function markBooked(item, message) {
+    item.classList.add("kb-confirmation");
+    var title = (message.lang === "en" ? T_EN.booked : T.booked) + ": " + message.booked;
+    item.insertBefore(make("p", { "class": "kb-confirmation-title" }, title), item.querySelector(".kb-text"));
+  }
+
+  function showBooking() {
+    el.booking.hidden = !state.booking;
+    el.booking.textContent = state.booking ? T.bookedKept.replace("{ref}", state.booking) : "";
+  }
+
+  // A reply's mark (glue/turn.py): its language and, for a booking or a
+  // cancellation, the event. Applied to the messages that already stand
+  // (socket.io sends it after them) without redrawing them, so a screen
+  // reader hears only what the mark adds.
+  function applyMark(mark) {
+    if (!mark || typeof mark !== "object") return;
+    var lang = mark.lang === "en" || mark.lang === "da" ? mark.lang : null;
+    var reference = typeof mark.reference === "string" && /^CB-\d{4}-\d{6}$/.test(mark.reference) ? mark.reference : null;
+    var marked = pending;
+    pending = [];
+    if (lang === "en" && !state.toldInEnglish && marked.length) discloseInEnglish(marked[0]);
+    marked.forEach(function (message, index) {
+      var item = el.log.querySelector('[data-id="' + message.id + '"]');
+      if (lang) { message.lang = lang; if (item) item.setAttribute("lang", lang); }
+      if (mark.event === "callback_booked" && reference && index === marked.length - 1) {
+        message.booked = reference;
+        if (item) markBooked(item, message);
+      }
+    });
+    if (mark.event === "callback_booked" && reference) state.booking = reference;
+    if (mark.event === "callback_cancelled" && reference === state.booking) state.booking = null;
+    showBooking();
+    save();
+  }
+
+  // The disclosure again, in English, before the first English reply.
+  function discloseInEnglish(before) {
+    var message = { id: newId(), from: "bot", text: introText("en"), lang: "en", buttons: [] };
+    state.toldInEnglish = true;
+    var at = state.messages.indexOf(before);
+    state.messages.splice(at < 0 ? state.messages.length : at, 0, message);
+    var node = el.log.querySelector('[data-id="' + before.id + '"]');
+    el.log.insertBefore(renderOne(message, false), node);
   }
 
   function setStatus(text, problem) {
@@ -375,6 +442,7 @@
   }
 
   function send(payload, shown) {
+    pending = [];
     var message = { id: newId(), from: "user", text: shown, payload: payload, status: "sending" };
     state.messages.push(message);
     save();
@@ -422,9 +490,16 @@
     }).then(function (replies) {
       window.clearTimeout(timer);
       delivered(message.id);
+      // Each part of a reply carries its reply's mark; a new mark ends the reply before it.
+      var last = null;
       (replies || []).forEach(function (reply) {
+        var mark = reply.custom ? JSON.stringify(reply.custom) : null;
+        if (last && last !== mark) applyMark(JSON.parse(last));
         receive({ text: reply.text, buttons: reply.buttons });
+        last = mark;
       });
+      if (last) applyMark(JSON.parse(last));
+      pending = [];
       done();
     }).catch(function () {
       window.clearTimeout(timer);
@@ -455,13 +530,26 @@
     if (!reply || (!reply.text && !(reply.buttons || []).length)) return;
     var message = { id: newId(), from: "bot", text: reply.text || "", buttons: reply.buttons || [] };
     state.messages.push(message);
+    pending.push(message);
     save();
     add(message);
   }
 
+  // "Start forfra" asks first: the conversation leaves the screen. A
+  // booking's reference stays (state.booking).
+  function askRestart() {
+    if (!state.messages.length) { restart(); return; }
+    el.confirmText.textContent = T.restartAsk +
+      (state.booking ? " " + T.restartAskBooked.replace("{ref}", state.booking) : "");
+    el.confirm.hidden = false;
+    el.confirmNo.focus();
+  }
+
   function restart() {
     if (awaiting) { window.clearTimeout(awaiting.timer); awaiting = null; }
-    state = fresh();
+    el.confirm.hidden = true;
+    pending = [];
+    state = fresh(state.booking);
     state.open = true;
     save();
     if (socket && socketReady) socket.emit("session_request", { session_id: state.sessionId });
@@ -507,6 +595,7 @@
       if (awaiting) failed(awaiting.id);
       else setStatus(offlineText(T.reconnecting), true);
     });
+    socket.on("kommunebot_mark", applyMark);
     socket.on("bot_uttered", function (data) {
       if (awaiting) {
         window.clearTimeout(awaiting.timer);
@@ -527,6 +616,7 @@
   function start() {
     build();
     render();
+    showBooking();
     setOpen(state.open, false);
     fetch(BASE + "config.json?kommune=" + encodeURIComponent(KOMMUNE))
       .then(function (r) { return r.ok ? r.json() : null; })
