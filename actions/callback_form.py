@@ -70,7 +70,10 @@ class AskName(_Step, Action):
     action_name = "action_ask_cb_name"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.ask_name(municipality), kommunebot=_CALLBACK)
+        # The mark tells the widget to give its input autocomplete="name".
+        dispatcher.utter_message(
+            text=flow.ask_name(municipality), kommunebot=_CALLBACK, json_message={"expects": "name"}
+        )
         return []
 
 
@@ -79,7 +82,11 @@ class AskPhone(_Step, Action):
 
     def step(self, flow, municipality, dispatcher, tracker):
         # The channel keeps the phone number in the next message only because of this mark.
-        dispatcher.utter_message(text=flow.ask_phone(municipality), kommunebot={**_CALLBACK, "expects": "phone"})
+        dispatcher.utter_message(
+            text=flow.ask_phone(municipality),
+            kommunebot={**_CALLBACK, "expects": "phone"},
+            json_message={"expects": "tel"},
+        )
         return []
 
 

@@ -68,11 +68,13 @@ ANSWERED = TurnEnd()
 # the text "undefined", and ignores events it does not know.
 MARK_EVENT = "kommunebot_mark"
 # What a mark may tell the client, and the values it may take: the reply's
-# language (for lang="en" on English replies) and the booking events the
-# widget shows a card for, with their reference. Anything else an action put
-# in its custom payload stays in the tracker.
+# language (for lang="en" on English replies), what the callback form asks
+# for (the input's autocomplete) and the booking events the widget shows a
+# card for, with their reference. Anything else an action put in its custom
+# payload stays in the tracker.
 MARK_VALUES = {
     "lang": re.compile(r"da|en"),
+    "expects": re.compile(r"name|tel"),
     "event": re.compile(r"callback_booked|callback_cancelled"),
     "reference": re.compile(r"CB-\d{4}-\d{6}"),
 }

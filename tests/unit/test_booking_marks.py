@@ -61,3 +61,13 @@ def test_nej_noget_andet_books_with_the_other_topic_and_keeps_the_reason(runtime
         stored = conn.execute("SELECT topic, category FROM callbacks").fetchall()
     conn.close()
     assert stored == [("andet", "health")]
+
+
+def test_the_name_and_phone_questions_say_what_they_ask_for(runtime_env):
+    from actions.callback_form import AskName, AskPhone
+    from glue.turn import client_mark
+
+    tracker = _cancel_tracker("asker", "ring mig op")
+    assert client_mark(_run(AskName(), tracker)["custom"]) == {"expects": "name"}
+    assert client_mark(_run(AskPhone(), tracker)["custom"]) == {"expects": "tel"}
+    assert client_mark({"expects": "cpr", "lang": "en"}) == {"lang": "en"}  # only the listed values pass

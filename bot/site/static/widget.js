@@ -34,6 +34,8 @@
     restart: "Start forfra",
     restartDone: "Ny samtale startet.",
     label: "Skriv dit spørgsmål",
+    labelName: "Skriv dit navn",
+    labelTel: "Skriv dit telefonnummer",
     send: "Send",
     placeholder: "Fx: Hvordan fornyer jeg mit pas?",
     intro: "Hej! Jeg er en chatbot: et automatisk program. Der sidder ikke et menneske og svarer, og jeg kan " +
@@ -151,7 +153,8 @@
     var css = make("link", { rel: "stylesheet", href: BASE + "widget.css" });
     if (!document.querySelector('link[href="' + BASE + 'widget.css"]')) document.head.appendChild(css);
 
-    el.root = make("div", { "class": "kb-widget", "data-kommune": KOMMUNE });
+    // The id lets the focus ring's rules outrank a host page's (widget.css).
+    el.root = make("div", { id: "kb-widget", "class": "kb-widget", "data-kommune": KOMMUNE });
     el.launcher = make("button", { type: "button", "class": "kb-launcher", "aria-expanded": "false",
                                    "aria-controls": "kb-panel" });
     el.launcherText = make("span", {}, T.launcher);
@@ -176,7 +179,11 @@
                               tabindex: "0" });
     el.log = make("ol", { "class": "kb-list" });
     el.logBox.appendChild(el.log);
-    el.typing = make("p", { "class": "kb-typing", hidden: "" }, T.typing);
+    // A status region that is always there, so "Assistenten skriver …" is
+    // announced when its text appears (a region shown from display:none is not).
+    el.typingBox = make("div", { "class": "kb-typing-box", role: "status", "aria-live": "polite" });
+    el.typing = make("p", { "class": "kb-typing", hidden: "" });
+    el.typingBox.appendChild(el.typing);
 
     el.cpr = make("div", { "class": "kb-cpr", role: "alertdialog", "aria-labelledby": "kb-cpr-text", hidden: "" });
     el.cprText = make("p", { id: "kb-cpr-text" }, T.cprWarning);
@@ -196,7 +203,7 @@
     el.confirm.appendChild(el.confirmNo);
 
     el.form = make("form", { "class": "kb-form" });
-    var label = make("label", { "for": "kb-input", "class": "kb-label" }, T.label);
+    var label = el.label = make("label", { "for": "kb-input", "class": "kb-label" }, T.label);
     el.input = make("textarea", { id: "kb-input", rows: "2", maxlength: "2000", placeholder: T.placeholder,
                                   autocomplete: "off" });
     el.send = make("button", { type: "submit", "class": "kb-send kb-primary" }, T.send);
@@ -204,7 +211,7 @@
     el.form.appendChild(el.input);
     el.form.appendChild(el.send);
 
-    [header, el.privacy, el.booking, el.status, el.logBox, el.typing, el.cpr, el.confirm, el.form].forEach(function (node) {
+    [header, el.privacy, el.booking, el.status, el.logBox, el.typingBox, el.cpr, el.confirm, el.form].forEach(function (node) {
       el.panel.appendChild(node);
     });
     el.root.appendChild(el.panel);
@@ -217,8 +224,17 @@
     el.confirmYes.addEventListener("click", restart);
     el.confirmNo.addEventListener("click", function () { el.confirm.hidden = true; el.restart.focus(); });
     el.panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { event.preventDefault(); setOpen(false, true); }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        // Escape closes only what is open on top: the warning or the question, then the chat.
+        if (!el.cpr.hidden) { dismissCpr(); return; }
+        if (!el.confirm.hidden) { el.confirm.hidden = true; el.restart.focus(); return; }
+        setOpen(false, true);
+      } else if (event.key === "Tab") {
+        trapFocus(event);
+      }
     });
+    document.addEventListener("focusin", keepFocusVisible);
     el.input.addEventListener("keydown", function (event) {
       // Enter sends, Shift+Enter makes a new line.
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -259,6 +275,73 @@
 
   function scrollDown() {
     el.logBox.scrollTop = el.logBox.scrollHeight;
+  }
+
+  // A new reply opens at its first line, where the main link is, not at its
+  // end; the scroll container is the log, or the panel at 400 % zoom
+  // (widget.css), so the browser finds it.
+  function showStart(item) {
+    if (item && item.scrollIntoView) item.scrollIntoView({ block: "start", inline: "nearest" });
+  }
+
+  // On a phone the open panel covers the page: Tab stays inside it, so focus
+  // never lands on a page element hidden behind it (WCAG 2.4.11).
+  var COVERS_PAGE = "(max-width: 480px), (max-height: 420px)";
+
+  function trapFocus(event) {
+    if (!state.open || !window.matchMedia || !window.matchMedia(COVERS_PAGE).matches) return;
+    var stops = Array.prototype.filter.call(
+      el.panel.querySelectorAll("a[href], button, textarea, [tabindex]:not([tabindex='-1'])"),
+      function (node) { return !node.disabled && node.getClientRects().length > 0; });
+    if (!stops.length) return;
+    var first = stops[0], last = stops[stops.length - 1], active = document.activeElement;
+    if (event.shiftKey && (active === first || !el.panel.contains(active))) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && (active === last || !el.panel.contains(active))) { event.preventDefault(); first.focus(); }
+  }
+
+  // A page element that gets focus behind the closed launcher (at 400 %
+  // zoom it covers a good part of the page) or the open panel (beside the
+  // page on a wide screen) is scrolled clear of it; where the page cannot
+  // scroll further, the closed launcher moves to the top.
+  function keepFocusVisible(event) {
+    // After the browser has scrolled the newly focused element into view.
+    var target = event.target;
+    window.requestAnimationFrame(function () { clearOfWidget(target); });
+  }
+
+  function clearOfWidget(target) {
+    if (!target || !target.getBoundingClientRect || el.root.contains(target)) return;
+    var cover = state.open ? el.panel : el.launcher;
+    if (!state.open) el.root.classList.remove("kb-tucked");
+    var covered = overlap(target.getBoundingClientRect(), cover.getBoundingClientRect());
+    if (!covered) return;
+    window.scrollBy(0, covered + 8);
+    if (!state.open && overlap(target.getBoundingClientRect(), cover.getBoundingClientRect())) {
+      el.root.classList.add("kb-tucked");
+    }
+  }
+
+  // How far the bottom of ``a`` reaches into ``b``; 0 when they do not meet.
+  function overlap(a, b) {
+    if (a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom) return 0;
+    return a.bottom - b.top;
+  }
+
+  // Escape in the CPR warning: the warning closes and the number leaves the
+  // input; the chat stays open.
+  function dismissCpr() {
+    el.input.value = removeCpr(el.input.value);
+    hideCpr();
+    el.input.focus();
+  }
+
+  // The booking form's questions say what they ask for, so the browser can
+  // offer the citizen's name or number (WCAG 1.3.5).
+  function expect(kind) {
+    var purpose = kind === "name" ? "name" : kind === "tel" ? "tel" : "off";
+    el.input.setAttribute("autocomplete", purpose);
+    if (purpose === "tel") el.input.setAttribute("inputmode", "tel"); else el.input.removeAttribute("inputmode");
+    el.label.textContent = purpose === "name" ? T.labelName : purpose === "tel" ? T.labelTel : T.label;
   }
 
   // Links in the assistant's text become real links; everything else stays text.
@@ -310,8 +393,11 @@
     Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons"), function (node) {
       node.parentNode.removeChild(node);
     });
-    el.log.appendChild(renderOne(message, true));
-    scrollDown();
+    var item = renderOne(message, true);
+    el.log.appendChild(item);
+    // The citizen's own message: to the end. A reply: to the start of its first message.
+    if (message.from === "bot" && pending.length > 1) return;
+    if (message.from === "bot") showStart(item); else scrollDown();
   }
 
   function update(message) {
@@ -377,6 +463,7 @@
     var reference = typeof mark.reference === "string" && /^CB-\d{4}-\d{6}$/.test(mark.reference) ? mark.reference : null;
     var marked = pending;
     pending = [];
+    expect(mark.expects);
     if (lang === "en" && !state.toldInEnglish && marked.length) discloseInEnglish(marked[0]);
     marked.forEach(function (message, index) {
       var item = el.log.querySelector('[data-id="' + message.id + '"]');
@@ -443,6 +530,7 @@
 
   function send(payload, shown) {
     pending = [];
+    expect(null);
     var message = { id: newId(), from: "user", text: shown, payload: payload, status: "sending" };
     state.messages.push(message);
     save();
@@ -466,6 +554,7 @@
   }
 
   function deliver(message) {
+    el.typing.textContent = T.typing;
     el.typing.hidden = false;
     if (socket && socketReady) {
       awaiting = { id: message.id, timer: window.setTimeout(function () { failed(message.id); }, REPLY_TIMEOUT_MS) };
@@ -524,6 +613,7 @@
 
   function done() {
     el.typing.hidden = true;
+    el.typing.textContent = "";
   }
 
   function receive(reply) {
