@@ -69,12 +69,14 @@ ANSWERED = TurnEnd()
 MARK_EVENT = "kommunebot_mark"
 # What a mark may tell the client, and the values it may take: the reply's
 # language (for lang="en" on English replies), what the callback form asks
-# for (the input's autocomplete) and the booking events the widget shows a
+# for (the input's autocomplete), the errand of an answer (the widget asks
+# "Fik du svar?" about it) and the booking events the widget shows a
 # card for, with their reference. Anything else an action put in its custom
 # payload stays in the tracker.
 MARK_VALUES = {
     "lang": re.compile(r"da|en"),
     "expects": re.compile(r"name|tel"),
+    "answer": re.compile(r"[a-z0-9_]{1,40}(/[a-z0-9_]{1,60})?"),
     "event": re.compile(r"callback_booked|callback_cancelled"),
     "reference": re.compile(r"CB-\d{4}-\d{6}"),
 }

@@ -453,3 +453,31 @@ def test_each_reply_opens_at_its_first_line(chromium, stack):
             assert box["y"] <= link["y"] and link["y"] + link["height"] <= box["y"] + box["height"], question
     finally:
         context.close()
+
+
+def test_fik_du_svar_after_an_answer_is_stored_without_text(page, stack):
+    import sqlite3
+
+    def rows():
+        with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+            found = conn.execute("select topic, answered, reason from feedback order by id").fetchall()
+        conn.close()
+        return found
+
+    page.locator(".kb-launcher").click()
+    before = len(rows())
+    ask(page, "hvornår bliver skraldet hentet")
+    prompt = page.locator(".kb-feedback")
+    assert prompt.count() == 1 and "Fik du svar?" in prompt.inner_text()
+    prompt.get_by_role("button", name="Nej").click()
+    prompt.get_by_role("button", name="Linket virkede ikke").click()
+    assert "Tak for dit svar." in prompt.inner_text()
+    for _ in range(50):  # the widget posts the answer without waiting for it
+        if len(rows()) > before:
+            break
+        page.wait_for_timeout(100)
+    assert rows()[before:] == [("affald", 0, "link_failed")]
+    # Answered once: not asked again after a reload.
+    page.reload()
+    page.wait_for_selector(".kb-msg")
+    assert page.locator(".kb-feedback").count() == 0

@@ -64,6 +64,13 @@
     restartYes: "Ja, start forfra",
     restartNo: "Nej, fortsæt",
     newWindow: "(åbner i nyt vindue)",
+    asked: "Fik du svar?",
+    yes: "Ja",
+    no: "Nej",
+    why: "Hvad manglede? (valgfrit)",
+    reasons: [["not_my_question", "Svaret passede ikke til mit spørgsmål"], ["not_understood", "Jeg forstod ikke svaret"],
+              ["link_failed", "Linket virkede ikke"], ["other", "Andet"], [null, "Spring over"]],
+    thanks: "Tak for dit svar.",
     conversation: "Samtale"
   };
   var T_EN = {
@@ -71,6 +78,13 @@
       "case. To talk to a person, write \"please call me back\" to book a call from a member of staff, or call {name}",
     bot: "Assistant",
     booked: "Your call is booked",
+    asked: "Did you get an answer?",
+    yes: "Yes",
+    no: "No",
+    why: "What was missing? (optional)",
+    reasons: [["not_my_question", "The answer did not fit my question"], ["not_understood", "I did not understand it"],
+              ["link_failed", "The link did not work"], ["other", "Something else"], [null, "Skip"]],
+    thanks: "Thank you for your answer.",
     newWindow: "(opens in a new window)"
   };
 
@@ -390,7 +404,7 @@
 
   function add(message) {
     // Earlier quick replies no longer apply once the conversation moves on.
-    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons"), function (node) {
+    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons, .kb-feedback"), function (node) {
       node.parentNode.removeChild(node);
     });
     var item = renderOne(message, true);
@@ -416,6 +430,7 @@
     item.appendChild(body);
     if (message.lang) item.setAttribute("lang", message.lang);
     if (message.booked) markBooked(item, message);
+    if (message.answer && !message.rated && isLast) item.appendChild(askAnswered(message));
     if (message.from === "user" && message.status === "failed") {
       item.classList.add("kb-failed");
       var failed = make("p", { "class": "kb-failed-note" }, T.notSent + " ");
@@ -448,6 +463,50 @@
     item.insertBefore(make("p", { "class": "kb-confirmation-title" }, title), item.querySelector(".kb-text"));
   }
 
+  // "Fik du svar?" under the latest answer: yes or no, then for a no an
+  // optional reason from a fixed list; sent to the widget server without
+  // any text (bot/records/feedback.py), once per answer.
+  function askAnswered(message) {
+    var words = message.lang === "en" ? T_EN : T;
+    var box = make("div", { "class": "kb-feedback", role: "group", "aria-label": words.asked });
+    var question = make("p", { "class": "kb-feedback-question" }, words.asked);
+    box.appendChild(question);
+    var choices = make("div", { "class": "kb-buttons" });
+    [[true, words.yes], [false, words.no]].forEach(function (pair) {
+      var choice = make("button", { type: "button", "class": "kb-choice" }, pair[1]);
+      choice.addEventListener("click", function () {
+        if (pair[0]) { rate(message, box, true, null); return; }
+        question.textContent = words.why;
+        choices.textContent = "";
+        words.reasons.forEach(function (reason) {
+          var why = make("button", { type: "button", "class": "kb-choice" }, reason[1]);
+          why.addEventListener("click", function () { rate(message, box, false, reason[0]); });
+          choices.appendChild(why);
+        });
+        choices.firstChild.focus();
+      });
+      choices.appendChild(choice);
+    });
+    box.appendChild(choices);
+    return box;
+  }
+
+  function rate(message, box, answered, reason) {
+    var parts = String(message.answer).split("/");
+    message.rated = true;
+    save();
+    box.textContent = "";
+    box.appendChild(make("p", { "class": "kb-feedback-thanks", role: "status" },
+                         (message.lang === "en" ? T_EN : T).thanks));
+    el.input.focus();
+    fetch(BASE + "feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ kommune: KOMMUNE || config.kommune, topic: parts[0], situation: parts[1] || null,
+                             answered: answered, reason: reason })
+    }).catch(function () { /* an answer that is not counted costs the citizen nothing */ });
+  }
+
   function showBooking() {
     el.booking.hidden = !state.booking;
     el.booking.textContent = state.booking ? T.bookedKept.replace("{ref}", state.booking) : "";
@@ -468,6 +527,10 @@
     marked.forEach(function (message, index) {
       var item = el.log.querySelector('[data-id="' + message.id + '"]');
       if (lang) { message.lang = lang; if (item) item.setAttribute("lang", lang); }
+      if (typeof mark.answer === "string" && index === marked.length - 1 && /^[a-z0-9_]+(\/[a-z0-9_]+)?$/.test(mark.answer)) {
+        message.answer = mark.answer;
+        if (item && !item.querySelector(".kb-feedback") && item === el.log.lastChild) item.appendChild(askAnswered(message));
+      }
       if (mark.event === "callback_booked" && reference && index === marked.length - 1) {
         message.booked = reference;
         if (item) markBooked(item, message);
