@@ -71,8 +71,23 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
         text=reply.text,
         buttons=reply.buttons or None,
         kommunebot={"channel": reply.channel, "topic": reply.topic, "situation": reply.situation},
+        # Sent to the client with the text (glue/turn.py): the reply's language,
+        # for lang="en", and for an answer its errand, for "Fik du svar?".
+        json_message={"lang": reply.language, **({"answer": _answered(reply)} if _answered(reply) else {})},
     )
     return [SlotSet(name, value) for name, value in result.slots.items() if name in SLOTS]
+
+
+# The outcomes after which the widget asks "Fik du svar?": the citizen got an
+# answer to use (a referral to a callback, a fallback or 112 are no answer).
+ANSWERS = ("selfservice", "booking", "assisted")
+
+
+def _answered(reply) -> str | None:
+    """ "topic" or "topic/situation" of an answer, else None."""
+    if reply.outcome not in ANSWERS or not reply.topic:
+        return None
+    return f"{reply.topic}/{reply.situation}" if reply.situation else reply.topic
 
 
 class _TurnAction(Action):

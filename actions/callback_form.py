@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import turn_from_tracker
-from bot.chat.booking import MORE, SLOT_TAKEN
+from bot.chat.booking import BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN
 from bot.chat.runtime import get_assistant, get_booking
 from bot.privacy.channel_guard import SETUP_ERROR
 
@@ -70,7 +70,10 @@ class AskName(_Step, Action):
     action_name = "action_ask_cb_name"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        dispatcher.utter_message(text=flow.ask_name(municipality), kommunebot=_CALLBACK)
+        # The mark tells the widget to give its input autocomplete="name".
+        dispatcher.utter_message(
+            text=flow.ask_name(municipality), kommunebot=_CALLBACK, json_message={"expects": "name"}
+        )
         return []
 
 
@@ -79,7 +82,11 @@ class AskPhone(_Step, Action):
 
     def step(self, flow, municipality, dispatcher, tracker):
         # The channel keeps the phone number in the next message only because of this mark.
-        dispatcher.utter_message(text=flow.ask_phone(municipality), kommunebot={**_CALLBACK, "expects": "phone"})
+        dispatcher.utter_message(
+            text=flow.ask_phone(municipality),
+            kommunebot={**_CALLBACK, "expects": "phone"},
+            json_message={"expects": "tel"},
+        )
         return []
 
 
@@ -142,7 +149,8 @@ class BookCallback(_Step, Action):
     action_name = "action_book_callback"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        topic = tracker.get_slot("topic") if tracker.get_slot("cb_topic_ok") else None
+        # "Nej, noget andet" is a topic too: the caseworker reads the matter in the conversation.
+        topic = tracker.get_slot("topic") if tracker.get_slot("cb_topic_ok") else OTHER_TOPIC
         category = tracker.get_slot("sensitive_category")
         booking = flow.book(
             municipality,
@@ -154,7 +162,9 @@ class BookCallback(_Step, Action):
             tracker.sender_id,
             client=_client(tracker),
         )
-        dispatcher.utter_message(text=booking.text, kommunebot=_CALLBACK)
+        # Only a stored booking carries the event the widget shows its card for (glue/turn.py).
+        booked = {"event": "callback_booked", "reference": booking.reference} if booking.status == BOOKED else None
+        dispatcher.utter_message(text=booking.text, kommunebot=_CALLBACK, json_message=booked)
         if booking.status == SLOT_TAKEN:
             # Someone took the last place meanwhile: offer the next slots.
             return [SlotSet("cb_slot", None), SlotSet("cb_after", None), FollowupAction("callback_form")]
@@ -173,6 +183,9 @@ class CancelCallback(_Step, Action):
     action_name = "action_cancel_callback"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        reply = flow.cancel((tracker.latest_message or {}).get("text"), municipality, tracker.sender_id)
-        dispatcher.utter_message(text=reply.text)
+        result = flow.cancel((tracker.latest_message or {}).get("text"), municipality, tracker.sender_id)
+        cancelled = (
+            {"event": "callback_cancelled", "reference": result.reference} if result.status == CANCELLED else None
+        )
+        dispatcher.utter_message(text=result.text, json_message=cancelled)
         return []

@@ -114,7 +114,7 @@ SETTINGS: tuple[Setting, ...] = (
         "data_db",
         "path",
         "var/kommunebot.db",
-        "callbacks, journal, users, sessions, outcomes and the fallback inbox",
+        "callbacks, journal, users, sessions, outcomes, feedback answers and the fallback inbox",
     ),
     Setting(
         "KOMMUNEBOT_DATABASE_URL",

@@ -34,6 +34,15 @@ class _Collector(TurnOutput, CollectingOutputChannel):
     def replied(self) -> bool:
         return bool(self.messages)
 
+    def mark_position(self) -> int:
+        return len(self.messages)
+
+    async def send_mark(self, recipient_id: str, mark: dict[str, str], since: int) -> None:
+        # On every part of the reply (Rasa splits a text at blank lines), as
+        # "custom": a client reading only "text" is unaffected.
+        for message in self.messages[since:]:
+            message["custom"] = dict(mark)
+
 
 class KommuneRestInput(InputChannel):
     @classmethod

@@ -31,7 +31,7 @@ from sanic import Blueprint
 from bot import settings
 from bot.settings import Settings
 from glue.sessions import session_ids
-from glue.turn import TurnOutput, build_turn, request_address
+from glue.turn import MARK_EVENT, TurnOutput, build_turn, request_address
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ class _CountingOutput(TurnOutput, SocketIOOutput):
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
+
+    async def send_mark(self, recipient_id: str, mark: dict[str, str], since: int) -> None:
+        # Its own event, after the reply's bot_uttered events (socket.io keeps
+        # their order): the mark belongs to the messages since the citizen's.
+        await self.sio.emit(MARK_EVENT, mark, room=recipient_id)
 
 
 def _without_engineio_cors_headers(eio: Any) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,11 +63,47 @@ class TurnEnd:
 ANSWERED = TurnEnd()
 
 
+# The socket.io event that carries a reply's mark (below). Not bot_uttered:
+# rasa-webchat draws every bot_uttered with keys besides text and buttons as
+# the text "undefined", and ignores events it does not know.
+MARK_EVENT = "kommunebot_mark"
+# What a mark may tell the client, and the values it may take: the reply's
+# language (for lang="en" on English replies), what the callback form asks
+# for (the input's autocomplete), the errand of an answer (the widget asks
+# "Fik du svar?" about it) and the booking events the widget shows a
+# card for, with their reference. Anything else an action put in its custom
+# payload stays in the tracker.
+MARK_VALUES = {
+    "lang": re.compile(r"da|en"),
+    "expects": re.compile(r"name|tel"),
+    "answer": re.compile(r"[a-z0-9_]{1,40}(/[a-z0-9_]{1,60})?"),
+    "event": re.compile(r"callback_booked|callback_cancelled"),
+    "reference": re.compile(r"CB-\d{4}-\d{6}"),
+}
+
+
+def client_mark(custom: object) -> dict[str, str] | None:
+    """The part of an action's custom payload a client may see, or None."""
+    if not isinstance(custom, dict):
+        return None
+    mark = {
+        key: value
+        for key, pattern in MARK_VALUES.items()
+        if isinstance(value := custom.get(key), str) and pattern.fullmatch(value)
+    }
+    return mark or None
+
+
 class TurnOutput(OutputChannel):
     """An output-channel mixin for both channels, telling the turn after
     Rasa ran whether a reply was the callback form's phone question (marked
     by actions/callback_form.py), so the guard keeps the number in the
-    citizen's next message, and whether anything was said at all."""
+    citizen's next message, and whether anything was said at all.
+
+    A reply's custom payload (the actions' ``json_message``) is not sent as
+    a message of its own, as Rasa's channels would: its mark (``client_mark``)
+    goes with the reply's text, through the channel's ``send_mark``, so a
+    client knows a booking from its event and never from matching text."""
 
     asked_phone = False
 
@@ -78,7 +115,18 @@ class TurnOutput(OutputChannel):
         meta = message.get("kommunebot")
         if isinstance(meta, dict) and meta.get("expects") == "phone":
             self.asked_phone = True
+        mark = client_mark(message.pop("custom", None))
+        before = self.mark_position()
         await super().send_response(recipient_id, message)
+        if mark is not None:
+            await self.send_mark(recipient_id, mark, before)
+
+    def mark_position(self) -> int:
+        """Where the next reply starts, for a channel that collects replies."""
+        return 0
+
+    async def send_mark(self, recipient_id: str, mark: dict[str, str], since: int) -> None:
+        """Send the mark of the reply just sent (which started at ``since``)."""
 
 
 class GuardedTurn:

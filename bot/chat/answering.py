@@ -212,7 +212,13 @@ class Answering:
             channel=URGENT if detection.urgent else CALLBACK,
             language=reading.language,
         )
-        return self._finish(reply, municipality, turn, sensitive_category=detection.category)
+        # The matter at hand is this message's: a callback booked now must not
+        # ask about an errand left over from an earlier question (issue 27).
+        # The errand stays only when this message is about it (a CPR number
+        # written in a question about the passport).
+        topic = turn.intent if turn.intent in self.knowledge.topics else None
+        slots = {} if topic is not None and topic == turn.topic else {"topic": topic, "situation": None, "person": None}
+        return self._finish(reply, municipality, turn, sensitive_category=detection.category, **slots)
 
     def case_matter(self, turn: Turn, reading: MessageReading) -> Result:
         """The citizen's own case or decision (bot/chat/case_matter.py): never

@@ -23,7 +23,7 @@ from bot.callbacks.store import (
     TooManyBookings,
 )
 from bot.chat.answers import Reply, Responder
-from bot.knowledge.model import CASE_CATEGORY, Knowledge, Municipality
+from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, Knowledge, Municipality
 from bot.privacy.redaction import redact
 from bot.records.database import DatabaseUnavailable, storage_time
 
@@ -62,13 +62,16 @@ BOOKED = "booked"
 SLOT_TAKEN = "slot_taken"
 REFUSED = "refused"  # a value did not pass the checks again, or too many bookings
 FAILED = "failed"
+CANCELLED = "cancelled"
+NOT_CANCELLED = "not_cancelled"  # no reference given, or none this conversation may cancel
 
 
 @dataclass(frozen=True)
 class Booking:
     """How a booking attempt ended: ``BOOKED`` (with the reference),
     ``SLOT_TAKEN`` (someone took the last place meanwhile) or ``FAILED``
-    (not stored); ``text`` is what to tell the citizen, if anything."""
+    (not stored); a cancellation ``CANCELLED`` (with the reference) or
+    ``NOT_CANCELLED``; ``text`` is what to tell the citizen, if anything."""
 
     status: str
     text: str = ""
@@ -222,7 +225,7 @@ class CallbackFlow:
                 hours.capacity,
                 name,
                 phone,
-                topic=topic if topic in self.knowledge.topics else None,
+                topic=topic if topic in self.knowledge.topics or topic == OTHER_TOPIC else None,
                 category=category if category in self.knowledge.sensitive or category in DETECTED else None,
                 conversation_id=conversation_id,
                 max_active=self.max_active,
@@ -266,12 +269,14 @@ class CallbackFlow:
             self.record_outcome(municipality.key, "callback", topic, category)
         return Booking(BOOKED, text, callback.reference)
 
-    def cancel(self, text: str | None, municipality: Municipality, conversation_id: str) -> Reply:
+    def cancel(self, text: str | None, municipality: Municipality, conversation_id: str) -> Booking:
         match = REFERENCE.search(text or "")
         if not match:
-            return Reply(self._say("ask_reference", municipality))
+            return Booking(NOT_CANCELLED, self._say("ask_reference", municipality))
         try:
             booking = self.store.cancel(match.group(0), actor="citizen", conversation_id=conversation_id)
         except CallbackNotFound:
-            return Reply(self._say("callback_not_found", municipality))
-        return Reply(self._say("callback_cancelled", municipality, reference=booking.reference))
+            return Booking(NOT_CANCELLED, self._say("callback_not_found", municipality))
+        return Booking(
+            CANCELLED, self._say("callback_cancelled", municipality, reference=booking.reference), booking.reference
+        )

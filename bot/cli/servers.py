@@ -96,6 +96,8 @@ def serve_site(host: str | None, port: int | None, rasa_url: str | None) -> None
                 settings.municipality,
                 (rasa_url or settings.public_rasa_url).rstrip("/"),
                 settings.allowed_origins,
+                settings.database_url,
+                settings.trusted_proxies,
             )
         )
     except (ValueError, FileNotFoundError) as exc:

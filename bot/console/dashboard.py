@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bot.knowledge.model import OTHER_TOPIC
 from bot.records.database import Database, DatabaseUnavailable
 from bot.records.outcomes import OUTCOMES
-from bot.records.schema import outcomes
+from bot.records.schema import feedback, outcomes
 
 log = logging.getLogger(__name__)
 
-OTHER = "andet"  # shown for rows without a topic
+OTHER = OTHER_TOPIC  # shown for rows without a topic
 OUTCOME_LABELS = {
     "selfservice": "Selvbetjening",
     "booking": "Tidsbestilling",
@@ -76,7 +77,12 @@ class Dashboard:
     shares: dict[str, float] = field(default_factory=dict)
     # (municipality, contacts, resolved in first contact) for each municipality in the period, most first
     per_municipality: list[tuple[str, int, float]] = field(default_factory=list)
+    # The share of contacts that ended with a link or a referral: what the
+    # assistant did, not whether it helped (that is ``answered``).
     first_contact_resolution: float = 0.0
+    # The citizens' own "Fik du svar?": (topic, yes, answers) per errand, most answers first.
+    answered_per_topic: list[tuple[str, int, int]] = field(default_factory=list)
+    answered: tuple[int, int] = (0, 0)  # (yes, answers) in all
     cost_avoided_kr: float = 0.0
     assumptions: list[str] = field(default_factory=list)
 
@@ -86,9 +92,13 @@ def _assumptions(costs: ChannelCosts) -> list[str]:
     return [
         "Hver række er én henvendelse, som assistenten svarede på – ikke én borger. En borger kan have flere "
         "henvendelser i samme samtale.",
-        "Løst i første kontakt: henvendelser, der endte med et link til selvbetjening, et link til "
+        "Svar med link eller henvisning: henvendelser, der endte med et link til selvbetjening, et link til "
         "tidsbestilling, en henvisning til den rette hjælp eller, for en kompleks sag, et tilbud om en bestilt "
-        "opringning. Bestilte opringninger, ikke forstået, uden for emne og akut tæller ikke med.",
+        "opringning. Bestilte opringninger, ikke forstået, uden for emne og akut tæller ikke med. Et link "
+        'siger ikke, om borgeren fik svar; det siger borgernes egne svar på "Fik du svar?".',
+        'Fik svar: andelen af borgernes svar på "Fik du svar?" efter et svar, der var ja. Borgeren svarer '
+        "frivilligt, så tallet dækker kun dem, der svarede; der gemmes kun ja/nej, en grund fra en fast liste, "
+        "emnet og kommunen.",
         f"Anslået sparet: hver henvendelse, der endte med selvbetjening eller tidsbestilling, antages at have "
         f"erstattet ét telefonopkald, og sparer forskellen mellem telefon og hjemmeside ({saving} kr.). "
         "Øvrige udfald antages ikke at spare noget.",
@@ -135,6 +145,7 @@ def dashboard(
 
     total = len(rows)
     shares = {outcome: (count / total if total else 0.0) for outcome, count in per_outcome.items()}
+    answers = _feedback(path, municipality, _utc_midnight(start, zone), _utc_midnight(end + dt.timedelta(days=1), zone))
     return Dashboard(
         start=start,
         end=end,
@@ -148,6 +159,10 @@ def dashboard(
             (key, count, resolved[key] / count) for key, count in sorted(contacts.items(), key=lambda i: (-i[1], i[0]))
         ],
         first_contact_resolution=(sum(per_outcome[o] for o in RESOLVED) / total) if total else 0.0,
+        answered_per_topic=sorted(
+            ((t, yes, n) for t, (yes, n) in answers.items()), key=lambda item: (-item[2], item[0])
+        ),
+        answered=(sum(yes for yes, _ in answers.values()), sum(n for _, n in answers.values())),
         cost_avoided_kr=sum(per_outcome[o] for o in DIGITAL) * (costs.phone - costs.web),
         assumptions=_assumptions(costs),
     )
@@ -178,6 +193,30 @@ def _rows(target: Path | str, municipality: str | None, since: str, until: str) 
         # A broken or locked database should not take the console down; the log says why the figures are empty.
         log.warning("dashboard cannot read %s: %s", db, exc)
         return []
+    finally:
+        db.dispose()
+
+
+def _feedback(target: Path | str, municipality: str | None, since: str, until: str) -> dict[str, tuple[int, int]]:
+    """(yes, answers) per errand in [since, until); none before the first answer."""
+    db = Database(target, timeout=5, readonly=True)
+    if db.sqlite and not db.path.is_file():
+        return {}
+    query = (
+        sa.select(feedback.c.topic, sa.func.count(), sa.func.sum(sa.cast(feedback.c.answered, sa.Integer)))
+        .where(feedback.c.at >= since, feedback.c.at < until)
+        .group_by(feedback.c.topic)
+    )
+    if municipality:
+        query = query.where(feedback.c.municipality == municipality)
+    try:
+        with db.connect() as conn:
+            if not sa.inspect(conn).has_table("feedback"):
+                return {}
+            return {topic: (int(yes or 0), int(n)) for topic, n, yes in conn.execute(query)}
+    except (DatabaseUnavailable, sa.exc.DBAPIError) as exc:
+        log.warning("dashboard cannot read the feedback in %s: %s", db, exc)
+        return {}
     finally:
         db.dispose()
 

@@ -27,7 +27,7 @@ from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
-from bot.knowledge.model import CASE_CATEGORY
+from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
@@ -81,6 +81,8 @@ class Labels:
         # Topic names are written to fit inside a sentence ("kørekort"); the
         # console shows them on their own, in lists, tables and charts.
         self.topics = {k: capitalise(t.name) for k, t in knowledge.topics.items()} if knowledge else {}
+        # A callback's topic also when the citizen said "Nej, noget andet" to the suggested one.
+        self.callback_topics = {**self.topics, OTHER_TOPIC: "Andet (se samtalen)"}
         self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
         self.categories = {k: c.label for k, c in knowledge.sensitive.items()} if knowledge else {}
         if knowledge:

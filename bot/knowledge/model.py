@@ -117,6 +117,10 @@ class SensitiveCategory:
 # The callback category of a booking made after a case-matter reply, beside
 # the sensitive categories; its label is CaseSignals.label.
 CASE_CATEGORY = "case"
+# The topic of a callback whose citizen answered "Nej, noget andet" to the
+# topic the assistant suggested: the caseworker reads the matter in the
+# conversation (the dashboard's "Andet" too).
+OTHER_TOPIC = "andet"
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,22 @@ outcomes = sa.Table(
     sa.Index("idx_outcomes_at", "at"),  # the name sqlite-utils gave it in earlier releases
 )
 
+# "Fik du svar?" after an answer (issue 27): the citizen's yes or no and a
+# reason from a fixed list, per errand and municipality. Like outcomes, no
+# text, conversation or address: nothing that could identify the citizen.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("municipality", sa.Text, nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("situation", sa.Text),
+    sa.Column("answered", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Index("feedback_at", "at"),
+)
+
 users = sa.Table(
     "users",
     metadata,

@@ -9,18 +9,29 @@ from this server (no CDN):
 ``/widget/config.json`` gives the widget the municipality's name, verified
 phone number, website and colour from the knowledge base, so none of it is
 in code. Cross-origin reads are allowed only for the configured origins.
+
+``/widget/feedback`` takes the citizen's "Fik du svar?" answer (issue 27):
+yes or no, a reason from a fixed list, the errand and situation the answer
+was about and the municipality, all checked against the knowledge base, and
+stores it without anything that could identify the citizen
+(bot/records/feedback.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic, response
 
+from bot.addresses import client_address
 from bot.knowledge.store import open_knowledge
+from bot.records.feedback import REASONS, FeedbackLog
 from bot.settings import PROJECT_ROOT
 from bot.site.theme import widget_config
 
@@ -42,12 +53,25 @@ WIDGET_FILES = {
 }
 
 
+# A feedback answer is a few short fields; anything larger is not one.
+FEEDBACK_MAX_BYTES = 1024
+# Feedback answers per client address and window. Not measured: a citizen
+# answers once per answer, and a long conversation has a few dozen; the cap
+# only keeps one address from filling the dashboard's figures.
+FEEDBACK_PER_ADDRESS = (60, 3600)
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     knowledge_db: Path
     municipality: str
     rasa_url: str  # as the citizen's browser reaches the Rasa server
     allowed_origins: tuple[str, ...]
+    # The data database (path or URL) for the feedback answers; None: not stored.
+    database: object = None
+    # Proxies whose X-Forwarded-For names the client (KOMMUNEBOT_TRUSTED_PROXIES),
+    # so the feedback cap counts each citizen, not the proxy.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
@@ -122,6 +146,78 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         if municipality is None:
             return cors(request, response.json({"error": f"unknown municipality {key!r}"}, status=404))
         return cors(request, response.json(widget_config(municipality), headers={"Cache-Control": "max-age=300"}))
+
+    feedback_log: list[FeedbackLog] = []  # opened on the first answer, so a demo page alone never creates it
+    recent: dict[str, deque] = {}
+
+    def allowed(address: str) -> bool:
+        limit, window = FEEDBACK_PER_ADDRESS
+        now = time.monotonic()
+        times = recent.setdefault(address, deque())
+        while times and times[0] <= now - window:
+            times.popleft()
+        if len(times) >= limit:
+            return False
+        times.append(now)
+        return True
+
+    def checked_feedback(body: object) -> dict | None:
+        """The answer's fields when every one is what the widget can send, else None."""
+        if not isinstance(body, dict):
+            return None
+        municipality = knowledge.municipalities.get(body.get("kommune") or "")
+        topic = knowledge.topics.get(body.get("topic") or "")
+        situation, answered, reason = body.get("situation"), body.get("answered"), body.get("reason")
+        if municipality is None or topic is None or not isinstance(answered, bool):
+            return None
+        if situation is not None and situation not in {s.key for s in topic.situations}:
+            return None
+        if reason is not None and (answered or reason not in REASONS):
+            return None
+        return {
+            "municipality": municipality.key,
+            "topic": topic.key,
+            "situation": situation,
+            "answered": answered,
+            "reason": reason,
+        }
+
+    @app.route("/widget/feedback", methods=["OPTIONS"])
+    async def feedback_preflight(request):
+        resp = cors(request, response.empty(status=204))
+        if "Access-Control-Allow-Origin" in resp.headers:
+            resp.headers["Access-Control-Allow-Methods"] = "POST"
+            resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            resp.headers["Access-Control-Max-Age"] = "600"
+        return resp
+
+    @app.post("/widget/feedback")
+    async def feedback_answer(request):
+        if config.database is None:
+            return cors(request, response.json({"error": "feedback is not stored here"}, status=404))
+        if len(request.body or b"") > FEEDBACK_MAX_BYTES:
+            return cors(request, response.json({"error": "too large"}, status=413))
+        origin = request.headers.get("origin")
+        if origin and origin not in config.allowed_origins and origin != f"{request.scheme}://{request.host}":
+            return response.json({"error": "origin not allowed"}, status=403)
+        if not allowed(
+            client_address(request.ip, request.headers.getall("x-forwarded-for", []), config.trusted_proxies)
+        ):
+            return cors(request, response.json({"error": "too many answers"}, status=429))
+        try:
+            fields = checked_feedback(json.loads(request.body or b"null"))
+        except ValueError:
+            fields = None
+        if fields is None:
+            return cors(request, response.json({"error": "not a feedback answer"}, status=400))
+        try:
+            if not feedback_log:
+                feedback_log.append(FeedbackLog(config.database))
+            feedback_log[0].record(**fields)
+        except Exception:
+            log.exception("could not store a feedback answer")
+            return cors(request, response.json({"error": "not stored"}, status=503))
+        return cors(request, response.json({"stored": True}, status=201))
 
     @app.get("/widget/<filename>")
     async def widget_file(request, filename: str):

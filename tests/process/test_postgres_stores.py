@@ -249,6 +249,23 @@ def test_outcomes_and_the_inbox(pg, url):
         assert conn.execute(sa.text("SELECT count(*) FROM outcomes WHERE topic = 'pas'")).scalar() == 1
 
 
+def test_feedback_answers_are_stored_and_never_changed_by_the_application_role(pg, url):
+    """Issue 27's "Fik du svar?" answers: migration 0004 grants the servers' role SELECT and INSERT only."""
+    import datetime as dt
+
+    from bot.console.dashboard import dashboard
+    from bot.records.feedback import FeedbackLog
+
+    FeedbackLog(url).record("nyborg", "pas", None, False, "link_failed")
+    app = sa.create_engine(url)
+    for statement in ("UPDATE feedback SET answered = true", "DELETE FROM feedback"):
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"), app.begin() as conn:
+            conn.execute(sa.text(statement))
+    app.dispose()
+    today = dt.date.today()
+    assert dashboard(url, "nyborg", today - dt.timedelta(days=1), today + dt.timedelta(days=1)).answered == (0, 1)
+
+
 def test_retention_runs_as_the_application_role(url):
     store, inbox = CallbackStore(url), Inbox(url)
     old = dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.timezone.utc)

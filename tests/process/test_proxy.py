@@ -65,6 +65,8 @@ def test_citizens_reach_the_chat_and_the_widget(proxy):
     assert request(f"{proxy}/webhooks/rest/webhook", "POST", body, {"Content-Type": "application/json"}) == 200
     assert request(f"{proxy}/widget/widget.js") == 200
     assert request(f"{proxy}/socket.io/?EIO=4&transport=polling") == 200
+    # "Fik du svar?" reaches the widget server, which refuses what is no answer.
+    assert request(f"{proxy}/widget/feedback", "POST", b'{"topic": 1}', {"Content-Type": "application/json"}) == 400
 
 
 @pytest.mark.parametrize(
@@ -87,6 +89,7 @@ def test_citizens_reach_the_chat_and_the_widget(proxy):
         ("GET", "/opringninger"),
         ("GET", "/webhooks/rest/webhook"),
         ("GET", "/widget/"),
+        ("POST", "/widget/widget.js"),
     ],
 )
 def test_nothing_else_is_public(proxy, stack, method, path):

@@ -184,21 +184,48 @@ def test_sensitive_matter_books_a_callback_end_to_end(stack):
     later = say("andre tider")
     later_times = [b["payload"] for b in later[0]["buttons"]]
     assert later_times[0] > first_times[-2]
-    booked = texts(say(later_times[0]))
+    booked_reply = say(later_times[0])
+    booked = texts(booked_reply)
     assert "Dit bookingnummer er CB-" in booked and phone in booked
     reference = booked.split("bookingnummer er ")[1].split(".")[0]
+    # The booking is marked as one; the questions before it were not (issue 27).
+    assert booked_reply[-1]["custom"] == {"event": "callback_booked", "reference": reference}
+    assert not any((r.get("custom") or {}).get("event") for r in topic + offer + later)
     with sqlite3.connect(stack.var / "kommunebot.db") as conn:
         row = conn.execute(
             "select status, name, phone, category from callbacks where reference = ?", (reference,)
         ).fetchone()
         outcome = conn.execute("select outcome from outcomes order by id desc limit 1").fetchone()
     assert row == ("booked", "Karen Hansen", phone, row[3]) and outcome == ("callback",)
-    assert "er aflyst" in texts(say(f"jeg vil gerne aflyse {reference}"))
+    cancelled = say(f"jeg vil gerne aflyse {reference}")
+    assert "er aflyst" in texts(cancelled)
+    assert cancelled[-1]["custom"] == {"event": "callback_cancelled", "reference": reference}
     with sqlite3.connect(stack.var / "kommunebot.db") as conn:
         actions = [
             a for (a,) in conn.execute("select action from events where reference = ? order by id", (reference,))
         ]
     assert actions == ["booked", "cancelled"]
+
+
+def test_a_booking_after_a_sensitive_message_asks_about_that_matter(stack):
+    """Issue 27: not about the errand asked before it; "Nej, noget andet"
+    books with the other topic and the sensitive category."""
+    sender = f"test-{uuid.uuid4().hex[:10]}"
+    phone = phone_number()
+    say = lambda text: stack.send(sender, text)[1]  # noqa: E731
+    say("jeg har mistet mit sundhedskort")
+    assert "sikker kanal" in texts(say("min mor er død i går"))
+    say("/callback_request")
+    say("Karen Hansen")
+    topic = texts(say(phone))
+    assert "Drejer det sig om dødsfald?" in topic and "sundhedskort" not in topic
+    offer = say("/deny")
+    booked = texts(say(offer[0]["buttons"][0]["payload"]))
+    reference = booked.split("bookingnummer er ")[1].split(".")[0]
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        row = conn.execute("select topic, category from callbacks where reference = ?", (reference,)).fetchone()
+    assert row == ("andet", "bereavement")
+    say(f"aflys {reference}")  # the shared stack caps bookings per address
 
 
 def test_callback_form_can_be_stopped(stack):

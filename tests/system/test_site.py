@@ -45,3 +45,38 @@ def test_brand_colours_without_enough_contrast_are_replaced():
     assert widget_colour("#0b5394") == "#0b5394"
     assert widget_colour("#ffcc00", "test") == DEFAULT_COLOUR  # yellow: white text unreadable
     assert widget_colour(None) == DEFAULT_COLOUR
+
+
+def _feedback_rows(stack) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(stack.var / "kommunebot.db") as conn:
+        rows = conn.execute("select municipality, topic, situation, answered, reason from feedback").fetchall()
+    conn.close()
+    return rows
+
+
+def test_feedback_is_stored_only_as_the_widget_can_send_it(stack):
+    """Issue 27: "Fik du svar?" answers, checked against the knowledge base,
+    with no text, conversation or address stored."""
+    url, origin = f"{stack.site_url}/widget/feedback", {"Origin": stack.site_url}
+    before = len(_feedback_rows(stack))
+    good = {"kommune": "nyborg", "topic": "pas", "situation": None, "answered": True, "reason": None}
+    assert requests.post(url, json=good, headers=origin).status_code == 201
+    no = {**good, "situation": "bortkommet", "answered": False, "reason": "link_failed"}
+    assert requests.post(url, json=no, headers=origin).status_code == 201
+    for bad in (
+        {**good, "kommune": "atlantis"},
+        {**good, "topic": "kaffe"},
+        {**good, "situation": "ukendt"},
+        {**good, "answered": "ja"},
+        {**good, "reason": "link_failed"},  # a reason only with a no
+        {**no, "reason": "min sag om 010190-1234"},  # never free text
+        ["pas"],
+    ):
+        assert requests.post(url, json=bad, headers=origin).status_code == 400, bad
+    assert requests.post(url, json=good, headers={"Origin": "https://evil.example"}).status_code == 403
+    rows = _feedback_rows(stack)[before:]
+    assert rows == [("nyborg", "pas", None, 1, None), ("nyborg", "pas", "bortkommet", 0, "link_failed")]
+    preflight = requests.options(url, headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Methods"] == "POST"

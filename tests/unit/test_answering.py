@@ -122,3 +122,25 @@ def test_a_callback_situation_asked_in_general_gets_the_errands_answer(assistant
     assert assistant.handle("answer_errand", own).reply.channel == "callback"
     pressed = Turn(intent="nemkonto", confidence=1.0, text='/nemkonto{"situation": "udland"}', entities=entity)
     assert assistant.handle("answer_errand", pressed).reply.channel == "callback"
+
+
+def test_a_sensitive_message_after_an_errand_leaves_no_topic_for_the_booking(assistant, knowledge):
+    """Issue 27: after "sundhedskort" then a sensitive message, the booking
+    asked "Drejer det sig om sundhedskort?". The matter at hand is the
+    sensitive one; the reason (its category) goes with the booking."""
+    from bot.chat.answers import Responder
+    from bot.chat.booking import CallbackFlow
+
+    earlier = dict(topic="sundhedskort", situation="mistet", municipality="glostrup")
+    result = assistant.handle("sensitive_intent", turn("min mor er død i går", "personal_matter", **earlier))
+    assert result.reply.channel == "callback" and result.slots["topic"] is None
+    category = result.slots["sensitive_category"]
+    question = CallbackFlow(knowledge, Responder(knowledge), None).ask_topic(
+        result.slots["topic"], category, knowledge.municipalities["glostrup"]
+    )
+    assert "sundhedskort" not in question.text and knowledge.sensitive[category].label.lower() in question.text
+    # A CPR number written in a question about the open errand keeps it.
+    kept = assistant.handle(
+        "answer_errand", turn("mit sundhedskort er væk, mit cpr er [CPR-nummer fjernet]", "sundhedskort", **earlier)
+    )
+    assert kept.slots.get("topic", "sundhedskort") == "sundhedskort"

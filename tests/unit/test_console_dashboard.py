@@ -313,3 +313,10 @@ def test_data_table_is_accessible_and_escaped():
     assert table.find("table/caption").text == "Pr. emne"
     assert [(th.get("scope"), th.text) for th in table.iter("th")] == [("col", "Emne"), ("col", "Antal")]
     assert [[td.text for td in tr] for tr in table.find("table/tbody")] == [["<b>Pas</b>", "3"], ["Affald", "1"]]
+
+
+def test_a_callback_with_the_other_topic_is_labelled_for_the_caseworker(tmp_path, knowledge):
+    # "Nej, noget andet" in the booking (issue 27): the matter is in the conversation.
+    labels = Labels(build_database(knowledge, tmp_path / "knowledge.db"))
+    assert labels.callback_topics["andet"] == "Andet (se samtalen)"
+    assert labels.callback_topics["pas"] == labels.topics["pas"] == "Pas"

@@ -14,7 +14,10 @@ STATIC = PROJECT_ROOT / "bot" / "site" / "static"
 def test_the_widget_says_so_before_anyone_types():
     source = (STATIC / "widget.js").read_text()
     intro = re.search(r'intro: ("[^;]*?"),\n', source, re.S).group(1)
-    assert "automatisk program, ikke et menneske" in intro.replace('" +\n      "', "")
+    intro = intro.replace('" +\n      "', "")
+    assert "automatisk program. Der sidder ikke et menneske og svarer" in intro and "ikke se din sag" in intro
+    person = re.search(r'person: ("[^;]*?"),\n', source, re.S).group(1).replace('" +\n      "', "")
+    assert "ring mig op" in person and "ring til {name}" in person  # how to reach a person
     assert 'title: "Chatbot' in source
 
 

@@ -248,3 +248,47 @@ def test_the_phone_question_lets_the_next_message_keep_its_number(configure):
     _turn(config, "20 30 40 50", sender="caller", rasa=asks_phone)
     _turn(config, "20 30 40 50", sender="caller", rasa=asks_phone)
     assert seen[1] == "20 30 40 50" and "20 30 40 50" not in seen[2]
+
+
+class BookingProcess(Process):
+    """A fake Rasa that books: the reply with the action's custom payload, then another without."""
+
+    CUSTOM = {"event": "callback_booked", "reference": "CB-2026-000042", "name": "Karen", "lang": "fr"}
+
+    async def _rasa(self, message) -> None:
+        self.reached_rasa.append(message.sender_id)
+        out = message.output_channel
+        await out.send_response(
+            message.sender_id, {"text": "Tak.\n\nDit bookingnummer er CB-2026-000042.", "custom": dict(self.CUSTOM)}
+        )
+        await out.send_response(message.sender_id, {"text": "Skriv aflys CB-2026-000042 for at aflyse."})
+
+
+def test_a_booking_mark_travels_with_its_reply_on_both_transports(configure):
+    """The widget shows its booking card from this mark alone (issue 27):
+    REST puts it on every part of the reply, socket.io sends it as its own
+    event after them; keys or values a client may not see are dropped."""
+    configure()
+    process = BookingProcess()
+    mark = {"event": "callback_booked", "reference": "CB-2026-000042"}
+    replies = json.loads(process.post("booker", CLIENT, "12:00").body)
+    assert [r.get("custom") for r in replies] == [mark, mark, None]
+
+    sid, _ = process.open_socket(OTHER_CLIENT)
+    before = len(process.emitted)
+    run_async(process._on["user_uttered"](sid, {"message": "12:00"}))
+    events = [(event, data) for event, data, _ in process.emitted[before:]]
+    assert [event for event, _ in events] == ["bot_uttered", "bot_uttered", "kommunebot_mark", "bot_uttered"]
+    # rasa-webchat draws a bot_uttered with any other key as "undefined".
+    assert events[2][1] == mark and all(set(data) == {"text"} for event, data in events if event == "bot_uttered")
+
+
+def test_a_reply_without_a_custom_payload_has_no_mark(configure):
+    configure()
+    process = Process()
+    replies = json.loads(process.post("plain", CLIENT).body)
+    assert replies and all("custom" not in r for r in replies)
+    sid, _ = process.open_socket(CLIENT)
+    before = len(process.emitted)
+    run_async(process._on["user_uttered"](sid, {"message": "hej"}))
+    assert [event for event, _, _ in process.emitted[before:]] == ["bot_uttered"]

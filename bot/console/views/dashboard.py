@@ -44,18 +44,29 @@ async def show_dashboard(request):
         municipality_table=charts.data_table(
             [
                 *(
-                    (console.labels.municipalities.get(k, k), f"{charts.number(n)} ({charts.percent(r)} løst)")
+                    (console.labels.municipalities.get(k, k), f"{charts.number(n)} ({charts.percent(r)} med link)")
                     for k, n, r in board.per_municipality
                 ),
-                ("I alt", f"{charts.number(board.total)} ({charts.percent(board.first_contact_resolution)} løst)"),
+                (
+                    "I alt",
+                    f"{charts.number(board.total)} ({charts.percent(board.first_contact_resolution)} med link)",
+                ),
             ],
-            ("Kommune", "Henvendelser (løst i første kontakt)"),
+            ("Kommune", "Henvendelser (svar med link eller henvisning)"),
             "Henvendelser pr. kommune",
         ),
         topic_chart=charts.bar_chart(
             topic_items, "Henvendelser pr. emne", "Antal henvendelser i perioden fordelt på emne.", id_prefix="emne"
         ),
         topic_table=charts.data_table(topic_items, ("Emne", "Henvendelser"), "Henvendelser pr. emne"),
+        answered_table=charts.data_table(
+            [
+                (topic_label(t, topics), f"{charts.percent(yes / n)} ja ({charts.number(n)} svar)")
+                for t, yes, n in board.answered_per_topic
+            ],
+            ("Emne", "Fik svar (borgernes egne svar)"),
+            "Fik du svar? pr. emne",
+        ),
         day_chart=charts.day_chart(
             board.per_day, "Henvendelser pr. dag", "Antal henvendelser hver dag i perioden.", id_prefix="dag"
         ),

@@ -24,7 +24,9 @@
   var REPLY_TIMEOUT_MS = 20000;
 
   // The title and the first message say that a program answers, not a
+  // person, that it cannot see the citizen's case, and how to reach a
   // person: the EU AI Act (Art. 50) requires it from the first interaction.
+  // The English texts are shown once a reply comes in English.
   var T = {
     launcher: "Chat med os",
     title: "Chatbot (automatiske svar)",
@@ -32,11 +34,17 @@
     restart: "Start forfra",
     restartDone: "Ny samtale startet.",
     label: "Skriv dit spørgsmål",
+    labelName: "Skriv dit navn",
+    labelTel: "Skriv dit telefonnummer",
     send: "Send",
     placeholder: "Fx: Hvordan fornyer jeg mit pas?",
-    intro: "Hej! Jeg er en chatbot: et automatisk program, ikke et menneske. Jeg kan hjælpe dig med at finde " +
-      "den rigtige selvbetjening. Skriv dit spørgsmål med dine egne ord.",
-    privacy: "Skriv ikke CPR-nummer eller andre personlige oplysninger i chatten.",
+    intro: "Hej! Jeg er en chatbot: et automatisk program. Der sidder ikke et menneske og svarer, og jeg kan " +
+      "ikke se din sag. Jeg kan hjælpe dig med at finde den rigtige selvbetjening. Skriv dit spørgsmål med " +
+      "dine egne ord.",
+    person: "Vil du tale med et menneske, så skriv \"ring mig op\", så bestiller jeg en opringning fra en " +
+      "medarbejder, eller ring til {name}",
+    privacy: "Skriv ikke CPR-nummer eller andre personlige oplysninger i chatten. Bestiller du en opringning, " +
+      "kan medarbejderen, der ringer, se hele samtalen.",
     you: "Du",
     bot: "Assistent",
     typing: "Assistenten skriver …",
@@ -50,10 +58,37 @@
     cprEdit: "Ret beskeden",
     cprRemoved: "[CPR-nummer fjernet]",
     booked: "Din opringning er bestilt",
+    bookedKept: "Bestilt opringning: {ref}. Gem nummeret, hvis du vil aflyse.",
+    restartAsk: "Vil du starte en ny samtale? Samtalen her forsvinder fra skærmen.",
+    restartAskBooked: "Din opringning {ref} er stadig bestilt, og nummeret bliver stående her.",
+    restartYes: "Ja, start forfra",
+    restartNo: "Nej, fortsæt",
     newWindow: "(åbner i nyt vindue)",
+    asked: "Fik du svar?",
+    yes: "Ja",
+    no: "Nej",
+    why: "Hvad manglede? (valgfrit)",
+    reasons: [["not_my_question", "Svaret passede ikke til mit spørgsmål"], ["not_understood", "Jeg forstod ikke svaret"],
+              ["link_failed", "Linket virkede ikke"], ["other", "Andet"], [null, "Spring over"]],
+    thanks: "Tak for dit svar.",
     conversation: "Samtale"
   };
+  var T_EN = {
+    intro: "This is a chatbot: an automated program. No person is answering here, and it cannot see your " +
+      "case. To talk to a person, write \"please call me back\" to book a call from a member of staff, or call {name}",
+    bot: "Assistant",
+    booked: "Your call is booked",
+    asked: "Did you get an answer?",
+    yes: "Yes",
+    no: "No",
+    why: "What was missing? (optional)",
+    reasons: [["not_my_question", "The answer did not fit my question"], ["not_understood", "I did not understand it"],
+              ["link_failed", "The link did not work"], ["other", "Something else"], [null, "Skip"]],
+    thanks: "Thank you for your answer.",
+    newWindow: "(opens in a new window)"
+  };
 
+  // ---------------------------------------------------------------- state
   // ---------------------------------------------------------------- state
 
   var state = load() || fresh();
@@ -61,10 +96,13 @@
   var socket = null;
   var socketReady = false;
   var awaiting = null; // {id, timer} while a reply is outstanding
+  var pending = []; // the assistant's messages since the citizen's last one, awaiting their mark
   var el = {};
 
-  function fresh() {
-    return { sessionId: newId(), messages: [], open: false };
+  // A booking's reference outlives "Start forfra" (state.booking): the
+  // citizen needs it to cancel.
+  function fresh(booking) {
+    return { sessionId: newId(), messages: [], open: false, booking: booking || null };
   }
 
   // Letters only: a run of digits in an id could read as a CPR number, and the
@@ -129,7 +167,8 @@
     var css = make("link", { rel: "stylesheet", href: BASE + "widget.css" });
     if (!document.querySelector('link[href="' + BASE + 'widget.css"]')) document.head.appendChild(css);
 
-    el.root = make("div", { "class": "kb-widget", "data-kommune": KOMMUNE });
+    // The id lets the focus ring's rules outrank a host page's (widget.css).
+    el.root = make("div", { id: "kb-widget", "class": "kb-widget", "data-kommune": KOMMUNE });
     el.launcher = make("button", { type: "button", "class": "kb-launcher", "aria-expanded": "false",
                                    "aria-controls": "kb-panel" });
     el.launcherText = make("span", {}, T.launcher);
@@ -147,13 +186,18 @@
     header.appendChild(el.close);
 
     el.privacy = make("p", { "class": "kb-privacy" }, T.privacy);
+    el.booking = make("p", { "class": "kb-booking", hidden: "" });
     el.status = make("div", { "class": "kb-status", role: "status", "aria-live": "polite" });
     // A scrollable live region around a plain list: <ol> itself may not take role="log".
     el.logBox = make("div", { "class": "kb-log", role: "log", "aria-live": "polite", "aria-label": T.conversation,
                               tabindex: "0" });
     el.log = make("ol", { "class": "kb-list" });
     el.logBox.appendChild(el.log);
-    el.typing = make("p", { "class": "kb-typing", hidden: "" }, T.typing);
+    // A status region that is always there, so "Assistenten skriver …" is
+    // announced when its text appears (a region shown from display:none is not).
+    el.typingBox = make("div", { "class": "kb-typing-box", role: "status", "aria-live": "polite" });
+    el.typing = make("p", { "class": "kb-typing", hidden: "" });
+    el.typingBox.appendChild(el.typing);
 
     el.cpr = make("div", { "class": "kb-cpr", role: "alertdialog", "aria-labelledby": "kb-cpr-text", hidden: "" });
     el.cprText = make("p", { id: "kb-cpr-text" }, T.cprWarning);
@@ -163,8 +207,17 @@
     el.cpr.appendChild(el.cprRemove);
     el.cpr.appendChild(el.cprEdit);
 
+    el.confirm = make("div", { "class": "kb-confirm", role: "alertdialog", "aria-labelledby": "kb-confirm-text",
+                               hidden: "" });
+    el.confirmText = make("p", { id: "kb-confirm-text" });
+    el.confirmYes = make("button", { type: "button", "class": "kb-primary" }, T.restartYes);
+    el.confirmNo = make("button", { type: "button" }, T.restartNo);
+    el.confirm.appendChild(el.confirmText);
+    el.confirm.appendChild(el.confirmYes);
+    el.confirm.appendChild(el.confirmNo);
+
     el.form = make("form", { "class": "kb-form" });
-    var label = make("label", { "for": "kb-input", "class": "kb-label" }, T.label);
+    var label = el.label = make("label", { "for": "kb-input", "class": "kb-label" }, T.label);
     el.input = make("textarea", { id: "kb-input", rows: "2", maxlength: "2000", placeholder: T.placeholder,
                                   autocomplete: "off" });
     el.send = make("button", { type: "submit", "class": "kb-send kb-primary" }, T.send);
@@ -172,7 +225,7 @@
     el.form.appendChild(el.input);
     el.form.appendChild(el.send);
 
-    [header, el.privacy, el.status, el.logBox, el.typing, el.cpr, el.form].forEach(function (node) {
+    [header, el.privacy, el.booking, el.status, el.logBox, el.typingBox, el.cpr, el.confirm, el.form].forEach(function (node) {
       el.panel.appendChild(node);
     });
     el.root.appendChild(el.panel);
@@ -181,10 +234,21 @@
 
     el.launcher.addEventListener("click", function () { setOpen(!state.open, true); });
     el.close.addEventListener("click", function () { setOpen(false, true); });
-    el.restart.addEventListener("click", restart);
+    el.restart.addEventListener("click", askRestart);
+    el.confirmYes.addEventListener("click", restart);
+    el.confirmNo.addEventListener("click", function () { el.confirm.hidden = true; el.restart.focus(); });
     el.panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { event.preventDefault(); setOpen(false, true); }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        // Escape closes only what is open on top: the warning or the question, then the chat.
+        if (!el.cpr.hidden) { dismissCpr(); return; }
+        if (!el.confirm.hidden) { el.confirm.hidden = true; el.restart.focus(); return; }
+        setOpen(false, true);
+      } else if (event.key === "Tab") {
+        trapFocus(event);
+      }
     });
+    document.addEventListener("focusin", keepFocusVisible);
     el.input.addEventListener("keydown", function (event) {
       // Enter sends, Shift+Enter makes a new line.
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -203,6 +267,9 @@
   }
 
   function applyConfig() {
+    // The phone number arrives with the settings: say it in the disclosure.
+    var intro = el.log.querySelector(".kb-intro .kb-text");
+    if (intro) { intro.textContent = ""; appendText(intro, introText("da")); }
     if (config.name) {
       el.launcherText.textContent = "Chat med " + config.name;
       el.title.textContent = config.name + " – " + T.title.toLowerCase();
@@ -224,6 +291,73 @@
     el.logBox.scrollTop = el.logBox.scrollHeight;
   }
 
+  // A new reply opens at its first line, where the main link is, not at its
+  // end; the scroll container is the log, or the panel at 400 % zoom
+  // (widget.css), so the browser finds it.
+  function showStart(item) {
+    if (item && item.scrollIntoView) item.scrollIntoView({ block: "start", inline: "nearest" });
+  }
+
+  // On a phone the open panel covers the page: Tab stays inside it, so focus
+  // never lands on a page element hidden behind it (WCAG 2.4.11).
+  var COVERS_PAGE = "(max-width: 480px), (max-height: 420px)";
+
+  function trapFocus(event) {
+    if (!state.open || !window.matchMedia || !window.matchMedia(COVERS_PAGE).matches) return;
+    var stops = Array.prototype.filter.call(
+      el.panel.querySelectorAll("a[href], button, textarea, [tabindex]:not([tabindex='-1'])"),
+      function (node) { return !node.disabled && node.getClientRects().length > 0; });
+    if (!stops.length) return;
+    var first = stops[0], last = stops[stops.length - 1], active = document.activeElement;
+    if (event.shiftKey && (active === first || !el.panel.contains(active))) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && (active === last || !el.panel.contains(active))) { event.preventDefault(); first.focus(); }
+  }
+
+  // A page element that gets focus behind the closed launcher (at 400 %
+  // zoom it covers a good part of the page) or the open panel (beside the
+  // page on a wide screen) is scrolled clear of it; where the page cannot
+  // scroll further, the closed launcher moves to the top.
+  function keepFocusVisible(event) {
+    // After the browser has scrolled the newly focused element into view.
+    var target = event.target;
+    window.requestAnimationFrame(function () { clearOfWidget(target); });
+  }
+
+  function clearOfWidget(target) {
+    if (!target || !target.getBoundingClientRect || el.root.contains(target)) return;
+    var cover = state.open ? el.panel : el.launcher;
+    if (!state.open) el.root.classList.remove("kb-tucked");
+    var covered = overlap(target.getBoundingClientRect(), cover.getBoundingClientRect());
+    if (!covered) return;
+    window.scrollBy(0, covered + 8);
+    if (!state.open && overlap(target.getBoundingClientRect(), cover.getBoundingClientRect())) {
+      el.root.classList.add("kb-tucked");
+    }
+  }
+
+  // How far the bottom of ``a`` reaches into ``b``; 0 when they do not meet.
+  function overlap(a, b) {
+    if (a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom) return 0;
+    return a.bottom - b.top;
+  }
+
+  // Escape in the CPR warning: the warning closes and the number leaves the
+  // input; the chat stays open.
+  function dismissCpr() {
+    el.input.value = removeCpr(el.input.value);
+    hideCpr();
+    el.input.focus();
+  }
+
+  // The booking form's questions say what they ask for, so the browser can
+  // offer the citizen's name or number (WCAG 1.3.5).
+  function expect(kind) {
+    var purpose = kind === "name" ? "name" : kind === "tel" ? "tel" : "off";
+    el.input.setAttribute("autocomplete", purpose);
+    if (purpose === "tel") el.input.setAttribute("inputmode", "tel"); else el.input.removeAttribute("inputmode");
+    el.label.textContent = purpose === "name" ? T.labelName : purpose === "tel" ? T.labelTel : T.label;
+  }
+
   // Links in the assistant's text become real links; everything else stays text.
   var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g;
 
@@ -240,14 +374,28 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // How to reach a person: the booked callback, or the municipality's
+  // verified phone number (else its website, where the number is).
+  function introText(lang) {
+    var name = config.name || (lang === "en" ? "the municipality" : "kommunen"), reach;
+    if (config.phone) {
+      reach = name + (lang === "en" ? " on " : " på ") + config.phone +
+        (config.phoneHours ? " (" + config.phoneHours + ")" : "") + ".";
+    } else {
+      reach = name + (lang === "en" ? " (the phone number is on " : " (telefonnummeret står på ") +
+        (config.website || (lang === "en" ? "the municipality's website" : "kommunens hjemmeside")) + ").";
+    }
+    if (lang === "en") return T_EN.intro.replace("{name}", reach);
+    return T.intro + "\n" + T.person.replace("{name}", reach);
+  }
+
   // The whole log is drawn only at start and on "Start forfra"; afterwards
   // messages are appended or replaced one at a time, so a screen reader
   // announces each new message once instead of the whole conversation again.
   function render() {
     el.log.textContent = "";
-    if (!state.messages.length) {
-      el.log.appendChild(renderOne({ from: "bot", text: T.intro, intro: true }));
-    }
+    // The disclosure stays at the top of every conversation.
+    el.log.appendChild(renderOne({ from: "bot", text: introText("da"), intro: true }));
     state.messages.forEach(function (message, index) {
       el.log.appendChild(renderOne(message, index === state.messages.length - 1));
     });
@@ -256,11 +404,14 @@
 
   function add(message) {
     // Earlier quick replies no longer apply once the conversation moves on.
-    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons, .kb-intro"), function (node) {
+    Array.prototype.forEach.call(el.log.querySelectorAll(".kb-buttons, .kb-feedback"), function (node) {
       node.parentNode.removeChild(node);
     });
-    el.log.appendChild(renderOne(message, true));
-    scrollDown();
+    var item = renderOne(message, true);
+    el.log.appendChild(item);
+    // The citizen's own message: to the end. A reply: to the start of its first message.
+    if (message.from === "bot" && pending.length > 1) return;
+    if (message.from === "bot") showStart(item); else scrollDown();
   }
 
   function update(message) {
@@ -277,11 +428,9 @@
     var body = make("p", { "class": "kb-text" });
     appendText(body, message.text || "");
     item.appendChild(body);
-    var reference = message.from === "bot" && /CB-\d{4}-\d{6}/.exec(message.text || "");
-    if (reference) {
-      item.classList.add("kb-confirmation");
-      item.insertBefore(make("p", { "class": "kb-confirmation-title" }, T.booked + ": " + reference[0]), body);
-    }
+    if (message.lang) item.setAttribute("lang", message.lang);
+    if (message.booked) markBooked(item, message);
+    if (message.answer && !message.rated && isLast) item.appendChild(askAnswered(message));
     if (message.from === "user" && message.status === "failed") {
       item.classList.add("kb-failed");
       var failed = make("p", { "class": "kb-failed-note" }, T.notSent + " ");
@@ -303,6 +452,104 @@
       item.appendChild(group);
     }
     return item;
+  }
+
+  // The card comes only from the action's booking event (the reply's mark),
+  // never from a reference in the text: a cancellation, "which number?" or
+  // "not found" also name one.
+  function markBooked(item, message) {
+    item.classList.add("kb-confirmation");
+    var title = (message.lang === "en" ? T_EN.booked : T.booked) + ": " + message.booked;
+    item.insertBefore(make("p", { "class": "kb-confirmation-title" }, title), item.querySelector(".kb-text"));
+  }
+
+  // "Fik du svar?" under the latest answer: yes or no, then for a no an
+  // optional reason from a fixed list; sent to the widget server without
+  // any text (bot/records/feedback.py), once per answer.
+  function askAnswered(message) {
+    var words = message.lang === "en" ? T_EN : T;
+    var box = make("div", { "class": "kb-feedback", role: "group", "aria-label": words.asked });
+    var question = make("p", { "class": "kb-feedback-question" }, words.asked);
+    box.appendChild(question);
+    var choices = make("div", { "class": "kb-buttons" });
+    [[true, words.yes], [false, words.no]].forEach(function (pair) {
+      var choice = make("button", { type: "button", "class": "kb-choice" }, pair[1]);
+      choice.addEventListener("click", function () {
+        if (pair[0]) { rate(message, box, true, null); return; }
+        question.textContent = words.why;
+        choices.textContent = "";
+        words.reasons.forEach(function (reason) {
+          var why = make("button", { type: "button", "class": "kb-choice" }, reason[1]);
+          why.addEventListener("click", function () { rate(message, box, false, reason[0]); });
+          choices.appendChild(why);
+        });
+        choices.firstChild.focus();
+      });
+      choices.appendChild(choice);
+    });
+    box.appendChild(choices);
+    return box;
+  }
+
+  function rate(message, box, answered, reason) {
+    var parts = String(message.answer).split("/");
+    message.rated = true;
+    save();
+    box.textContent = "";
+    box.appendChild(make("p", { "class": "kb-feedback-thanks", role: "status" },
+                         (message.lang === "en" ? T_EN : T).thanks));
+    el.input.focus();
+    fetch(BASE + "feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ kommune: KOMMUNE || config.kommune, topic: parts[0], situation: parts[1] || null,
+                             answered: answered, reason: reason })
+    }).catch(function () { /* an answer that is not counted costs the citizen nothing */ });
+  }
+
+  function showBooking() {
+    el.booking.hidden = !state.booking;
+    el.booking.textContent = state.booking ? T.bookedKept.replace("{ref}", state.booking) : "";
+  }
+
+  // A reply's mark (glue/turn.py): its language and, for a booking or a
+  // cancellation, the event. Applied to the messages that already stand
+  // (socket.io sends it after them) without redrawing them, so a screen
+  // reader hears only what the mark adds.
+  function applyMark(mark) {
+    if (!mark || typeof mark !== "object") return;
+    var lang = mark.lang === "en" || mark.lang === "da" ? mark.lang : null;
+    var reference = typeof mark.reference === "string" && /^CB-\d{4}-\d{6}$/.test(mark.reference) ? mark.reference : null;
+    var marked = pending;
+    pending = [];
+    expect(mark.expects);
+    if (lang === "en" && !state.toldInEnglish && marked.length) discloseInEnglish(marked[0]);
+    marked.forEach(function (message, index) {
+      var item = el.log.querySelector('[data-id="' + message.id + '"]');
+      if (lang) { message.lang = lang; if (item) item.setAttribute("lang", lang); }
+      if (typeof mark.answer === "string" && index === marked.length - 1 && /^[a-z0-9_]+(\/[a-z0-9_]+)?$/.test(mark.answer)) {
+        message.answer = mark.answer;
+        if (item && !item.querySelector(".kb-feedback") && item === el.log.lastChild) item.appendChild(askAnswered(message));
+      }
+      if (mark.event === "callback_booked" && reference && index === marked.length - 1) {
+        message.booked = reference;
+        if (item) markBooked(item, message);
+      }
+    });
+    if (mark.event === "callback_booked" && reference) state.booking = reference;
+    if (mark.event === "callback_cancelled" && reference === state.booking) state.booking = null;
+    showBooking();
+    save();
+  }
+
+  // The disclosure again, in English, before the first English reply.
+  function discloseInEnglish(before) {
+    var message = { id: newId(), from: "bot", text: introText("en"), lang: "en", buttons: [] };
+    state.toldInEnglish = true;
+    var at = state.messages.indexOf(before);
+    state.messages.splice(at < 0 ? state.messages.length : at, 0, message);
+    var node = el.log.querySelector('[data-id="' + before.id + '"]');
+    el.log.insertBefore(renderOne(message, false), node);
   }
 
   function setStatus(text, problem) {
@@ -345,6 +592,8 @@
   }
 
   function send(payload, shown) {
+    pending = [];
+    expect(null);
     var message = { id: newId(), from: "user", text: shown, payload: payload, status: "sending" };
     state.messages.push(message);
     save();
@@ -368,6 +617,7 @@
   }
 
   function deliver(message) {
+    el.typing.textContent = T.typing;
     el.typing.hidden = false;
     if (socket && socketReady) {
       awaiting = { id: message.id, timer: window.setTimeout(function () { failed(message.id); }, REPLY_TIMEOUT_MS) };
@@ -392,9 +642,16 @@
     }).then(function (replies) {
       window.clearTimeout(timer);
       delivered(message.id);
+      // Each part of a reply carries its reply's mark; a new mark ends the reply before it.
+      var last = null;
       (replies || []).forEach(function (reply) {
+        var mark = reply.custom ? JSON.stringify(reply.custom) : null;
+        if (last && last !== mark) applyMark(JSON.parse(last));
         receive({ text: reply.text, buttons: reply.buttons });
+        last = mark;
       });
+      if (last) applyMark(JSON.parse(last));
+      pending = [];
       done();
     }).catch(function () {
       window.clearTimeout(timer);
@@ -419,19 +676,33 @@
 
   function done() {
     el.typing.hidden = true;
+    el.typing.textContent = "";
   }
 
   function receive(reply) {
     if (!reply || (!reply.text && !(reply.buttons || []).length)) return;
     var message = { id: newId(), from: "bot", text: reply.text || "", buttons: reply.buttons || [] };
     state.messages.push(message);
+    pending.push(message);
     save();
     add(message);
   }
 
+  // "Start forfra" asks first: the conversation leaves the screen. A
+  // booking's reference stays (state.booking).
+  function askRestart() {
+    if (!state.messages.length) { restart(); return; }
+    el.confirmText.textContent = T.restartAsk +
+      (state.booking ? " " + T.restartAskBooked.replace("{ref}", state.booking) : "");
+    el.confirm.hidden = false;
+    el.confirmNo.focus();
+  }
+
   function restart() {
     if (awaiting) { window.clearTimeout(awaiting.timer); awaiting = null; }
-    state = fresh();
+    el.confirm.hidden = true;
+    pending = [];
+    state = fresh(state.booking);
     state.open = true;
     save();
     if (socket && socketReady) socket.emit("session_request", { session_id: state.sessionId });
@@ -477,6 +748,7 @@
       if (awaiting) failed(awaiting.id);
       else setStatus(offlineText(T.reconnecting), true);
     });
+    socket.on("kommunebot_mark", applyMark);
     socket.on("bot_uttered", function (data) {
       if (awaiting) {
         window.clearTimeout(awaiting.timer);
@@ -497,6 +769,7 @@
   function start() {
     build();
     render();
+    showBooking();
     setOpen(state.open, false);
     fetch(BASE + "config.json?kommune=" + encodeURIComponent(KOMMUNE))
       .then(function (r) { return r.ok ? r.json() : null; })
