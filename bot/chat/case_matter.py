@@ -108,12 +108,21 @@ class CaseReading:
     # None when no model read it (a button, or a model trained without
     # case examples).
     score: float | None = None
+    # What the message says is an errand's ordinary matter after all, which
+    # the case model's word alone does not overrule (bot/chat/message.py,
+    # ``read_message``): a barrier, or the answer to our situation question.
+    ordinary: bool = False
 
     @property
     def learned(self) -> bool:
-        """The case model is sure enough, and the message does not ask in
-        general about nobody in particular."""
-        return self.score is not None and self.score >= CASE_SCORE_THRESHOLD and (self.own or not self.general)
+        """The case model is sure enough, and the message neither asks in
+        general about nobody in particular nor tells an ordinary matter."""
+        return (
+            self.score is not None
+            and self.score >= CASE_SCORE_THRESHOLD
+            and (self.own or not self.general)
+            and not self.ordinary
+        )
 
     @property
     def case(self) -> bool:

@@ -83,8 +83,7 @@ class Assistant:
             reading = self.read(turn)
             self.answering.note_choice(turn, reading)
             detection = reading.detection
-            own_case = reading.case_matter.case and not self.thread.explains_model_case(turn, reading)
-            if own_case and (detection is None or detection.category == "personal"):
+            if reading.case_matter.case and (detection is None or detection.category == "personal"):
                 # The citizen's own case: the callback about its errand, also
                 # when the NLU alone took it for a personal matter.
                 return self.answering.case_matter(turn, reading)

@@ -10,12 +10,13 @@ the message has not changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from bot.chat.case_matter import NO_CASE, CaseReader, CaseReading
 from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
+    ANSWER_THRESHOLD,
     SHORT_REPLY_WORDS,
     KeywordRules,
     SituationReading,
@@ -137,7 +138,12 @@ def read_message(
     def weigh(topic: str) -> SituationReading:
         return weigh_situation(topics[topic], situation_entities, rules, text, scores)
 
+    said = tuple(b for b in BARRIERS if b in found)
+    named = frozenset(rules.named_topics(text)) if rules is not None else frozenset()
+    open_topic = turn.topic if turn.topic in topics else None
     own_case = case_reader.read(text, turn.case_score) if case_reader is not None and not payload else NO_CASE
+    if own_case.learned and _ordinary(turn, topics, said, named, open_topic, weigh):
+        own_case = replace(own_case, ordinary=True)
     case = carries_case(text, own_case)
     detection = None
     if detector is not None:
@@ -150,11 +156,11 @@ def read_message(
         correction=is_correction(text),
         new_subject=is_new_subject(text),
         question=is_question(text),
-        named_topics=frozenset(rules.named_topics(text)) if rules is not None else frozenset(),
+        named_topics=named,
         person=read_person(text, turn.entity_values("person")),
-        said_barriers=tuple(b for b in BARRIERS if b in found),
+        said_barriers=said,
         carried_barriers=tuple(b for b in BARRIERS if b in carried),
-        carried_topic=turn.topic if turn.topic in topics else None,
+        carried_topic=open_topic,
         errands=tuple((name, confidence) for name, confidence in ranking if name in topics),
         assistance=max((c for name, c in ranking if name == NEEDS_ASSISTANCE), default=0.0),
         detection=detection,
@@ -164,3 +170,26 @@ def read_message(
         cpr_removed=bool((turn.redacted or {}).get("cpr")),
         weigh=weigh,
     )
+
+
+def _ordinary(
+    turn: Turn,
+    topics: Mapping[str, Topic],
+    said: tuple[str, ...],
+    named: frozenset[str],
+    open_topic: str | None,
+    weigh: Callable[[str], SituationReading],
+) -> bool:
+    """The message tells an errand's ordinary matter, which the case model
+    took for an own case: a barrier to the digital solution ("min forlovede
+    har ikke MitID, og vi har ingen computer"), which the assisted channel
+    answers, or an answer to our own question about the open errand's
+    situation that names one of its situations ("de har ikke tømt min spand
+    i dag" after "Hvad drejer det sig om?"). A signal phrase ("har fået
+    afslag") is a case whatever else the message says."""
+    errand = turn.intent if turn.intent in topics else open_topic
+    if barriers_for(errand, set(said)):
+        return True
+    if open_topic is None or turn.asked != "situation" or named - {open_topic}:
+        return False
+    return weigh(open_topic).above(ANSWER_THRESHOLD).key is not None

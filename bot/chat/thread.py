@@ -150,27 +150,6 @@ class Thread:
             return handler == "clarify" and reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
         return reading.follow_up or reading.correction or reading.question
 
-    def explains_model_case(self, turn: Turn, reading: MessageReading) -> bool:
-        """Only the case model took the message for an own case, and what it
-        says is an errand's ordinary matter after all: an answer to our own
-        question about the open errand's situation that names one of its
-        situations ("de har ikke tømt min spand i dag" after "Hvad drejer det
-        sig om?"), or a barrier to the digital solution ("min forlovede har
-        ikke MitID, og vi har ingen computer"), which the assisted channel
-        answers. A signal phrase ("har fået afslag") is a case whatever else
-        the message says."""
-        if reading.case_matter.found != "case model":
-            return False
-        topic = turn.intent if turn.intent in self.topics else turn.topic
-        if reading.said(reading.barriers(topic)):
-            return True
-        open_topic = self.topics.get(turn.topic or "")
-        if open_topic is None or turn.asked != "situation":
-            return False
-        if reading.named_topics - {open_topic.key}:
-            return False
-        return reading.situation(open_topic.key, ANSWER_THRESHOLD).key is not None
-
     def explains(self, turn: Turn, reading: MessageReading) -> bool:
         """A short reply in an open errand that the NLU alone took for a
         personal or urgent matter ("min dreng er 14 og skal have sit eget"),
