@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from bot.records.database import Store
+from bot.records.database import Store, storage_time, utc_now
 from bot.records.schema import feedback
 
 # Why an answer did not help; the widget offers these and nothing else.
@@ -22,6 +22,7 @@ REASONS = ("not_my_question", "not_understood", "link_failed", "other")
 
 class FeedbackLog(Store):
     def __init__(self, path: Path | str | URL, timeout: float = 10.0):
+        # The outcome log's wait for a busy SQLite file (bot/records/outcomes.py).
         super().__init__(path, timeout)
 
     def record(
@@ -37,11 +38,10 @@ class FeedbackLog(Store):
             raise ValueError("answered must be true or false")
         if reason is not None and (answered or reason not in REASONS):
             raise ValueError(f"reason must be one of {', '.join(REASONS)}, and only with a no")
-        at = (at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         with self._write() as conn:
             conn.execute(
                 feedback.insert().values(
-                    at=at.isoformat(timespec="seconds"),
+                    at=storage_time(at or utc_now()),
                     municipality=municipality,
                     topic=topic,
                     situation=situation,

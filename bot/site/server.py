@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from sanic import Sanic, response
 
 from bot.addresses import client_address
 from bot.knowledge.store import open_knowledge
+from bot.limits import SlidingWindow
 from bot.records.feedback import REASONS, FeedbackLog
 from bot.settings import PROJECT_ROOT
 from bot.site.theme import widget_config
@@ -148,18 +147,7 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         return cors(request, response.json(widget_config(municipality), headers={"Cache-Control": "max-age=300"}))
 
     feedback_log: list[FeedbackLog] = []  # opened on the first answer, so a demo page alone never creates it
-    recent: dict[str, deque] = {}
-
-    def allowed(address: str) -> bool:
-        limit, window = FEEDBACK_PER_ADDRESS
-        now = time.monotonic()
-        times = recent.setdefault(address, deque())
-        while times and times[0] <= now - window:
-            times.popleft()
-        if len(times) >= limit:
-            return False
-        times.append(now)
-        return True
+    per_address = SlidingWindow(*FEEDBACK_PER_ADDRESS)
 
     def checked_feedback(body: object) -> dict | None:
         """The answer's fields when every one is what the widget can send, else None."""
@@ -200,7 +188,7 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
         origin = request.headers.get("origin")
         if origin and origin not in config.allowed_origins and origin != f"{request.scheme}://{request.host}":
             return response.json({"error": "origin not allowed"}, status=403)
-        if not allowed(
+        if not per_address.allow(
             client_address(request.ip, request.headers.getall("x-forwarded-for", []), config.trusted_proxies)
         ):
             return cors(request, response.json({"error": "too many answers"}, status=429))
