@@ -73,7 +73,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
         kommunebot={"channel": reply.channel, "topic": reply.topic, "situation": reply.situation},
         # Sent to the client with the text (glue/turn.py): the reply's language,
         # for lang="en", and for an answer its errand, for "Fik du svar?".
-        json_message={"lang": reply.language, **({"answer": _answered(reply)} if _answered(reply) else {})},
+        json_message={"lang": reply.language, **({"answer": answer} if (answer := _answered(reply)) else {})},
     )
     return [SlotSet(name, value) for name, value in result.slots.items() if name in SLOTS]
 

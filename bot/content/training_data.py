@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.problems import KnowledgeError, Problem
-from bot.knowledge.yaml_lines import line_of, load_yaml
+from bot.knowledge.yaml_lines import line_of, load_yaml, parse_yaml, read_text
 
 # `case: true` as YAML 1.2 (Rasa's reader) spells a true boolean.
 _TRUE = re.compile(r"^\s*case:\s*(true|True|TRUE)\s*(#.*)?$")
@@ -83,13 +83,16 @@ def annotations(annotated: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def _read(path: Path, root: Path, data: TrainingData):
+def _read(path: Path, root: Path, data: TrainingData) -> tuple[str, object, list[str]]:
+    """The file's name for problems, its parsed content (None when it cannot
+    be read or parsed) and its lines, read once."""
     display = str(path.relative_to(root))
     try:
-        return display, load_yaml(path, display)
+        text = read_text(path, display)
+        return display, parse_yaml(text, display), text.splitlines()
     except KnowledgeError as exc:
         data.problems.extend(exc.problems)
-        return display, None
+        return display, None, []
 
 
 def _block(item, kind: str, display: str, data: TrainingData) -> list[tuple[int, str]] | None:
@@ -184,10 +187,9 @@ def load_training_data(root: Path, folders: tuple[str, ...] = ("data",)) -> Trai
     data = TrainingData()
     for folder in folders:
         for path in sorted((root / folder).rglob("*.yml")):
-            display, content = _read(path, root, data)
+            display, content, source = _read(path, root, data)
             if not isinstance(content, dict):
                 continue
-            source = path.read_text(encoding="utf-8", errors="replace").splitlines()
             for item in content.get("nlu", []) or []:
                 if isinstance(item, dict) and "intent" in item:
                     _examples(item, display, data, source)

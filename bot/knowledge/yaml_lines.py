@@ -55,12 +55,21 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 def load_yaml(path: Path, display: str) -> Any:
     """Parse one YAML file, turning every failure into a Problem for ``display``."""
+    return parse_yaml(read_text(path, display), display)
+
+
+def read_text(path: Path, display: str) -> str:
+    """A content file's text; a file that cannot be read is a Problem for ``display``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise KnowledgeError([Problem(display, "", f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
         raise KnowledgeError([Problem(display, "", f"cannot read file ({exc.strerror})")]) from None
+
+
+def parse_yaml(text: str, display: str) -> Any:
+    """Parse YAML text read from ``display``, every failure a Problem."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
