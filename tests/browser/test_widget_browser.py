@@ -194,6 +194,8 @@ def test_english_replies_are_marked_english_after_an_english_disclosure(page, st
     danish = ask(page, "hvornår bliver skraldet hentet")
     assert all(m.get_attribute("lang") == "da" for m in danish.messages)
     assert page.locator("text=No person is answering").count() == 1
+    # The widget is Danish on a page in any language; only English replies say otherwise.
+    assert page.get_attribute("#kb-widget", "lang") == "da"
 
 
 def test_cpr_number_is_caught_before_sending(page, stack):

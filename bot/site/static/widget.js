@@ -168,7 +168,8 @@
     if (!document.querySelector('link[href="' + BASE + 'widget.css"]')) document.head.appendChild(css);
 
     // The id lets the focus ring's rules outrank a host page's (widget.css).
-    el.root = make("div", { id: "kb-widget", "class": "kb-widget", "data-kommune": KOMMUNE });
+    // Danish whatever the host page's language; English replies say lang="en" themselves.
+    el.root = make("div", { id: "kb-widget", "class": "kb-widget", "data-kommune": KOMMUNE, lang: "da" });
     el.launcher = make("button", { type: "button", "class": "kb-launcher", "aria-expanded": "false",
                                    "aria-controls": "kb-panel" });
     el.launcherText = make("span", {}, T.launcher);
