@@ -48,6 +48,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         intent_ranking=list(message.get("intent_ranking") or []),
         situation_scores=dict(message.get("situations") or {}),
         case_score=(message.get("case") or {}).get("confidence"),
+        sensitive_score=(message.get("sensitive") or {}).get("confidence"),
         asked=tracker.get_slot("asked"),
         language=tracker.get_slot("language"),
         answered=tracker.get_slot("answered"),

@@ -147,7 +147,16 @@ def read_message(
     case = carries_case(text, own_case)
     detection = None
     if detector is not None:
-        detection = detector.detect(text, turn.intent, turn.confidence, turn.redacted, turn.intent_ranking, case)
+        detection = detector.detect(
+            text,
+            turn.intent,
+            turn.confidence,
+            turn.redacted,
+            turn.intent_ranking,
+            case,
+            learned=None if payload else turn.sensitive_score,
+            reading=own_case,
+        )
     return MessageReading(
         language=(turn.language or DANISH) if payload else (detect_language(text) or turn.language or DANISH),
         payload=payload,

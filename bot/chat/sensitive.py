@@ -1,11 +1,13 @@
 """Recognise personal or sensitive matters that must not be handled in chat.
 
-Two signals are combined: the NLU intents ``personal_matter`` and
-``urgent_danger``, and a term list that editors extend in
-knowledge/sensitive_terms.yml, matched on lookup lemmas (bot/chat/lemmas.py)
-so "min sag blev stoppet" and "min sag er stoppet" match the same term.
-Terms are personal phrases ("min diagnose"), so a generic question about a
-topic is not caught by them.
+Three signals are combined: the NLU intents ``personal_matter`` and
+``urgent_danger``; the NLU's sensitive model (glue/matter_classifier.py),
+which reads a sensitive matter told inside an errand question, where the
+intent is rightly the errand ("min søn sidder inde, kan han stemme?"); and
+a term list that editors extend in knowledge/sensitive_terms.yml, matched
+on lookup lemmas (bot/chat/lemmas.py) so "min sag blev stoppet" and "min sag
+er stoppet" match the same term. Terms are personal phrases ("min
+diagnose"), so a generic question about a topic is not caught by them.
 """
 
 from __future__ import annotations
@@ -36,6 +38,33 @@ _PERSONAL = re.compile(
     r"me|my|mine|we|us|our|he|she|him|her|his|son|daughter|child|children|kids?|baby|husband|wife|"
     r"partner|mother|mum|mom|father|dad|parents?|brother|sister|neighbou?r|girlfriend|boyfriend|family)\b"
 )
+# The sensitive model's two classes (glue/matter_classifier.py).
+SENSITIVE_LABEL = "sensitive"
+NOT_SENSITIVE_LABEL = "not_sensitive"
+# Intents whose examples teach the sensitive model neither kind: a request
+# for a callback or to cancel one is said about anything.
+SENSITIVE_NEUTRAL_INTENTS = frozenset({"callback_request", "cancel_callback"})
+# The sensitive model's confidence from which a message about someone in
+# particular tells of a sensitive matter. SENSITIVE_SCORE_THRESHOLD_NOTE
+SENSITIVE_SCORE_THRESHOLD = 0.5
+
+
+def sensitive_examples(examples: list[tuple[str | None, str | None, bool]]) -> tuple[list[str], list[str]]:
+    """The sensitive model's training texts and labels from the NLU
+    examples, each (text, intent, marked ``sensitive: true``): personal and
+    urgent matters and the marked errand examples are sensitive, the others
+    not, and SENSITIVE_NEUTRAL_INTENTS teach neither."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for text, intent, marked in examples:
+        if not text or not intent or (intent in SENSITIVE_NEUTRAL_INTENTS and not marked):
+            continue
+        texts.append(text)
+        sensitive = marked or intent in (SENSITIVE_INTENT, URGENT_INTENT)
+        labels.append(SENSITIVE_LABEL if sensitive else NOT_SENSITIVE_LABEL)
+    return texts, labels
+
+
 # English "I" only with its capital: lower-case "i" is the Danish preposition.
 _ENGLISH_I = re.compile(r"(?<![\w'’])I(?![\w'’])")
 
@@ -144,10 +173,14 @@ class SensitiveDetector:
         redacted: dict | None = None,
         ranking: list | None = None,
         case: bool | None = None,
+        learned: float | None = None,
+        reading: CaseReading = NO_CASE,
     ) -> Detection | None:
         """The sensitive matter in the message, if any. ``case`` is whether
-        it carries a case (``carries_case`` with the turn's case reading);
-        without it, only the family and social words count."""
+        it carries a case (``carries_case`` with the turn's case reading
+        ``reading``); without it, only the family and social words count.
+        ``learned`` is the sensitive model's confidence, when the parse
+        gave one."""
         unsure = False
         if intent == "nlu_fallback":
             # The real candidates are in the ranking; take the best sensitive one.
@@ -172,6 +205,15 @@ class SensitiveDetector:
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
+        if (
+            learned is not None
+            and learned >= SENSITIVE_SCORE_THRESHOLD
+            and _about_someone(text or "")
+            and (reading.own or not reading.general)
+        ):
+            # Told of someone in particular, not asked in general: "kan man
+            # brevstemme, hvis man er bag tremmer?" names nobody and stays plain.
+            return Detection("personal", "Personlig sag", False, "model")
         if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and _about_someone(text or ""):
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []

@@ -35,8 +35,11 @@ class Turn:
     # The situation model's reading: {topic: [{"name", "confidence"}, ...]}.
     situation_scores: dict = field(default_factory=dict)
     # The case model's confidence that the message tells of an own case
-    # (glue/case_classifier.py); None when the parse has none.
+    # (glue/matter_classifier.py); None when the parse has none.
     case_score: float | None = None
+    # The sensitive model's confidence that the message tells of a sensitive
+    # matter (glue/matter_classifier.py); None when the parse has none.
+    sensitive_score: float | None = None
     # What the previous reply asked ("situation", "person") and in which language.
     asked: str | None = None
     language: str | None = None

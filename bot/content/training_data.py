@@ -11,8 +11,14 @@ from pathlib import Path
 from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.yaml_lines import line_of, load_yaml, parse_yaml, read_text
 
-# `case: true` as YAML 1.2 (Rasa's reader) spells a true boolean.
-_TRUE = re.compile(r"^\s*case:\s*(true|True|TRUE)\s*(#.*)?$")
+# The marks an intent block's metadata may carry, the only metadata the
+# assistant reads (glue/matter_classifier.py), and what they mark.
+MARKS = {
+    "case": "examples of citizens' own cases",
+    "sensitive": "sensitive matters told inside an errand question",
+}
+# `<mark>: true` as YAML 1.2 (Rasa's reader) spells a true boolean.
+_TRUE = re.compile(r"^\s*(case|sensitive):\s*(true|True|TRUE)\s*(#.*)?$")
 # [text](entity), [text](entity:value) or [text]{"entity": "name", "value": ...}
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::([^)]*))?\)|(\{[^}]*\"entity\"\s*:\s*\"(\w+)\"[^}]*\}))")
 
@@ -25,8 +31,11 @@ class Example:
     line: int
     entities: tuple[str, ...] = ()
     # In an intent block marked `metadata: {case: true}`: the citizen tells
-    # of their own case (glue/case_classifier.py).
+    # of their own case (glue/matter_classifier.py).
     case: bool = False
+    # Marked `metadata: {sensitive: true}`: a sensitive matter told inside
+    # an errand question.
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,37 +133,43 @@ def _examples(item, display: str, data: TrainingData, source: list[str]) -> None
     if lines is None:
         return
     data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
-    case = _case_block(item, display, data, source)
+    marks = _marks(item, display, data, source)
     for line, annotated in lines:
         text, entities = plain_text(annotated)
-        data.examples.append(Example(intent, text, display, line, entities, case))
+        data.examples.append(
+            Example(intent, text, display, line, entities, case="case" in marks, sensitive="sensitive" in marks)
+        )
         data.synonyms.extend(
             Synonym(word, value, display, line, intent, entity) for word, entity, value in annotations(annotated)
         )
 
 
-def _case_block(item, display: str, data: TrainingData, source: list[str]) -> bool:
-    """Whether the block is marked `metadata: {case: true}`, the only
-    metadata the assistant reads; anything else there is a problem, since
-    Rasa would accept it silently and the examples would teach no case."""
+def _marks(item, display: str, data: TrainingData, source: list[str]) -> frozenset[str]:
+    """The marks of the block's `metadata` (MARKS, each `<mark>: true`);
+    anything else there is a problem, since Rasa would accept it silently
+    and the examples would teach nothing of what was meant."""
     if "metadata" not in item:
-        return False
+        return frozenset()
     metadata = item.get("metadata")
-    line = getattr(metadata, "lines", {}).get("case")
-    # PyYAML (YAML 1.1) reads "yes" and "on" as true; Rasa (YAML 1.2) reads
-    # them as text, so the mark must be written as Rasa reads it.
-    written = source[line - 1] if line and line <= len(source) else ""
-    if metadata == {"case": True} and _TRUE.match(written):
-        return True
+    lines = getattr(metadata, "lines", {})
+    if isinstance(metadata, dict) and len(metadata) == 1:
+        mark, value = next(iter(metadata.items()))
+        line = lines.get(mark)
+        # PyYAML (YAML 1.1) reads "yes" and "on" as true; Rasa (YAML 1.2)
+        # reads them as text, so the mark must be written as Rasa reads it.
+        written = source[line - 1] if line and line <= len(source) else ""
+        if mark in MARKS and value is True and (found := _TRUE.match(written)) and found.group(1) == mark:
+            return frozenset({mark})
+    expected = " or ".join(f"'{mark}: true' ({what})" for mark, what in MARKS.items())
     data.problems.append(
         Problem(
             display,
             f"{item.get('intent')}.metadata",
-            f"expected 'case: true' (examples of citizens' own cases), got {metadata!r}",
+            f"expected {expected}, got {metadata!r}",
             line_of(item, "metadata"),
         )
     )
-    return False
+    return frozenset()
 
 
 def _synonyms(item, display: str, data: TrainingData) -> None:

@@ -164,7 +164,7 @@ def sensitive_detector(root: Path, parse: evaluation.Parse) -> evaluation.Detect
         redaction = redact(text)
         parsed = parse(redaction.text)
         intent = parsed["intent"]
-        case = case_reader.read(redaction.text)
+        case = case_reader.read(redaction.text, (parsed.get("case") or {}).get("confidence"))
         found = detector.detect(
             redaction.text,
             intent["name"],
@@ -172,6 +172,8 @@ def sensitive_detector(root: Path, parse: evaluation.Parse) -> evaluation.Detect
             redaction.counts,
             parsed["intent_ranking"],
             carries_case(redaction.text, case),
+            learned=(parsed.get("sensitive") or {}).get("confidence"),
+            reading=case,
         )
         if found is None and case.case:
             found = Detection("case", knowledge.case_signals.label, False, "case_matter")

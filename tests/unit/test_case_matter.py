@@ -176,6 +176,12 @@ def test_a_general_question_about_nobody_stays_plain_however_sure_the_model(read
     assert not reading.case and reading.plain
 
 
+def test_a_question_about_a_group_names_nobody_and_stays_plain_however_sure_the_model(reader):
+    # No "kan man", but no one in particular either: pensioners in general.
+    reading = reader.read("Kan pensionister få udskudt grundskylden, hvis de ikke har råd?", score=0.9)
+    assert not reading.own and not reading.case
+
+
 def test_a_general_question_that_names_the_writer_is_a_case_when_the_model_is_sure(reader):
     # "kan man" with "min": the writer asks about their own pension.
     reading = reader.read("Kan man virkelig sætte min pension ned uden at spørge?", score=0.9)

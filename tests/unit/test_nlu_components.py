@@ -1,6 +1,6 @@
 """The project's own Rasa NLU components, trained and run on small data
 with Rasa's real model storage (glue/situation_classifier.py,
-glue/intent_classifier.py, glue/case_classifier.py)."""
+glue/intent_classifier.py, glue/matter_classifier.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from glue.case_classifier import CASE, CaseClassifier, is_case_example
 from glue.intent_classifier import IntentClassifier
+from glue.matter_classifier import CASE, SENSITIVE, MatterClassifier, marked
 from glue.situation_classifier import SITUATIONS, SituationClassifier
 from tests.conftest import KNOWLEDGE_DIR
 
@@ -134,6 +134,19 @@ CASE_NLU = (
 - intent: personal_matter
   examples: |
     - min far drikker og jeg ved ikke hvad jeg skal gøre
+    - min søster bliver slået af sin kæreste
+- intent: valg
+  metadata:
+    sensitive: true
+  examples: |
+    - min søn sidder i fængsel, kan han stemme
+    - min mand drikker og kan ikke selv stemme
+    - efter min kones død ved jeg ikke hvordan jeg stemmer
+- intent: valg
+  examples: |
+    - hvornår er der valg
+    - hvor skal jeg stemme
+    - kan jeg brevstemme
 """
 )
 
@@ -143,9 +156,9 @@ def test_case_classifier_learns_the_marked_blocks_and_persists(tmp_path):
     path.write_text(CASE_NLU, encoding="utf-8")
     model_storage = storage(tmp_path)
     resource = Resource("case")
-    config = CaseClassifier.get_default_config()
-    CaseClassifier.create(config, model_storage, resource, None).train(load_data(str(path)))
-    loaded = CaseClassifier.load(config, model_storage, resource, None)
+    config = MatterClassifier.get_default_config()
+    MatterClassifier.create(config, model_storage, resource, None).train(load_data(str(path)))
+    loaded = MatterClassifier.load(config, model_storage, resource, None)
     own, plain, button = loaded.process(
         [
             Message(data={"text": "I har opkrævet mig to gange for mit pas"}),
@@ -155,23 +168,34 @@ def test_case_classifier_learns_the_marked_blocks_and_persists(tmp_path):
     )
     assert own.get(CASE)["confidence"] > plain.get(CASE)["confidence"]
     assert plain.get(CASE)["confidence"] < 0.5
-    assert button.get(CASE) is None
+    assert button.get(CASE) is None and button.get(SENSITIVE) is None
+    # The sensitive reading, from the same vectoriser: a sensitive matter
+    # inside an errand question (the marked valg block) against plain ones.
+    told, asked = loaded.process(
+        [
+            Message(data={"text": "min bror sidder i fængsel og vil stemme"}),
+            Message(data={"text": "hvornår er der valg"}),
+        ]
+    )
+    assert told.get(SENSITIVE)["confidence"] > 0.5 > asked.get(SENSITIVE)["confidence"]
 
 
 def test_case_classifier_without_case_examples_trains_nothing_and_adds_nothing(tmp_path, training_data, caplog):
     model_storage = storage(tmp_path)
     resource = Resource("case")
-    config = CaseClassifier.get_default_config()
-    CaseClassifier.create(config, model_storage, resource, None).train(training_data)
+    config = MatterClassifier.get_default_config()
+    MatterClassifier.create(config, model_storage, resource, None).train(training_data)
     assert "no intent block with metadata case: true" in caplog.text
-    loaded = CaseClassifier.load(config, model_storage, resource, None)
+    loaded = MatterClassifier.load(config, model_storage, resource, None)
     (message,) = loaded.process([Message(data={"text": "mit pas er ikke kommet"})])
     assert message.get(CASE) is None
 
 
-def test_only_an_intent_block_marked_case_true_is_a_case_example():
-    marked = Message.build("x", "pas", intent_metadata={"case": True})
+def test_only_an_intent_block_marked_true_carries_its_mark():
+    case = Message.build("x", "pas", intent_metadata={"case": True})
     other = Message.build("x", "pas", intent_metadata={"case": "yes"})
-    assert is_case_example(marked)
-    assert not is_case_example(other)
-    assert not is_case_example(Message.build("x", "pas"))
+    sensitive = Message.build("x", "pas", intent_metadata={"sensitive": True})
+    assert marked(case, "case") and not marked(case, "sensitive")
+    assert not marked(other, "case")
+    assert marked(sensitive, "sensitive") and not marked(sensitive, "case")
+    assert not marked(Message.build("x", "pas"), "case")

@@ -139,3 +139,32 @@ def test_the_nlu_escalates_english_messages_about_someone(detector):
 def test_lower_case_i_is_the_danish_preposition_not_a_person(detector):
     # A sure personal guess about nobody stays a general question.
     assert detector.detect("hvad er reglerne i kommunen for aktindsigt", "personal_matter", 0.98) is None
+
+
+@pytest.fixture(scope="module")
+def case_reader():
+    from bot.chat.case_matter import CaseReader
+
+    return CaseReader(load_knowledge(KNOWLEDGE_DIR).case_signals, PROJECT_ROOT / "build" / "spacy-da")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "min søn er bag tremmer for tiden, kan han brevstemme?",
+        "vi skal vies men min forlovede er i behandling for sit spil",
+        "my wife passed last month and I need to change the health card",
+    ],
+)
+def test_the_sensitive_model_escalates_a_matter_told_inside_an_errand_question(detector, case_reader, text):
+    found = detector.detect(text, "valg", 0.9, learned=0.8, reading=case_reader.read(text))
+    assert found is not None and found.source == "model" and not found.urgent
+
+
+def test_the_sensitive_model_leaves_general_questions_and_low_scores_alone(detector, case_reader):
+    general = "kan man brevstemme, hvis man er bag tremmer?"
+    assert detector.detect(general, "valg", 0.9, learned=0.8, reading=case_reader.read(general)) is None
+    told = "min søn er bag tremmer for tiden, kan han brevstemme?"
+    assert detector.detect(told, "valg", 0.9, learned=0.3, reading=case_reader.read(told)) is None
+    # No model in the parse: as before, the terms and intents decide.
+    assert detector.detect(told, "valg", 0.9, learned=None, reading=case_reader.read(told)) is None
