@@ -213,12 +213,12 @@ def with_cases(knowledge):
 
 
 def test_an_answer_to_our_situation_question_is_not_a_case_on_the_case_models_word_alone(with_cases):
-    text = "skraldespanden er ikke blevet tømt i dag"
+    text = "min skraldespand er ikke blevet tømt i dag"
     answer = turn(text, "affald", 0.6, topic="affald", asked="situation", case_score=0.8)
     result = with_cases.handle("answer_errand", answer)
     assert result.reply.channel != "callback"
     assert result.reply.topic == "affald" and result.reply.situation == "manglende_toemning"
-    # Told on its own, the model's word is enough.
+    # Told on its own by someone of their own bin, the model's word is enough.
     alone = with_cases.handle("answer_errand", turn(text, "affald", 0.6, case_score=0.8))
     assert alone.reply.channel == "callback" and alone.reply.topic == "affald"
     # A signal phrase is a case however it answers.
