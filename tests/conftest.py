@@ -126,6 +126,13 @@ def knowledge():
     return load_knowledge(KNOWLEDGE_DIR)
 
 
+@pytest.fixture(scope="session")
+def case_reader(knowledge):
+    from bot.chat.case_matter import CaseReader
+
+    return CaseReader(knowledge.case_signals, PROJECT_ROOT / "build" / "spacy-da")
+
+
 @pytest.fixture
 def runtime_env(tmp_path, monkeypatch, knowledge):
     """Point bot.chat.runtime at a fresh knowledge database and outcome file."""

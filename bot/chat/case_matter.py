@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.chat.lemmas import is_punct, load_table
-from bot.chat.situation_model import fold
+from bot.chat.situation_model import fold, two_class_examples
 from bot.knowledge.loader import CASE_GAP
 from bot.knowledge.model import CaseSignals
 
@@ -219,14 +219,7 @@ def case_examples(examples: list[tuple[str | None, str | None, bool]]) -> tuple[
     """The case model's training texts and labels from the NLU examples,
     each (text, intent, marked as a case): the marked ones tell of an own
     case, the others of no case, and CASE_NEUTRAL_INTENTS teach neither."""
-    texts: list[str] = []
-    labels: list[str] = []
-    for text, intent, marked in examples:
-        if not text or not intent or (intent in CASE_NEUTRAL_INTENTS and not marked):
-            continue
-        texts.append(text)
-        labels.append(CASE_LABEL if marked else NOT_CASE_LABEL)
-    return texts, labels
+    return two_class_examples(examples, (CASE_LABEL, NOT_CASE_LABEL), CASE_NEUTRAL_INTENTS)
 
 
 def _word_matches(word: tuple[str, str], part: tuple[str, bool]) -> bool:

@@ -32,6 +32,28 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
+def two_class_examples(
+    examples: list[tuple[str | None, str | None, bool]],
+    labels: tuple[str, str],
+    neutral: frozenset[str],
+    positive_intents: frozenset[str] = frozenset(),
+) -> tuple[list[str], list[str]]:
+    """Training texts and labels for a two-class reading (the case and the
+    sensitive model) from NLU examples, each (text, intent, marked): a
+    marked example or one of ``positive_intents`` gets ``labels[0]``, any
+    other ``labels[1]``, and the ``neutral`` intents' unmarked examples
+    teach neither."""
+    positive, negative = labels
+    texts: list[str] = []
+    found: list[str] = []
+    for text, intent, marked in examples:
+        if not text or not intent or (intent in neutral and not marked):
+            continue
+        texts.append(text)
+        found.append(positive if marked or intent in positive_intents else negative)
+    return texts, found
+
+
 @dataclass(frozen=True)
 class Example:
     topic: str

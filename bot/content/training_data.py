@@ -18,7 +18,7 @@ MARKS = {
     "sensitive": "sensitive matters told inside an errand question",
 }
 # `<mark>: true` as YAML 1.2 (Rasa's reader) spells a true boolean.
-_TRUE = re.compile(r"^\s*(case|sensitive):\s*(true|True|TRUE)\s*(#.*)?$")
+_TRUE = re.compile(rf"^\s*({'|'.join(MARKS)}):\s*(true|True|TRUE)\s*(#.*)?$")
 # [text](entity), [text](entity:value) or [text]{"entity": "name", "value": ...}
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::([^)]*))?\)|(\{[^}]*\"entity\"\s*:\s*\"(\w+)\"[^}]*\}))")
 

@@ -16,17 +16,14 @@ from bot.chat.case_matter import (
     HINT_GROUPS,
     NO_CASE,
     NOT_CASE_LABEL,
-    CaseReader,
     case_examples,
 )
 from tests.conftest import PROJECT_ROOT
 
-SPACY = PROJECT_ROOT / "build" / "spacy-da"
-
 
 @pytest.fixture(scope="module")
-def reader(knowledge):
-    return CaseReader(knowledge.case_signals, SPACY)
+def reader(case_reader):
+    return case_reader
 
 
 # (kind, message): each an own case, in Danish with and without æøå, misspelt, and English.

@@ -141,13 +141,6 @@ def test_lower_case_i_is_the_danish_preposition_not_a_person(detector):
     assert detector.detect("hvad er reglerne i kommunen for aktindsigt", "personal_matter", 0.98) is None
 
 
-@pytest.fixture(scope="module")
-def case_reader():
-    from bot.chat.case_matter import CaseReader
-
-    return CaseReader(load_knowledge(KNOWLEDGE_DIR).case_signals, PROJECT_ROOT / "build" / "spacy-da")
-
-
 @pytest.mark.parametrize(
     "text",
     [
