@@ -6,12 +6,12 @@ note and sees the journal. Screenshots go to build/screenshots/console."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
 from bot.console.accounts import Accounts
 from tests.conftest import SCREENSHOTS, phone_number
+from tests.support.senders import sender_id
 
 SHOTS = SCREENSHOTS / "console"
 XSS = "<script>alert('xss')</script>"
@@ -22,7 +22,7 @@ def texts(reply) -> str:
 
 
 def book_callback_as_citizen(stack) -> str:
-    sender = f"browser-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("browser", 10)
     say = lambda text: stack.send(sender, text)[1]  # noqa: E731
     first = texts(say(f"{XSS} min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor"))
     assert "din egen sag" in first  # an own case: the case reply

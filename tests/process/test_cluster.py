@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from bot.ops.http import http_json
 from bot.ops.services import APP_ROLE, TRACKER_DATABASE
 from tests.conftest import phone_number
 from tests.process.test_run_signals import MakeRun, assert_all_stopped, descendants, port_open
+from tests.support.senders import sender_id
 
 pytestmark = pytest.mark.model
 
@@ -105,12 +105,12 @@ def tracker_events(cluster: MakeCluster, sender: str) -> list[dict]:
 
 
 def test_the_cluster_answers_through_the_proxy(cluster):
-    status, reply = rest(cluster.layout.url, f"c-{uuid.uuid4().hex[:8]}", "hvordan fornyer jeg mit pas")
+    status, reply = rest(cluster.layout.url, sender_id("c", 8), "hvordan fornyer jeg mit pas")
     assert status == 200 and "pas" in texts(reply).lower()
 
 
 def test_one_conversation_sent_to_both_replicas_at_once_is_stored_once_each_in_order(cluster):
-    sender = f"both-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("both", 8)
     messages = [f"hvad koster et pas {n}" if n % 2 else f"hvordan fornyer jeg mit kørekort {n}" for n in range(10)]
     barrier = threading.Barrier(len(messages))
 
@@ -175,7 +175,7 @@ def replica_pid(cluster: MakeCluster, server: str) -> int:
 
 
 def test_zz_kill_9_of_a_replica_the_proxy_moves_the_client_and_the_conversation_continues(cluster):
-    sender = f"kill-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("kill", 8)
     status, first, server = via_proxy(cluster, sender, "jeg har mistet mit sundhedskort")
     assert status == 200 and first and server in ("r1", "r2")
     before = tracker_events(cluster, sender)
@@ -207,7 +207,7 @@ def test_zz_kill_9_of_a_replica_the_proxy_moves_the_client_and_the_conversation_
 
 def _book(cluster: MakeCluster, slot: dt.datetime, n: int):
     """One booking straight through the action servers' backend, as Rasa calls it."""
-    sender = f"book-{n}-{uuid.uuid4().hex[:6]}"
+    sender = sender_id(f"book-{n}", 6)
     slots = {
         "kommune": "nyborg",
         "cb_name": "Karen Hansen",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +18,7 @@ from bot.content.heldout import messages_file
 from bot.ops.http import free_port
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT
 from tests.conftest import copy_content
+from tests.support.senders import sender_id
 
 PLACES = (
     "til efteråret",
@@ -131,7 +131,7 @@ def test_editor_adds_an_errand_and_talks_to_it(content):
     stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs", model=content / DEFAULT_MODEL)
     try:
         stack.start()
-        _, reply = stack.send(f"editor-{uuid.uuid4().hex[:8]}", "hvordan løser jeg jagttegn i år")
+        _, reply = stack.send(sender_id("editor", 8), "hvordan løser jeg jagttegn i år")
         text = "\n".join(m.get("text", "") for m in reply)
         assert "Løs jagttegn digitalt" in text, text
 

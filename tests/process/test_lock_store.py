@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from bot.settings import PROJECT_ROOT
 from glue.lock_store import LockStoreUnavailable, RedisTicketLockStore
 from tests.conftest import MODEL, run_async
 from tests.support.lock_worker import make_store, rounds
+from tests.support.senders import sender_id
 
 
 def _root() -> Path:
@@ -92,7 +92,7 @@ def assert_one_at_a_time_in_ticket_order(red, conversation: str, expected: int) 
 
 
 def test_threads_get_unique_tickets_served_in_order_one_at_a_time(redis_server, red):
-    conversation = f"threads-{uuid.uuid4().hex[:8]}"
+    conversation = sender_id("threads", 8)
     assert run_threads(redis_server.url, "ours", conversation, threads=16, count=4, hold=0.002), (
         "workers still waiting for the lock after 60 s"
     )
@@ -102,7 +102,7 @@ def test_threads_get_unique_tickets_served_in_order_one_at_a_time(redis_server, 
 
 
 def test_processes_get_unique_tickets_served_in_order_one_at_a_time(redis_server, red):
-    conversation = f"processes-{uuid.uuid4().hex[:8]}"
+    conversation = sender_id("processes", 8)
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.support.lock_worker", redis_server.url, conversation, "ours", "6", "0.005"],
@@ -144,7 +144,7 @@ def test_rasa_redis_store_lets_two_replicas_hold_one_conversation(redis_server, 
     """Rasa's issue_ticket is GET, change, SET: two replicas that both read
     before either writes get the same ticket and are inside together."""
     parts = urlsplit(redis_server.url)
-    conversation = f"rasa-{uuid.uuid4().hex[:8]}"
+    conversation = sender_id("rasa", 8)
     barrier, inside = threading.Barrier(2), threading.Barrier(2)
     results = []
 
@@ -188,7 +188,7 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
     """The same many-thread load as above, through Rasa's RedisLockStore:
     duplicated tickets, two holders at once, or tickets lost when one
     replica deletes the lock another has just joined."""
-    conversation = f"rasa-load-{uuid.uuid4().hex[:8]}"
+    conversation = sender_id("rasa-load", 8)
     # Short lifetimes: tickets Rasa's store loses or resurrects block the
     # others until they expire.
     # Workers stuck for 60 s behind tickets Rasa's store lost are a failure
@@ -205,7 +205,7 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
 
 
 def test_a_killed_holders_ticket_expires(redis_server, red):
-    conversation = f"killed-{uuid.uuid4().hex[:8]}"
+    conversation = sender_id("killed", 8)
     holder = subprocess.Popen(
         [sys.executable, "-m", "tests.support.lock_worker", redis_server.url, conversation, "ours", "0", "0", "3"],
         cwd=PROJECT_ROOT,
@@ -234,7 +234,7 @@ def test_a_killed_holders_ticket_expires(redis_server, red):
 
 
 def test_a_ticket_that_waits_past_its_lifetime_is_not_served(redis_server):
-    conversation = f"waited-{uuid.uuid4().hex[:8]}"
+    conversation = sender_id("waited", 8)
     store = RedisTicketLockStore(redis_server.url)
     first = store.issue_ticket(conversation, 30)
 
@@ -288,7 +288,7 @@ def test_rasa_refuses_in_danish_while_redis_is_down_and_recovers():
         env["KOMMUNEBOT_LOCK_URL"] = server.url
         stack = Stack(free_port(), free_port(), env=env, log_dir=var / "logs")
         stack.start()
-        sender = f"redis-down-{uuid.uuid4().hex[:8]}"
+        sender = sender_id("redis-down", 8)
         status, reply = stack.send(sender, "hvad koster et pas")
         assert status == 200 and reply and "utilgængelig" not in str(reply)
 

@@ -37,6 +37,7 @@ from bot.records.inbox import Inbox
 from bot.records.journal import verify_database
 from bot.records.outcomes import OutcomeLog
 from bot.records.transcripts import Transcripts
+from tests.support.senders import sender_id
 
 SLOT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)
 PASSWORD = "Kaffe-og-rugbrød-2026"
@@ -411,7 +412,6 @@ def test_the_tracker_store_loads_only_the_current_session(pg):
     """Rasa on PostgreSQL reads the current session, not a citizen's whole
     history, through a pool sized for the replicas."""
     import time
-    import uuid
 
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
@@ -424,7 +424,7 @@ def test_the_tracker_store_loads_only_the_current_session(pg):
     assert store.engine.url.drivername == "postgresql"
     assert store.engine.pool.size() == PG_POOL_SIZE and store.engine.pool._max_overflow == PG_MAX_OVERFLOW
     assert store.engine.pool._pre_ping
-    sender = f"sessions-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("sessions", 8)
     now = time.time()
     events = [
         ActionExecuted("action_session_start", timestamp=now - 7200),

@@ -17,13 +17,13 @@ import re
 import sqlite3
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 
 from bot.ops.http import free_port
 from bot.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from tests.conftest import phone_number, stack_env
+from tests.support.senders import sender_id
 
 pytestmark = pytest.mark.model
 
@@ -76,7 +76,7 @@ def say(stack, sender: str, text: str, address: str) -> str:
 
 def book(stack, address: str) -> str:
     """One whole booking conversation; the assistant's last words."""
-    sender = f"script-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("script", 10)
     say(stack, sender, "min boligstøtte er blevet sat ned og jeg vil klage over afgørelsen", address)
     say(stack, sender, "/callback_request", address)
     say(stack, sender, "Karen Hansen", address)

@@ -16,12 +16,12 @@ import random
 import sqlite3
 import time
 import urllib.request
-import uuid
 
 import pytest
 
 from tests.conftest import run_async
 from tests.cpr_forms import DIGITS, FORMS, WORDS, date_pattern, escaped, leak_pattern, random_numbers, readable, written
+from tests.support.senders import sender_id
 
 COUNT = 28
 
@@ -230,7 +230,7 @@ def test_every_grouping_through_both_channels_leaves_no_trace(stack):
     messages = [" ; ".join(forms[i : i + GROUPINGS_PER_MESSAGE]) for i in range(0, len(forms), GROUPINGS_PER_MESSAGE)]
     rest_part, socket_part = messages[0::2], messages[1::2]
     for start in range(0, len(rest_part), MESSAGES_PER_SENDER):
-        sender = f"grouping-{uuid.uuid4().hex[:10]}"
+        sender = sender_id("grouping", 10)
         for text in rest_part[start : start + MESSAGES_PER_SENDER]:
             status, body = stack.send(sender, text, {"kommune": "nyborg"}, timeout=60)
             assert status == 200 and body, (seed, status, body)
@@ -262,7 +262,7 @@ def test_unusual_groupings_and_a_birth_date_with_the_last_four_are_personal_matt
         "Jeg er født 12.03.1985 og de sidste fire er 1234, hvordan fornyer jeg mit pas",
         "se https://x.dk/?cpr=010203%2D1234 hvad gør jeg med mit kørekort",
     ):
-        sender = f"grouping-{uuid.uuid4().hex[:10]}"
+        sender = sender_id("grouping", 10)
         status, body = stack.send(sender, text, {"kommune": "nyborg"})
         said = " ".join(m.get("text") or "" for m in body)
         assert status == 200 and "ikke er en sikker kanal" in said and "fjernet dit CPR-nummer" in said, (text, said)
@@ -271,7 +271,7 @@ def test_unusual_groupings_and_a_birth_date_with_the_last_four_are_personal_matt
 def test_email_and_phone_in_free_text_are_not_stored(stack):
     mail, phone = "karen.testesen@example.dk", "29 87 65 43"
     text = f"skriv til {mail} eller ring på {phone} om mit pas"
-    status, _ = stack.send(f"contact-{uuid.uuid4().hex[:10]}", text, {"kommune": "nyborg"})
+    status, _ = stack.send(sender_id("contact", 10), text, {"kommune": "nyborg"})
 
     async def by_socket():
         async with Socket(stack) as socket:

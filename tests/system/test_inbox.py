@@ -15,6 +15,7 @@ from bot.ops.http import free_port
 from bot.records.inbox import Inbox, InboxError
 from bot.settings import PROJECT_ROOT
 from tests.support.console_server import ConsoleServer, hidden, login
+from tests.support.senders import sender_id
 
 PASSWORD = "korrekt-hest-batteri"
 
@@ -164,10 +165,9 @@ def test_mente_du_round_trip_through_the_real_servers(stack):
     is answered and recorded on the message's inbox row. A payload cannot
     set the offer slot, so a stranger cannot write a choice of their own."""
     import json
-    import uuid
 
     inbox = Inbox(stack.var / "kommunebot.db")
-    sender = f"mente-du-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("mente-du", 8)
     # The held-out questions close to an answer: some of them the NLU puts
     # out of scope, and those must get the offer.
     from bot.content import heldout

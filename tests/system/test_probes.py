@@ -9,12 +9,12 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_async
+from tests.support.senders import sender_id
 
 EVIL = "https://evil.example"
 
@@ -58,7 +58,7 @@ API_PROBES = [
 @pytest.fixture(scope="module")
 def victim(stack):
     """A conversation with a name and phone number in it."""
-    sender = f"victim-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("victim", 8)
     stack.send(sender, "/callback_request")
     stack.send(sender, "Karen Hansen")
     return sender
@@ -200,7 +200,7 @@ def test_cors_preflight_from_a_foreign_page_is_not_allowed(stack):
 
 
 def test_a_burst_from_one_conversation_gets_429_in_danish(stack):
-    sender = f"burst-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("burst", 8)
     results = [chat(stack, {"sender": sender, "message": "hej"}) for _ in range(30)]
     statuses = [status for status, _, _ in results]
     assert statuses.count(429) >= 15 and statuses[0] == 200
@@ -211,7 +211,7 @@ def test_a_burst_from_one_conversation_gets_429_in_danish(stack):
 
 
 def test_a_forged_forwarded_for_does_not_reset_the_limit(stack):
-    sender = f"spoof-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("spoof", 8)
     statuses = []
     for i in range(20):
         body = json.dumps({"sender": sender, "message": "hej"}).encode()
@@ -387,7 +387,7 @@ def test_a_client_is_one_address_over_socketio_and_rest(stack):
         conversations = {}
         connector = aiohttp.TCPConnector(local_addr=(OTHER_CLIENT, 0))
         async with aiohttp.ClientSession(connector=connector) as http:
-            sender = f"address-{uuid.uuid4().hex[:8]}"
+            sender = sender_id("address", 8)
             async with http.post(f"{stack.url}/webhooks/rest/webhook", json={"sender": sender, "message": "hej"}) as r:
                 assert r.status == 200
             conversations["rest"] = sender
@@ -403,7 +403,7 @@ def test_a_client_is_one_address_over_socketio_and_rest(stack):
     clients = {name: _client_of_user_messages(stack, c) for name, c in conversations.items()}
     assert clients["rest"] == clients["websocket"] == clients["polling"] and len(clients["rest"]) == 1
     assert None not in clients["rest"]
-    here = f"address-{uuid.uuid4().hex[:8]}"
+    here = sender_id("address", 8)
     stack.send(here, "hej")
     assert _client_of_user_messages(stack, here).isdisjoint(clients["rest"])
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 
 import aiohttp
 import pytest
 
 from tests.conftest import run_async
+from tests.support.senders import sender_id
 
 # What the issue asks of a plain turn while the attack runs: measured before
 # this guard, another citizen's turn waited 6.0 s behind 64,000 accents.
@@ -108,7 +108,7 @@ async def _attack(stack, transport: str, stop: asyncio.Event) -> list[str]:
     async with aiohttp.ClientSession() as session:
         while not stop.is_set():
             if transport == "rest":
-                sender = f"attack-{uuid.uuid4().hex[:8]}"
+                sender = sender_id("attack", 8)
                 for message in (ACCEPTED_MARKS, REFUSED_MARKS):
                     status, answer = await _rest(session, stack, {"sender": sender, "message": message})
                     if message is REFUSED_MARKS:
@@ -136,7 +136,7 @@ async def _attack(stack, transport: str, stop: asyncio.Event) -> list[str]:
 async def _plain_turns(stack, stop: asyncio.Event) -> list[float]:
     """A citizen's ordinary turns, timed, while the attack runs."""
     took = []
-    sender = f"citizen-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("citizen", 8)
     async with aiohttp.ClientSession() as session:
         started = time.monotonic()
         while time.monotonic() - started < ATTACK_SECONDS:
@@ -183,7 +183,7 @@ MALFORMED = {
 
 @pytest.mark.parametrize("message", list(MALFORMED.values()), ids=list(MALFORMED))
 def test_rest_message_that_is_not_text_gets_a_danish_400(stack, message):
-    sender = f"malformed-{uuid.uuid4().hex[:8]}"
+    sender = sender_id("malformed", 8)
     status, answer = stack.send(sender, message, {"kommune": "nyborg"})
     assert status == 400, answer
     assert NOT_TEXT in _text(answer) and "message" not in _text(answer)
@@ -194,7 +194,7 @@ def test_rest_message_that_is_not_text_gets_a_danish_400(stack, message):
 
 @pytest.mark.parametrize("metadata", ["nyborg", ["kommune", "nyborg"], 5], ids=["a string", "a list", "a number"])
 def test_rest_metadata_that_is_not_an_object_gets_a_danish_400(stack, metadata):
-    status, answer = stack.send(f"malformed-{uuid.uuid4().hex[:8]}", "hvordan fornyer jeg mit pas", metadata)
+    status, answer = stack.send(sender_id("malformed", 8), "hvordan fornyer jeg mit pas", metadata)
     assert status == 400 and NOT_TEXT in _text(answer), answer
 
 

@@ -21,9 +21,9 @@ import select
 import subprocess
 import sys
 import time
-import uuid
 
 from tests.conftest import PROJECT_ROOT
+from tests.support.senders import sender_id
 
 QUESTION = "hvordan fornyer jeg mit pas"
 CLIENT = """
@@ -71,11 +71,11 @@ class Terminal:
 
 def test_rasa_console_client_gets_our_answer_from_the_rest_channel(stack):
     # What the REST channel answers this question in a new conversation.
-    status, expected = stack.send(f"shell-ref-{uuid.uuid4().hex[:8]}", QUESTION)
+    status, expected = stack.send(sender_id("shell-ref", 8), QUESTION)
     assert status == 200 and expected and expected[0].get("text")
     first_line = expected[0]["text"].splitlines()[0].strip()
 
-    sender = f"shell-{uuid.uuid4().hex[:12]}"
+    sender = sender_id("shell", 12)
     terminal = Terminal([sys.executable, "-c", CLIENT, sender, stack.url])
     try:
         assert terminal.read_until("Your input ->", 120), terminal.text

@@ -8,7 +8,6 @@ import json
 import sqlite3
 import threading
 import time
-import uuid
 
 from bot.callbacks.store import CallbackStore
 from bot.knowledge.store import open_knowledge
@@ -18,6 +17,7 @@ from bot.records.database import storage_time
 from bot.records.inbox import Inbox
 from bot.records.journal import verify_file
 from bot.settings import PROJECT_ROOT, Settings
+from tests.support.senders import sender_id
 
 OLD_CONVERSATIONS = 3000
 OLD_ROWS = 600  # callbacks, and as many inbox messages
@@ -86,7 +86,7 @@ def _failure(status: int, reply) -> str | None:
 
 def test_retention_during_chat_adds_no_failed_turns(stack):
     tracker, data_db = stack.var / "tracker.db", stack.var / "kommunebot.db"
-    warmup = f"load-{uuid.uuid4().hex[:8]}"
+    warmup = sender_id("load", 8)
     assert _failure(*stack.send(warmup, QUESTIONS[0])) is None
     _fill_tracker(tracker, warmup)
     _fill_data(data_db)
@@ -113,7 +113,7 @@ def test_retention_during_chat_adds_no_failed_turns(stack):
     # Several conversations, a few turns each: the channel limits messages per conversation.
     while turns < MAX_TURNS and time.monotonic() < deadline and (worker.is_alive() or turns < 12):
         if turns % 4 == 0:
-            senders.append(f"load-{uuid.uuid4().hex[:8]}")
+            senders.append(sender_id("load", 8))
         running = worker.is_alive()
         status, reply = stack.send(senders[-1], QUESTIONS[turns % len(QUESTIONS)])
         turns += 1

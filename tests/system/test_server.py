@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 
 import pytest
 
 from tests.conftest import phone_number, run_async
+from tests.support.senders import sender_id
 
 
 def chat(stack, *messages, metadata=None):
-    sender = f"test-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("test", 10)
     replies = []
     for message in messages:
         status, body = stack.send(sender, message, metadata=metadata)
@@ -64,7 +64,7 @@ def test_other_municipality_via_metadata(stack):
 def test_the_municipality_is_chosen_on_every_turn(stack):
     """One deployment serves several municipalities: each turn is answered for
     the municipality its metadata names (the widget's data-kommune)."""
-    sender = f"test-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("test", 10)
     _, first = stack.send(sender, "hvad er vejret i morgen", metadata={"kommune": "glostrup"})
     _, second = stack.send(sender, "hvad er vejret i morgen", metadata={"kommune": "nyborg"})
     assert "glostrup.dk" in texts(first) and "nyborg.dk" not in texts(first)
@@ -165,7 +165,7 @@ def test_socketio_channel_redacts_and_answers(stack):
 
 
 def test_sensitive_matter_books_a_callback_end_to_end(stack):
-    sender = f"test-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("test", 10)
     phone = phone_number()
     say = lambda text: stack.send(sender, text)[1]  # noqa: E731
     first = texts(say("min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor"))
@@ -210,7 +210,7 @@ def test_sensitive_matter_books_a_callback_end_to_end(stack):
 def test_a_booking_after_a_sensitive_message_asks_about_that_matter(stack):
     """Issue 27: not about the errand asked before it; "Nej, noget andet"
     books with the other topic and the sensitive category."""
-    sender = f"test-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("test", 10)
     phone = phone_number()
     say = lambda text: stack.send(sender, text)[1]  # noqa: E731
     say("jeg har mistet mit sundhedskort")
@@ -229,7 +229,7 @@ def test_a_booking_after_a_sensitive_message_asks_about_that_matter(stack):
 
 
 def test_callback_form_can_be_stopped(stack):
-    sender = f"test-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("test", 10)
     stack.send(sender, "kan jeg tale med et menneske")
     _, reply = stack.send(sender, "nej")
     assert "ikke bestilt noget opkald" in texts(reply)
@@ -241,7 +241,7 @@ def test_urgent_danger_gives_112_first(stack):
 
 
 def test_a_message_the_assistant_missed_reaches_the_editors_inbox(stack):
-    sender = f"test-{uuid.uuid4().hex[:10]}"
+    sender = sender_id("test", 10)
     stack.send(sender, "kan I anbefale en god opskrift på blomkålssuppe")
     with sqlite3.connect(stack.var / "kommunebot.db") as conn:
         rows = conn.execute("select text, outcome, status from inbox where text like '%blomkålssuppe%'").fetchall()

@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from bot.content.heldout import OPEN, load_conversations
 from tests.conftest import MODEL, PROJECT_ROOT, run_async
+from tests.support.senders import sender_id
 
 # Longer than the benchmark's 30 turns, so the window has moved well past
 # the callback booking by the end.
@@ -42,7 +42,7 @@ class Citizen:
         limit, seconds = Settings.load(stack.env).rate_sender
         self.interval = seconds / limit * 1.05
         self.stack = stack
-        self.sender = f"window-{uuid.uuid4().hex[:8]}"
+        self.sender = sender_id("window", 8)
         self.sent: list[str] = []
         self.last = 0.0
 

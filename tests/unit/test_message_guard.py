@@ -1,4 +1,5 @@
-from bot.privacy.message_guard import check_message
+from bot.privacy.message_guard import check_message, valid_sender
+from tests.support.senders import sender_id
 
 
 def test_empty_and_blank():
@@ -60,3 +61,9 @@ def test_what_is_not_text_is_refused_as_such():
     for raw in (12, 1.5, ["pas"], {"text": "pas"}, True):
         result = check_message(raw, 2000)
         assert (result.problem, result.text) == ("not_text", None)
+
+
+def test_the_tests_own_sender_ids_are_never_refused_as_cpr():
+    # CI once drew test-0311129582 from uuid hex: a valid CPR shape, refused.
+    assert not valid_sender("test-0311129582")
+    assert all(valid_sender(sender_id(prefix)) for prefix in ("test", "book-12", "grouping") for _ in range(2000))
