@@ -80,13 +80,34 @@ def _classifier(features, labels: list[str], seed: int, c: float):
     return classifier.fit(features, labels)
 
 
-def _ranked(classifier, features) -> list[tuple[str, float]]:
-    """The classes of one row of features, most probable first."""
-    probabilities = classifier.predict_proba(features)[0]
-    return sorted(
-        ((str(n), float(p)) for n, p in zip(classifier.classes_, probabilities, strict=True)),
-        key=lambda pair: -pair[1],
-    )
+def _weights(coefficients) -> object:
+    """The features-by-classes weight matrix, in C order.
+
+    scipy multiplies a sparse row by a dense matrix over the matrix's
+    ravel(): for the transposed coefficient matrix sklearn uses (F order)
+    that is a copy of the whole matrix, tens of MB, on every message. That
+    copy was a third of the Rasa server's time (py-spy, 10 users, issue 24:
+    955 of 2,999 samples in scipy's __matmul__). Stored once in C order, the
+    product touches only the message's own n-grams."""
+    import numpy as np
+
+    return np.ascontiguousarray(np.asarray(coefficients).T)
+
+
+def _probabilities_of(score, classes) -> list[tuple[str, float]]:
+    """A linear model's classes and probabilities from its scores, most
+    probable first. The arithmetic is LogisticRegression's own: a sigmoid for
+    two classes, a softmax (the multinomial lbfgs model) for more;
+    tests/unit/test_situation_model.py holds it to predict_proba."""
+    import numpy as np
+
+    if len(score) == 1:
+        positive = 1.0 / (1.0 + np.exp(-score[0]))
+        probabilities = np.array([1.0 - positive, positive])
+    else:
+        exp = np.exp(score - score.max())
+        probabilities = exp / exp.sum()
+    return sorted(((str(n), float(p)) for n, p in zip(classes, probabilities, strict=True)), key=lambda pair: -pair[1])
 
 
 class TextClassifier:
@@ -98,6 +119,7 @@ class TextClassifier:
     def __init__(self, vectoriser, classifier):
         self.vectoriser = vectoriser
         self.classifier = classifier
+        self._matrix = None
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[str], seed: int = 4242, c: float = 8.0) -> TextClassifier:
@@ -106,7 +128,13 @@ class TextClassifier:
         return cls(vectoriser, _classifier(features, labels, seed, c))
 
     def ranking(self, text: str) -> list[tuple[str, float]]:
-        return _ranked(self.classifier, self.vectoriser.transform([fold(text)]))
+        import numpy as np
+
+        if self._matrix is None:
+            self._matrix = _weights(self.classifier.coef_)
+        features = self.vectoriser.transform([fold(text)])
+        score = np.asarray(features @ self._matrix).ravel() + self.classifier.intercept_
+        return _probabilities_of(score, self.classifier.classes_)
 
     def save(self, path: Path) -> None:
         Path(path).write_bytes(pickle.dumps((self.vectoriser, self.classifier)))
@@ -132,10 +160,7 @@ class SituationModel:
         """Every wanted topic's classes and probabilities from one matrix
         product. Calling each classifier's predict_proba repeated sklearn's
         input checks once per topic: a quarter of the Rasa server's time with
-        twenty topics (py-spy, 10 users, issue 24). The arithmetic is
-        LogisticRegression's own: a sigmoid for two classes, a softmax (the
-        multinomial lbfgs model) for more; tests/unit/test_situation_model.py
-        holds it to predict_proba."""
+        twenty topics (py-spy, 10 users, issue 24)."""
         import numpy as np
 
         if self._stacked is None:
@@ -145,22 +170,13 @@ class SituationModel:
                 weights.append(classifier.coef_)
                 rows[topic] = (start, start + count, classifier.intercept_, classifier.classes_)
                 start += count
-            self._stacked = (np.vstack(weights).T, rows)
+            self._stacked = (_weights(np.vstack(weights)), rows)
         matrix, rows = self._stacked
         scores = np.asarray(features @ matrix).ravel()
         found = {}
         for topic in topics:
             first, last, intercept, classes = rows[topic]
-            score = scores[first:last] + intercept
-            if last - first == 1:
-                positive = 1.0 / (1.0 + np.exp(-score[0]))
-                probabilities = np.array([1.0 - positive, positive])
-            else:
-                exp = np.exp(score - score.max())
-                probabilities = exp / exp.sum()
-            found[topic] = sorted(
-                ((str(n), float(p)) for n, p in zip(classes, probabilities, strict=True)), key=lambda pair: -pair[1]
-            )
+            found[topic] = _probabilities_of(scores[first:last] + intercept, classes)
         return found
 
     @property

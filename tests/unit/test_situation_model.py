@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.situation_model import GENERAL, Example, SituationModel, fold
+from bot.chat.situation_model import GENERAL, Example, SituationModel, TextClassifier, fold
 
 EXAMPLES = [
     # Two classes: the sigmoid path.
@@ -35,3 +35,17 @@ def test_one_product_gives_what_each_classifier_gives(text):
         got = [(r["name"], r["confidence"]) for r in predicted[topic]]
         assert [p for _, p in got] == pytest.approx([p for _, p in expected], abs=1e-4)
         assert {n for n, _ in got} == {n for n, _ in expected}
+
+
+@pytest.mark.parametrize("text", ["min sofa skal hentes", "passet er vaek", "noget helt andet", ""])
+def test_the_text_classifier_ranks_as_predict_proba_does(text):
+    # The intent model: one classifier over many classes, its weights kept in
+    # C order for the product (a copy of the F-order matrix per message cost
+    # a third of the Rasa server's time).
+    model = TextClassifier.fit([e.text for e in EXAMPLES], [f"{e.topic}/{e.situation}" for e in EXAMPLES])
+    assert len(model.classifier.classes_) == 5
+    probabilities = model.classifier.predict_proba(model.vectoriser.transform([fold(text)]))[0]
+    expected = dict(zip(model.classifier.classes_, probabilities, strict=True))
+    got = model.ranking(text)
+    assert [p for _, p in got] == sorted([p for _, p in got], reverse=True)
+    assert dict(got) == pytest.approx(expected, abs=1e-9)
