@@ -28,6 +28,12 @@ def reader(case_reader):
 
 # (kind, message): each an own case, in Danish with and without æøå, misspelt, and English.
 OWN_CASES = [
+    ("ventetid", "Vores byggeansøgning har ligget i fire måneder nu"),
+    ("ventetid", "hvem kan jeg rykke for svar på min ansøgning om parkeringslicens"),
+    ("nedsat", "my housing benefit is lower this month and nobody told me why"),
+    ("nedsat", "boligstøtten er mindre end sidste måned, det må være en fejl"),
+    ("tilsagn", "vi fik lovet en plads i vuggestuen fra marts, nu er den væk"),
+    ("tilsagn", "I was promised a callback about my pension two weeks ago"),
     ("afslag", "Jeg har fået afslag på min ansøgning om beboerlicens, hvad nu?"),
     ("afslag", "vi har faaet afslag paa friplads til vores datter"),
     ("afslag", "Min mor fik nej til at få sin post på papir."),
@@ -53,6 +59,8 @@ OWN_CASES = [
 
 # Hints from two groups, from someone who speaks of themselves.
 HINTED_CASES = [
+    "min datter står på venteliste og kan først starte efter sommerferien, jeg skal arbejde",
+    "kommunen siger at min nemkonto er i orden men pengene er ikke kommet",
     "Jeg har fået et brev om, at min fritagelse for digital post er annulleret.",
     "De siger, at min ansøgning mangler papirer, men jeg har sendt dem flere gange.",
     "Our property tax bill is double this year and we think the valuation is wrong.",
@@ -60,6 +68,8 @@ HINTED_CASES = [
 
 # General questions and plain first-person questions: no own case.
 PLAIN = [
+    "hvor længe står man på venteliste til vuggestue?",
+    "er pensionen lavere om sommeren?",
     "Hvordan klager man over en afgørelse om boligstøtte?",
     "Kan man få boligstøtte, hvis man er pensionist?",
     "Hvad sker der, hvis man har fået afslag på sygedagpenge?",
