@@ -48,6 +48,8 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("min kæreste kontrollerer mine penge og mit MitID", "violence"),
         ("vi skal skifte navn, fordi børnenes far har været voldelig", "violence"),
         ("naboens søn har ikke været i skole i over en måned", "child_worry"),
+        ("vores dreng er anbragt på en institution, hvem søger hans pas", "child_worry"),
+        ("my daughter was taken into care, can I still read her post", "child_worry"),
         ("my nephew hasn't been to school since easter, his mum is never home", "child_worry"),
     ],
 )
@@ -77,7 +79,7 @@ def test_urgent_wins_and_cpr_placeholder_counts(detector):
 
 def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(detector):
     ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "personal_matter", "confidence": 0.47}]
-    found = detector.detect("min datter er anbragt", "nlu_fallback", 0.55, ranking=ranking)
+    found = detector.detect("vi er midt i en skilsmisse", "nlu_fallback", 0.55, ranking=ranking)
     assert found is not None and found.source == "nlu"
     # A plain first-person question the NLU was unsure of is not diverted.
     plain = "min søn fylder 17, hvornår må han køre med ledsager"
