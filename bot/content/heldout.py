@@ -7,6 +7,9 @@ Nothing here is ever trained on. ``OPEN`` is used while developing;
 - ``messages/<intent>.yml``: messages and their intent, one file per errand
   (and for needs_assistance and out_of_scope); every item in a file has
   that file's intent;
+- ``messages/real.yml``: real citizens' questions copied from public pages,
+  each item with its own intent and where it was found (``source``,
+  ``url``, ``lang``), so a question keeps its provenance next to it;
 - ``sensitive.yml``: plain first-person questions that must not escalate
   (``plain``), and personal and urgent matters that must;
 - ``search.yml``: questions for the search fallback (near, nonsense,
@@ -31,6 +34,11 @@ HELDOUT = Path("tests") / "heldout"
 OPEN = HELDOUT / "open"
 SEALED = HELDOUT / "sealed"
 MESSAGES = "messages"
+# The one messages file whose items carry their own intent: real questions
+# grouped by where they were found, not by intent (tests/heldout/README.md).
+REAL = "real"
+REAL_FIELDS = ("intent", "source", "url", "lang")
+LANGS = ("da", "en")
 CONVERSATIONS = "conversations"
 APART = "apart"
 BESIDE_TRAINING = "beside-training"
@@ -81,10 +89,25 @@ def _texts(path: Path, part: str, items, written_too: bool = True) -> list[dict]
     return items
 
 
-def load_messages(folder: Path, how: str | None = APART) -> list[dict]:
-    """The messages of every ``messages/<intent>.yml``, files in name order:
-    [{"text", "intent", "situation"?, "person"?, "voice"?, "written"?}];
-    only those written ``how`` (all with None)."""
+def _check_real(path: Path, i: int, item: dict, intents: set[str] | None) -> None:
+    """An item of ``messages/real.yml``: its own intent, and where it was found."""
+    for field in REAL_FIELDS:
+        if not isinstance(item.get(field), str) or not item[field].strip():
+            raise HeldOutError(f"{path}: messages[{i}].{field} is missing (a real question keeps its provenance)")
+    if not item["url"].startswith(("http://", "https://")):
+        raise HeldOutError(f"{path}: messages[{i}].url must be an http(s) address, not {item['url']!r}")
+    if item["lang"] not in LANGS:
+        raise HeldOutError(f"{path}: messages[{i}].lang must be one of {', '.join(LANGS)}, not {item['lang']!r}")
+    if intents is not None and item["intent"] not in intents:
+        raise HeldOutError(f"{path}: messages[{i}].intent: unknown intent {item['intent']!r}")
+
+
+def load_messages(folder: Path, how: str | None = APART, intents: set[str] | None = None) -> list[dict]:
+    """The messages of every ``messages/<intent>.yml`` and of
+    ``messages/real.yml``, files in name order:
+    [{"text", "intent", "situation"?, "person"?, "voice"?, "written"?,
+    "source"?, "url"?, "lang"?}]; only those written ``how`` (all with
+    None). ``intents`` checks the intents real.yml's items give."""
     paths = sorted((folder / MESSAGES).glob("*.yml"))
     if not paths:
         raise HeldOutError(f"{folder / MESSAGES}: no held-out messages")
@@ -93,7 +116,9 @@ def load_messages(folder: Path, how: str | None = APART) -> list[dict]:
         data = _yaml(path)
         items = _texts(path, "messages", data.get("messages") if isinstance(data, dict) else None)
         for i, item in enumerate(items):
-            if item.get("intent") != path.stem:
+            if path.stem == REAL:
+                _check_real(path, i, item, intents)
+            elif item.get("intent") != path.stem:
                 raise HeldOutError(
                     f"{path}: messages[{i}].intent must be {path.stem!r} (one file per intent), "
                     f"not {item.get('intent')!r}"

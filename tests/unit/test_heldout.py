@@ -25,10 +25,35 @@ def topics():
     return {key: {s.key for s in topic.situations} for key, topic in knowledge.topics.items()}
 
 
+@pytest.fixture(scope="module")
+def intents(topics):
+    """The intents a held-out message may be labelled with."""
+    return {*topics, "needs_assistance", "out_of_scope"}
+
+
 @pytest.mark.parametrize("name", SETS)
-def test_every_errand_has_its_messages_file(name, topics):
+def test_every_errand_has_its_messages_file(name, intents):
     files = {path.stem for path in (SETS[name] / heldout.MESSAGES).glob("*.yml")}
-    assert files == {*topics, "needs_assistance", "out_of_scope"}
+    assert files - {heldout.REAL} == intents
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_real_questions_name_a_known_intent_and_where_they_were_found(name, intents):
+    """real.yml is the one mixed file: every item's own intent must be one
+    the assistant knows, and its page must be recorded."""
+    real = [m for m in heldout.load_messages(SETS[name], None, intents) if m.get("voice") == "real"]
+    assert real
+    assert all(m["url"].startswith(("http://", "https://")) and m["lang"] in heldout.LANGS for m in real)
+
+
+def test_real_questions_of_one_site_stay_on_one_side():
+    """The split was made per site, so a site's phrasing cannot leak from
+    the open set into the sealed one."""
+    sites = {
+        name: {m["site"] for m in heldout.load_messages(folder, None) if m.get("voice") == "real"}
+        for name, folder in SETS.items()
+    }
+    assert not sites["open"] & sites["sealed"]
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -71,6 +96,34 @@ def test_a_message_that_cannot_be_used_is_named(tmp_path, item, message):
     path = write(tmp_path / heldout.MESSAGES / "pas.yml", f"messages:\n  - {item}\n")
     with pytest.raises(heldout.HeldOutError, match=re.escape(f"{path}: ") + message):
         heldout.load_messages(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "item,message",
+    [
+        (
+            '{text: "hvor er mit pas", intent: pas, source: faq, lang: da}',
+            r"messages\[0\]\.url is missing",
+        ),
+        (
+            '{text: "hvor er mit pas", intent: pas, source: faq, lang: da, url: "kk.dk/pas"}',
+            r"messages\[0\]\.url must be an http\(s\) address",
+        ),
+        (
+            '{text: "hvor er mit pas", intent: pas, source: faq, lang: sv, url: "https://kk.dk/pas"}',
+            r"messages\[0\]\.lang must be one of da, en",
+        ),
+        (
+            '{text: "hvor er mit pas", intent: pass, source: faq, lang: da, url: "https://kk.dk/pas"}',
+            r"messages\[0\]\.intent: unknown intent 'pass'",
+        ),
+    ],
+    ids=("no url", "url not an address", "unknown language", "unknown intent"),
+)
+def test_a_real_question_that_cannot_be_used_is_named(tmp_path, item, message):
+    path = write(tmp_path / heldout.MESSAGES / f"{heldout.REAL}.yml", f"messages:\n  - {item}\n")
+    with pytest.raises(heldout.HeldOutError, match=re.escape(f"{path}: ") + message):
+        heldout.load_messages(tmp_path, intents={"pas"})
 
 
 def test_a_conversation_id_is_used_once(tmp_path):
