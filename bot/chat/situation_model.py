@@ -80,18 +80,16 @@ def _classifier(features, labels: list[str], seed: int, c: float):
     return classifier.fit(features, labels)
 
 
-def _weights(coefficients) -> object:
-    """The features-by-classes weight matrix, in C order.
+def _scores(classifier, features) -> object:
+    """A linear model's scores for one row of sparse features.
 
-    scipy multiplies a sparse row by a dense matrix over the matrix's
-    ravel(): for the transposed coefficient matrix sklearn uses (F order)
-    that is a copy of the whole matrix, tens of MB, on every message. That
-    copy was a third of the Rasa server's time (py-spy, 10 users, issue 24:
-    955 of 2,999 samples in scipy's __matmul__). Stored once in C order, the
-    product touches only the message's own n-grams."""
-    import numpy as np
-
-    return np.ascontiguousarray(np.asarray(coefficients).T)
+    Only the columns of the message's own n-grams are read. scipy's sparse
+    row times sklearn's transposed (F-order) coefficients copied the whole
+    matrix, tens of MB, on every message: a third of the Rasa server's time
+    (py-spy, 10 users, issue 24: 955 of 2,999 samples in __matmul__); a
+    C-order copy kept beside the coefficients cost 40 MB of its memory."""
+    row = features.tocsr()
+    return classifier.coef_[:, row.indices] @ row.data + classifier.intercept_
 
 
 def _probabilities_of(score, classes) -> list[tuple[str, float]]:
@@ -119,7 +117,6 @@ class TextClassifier:
     def __init__(self, vectoriser, classifier):
         self.vectoriser = vectoriser
         self.classifier = classifier
-        self._matrix = None
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[str], seed: int = 4242, c: float = 8.0) -> TextClassifier:
@@ -128,13 +125,8 @@ class TextClassifier:
         return cls(vectoriser, _classifier(features, labels, seed, c))
 
     def ranking(self, text: str) -> list[tuple[str, float]]:
-        import numpy as np
-
-        if self._matrix is None:
-            self._matrix = _weights(self.classifier.coef_)
         features = self.vectoriser.transform([fold(text)])
-        score = np.asarray(features @ self._matrix).ravel() + self.classifier.intercept_
-        return _probabilities_of(score, self.classifier.classes_)
+        return _probabilities_of(_scores(self.classifier, features), self.classifier.classes_)
 
     def save(self, path: Path) -> None:
         Path(path).write_bytes(pickle.dumps((self.vectoriser, self.classifier)))
@@ -154,30 +146,17 @@ class SituationModel:
     def __init__(self, vectoriser=None, classifiers: dict | None = None):
         self.vectoriser = vectoriser
         self.classifiers = classifiers or {}
-        self._stacked: tuple | None = None
 
     def _probabilities(self, features, topics: list[str]) -> dict[str, list[tuple[str, float]]]:
-        """Every wanted topic's classes and probabilities from one matrix
-        product. Calling each classifier's predict_proba repeated sklearn's
-        input checks once per topic: a quarter of the Rasa server's time with
-        twenty topics (py-spy, 10 users, issue 24)."""
-        import numpy as np
-
-        if self._stacked is None:
-            weights, rows, start = [], {}, 0
-            for topic, classifier in self.classifiers.items():
-                count = classifier.coef_.shape[0]
-                weights.append(classifier.coef_)
-                rows[topic] = (start, start + count, classifier.intercept_, classifier.classes_)
-                start += count
-            self._stacked = (_weights(np.vstack(weights)), rows)
-        matrix, rows = self._stacked
-        scores = np.asarray(features @ matrix).ravel()
-        found = {}
-        for topic in topics:
-            first, last, intercept, classes = rows[topic]
-            found[topic] = _probabilities_of(scores[first:last] + intercept, classes)
-        return found
+        """Every wanted topic's classes and probabilities, from the columns
+        of the message's own n-grams. Calling each classifier's predict_proba
+        repeated sklearn's input checks once per topic: a quarter of the Rasa
+        server's time with twenty topics (py-spy, 10 users, issue 24)."""
+        row = features.tocsr()
+        return {
+            topic: _probabilities_of(_scores(self.classifiers[topic], row), self.classifiers[topic].classes_)
+            for topic in topics
+        }
 
     @property
     def topics(self) -> list[str]:
