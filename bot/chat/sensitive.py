@@ -48,11 +48,15 @@ SENSITIVE_NEUTRAL_INTENTS = frozenset({"callback_request", "cancel_callback"})
 # The sensitive model's confidence from which a message about someone in
 # particular tells of a sensitive matter. Measured for issue 25 on the open
 # held-out sets (tests/heldout/open: cases.yml's 98 sensitive and 198 plain,
-# sensitive.yml's 213 plain, 417 conversation turns that must not reach a
-# callback), with the model trained on personal and urgent examples only: at
-# 0.4, 96 sensitive caught and 3 + 6 plain questions and turns escalated; at
-# 0.5 and 0.6, 95 and 1 + 5; at 0.7, 94 and 1 + 5.
-SENSITIVE_SCORE_THRESHOLD = 0.5
+# sensitive.yml's 68 personal and 132 plain, 260 conversations). With the
+# model trained on personal and urgent examples only, 0.5 was best (0.4: 3 + 6
+# plain questions and turns escalated; 0.5 to 0.7: 1 + 5). Once sensitive
+# matters told inside errand questions were added (data/nlu/
+# sensitive_errands.yml), plain questions that mention a relative, a job or
+# old age scored 0.5-0.9: at 0.5, 4 + 3 plain questions escalated and 87.3 %
+# of conversations passed whole; at 0.75, 2 + 2 and 88.5 %, with every
+# sensitive matter of cases.yml still caught (the terms catch the rest).
+SENSITIVE_SCORE_THRESHOLD = 0.75
 
 
 def sensitive_examples(examples: list[tuple[str | None, str | None, bool]]) -> tuple[list[str], list[str]]:
