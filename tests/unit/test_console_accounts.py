@@ -393,5 +393,8 @@ def test_outside_demo_mode_old_demo_logins_are_removed_and_named(db):
     assert leftover_demo_users(db, db.parent) == [] and not db.exists()  # no database is made for the check
     logins = demo_logins(db, db.parent, "nyborg")
     Accounts(db).disable("demo-admin", actor="ali")
-    assert leftover_demo_users(db, db.parent) == ["demo", "demo-editor"]  # still enabled: the operator is told to disable it
+    assert leftover_demo_users(db, db.parent) == [
+        "demo",
+        "demo-editor",
+    ]  # still enabled: the operator is told to disable it
     assert not logins.path.exists()  # the passwords are gone with the demo

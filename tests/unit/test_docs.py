@@ -30,10 +30,20 @@ def test_check_names_a_stale_table_and_writes_nothing(tmp_path, capsys):
     stale.write_text(text.replace("| `RASA_PORT` | int | `5005` |", "| `RASA_PORT` | int | `5006` |"), encoding="utf-8")
     before = stale.read_text(encoding="utf-8")
     assert docs_tables.main(["--check", "--file", str(stale)]) == 1
-    assert "stale; run scripts/docs_tables.py" in capsys.readouterr().err
+    assert "a generated table is stale; run scripts/docs_tables.py" in capsys.readouterr().err
     assert stale.read_text(encoding="utf-8") == before
     assert docs_tables.main(["--file", str(stale)]) == 0
     assert stale.read_text(encoding="utf-8") == text
+
+
+def test_the_editor_guide_lists_every_errand(knowledge):
+    """The guide's list is the knowledge base's: an errand added without
+    regenerating it fails test_the_generated_tables_are_current."""
+    table = docs_tables.errands_table()
+    guide = (PROJECT_ROOT / "docs" / "editor-guide.md").read_text(encoding="utf-8")
+    assert table in guide
+    assert table.count("| `knowledge/national/") == len(knowledge.topics) >= 20
+    assert f"{len(knowledge.topics)} ærinder i vidensbasen i dag" in guide
 
 
 def test_a_new_setting_gets_a_row_with_its_default_and_help():
