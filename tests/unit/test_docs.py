@@ -88,3 +88,25 @@ def test_only_settings_reads_the_environment():
         if re.search(r"os\.environ\.get|os\.getenv|environ\[\"KOMMUNEBOT", text):
             readers.append(str(path.relative_to(PROJECT_ROOT)))
     assert not readers, readers
+
+
+def test_readme_and_guides_say_what_the_code_lets_editors_see():
+    """The README, the caseworkers' guide and the code agree: editors see the
+    dashboard and the inbox, never the callbacks; every demo login is named."""
+    from bot.console.security import PERMISSIONS
+    from bot.ops.demo import DEMO_USERS
+
+    assert PERMISSIONS["editor"] >= {"dashboard", "inbox"} and "callbacks" not in PERMISSIONS["editor"]
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    caseworkers = " ".join((PROJECT_ROOT / "docs" / "medarbejder-guide.md").read_text(encoding="utf-8").split())
+    assert (
+        "Editors see the dashboard and the inbox of messages the assistant did not understand, never the callbacks"
+        in readme
+    )
+    assert "Redaktører ser kanaloverblikket og **Indbakke**" in caseworkers and "aldrig opringningerne" in caseworkers
+    for username, role in DEMO_USERS:
+        assert f"`{username}`" in readme, username
+    # The README opens with what the product does for each kind of user and how to try it; figures follow.
+    headings = re.findall(r"^## (.+)$", (PROJECT_ROOT / "README.md").read_text(encoding="utf-8"), re.M)
+    assert headings[:2] == ["What it does, for whom", "Try it"]
+    assert headings.index("Performance") > headings.index("Try it")
