@@ -13,7 +13,6 @@ from bot.content.check import check as check_content
 from bot.content.heldout import MIN_ERRAND_MESSAGES, messages_file
 from bot.content.scaffold import ScaffoldError, new_municipality, new_topic
 
-
 ALL_FINE = "Alt indhold er i orden."
 
 
@@ -41,8 +40,9 @@ def topic_new(name: str, title, root: Path) -> None:
         sys.exit(2)
     click.echo(f"Ærindet '{name}' er oprettet. Udfyld alle steder, der står UDFYLD, i:")
     _created(root, paths)
+    heldout = messages_file(root, name.strip().lower()).relative_to(root)
     click.echo(
-        f"Skriv mindst {MIN_ERRAND_MESSAGES} sætninger til blindtesten i {messages_file(root, name.strip().lower()).relative_to(root)}.\n"
+        f"Skriv mindst {MIN_ERRAND_MESSAGES} sætninger til blindtesten i {heldout}.\n"
         "Kør derefter `kommunebot check`, `kommunebot build`, `kommunebot train` og `kommunebot eval`."
     )
 

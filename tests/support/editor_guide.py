@@ -44,10 +44,7 @@ def worked_example(guide: Path = GUIDE) -> tuple[str, list[Block]]:
     start = text.index(SECTION)
     end = text.index("\n## ", start + len(SECTION))
     section = text[start:end]
-    blocks = [
-        Block(m["lang"], m["info"].strip(), textwrap.dedent(m["body"]))
-        for m in FENCE.finditer(section)
-    ]
+    blocks = [Block(m["lang"], m["info"].strip(), textwrap.dedent(m["body"])) for m in FENCE.finditer(section)]
     return section, blocks
 
 

@@ -104,7 +104,7 @@ def test_readme_and_guides_say_what_the_code_lets_editors_see():
         in readme
     )
     assert "Redaktører ser kanaloverblikket og **Indbakke**" in caseworkers and "aldrig opringningerne" in caseworkers
-    for username, role in DEMO_USERS:
+    for username, _role in DEMO_USERS:
         assert f"`{username}`" in readme, username
     # The README opens with what the product does for each kind of user and how to try it; figures follow.
     headings = re.findall(r"^## (.+)$", (PROJECT_ROOT / "README.md").read_text(encoding="utf-8"), re.M)
