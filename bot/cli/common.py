@@ -37,8 +37,9 @@ def current_settings() -> Settings:
 
 
 def exit_with_problems(problems) -> NoReturn:
-    """Content problems, one line each: exit code 1."""
+    """Content problems, one line each, then a Danish summary for the editor: exit code 1."""
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"{len(problems)} problem(s): fix them and run `kommunebot check` again.", err=True)
+    summary = "1 problem: ret det" if len(problems) == 1 else f"{len(problems)} problemer: ret dem"
+    click.echo(f"{summary}, og kør `kommunebot check` igen.", err=True)
     sys.exit(1)

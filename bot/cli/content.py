@@ -10,7 +10,10 @@ import click
 
 from bot.cli.common import ROOT_OPTION, exit_with_problems
 from bot.content.check import check as check_content
+from bot.content.heldout import MIN_ERRAND_MESSAGES, messages_file
 from bot.content.scaffold import ScaffoldError, new_municipality, new_topic
+
+ALL_FINE = "Alt indhold er i orden."
 
 
 def _created(root: Path, paths) -> None:
@@ -28,15 +31,20 @@ def topic() -> None:
 @click.option("--title", default=None, help="the name citizens see, e.g. 'flytning' or 'sundhedskort'")
 @ROOT_OPTION
 def topic_new(name: str, title, root: Path) -> None:
-    """Scaffold everything one errand needs, with TODO markers to fill in."""
+    """Scaffold everything one errand needs, with UDFYLD markers to fill in."""
     try:
         paths = new_topic(root, name, title)
     except ScaffoldError as exc:
-        click.echo(f"error: {exc}", err=True)
+        # The editor reads Danish; the reason names the field in English, as the logs do.
+        click.echo(f"fejl: ærindet blev ikke oprettet ({exc})", err=True)
         sys.exit(2)
-    click.echo(f"Created errand '{name}'. Fill in every TODO in:")
+    click.echo(f"Ærindet '{name}' er oprettet. Udfyld alle steder, der står UDFYLD, i:")
     _created(root, paths)
-    click.echo("Then run `kommunebot check`, `kommunebot train` and `kommunebot eval`.")
+    heldout = messages_file(root, name.strip().lower()).relative_to(root)
+    click.echo(
+        f"Skriv mindst {MIN_ERRAND_MESSAGES} sætninger til blindtesten i {heldout}.\n"
+        "Kør derefter `kommunebot check`, `kommunebot build`, `kommunebot train` og `kommunebot eval`."
+    )
 
 
 @click.group("municipality")
@@ -54,9 +62,9 @@ def municipality_new(name: str, display: str, website: str, root: Path) -> None:
     try:
         paths = new_municipality(root, name, display, website)
     except ScaffoldError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"fejl: kommunen blev ikke oprettet ({exc})", err=True)
         sys.exit(2)
-    click.echo(f"Created municipality '{name}'. Fill in the TODOs and cite a source for every value:")
+    click.echo(f"Kommunen '{name}' er oprettet. Udfyld UDFYLD-felterne, og angiv en kilde for hver værdi:")
     _created(root, paths)
 
 
@@ -68,7 +76,7 @@ def check(skip_rasa: bool, root: Path) -> None:
     problems = check_content(root, with_rasa=not skip_rasa)
     if problems:
         exit_with_problems(problems)
-    click.echo("All content is fine.")
+    click.echo(ALL_FINE)
 
 
 @click.command("build")

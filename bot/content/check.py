@@ -23,6 +23,7 @@ from bot.chat.situation_model import MIN_EXAMPLES as MIN_SITUATION_EXAMPLES
 from bot.chat.situations import normalise_situation
 from bot.content import heldout
 from bot.content.training_data import Example, Synonym, TrainingData, load_training_data
+from bot.knowledge.contrast import theme_problem
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Knowledge
 from bot.knowledge.problems import KnowledgeError, Problem
@@ -40,7 +41,8 @@ NEAR_DUPLICATE = 0.75  # share of words two examples under different intents hav
 ANSWER_ACTION = "action_answer_errand"
 NOT_ERRANDS = ("needs_assistance",)  # answered by the errand action, but no topic of its own
 CONTENT_FOLDERS = ("knowledge", "data", "tests/stories", str(heldout.OPEN / heldout.MESSAGES))
-TODO = re.compile(r"\bTODO\b")
+# The scaffold's marker (UDFYLD, Danish for "fill in"); TODO is refused too.
+TODO = re.compile(r"\b(?:UDFYLD|TODO)\b")
 URL = re.compile(r"https?://\S+")
 # Defined by Rasa itself, never in domain.yml.
 RASA_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
@@ -94,10 +96,10 @@ def todo_markers(content: Content) -> Iterable[Problem]:
         for path in sorted((content.root / folder).rglob("*.yml")):
             for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
                 if TODO.search(line):
-                    yield Problem(str(path.relative_to(content.root)), "", f"unfinished: {line.strip()}", number)
+                    yield Problem(str(path.relative_to(content.root)), "", f"ikke udfyldt: {line.strip()}", number)
     for number, line in enumerate((content.root / "domain.yml").read_text(encoding="utf-8").splitlines(), 1):
         if TODO.search(line):
-            yield Problem("domain.yml", "", f"unfinished: {line.strip()}", number)
+            yield Problem("domain.yml", "", f"ikke udfyldt: {line.strip()}", number)
 
 
 def intents_have_examples_and_dialogue(content: Content) -> Iterable[Problem]:
@@ -451,6 +453,44 @@ def links_are_deep(content: Content) -> Iterable[Problem]:
                 )
 
 
+def errands_have_heldout_messages(content: Content) -> Iterable[Problem]:
+    """Each errand has at least MIN_ERRAND_MESSAGES held-out messages where the
+    default `kommunebot eval` reads them (the open set), so a new errand is
+    measured from its first training."""
+    if content.knowledge is None:
+        return
+    for key in sorted(content.knowledge.topics):
+        path = heldout.messages_file(content.root, key)
+        name = str(path.relative_to(content.root))
+        data = _safe_yaml(path) if path.is_file() else None
+        items = data.get("messages") if isinstance(data, dict) else None
+        count = len(items) if isinstance(items, list) else 0
+        if count < heldout.MIN_ERRAND_MESSAGES:
+            yield Problem(
+                name,
+                "messages",
+                f"has {count} held-out messages for the errand {key}; write at least "
+                f"{heldout.MIN_ERRAND_MESSAGES}, none of them in data/nlu/",
+                line_of(data, "messages") if isinstance(data, dict) else None,
+            )
+
+
+def theme_colours_readable(content: Content) -> Iterable[Problem]:
+    """The widget's colour passes WCAG 2.2 AA with white text and on a white
+    page; the site server would otherwise quietly use its default colour."""
+    if content.knowledge is None:
+        return
+    for key in sorted(content.knowledge.municipalities):
+        colour = content.knowledge.municipalities[key].primary_colour
+        reason = theme_problem(colour) if colour else None
+        if reason:
+            name = f"knowledge/municipalities/{key}.yml"
+            data = _safe_yaml(content.root / name)
+            theme = data.get("theme") if isinstance(data, dict) else None
+            line = line_of(theme, "primary_colour") if isinstance(theme, dict) else None
+            yield Problem(name, "theme.primary_colour", reason, line)
+
+
 CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     todo_markers,
     intents_have_examples_and_dialogue,
@@ -465,6 +505,8 @@ CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     situations_have_examples,
     first_replies_give_link_and_channel,
     links_are_deep,
+    errands_have_heldout_messages,
+    theme_colours_readable,
 )
 
 

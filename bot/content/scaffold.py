@@ -1,5 +1,5 @@
 """`kommunebot topic new` and `kommunebot municipality new`: every file a
-new errand or municipality needs, with TODO markers `check` refuses.
+new errand or municipality needs, with UDFYLD ("fill in") markers `check` refuses.
 
 All or nothing: every target is checked first, the files are written
 under temporary names and renamed at the end, so a failure leaves no
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.content.heldout import messages_file
+from bot.content.heldout import MIN_ERRAND_MESSAGES, messages_file
 from bot.knowledge.yaml_lines import load_yaml
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
@@ -30,7 +30,9 @@ class ScaffoldError(ValueError):
 
 
 def _render(template: str, **values) -> str:
-    return _templates.get_template(template).render(today=dt.date.today().isoformat(), **values)
+    return _templates.get_template(template).render(
+        today=dt.date.today().isoformat(), min_messages=MIN_ERRAND_MESSAGES, **values
+    )
 
 
 def _write_all(new: dict[Path, str], changed: dict[Path, str] | None = None) -> list[Path]:

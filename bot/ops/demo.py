@@ -16,7 +16,9 @@ from pathlib import Path
 
 from bot.console.accounts import Accounts
 
-DEMO_USERS = (("demo", "staff"), ("demo-admin", "admin"))
+# A caseworker and an editor of the demo municipality (the editor tries the
+# inbox without the admin's two-factor warning), and an admin of all.
+DEMO_USERS = (("demo", "staff"), ("demo-editor", "editor"), ("demo-admin", "admin"))
 LOGINS_FILE = "demo-logins"
 
 
@@ -31,8 +33,8 @@ class DemoLogins:
 
 
 def demo_logins(database: Path | str, folder: Path, municipality: str) -> DemoLogins:
-    """Fresh passwords for a caseworker of ``municipality`` and an admin of
-    all municipalities, written to the logins file in ``folder``."""
+    """Fresh passwords for a caseworker and an editor of ``municipality``
+    and an admin of all municipalities, written to the logins file in ``folder``."""
     accounts = Accounts(database)
     logins = [
         (username, role, accounts.ensure_demo_user(username, role, None if role == "admin" else municipality))

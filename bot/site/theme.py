@@ -3,31 +3,24 @@
 Only verified values reach the citizen: an unverified phone number is
 left out and the widget points to the website instead. A brand colour
 that white text cannot be read on (WCAG contrast below 4.5:1) is replaced
-by the default, so an editor's choice can never make the launcher unreadable.
+by the default, so an editor's choice can never make the launcher unreadable;
+`kommunebot check` already refuses such a colour (bot/knowledge/contrast.py).
 """
 
 from __future__ import annotations
 
 import logging
 
+from bot.knowledge.contrast import MIN_TEXT_CONTRAST, contrast
 from bot.knowledge.model import Municipality
 
 log = logging.getLogger(__name__)
 DEFAULT_COLOUR = "#1d4f91"
-MIN_CONTRAST = 4.5
-
-
-def _luminance(colour: str) -> float:
-    def channel(hex_pair: str) -> float:
-        c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+MIN_CONTRAST = MIN_TEXT_CONTRAST  # `kommunebot check` refuses such a colour first
 
 
 def contrast_with_white(colour: str) -> float:
-    return 1.05 / (_luminance(colour) + 0.05)
+    return contrast(colour)
 
 
 def widget_colour(colour: str | None, municipality: str = "") -> str:

@@ -370,12 +370,15 @@ def test_make_run_demo_logins_are_fresh_each_start(db, capsys):
     assert first.path.stat().st_mode & 0o777 == 0o600  # the passwords are for this user only
     before = {u: p for u, _, p in first.logins}
     after = {u: p for u, _, p in second.logins}
-    assert set(after) == {"demo", "demo-admin"} and before["demo"] != after["demo"]
+    assert set(after) == {"demo", "demo-editor", "demo-admin"} and before["demo"] != after["demo"]
     text = second.path.read_text()
     assert after["demo"] in text and after["demo-admin"] in text and before["demo"] not in text
     accounts = Accounts(db)
     assert accounts.authenticate("demo-admin", after["demo-admin"], "10.0.0.1").municipality == "*"
     assert accounts.authenticate("demo", after["demo"], "10.0.0.1").municipality == "nyborg"
+    editor = accounts.authenticate("demo-editor", after["demo-editor"], "10.0.0.1")
+    assert (editor.role, editor.municipality) == ("editor", "nyborg")  # the inbox, no two-factor step
+    assert f"demo-editor (editor, nyborg): demo-editor / {after['demo-editor']}" in text
     # An admin disabled the caseworker: the next start leaves it disabled.
     accounts.disable("demo", actor="ali")
     third = demo_logins(db, db.parent, "nyborg")
@@ -390,5 +393,8 @@ def test_outside_demo_mode_old_demo_logins_are_removed_and_named(db):
     assert leftover_demo_users(db, db.parent) == [] and not db.exists()  # no database is made for the check
     logins = demo_logins(db, db.parent, "nyborg")
     Accounts(db).disable("demo-admin", actor="ali")
-    assert leftover_demo_users(db, db.parent) == ["demo"]  # still enabled: the operator is told to disable it
+    assert leftover_demo_users(db, db.parent) == [
+        "demo",
+        "demo-editor",
+    ]  # still enabled: the operator is told to disable it
     assert not logins.path.exists()  # the passwords are gone with the demo

@@ -100,9 +100,27 @@ def fill_fiskekort(root: Path) -> None:
         encoding="utf-8",
     )
     story = root / "tests" / "stories" / "test_fiskekort.yml"
-    story.write_text(re.sub(r"TODO: .*", "jeg skal købe fiskekort", story.read_text(encoding="utf-8")))
+    story.write_text(re.sub(r"UDFYLD: .*", "jeg skal købe fiskekort", story.read_text(encoding="utf-8")))
     heldout = messages_file(root, "fiskekort")
-    heldout.write_text(re.sub(r"TODO: [^\"]*", "hvor får man et lystfiskertegn", heldout.read_text(encoding="utf-8")))
+    texts = iter(FISKEKORT_HELDOUT)
+    heldout.write_text(re.sub(r"UDFYLD: [^\"]*", lambda _: next(texts), heldout.read_text(encoding="utf-8")))
+
+
+FISKEKORT_HELDOUT = [
+    f"hvor får man et lystfiskertegn {where}"
+    for where in (
+        "til havet",
+        "til åen",
+        "i ferien",
+        "til barnebarnet",
+        "til sommer",
+        "som turist",
+        "på nettet",
+        "uden mitid",
+        "for en dag",
+        "til kysten",
+    )
+]
 
 
 def test_scaffold_refused_until_filled_then_passes(root):
@@ -111,16 +129,16 @@ def test_scaffold_refused_until_filled_then_passes(root):
     assert "- fiskekort" in (root / "domain.yml").read_text()
     found = problems(root)
     knowledge = root / "knowledge" / "national" / "fiskekort.yml"
-    assert f"knowledge/national/fiskekort.yml:{line_of(knowledge, 'question:')}: unfinished: question:" in "\n".join(
+    assert f"knowledge/national/fiskekort.yml:{line_of(knowledge, 'question:')}: ikke udfyldt: question:" in "\n".join(
         found
     )
-    assert any(p.startswith("data/nlu/fiskekort.yml:") and "unfinished" in p for p in found)
+    assert any(p.startswith("data/nlu/fiskekort.yml:") and "ikke udfyldt" in p for p in found)
     assert any(p.startswith("tests/stories/test_fiskekort.yml:") for p in found)
-    assert any(p.startswith("tests/heldout/open/messages/fiskekort.yml:") and "unfinished" in p for p in found)
+    assert any(p.startswith("tests/heldout/open/messages/fiskekort.yml:") and "ikke udfyldt" in p for p in found)
     assert any("intents.fiskekort: has 2 training examples" in p and "at least 60" in p for p in found)
     assert any("intents.fiskekort: has 1 examples of citizens' own cases" in p for p in found)
     check_run = CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)])
-    assert check_run.exit_code == 1 and "problem(s)" in check_run.output
+    assert check_run.exit_code == 1 and "problemer: ret dem, og kør `kommunebot check` igen." in check_run.output
 
     fill_fiskekort(root)
     assert problems(root) == []
@@ -128,7 +146,7 @@ def test_scaffold_refused_until_filled_then_passes(root):
     # The editor's held-out sentences are read by the default evaluation,
     # on their own since they were written beside the training data.
     written = [m for m in load_messages(root / OPEN, BESIDE_TRAINING) if m["intent"] == "fiskekort"]
-    assert [m["text"] for m in written] == ["hvor får man et lystfiskertegn"]
+    assert [m["text"] for m in written] == FISKEKORT_HELDOUT
 
 
 def test_scaffold_is_all_or_nothing(root):
@@ -141,7 +159,7 @@ def test_scaffold_is_all_or_nothing(root):
     assert (root / "domain.yml").read_text() == domain
     for bad in ("Flytning!", "x", "pas"):
         result = CliRunner().invoke(cli, ["topic", "new", bad, "--root", str(root)])
-        assert result.exit_code == 2 and result.output.startswith("error: name:"), bad
+        assert result.exit_code == 2 and result.output.startswith("fejl: ærindet blev ikke oprettet (name:"), bad
 
 
 def test_municipality_scaffold(root):
@@ -379,3 +397,52 @@ def test_a_first_reply_that_withholds_the_booked_attendance_is_named(root, monke
         in "\n".join(found)
     )
     assert {p.split(": ")[1] for p in found} == {"situations.fornyelse", "situations.pris"}
+
+
+def test_a_theme_colour_white_text_cannot_be_read_on_is_refused_at_check_time(root):
+    """WCAG 2.2 AA: #767676 is the lightest grey with 4.5:1 against white; #777777 falls just short."""
+    path = root / "knowledge" / "municipalities" / "nyborg.yml"
+    text = path.read_text(encoding="utf-8")
+    text = (
+        re.sub(r"primary_colour: .*", 'primary_colour: "#777777"', text)
+        if "primary_colour" in text
+        else (text + 'theme:\n  primary_colour: "#777777"\n')
+    )
+    path.write_text(text, encoding="utf-8")
+    found = [p for p in problems(root) if "theme.primary_colour" in p]
+    assert found == [
+        f"knowledge/municipalities/nyborg.yml:{line_of(path, 'primary_colour')}: theme.primary_colour: #777777 has "
+        "contrast 4.48:1 with white: white text on it needs 4.5:1 (WCAG 2.2 AA); choose a darker colour"
+    ]
+    path.write_text(text.replace("#777777", "#bbbbbb"), encoding="utf-8")
+    assert any("the buttons need 3:1 against the page" in p for p in problems(root))
+    path.write_text(text.replace("#777777", "#767676"), encoding="utf-8")
+    assert not [p for p in problems(root) if "theme.primary_colour" in p]
+
+
+def test_an_errand_needs_the_held_out_messages_the_scaffold_asks_for(root):
+    from bot.content.heldout import MIN_ERRAND_MESSAGES
+
+    assert CliRunner().invoke(cli, ["topic", "new", "fiskekort", "--root", str(root)]).exit_code == 0
+    fill_fiskekort(root)
+    heldout = messages_file(root, "fiskekort")
+    items = heldout.read_text(encoding="utf-8").split("  - text:")
+    heldout.write_text("  - text:".join(items[:-1]), encoding="utf-8")  # one message fewer
+    assert [p for p in problems(root) if "held-out" in p] == [
+        f"tests/heldout/open/messages/fiskekort.yml:{line_of(heldout, 'messages:')}: messages: has "
+        f"{MIN_ERRAND_MESSAGES - 1} held-out messages for the errand fiskekort; write at least "
+        f"{MIN_ERRAND_MESSAGES}, none of them in data/nlu/"
+    ]
+
+
+def test_check_and_topic_new_speak_danish_to_the_editor(root):
+    made = CliRunner().invoke(cli, ["topic", "new", "fiskekort", "--root", str(root)])
+    assert made.output.startswith("Ærindet 'fiskekort' er oprettet. Udfyld alle steder, der står UDFYLD, i:")
+    knowledge = (root / "knowledge" / "national" / "fiskekort.yml").read_text(encoding="utf-8")
+    assert "UDFYLD: spørgsmålet, assistenten stiller" in knowledge and "TODO" not in knowledge
+    fill_fiskekort(root)
+    assert CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)]).output == "Alt indhold er i orden.\n"
+    story = root / "tests" / "stories" / "test_fiskekort.yml"
+    story.write_text(story.read_text(encoding="utf-8").replace("jeg skal købe fiskekort", "TODO: later"))
+    refused = CliRunner().invoke(cli, ["check", "--skip-rasa", "--root", str(root)])
+    assert refused.output.endswith("1 problem: ret det, og kør `kommunebot check` igen.\n")

@@ -30,10 +30,20 @@ def test_check_names_a_stale_table_and_writes_nothing(tmp_path, capsys):
     stale.write_text(text.replace("| `RASA_PORT` | int | `5005` |", "| `RASA_PORT` | int | `5006` |"), encoding="utf-8")
     before = stale.read_text(encoding="utf-8")
     assert docs_tables.main(["--check", "--file", str(stale)]) == 1
-    assert "stale; run scripts/docs_tables.py" in capsys.readouterr().err
+    assert "a generated table is stale; run scripts/docs_tables.py" in capsys.readouterr().err
     assert stale.read_text(encoding="utf-8") == before
     assert docs_tables.main(["--file", str(stale)]) == 0
     assert stale.read_text(encoding="utf-8") == text
+
+
+def test_the_editor_guide_lists_every_errand(knowledge):
+    """The guide's list is the knowledge base's: an errand added without
+    regenerating it fails test_the_generated_tables_are_current."""
+    table = docs_tables.errands_table()
+    guide = (PROJECT_ROOT / "docs" / "editor-guide.md").read_text(encoding="utf-8")
+    assert table in guide
+    assert table.count("| `knowledge/national/") == len(knowledge.topics) >= 20
+    assert f"{len(knowledge.topics)} ærinder i vidensbasen i dag" in guide
 
 
 def test_a_new_setting_gets_a_row_with_its_default_and_help():
@@ -78,3 +88,25 @@ def test_only_settings_reads_the_environment():
         if re.search(r"os\.environ\.get|os\.getenv|environ\[\"KOMMUNEBOT", text):
             readers.append(str(path.relative_to(PROJECT_ROOT)))
     assert not readers, readers
+
+
+def test_readme_and_guides_say_what_the_code_lets_editors_see():
+    """The README, the caseworkers' guide and the code agree: editors see the
+    dashboard and the inbox, never the callbacks; every demo login is named."""
+    from bot.console.security import PERMISSIONS
+    from bot.ops.demo import DEMO_USERS
+
+    assert PERMISSIONS["editor"] >= {"dashboard", "inbox"} and "callbacks" not in PERMISSIONS["editor"]
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    caseworkers = " ".join((PROJECT_ROOT / "docs" / "medarbejder-guide.md").read_text(encoding="utf-8").split())
+    assert (
+        "Editors see the dashboard and the inbox of messages the assistant did not understand, never the callbacks"
+        in readme
+    )
+    assert "Redaktører ser kanaloverblikket og **Indbakke**" in caseworkers and "aldrig opringningerne" in caseworkers
+    for username, _role in DEMO_USERS:
+        assert f"`{username}`" in readme, username
+    # The README opens with what the product does for each kind of user and how to try it; figures follow.
+    headings = re.findall(r"^## (.+)$", (PROJECT_ROOT / "README.md").read_text(encoding="utf-8"), re.M)
+    assert headings[:2] == ["What it does, for whom", "Try it"]
+    assert headings.index("Performance") > headings.index("Try it")
