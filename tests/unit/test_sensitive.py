@@ -23,6 +23,7 @@ def detector():
         "hvad koster et pas",
         "hvornår bliver skraldet hentet",
         "kan man blive sygemeldt med stress",
+        "jeg er gravid, hvornår kan jeg skrive barnet op til vuggestue",
     ],
 )
 def test_generic_questions_are_not_sensitive_by_terms(detector, text):
@@ -50,6 +51,11 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("naboens søn har ikke været i skole i over en måned", "child_worry"),
         ("vores dreng er anbragt på en institution, hvem søger hans pas", "child_worry"),
         ("my daughter was taken into care, can I still read her post", "child_worry"),
+        ("vores far er sovet ind, skal hans læge have besked", "bereavement"),
+        ("my brother is on parole and wants a passport", "criminal"),
+        ("vi bor lige nu på et krisecenter, hvordan melder vi flytning", "violence"),
+        ("we are divorcing and need to change the children's address", "family"),
+        ("jeg er blevet insulinkrævende, hvad med mit kørekort", "health"),
         ("my nephew hasn't been to school since easter, his mum is never home", "child_worry"),
     ],
 )
@@ -163,3 +169,16 @@ def test_the_sensitive_model_leaves_general_questions_and_low_scores_alone(detec
     assert detector.detect(told, "valg", 0.9, learned=0.3, reading=case_reader.read(told)) is None
     # No model in the parse: as before, the terms and intents decide.
     assert detector.detect(told, "valg", 0.9, learned=None, reading=case_reader.read(told)) is None
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        ("hvis jeg ikke får hjælp, gør jeg en ende på det", "suicide"),
+        ("min nevø siger at hans stedmor slår ham hver dag", "child_danger"),
+        ("jeg vil gøre ham noget når han kommer ud af rådhuset", "violence_now"),
+    ],
+)
+def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, text, category):
+    found = detector.detect(text, "pas", 0.9)
+    assert found is not None and found.category == category and found.urgent
