@@ -28,6 +28,7 @@ def reader(case_reader):
 
 # (kind, message): each an own case, in Danish with and without æøå, misspelt, and English.
 OWN_CASES = [
+    ("ventetid", "vi har endnu ikke modtaget noget om vores byggesag efter et halvt år"),
     ("ventetid", "Vores byggeansøgning har ligget i fire måneder nu"),
     ("ventetid", "hvem kan jeg rykke for svar på min ansøgning om parkeringslicens"),
     ("nedsat", "my housing benefit is lower this month and nobody told me why"),
@@ -59,6 +60,7 @@ OWN_CASES = [
 
 # Hints from two groups, from someone who speaks of themselves.
 HINTED_CASES = [
+    "I har trukket renovationen to gange fra vores konto i denne måned",
     "min datter står på venteliste og kan først starte efter sommerferien, jeg skal arbejde",
     "kommunen siger at min nemkonto er i orden men pengene er ikke kommet",
     "Jeg har fået et brev om, at min fritagelse for digital post er annulleret.",
@@ -68,6 +70,7 @@ HINTED_CASES = [
 
 # General questions and plain first-person questions: no own case.
 PLAIN = [
+    "hvornår bliver ejendomsskatten trukket fra kontoen?",
     "hvor længe står man på venteliste til vuggestue?",
     "er pensionen lavere om sommeren?",
     "Hvordan klager man over en afgørelse om boligstøtte?",
