@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from bot.chat.answers import CALLBACK, FALLBACK, OUT_OF_SCOPE, SMALL_TALK, URGENT, Reply, Responder, button
 from bot.chat.message import MessageReading
-from bot.chat.sensitive import URGENT_INTENT, Detection
+from bot.chat.sensitive import PERSONAL_CATEGORY, URGENT_CATEGORY, URGENT_INTENT, Detection, detected
 from bot.chat.thread import Thread
 from bot.chat.turn import NEEDS_ASSISTANCE, Result, Turn
 from bot.knowledge.loader import SMALL_TALK as SMALL_TALK_MESSAGES
@@ -174,9 +174,9 @@ class Answering:
         Spanien, skal jeg have blåt kort?"): it is answered as the closest
         errand, or as out of scope when no errand is near."""
         if turn.intent == URGENT_INTENT:
-            return self.sensitive(turn, reading, Detection("urgent", "Akut fare", True, "nlu"))
+            return self.sensitive(turn, reading, detected(URGENT_CATEGORY, "nlu"))
         if not reading.screened:
-            return self.sensitive(turn, reading, Detection("personal", "Personlig sag", False, "nlu"))
+            return self.sensitive(turn, reading, detected(PERSONAL_CATEGORY, "nlu"))
         errand = reading.ranked_errand(PLAIN_ERRAND_CONFIDENCE)
         if errand is not None:
             return self.answer_errand(replace(turn, intent=errand), reading)

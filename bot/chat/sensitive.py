@@ -40,6 +40,12 @@ _PERSONAL = re.compile(
     r"partner|mother|mum|mom|father|dad|parents?|brother|sister|neighbou?r|girlfriend|boyfriend|family)\b"
 )
 # The sensitive model's two classes (glue/matter_classifier.py).
+# The categories the detector names itself, beside the knowledge base's own
+# (knowledge/sensitive_terms.yml): the staff console labels them from here.
+PERSONAL_CATEGORY = "personal"
+URGENT_CATEGORY = "urgent"
+CPR_CATEGORY = "cpr"
+DETECTOR_CATEGORIES = {PERSONAL_CATEGORY: "Personlig sag", URGENT_CATEGORY: "Akut fare", CPR_CATEGORY: "CPR-nummer"}
 SENSITIVE_LABEL = "sensitive"
 NOT_SENSITIVE_LABEL = "not_sensitive"
 # Intents whose examples teach the sensitive model neither kind: a request
@@ -144,6 +150,11 @@ class Detection:
     source: str  # "terms", "nlu" or "redaction" ("case_matter" in `kommunebot eval`'s older-set detection)
 
 
+def detected(category: str, source: str) -> Detection:
+    """A detection of one of the detector's own categories (DETECTOR_CATEGORIES)."""
+    return Detection(category, DETECTOR_CATEGORIES[category], category == URGENT_CATEGORY, source)
+
+
 class SensitiveDetector:
     def __init__(self, categories: dict[str, SensitiveCategory], spacy_path: Path, errands: tuple[str, ...] = ()):
         self.categories = categories
@@ -206,12 +217,12 @@ class SensitiveDetector:
         lowered = (text or "").lower()
         # An unsure urgent guess escalates only a message about someone.
         if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or _about_someone(text or "")):
-            return Detection("urgent", "Akut fare", True, "nlu")
+            return detected(URGENT_CATEGORY, "nlu")
         if term is not None:
             return Detection(term.key, term.label, False, "terms")
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
-            return Detection("cpr", cpr.label if cpr else "CPR-nummer", False, "redaction")
+            return Detection(CPR_CATEGORY, cpr.label if cpr else DETECTOR_CATEGORIES[CPR_CATEGORY], False, "redaction")
         if (
             learned is not None
             and learned >= SENSITIVE_SCORE_THRESHOLD
@@ -220,7 +231,7 @@ class SensitiveDetector:
         ):
             # Told of someone in particular, not asked in general: "kan man
             # brevstemme, hvis man er bag tremmer?" names nobody and stays plain.
-            return Detection("personal", "Personlig sag", False, "model")
+            return detected(PERSONAL_CATEGORY, "model")
         if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and _about_someone(text or ""):
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []
@@ -234,7 +245,7 @@ class SensitiveDetector:
             # case did not (issue 25).
             carried = carries_case(lowered) if case is None else case
             if carried or (not unsure and confidence >= SURE_THRESHOLD and not errand_nearby):
-                return Detection("personal", "Personlig sag", False, "nlu")
+                return detected(PERSONAL_CATEGORY, "nlu")
         return None
 
 

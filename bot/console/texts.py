@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.console.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_USERNAME
 
 STATUS_LABELS = {
-    "booked": "Booket",
+    "booked": "Bestilt",
     "in_progress": "I gang",
     "completed": "Afsluttet",
     "no_answer": "Intet svar – prøv igen",
@@ -22,6 +22,24 @@ VIEW_LABELS = {
     "overdue": "Overskredne",
     "all": "Alle, også lukkede",
 }
+# What the citizen meant, for the intents that are not errands (errands are
+# named from the knowledge base). tests/unit/test_console_labels.py holds
+# every intent of domain.yml to a Danish name.
+INTENT_LABELS = {
+    "needs_assistance": "Hjælp til det digitale",
+    "greet": "Hilsen",
+    "goodbye": "Farvel",
+    "thanks": "Tak",
+    "affirm": "Ja",
+    "deny": "Nej",
+    "bot_challenge": "Spørger, om det er en robot",
+    "out_of_scope": "Uden for emne",
+    "personal_matter": "Personlig sag",
+    "urgent_danger": "Akut fare",
+    "callback_request": "Vil ringes op",
+    "cancel_callback": "Vil aflyse en opringning",
+    "nlu_fallback": "Ikke forstået",
+}
 ROLE_LABELS = {"staff": "Sagsbehandler", "editor": "Redaktør", "admin": "Administrator"}
 EVENT_LABELS = {
     "booked": "Bestilt af borgeren",
@@ -31,7 +49,7 @@ EVENT_LABELS = {
     "note": "Notat",
     "assigned": "Tildelt",
     "exported": "Eksporteret",
-    "inbox_assigned": "Indbakke: tilføjet til intent",
+    "inbox_assigned": "Indbakke: tilføjet som træningseksempel",
     "inbox_dismissed": "Indbakke: afvist",
 }
 

@@ -22,11 +22,12 @@ from sanic import response
 from bot import addresses
 from bot.callbacks.casework import Casework
 from bot.callbacks.hours import danish_slot_label
+from bot.chat.sensitive import DETECTOR_CATEGORIES
 from bot.console import charts, security
 from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
-from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
+from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
 from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
@@ -84,11 +85,19 @@ class Labels:
         # A callback's topic also when the citizen said "Nej, noget andet" to the suggested one.
         self.callback_topics = {**self.topics, OTHER_TOPIC: "Andet (se samtalen)"}
         self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
-        self.categories = {k: c.label for k, c in knowledge.sensitive.items()} if knowledge else {}
+        # The detector's own categories first; the knowledge base's labels win.
+        self.categories = {
+            **DETECTOR_CATEGORIES,
+            **({k: c.label for k, c in knowledge.sensitive.items()} if knowledge else {}),
+        }
         if knowledge:
             self.categories[CASE_CATEGORY] = knowledge.case_signals.label
         topics = knowledge.topics.values() if knowledge else ()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
+
+    def intent(self, key: str) -> str:
+        """What the citizen meant, in Danish: an errand's name or INTENT_LABELS."""
+        return self.topics.get(key) or INTENT_LABELS.get(key) or key
 
     def suggestion(self, key: str) -> str:
         """A "Mente du …?" suggestion as the citizen saw it: "Pas: Mistet eller stjålet pas"."""

@@ -65,7 +65,7 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     page.get_by_role("heading", level=1, name="Opringninger").wait_for()
     assert page.evaluate("location.pathname") == "/opringninger"
     row = page.get_by_role("row").filter(has_text=reference)
-    assert "Booket" in row.inner_text()
+    assert "Bestilt" in row.inner_text()
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
 
     page.get_by_role("link", name=reference).click()

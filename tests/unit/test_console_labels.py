@@ -1,0 +1,47 @@
+"""bot/console/texts.py and web.Labels: every category, status, intent and
+outcome the code can produce has a Danish label in the console (issue 28:
+"personal", "Intent", raw intent names and "Booket" were shown)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.callbacks.casework import TRANSITIONS
+from bot.chat.sensitive import DETECTOR_CATEGORIES
+from bot.console.dashboard import OUTCOME_LABELS
+from bot.console.texts import STATUS_LABELS
+from bot.console.web import Labels
+from bot.content.training_data import domain_intents
+from bot.knowledge.build import build_database
+from bot.knowledge.model import CASE_CATEGORY
+from bot.records.outcomes import OUTCOMES
+from bot.settings import PROJECT_ROOT
+
+ENGLISH = {"personal", "urgent", "cpr", "intent", "booked", "fallback", "out of scope"}
+
+
+@pytest.fixture(scope="module")
+def labels(knowledge, tmp_path_factory):
+    return Labels(build_database(knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db"))
+
+
+def _danish(label: str, key: str) -> bool:
+    return bool(label) and label != key and label.lower() not in ENGLISH
+
+
+def test_every_intent_of_the_domain_and_the_fallback_has_a_danish_name(labels):
+    intents = [*domain_intents(PROJECT_ROOT), "nlu_fallback"]
+    assert len(intents) > 30
+    assert [i for i in intents if not _danish(labels.intent(i), i)] == []
+
+
+def test_every_category_a_callback_can_carry_has_a_danish_label(labels, knowledge):
+    categories = {*DETECTOR_CATEGORIES, *knowledge.sensitive, CASE_CATEGORY}
+    assert {"personal", "urgent", "cpr", "child_worry"} <= categories
+    assert [c for c in categories if not _danish(labels.categories.get(c, ""), c)] == []
+
+
+def test_every_status_and_outcome_has_a_danish_label():
+    assert set(STATUS_LABELS) == set(TRANSITIONS)
+    assert STATUS_LABELS["booked"] == "Bestilt"
+    assert [o for o in OUTCOMES if not _danish(OUTCOME_LABELS.get(o, ""), o)] == []
