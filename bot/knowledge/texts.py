@@ -63,6 +63,9 @@ def template_context(municipality: Municipality, topics: dict[str, Topic], langu
         "topics": join_names(
             [(t.en.get("name") or t.name) if english else t.name for t in topics.values()], "and" if english else "og"
         ),
+        # How many errands, for replies that name a few instead of all twenty
+        # (a screen reader reads every name of the list aloud).
+        "topic_count": len(topics),
         "phone_hint": phone_hint,
         "phone_sentence": phone_sentence,
         "booking_link": municipality.booking_url or municipality.website_url,

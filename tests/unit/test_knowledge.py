@@ -194,3 +194,20 @@ def test_case_signal_problems_name_file_field_and_line(kdir, old, new, field, me
     edit(kdir / "case_signals.yml", old, new)
     problems = [p for p in problems_of(kdir) if p.file.endswith("case_signals.yml")]
     assert any(p.field == field and message in p.message and p.line for p in problems), problems
+
+
+@pytest.mark.parametrize("key", ["nyborg", "guldborgsund"])
+def test_the_out_of_scope_reply_is_short_and_gives_the_municipalitys_contact(knowledge, key):
+    # Issue 26: a screen reader read all twenty errand names aloud here.
+    from bot.knowledge.texts import Texts
+
+    municipality = knowledge.municipalities[key]
+    for text in (
+        Texts(knowledge).message("out_of_scope", municipality),
+        Texts(knowledge).render(knowledge.messages_en["out_of_scope"], municipality, language="en"),
+    ):
+        named = [t.name for t in knowledge.topics.values() if t.name in text or (t.en.get("name") or "") in text]
+        assert str(len(knowledge.topics)) in text and len(named) <= 6, text
+        assert municipality.website_url in text
+        assert municipality.phone_number is None or municipality.phone_number in text
+        assert len(text) < 320  # the list of all twenty made it about 470
