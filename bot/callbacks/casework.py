@@ -59,6 +59,35 @@ class QueueFilter:
     category: str | None = None
     status: str | None = None
     assigned_to: str | None = None
+    # A reference, part of the citizen's name or some digits of the phone
+    # number, as a citizen phoning in gives them (issue 28).
+    search: str | None = None
+
+
+# The longest search the queue reads; a reference is 14 characters, a name
+# rarely more than 40.
+MAX_SEARCH_CHARS = 60
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its own % and _ literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clause(text: str):
+    """Callbacks whose reference, name or phone number holds ``text``:
+    case-insensitive for reference and name, digits only for the phone."""
+    text = " ".join(text.split())[:MAX_SEARCH_CHARS]
+    found = [
+        sa.func.upper(callbacks.c.reference).like(_like(text.upper()), escape="\\"),
+        sa.func.lower(callbacks.c.name).like(_like(text.lower()), escape="\\"),
+    ]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 4:  # fewer digits would find half the queue
+        phone = sa.func.replace(sa.func.replace(sa.func.replace(callbacks.c.phone, " ", ""), "-", ""), "+", "")
+        found.append(phone.like(f"%{digits}%"))
+    return sa.or_(*found)
 
 
 def clean_note(note: str | None) -> str:
@@ -92,6 +121,8 @@ class Casework(CallbackStore):
             value = getattr(criteria, column)
             if value:
                 query = query.where(callbacks.c[column] == value)
+        if criteria.search and criteria.search.strip():
+            query = query.where(search_clause(criteria.search))
         with self._read() as conn:
             return [Callback.from_row(row) for row in conn.execute(query)]
 

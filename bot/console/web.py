@@ -22,7 +22,7 @@ from sanic import response
 from bot import addresses
 from bot.callbacks.casework import Casework
 from bot.callbacks.hours import danish_slot_label
-from bot.chat.sensitive import DETECTOR_CATEGORIES
+from bot.chat.sensitive import DETECTOR_CATEGORIES, URGENT_CATEGORY
 from bot.console import charts, security
 from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
@@ -70,6 +70,12 @@ class ConsoleConfig:
         )
 
 
+# Categories the queue flags "Haster" beside every urgent one of the
+# knowledge base: a worried relative's child and violence at home wait for
+# no ordinary callback (issue 28).
+PRIORITY_CATEGORIES = frozenset({URGENT_CATEGORY, "child_worry", "violence"})
+
+
 class Labels:
     """Names for keys, from the knowledge base when it can be read."""
 
@@ -92,6 +98,9 @@ class Labels:
         }
         if knowledge:
             self.categories[CASE_CATEGORY] = knowledge.case_signals.label
+        # Callbacks to take first: danger to life, a child at risk, violence.
+        urgent = {k for k, c in knowledge.sensitive.items() if c.urgent} if knowledge else set()
+        self.priority = urgent | PRIORITY_CATEGORIES
         topics = knowledge.topics.values() if knowledge else ()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
 

@@ -65,8 +65,19 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     page.get_by_role("heading", level=1, name="Opringninger").wait_for()
     assert page.evaluate("location.pathname") == "/opringninger"
     row = page.get_by_role("row").filter(has_text=reference)
-    assert "Bestilt" in row.inner_text()
+    assert "Bestilt" in row.inner_text() and "Karen Hansen" in row.inner_text()  # who, not only the reference
+    assert "overskredne" in page.locator(".overdue-count").inner_text().lower()
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
+    # A citizen phoning in gives a name: the search finds the callback.
+    page.get_by_label("Søg (reference, navn eller telefon)").fill("hansen")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Vis", exact=True).click()
+    assert page.get_by_role("row").filter(has_text=reference).count() == 1
+    page.get_by_label("Søg (reference, navn eller telefon)").fill("nobody-by-this-name")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Vis", exact=True).click()
+    assert page.get_by_role("row").filter(has_text=reference).count() == 0
+    page.goto(stack.console_url + "/opringninger")
 
     page.get_by_role("link", name=reference).click()
     page.get_by_role("heading", level=1, name=f"Opringning {reference}").wait_for()

@@ -237,3 +237,18 @@ def test_transcript_read_from_a_real_rasa_tracker_store(tmp_path):
     assert lines[0].at == dt.datetime.fromtimestamp(1_790_000_000, dt.timezone.utc)
     assert Transcripts(f"sqlite:///{db}").lines("unknown") == []
     assert Transcripts(f"sqlite:///{tmp_path / 'empty.db'}").lines("conv-1") == []
+
+
+def test_the_queue_finds_a_callback_by_reference_name_or_phone_digits(work):
+    karen = book(work, 2)
+    ole = book(work, 3, name="Ole 100% Hansen", phone="+45 61 62 63 64")
+    found = lambda text: [cb.reference for cb in work.list(QueueFilter(view="all", search=text), now=NOW)]  # noqa: E731
+    assert found(karen.reference.lower()) == [karen.reference]
+    assert found("jensen") == [karen.reference]
+    assert found("61626364") == found("61 62 63 64") == found("+4561626364") == [ole.reference]
+    assert found("100%") == [ole.reference]  # a % is a character here, not a wildcard
+    assert found("%") == [ole.reference] and found("_") == []
+    assert found("2030") == [karen.reference]
+    assert found("63") == []  # too few digits to search phone numbers
+    assert found("' OR 1=1 --") == []
+    assert found("x" * 5000) == []

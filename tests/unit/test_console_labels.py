@@ -45,3 +45,10 @@ def test_every_status_and_outcome_has_a_danish_label():
     assert set(STATUS_LABELS) == set(TRANSITIONS)
     assert STATUS_LABELS["booked"] == "Bestilt"
     assert [o for o in OUTCOMES if not _danish(OUTCOME_LABELS.get(o, ""), o)] == []
+
+
+def test_the_queue_flags_danger_a_child_at_risk_and_violence_first(labels, knowledge):
+    urgent = {k for k, c in knowledge.sensitive.items() if c.urgent}
+    assert urgent and urgent <= labels.priority
+    assert {"urgent", "child_worry", "violence"} <= labels.priority
+    assert not {"case", "personal", "health", "cpr"} & labels.priority

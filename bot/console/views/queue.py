@@ -14,7 +14,7 @@ from functools import wraps
 
 from sanic import Blueprint, response
 
-from bot.callbacks.casework import TRANSITIONS, VIEWS, InvalidChange, QueueFilter, VersionConflict
+from bot.callbacks.casework import MAX_SEARCH_CHARS, TRANSITIONS, VIEWS, InvalidChange, QueueFilter, VersionConflict
 from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import security
 from bot.console.accounts import ALL
@@ -35,6 +35,7 @@ def _queue_filter(request) -> QueueFilter:
         category=request.args.get("kategori") or None,
         status=status if status in STATUS_LABELS else None,
         assigned_to=request.args.get("tildelt") or None,
+        search=(request.args.get("soeg") or "").strip()[:MAX_SEARCH_CHARS] or None,
     )
 
 
@@ -83,6 +84,8 @@ async def queue(request):
         request,
         "queue.html",
         callbacks=shown,
+        # Overdue in the user's whole scope, whatever the filter shows.
+        overdue_count=len(_visible(request, QueueFilter(view="overdue"), now)),
         same_address=state(request).casework.same_address(shown),
         criteria=criteria,
         facets=_facets(request),
