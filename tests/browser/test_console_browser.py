@@ -86,6 +86,12 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     assert page.locator("main script").count() == 0 and page.dialogs == []  # ... and never run
     assert "din egen sag" in transcript
     assert "Karen Hansen" in page.locator(".facts").inner_text()
+    # What the citizen wrote opens the page, above the forms, with the assistant's answer.
+    summary = page.locator("section.summary")
+    assert "sygedagpengesag er blevet stoppet" in summary.locator("blockquote").inner_text()
+    assert "din egen sag" in summary.inner_text() and "Karen Hansen" not in summary.inner_text()
+    top = lambda selector: page.locator(selector).first.bounding_box()["y"]  # noqa: E731
+    assert top("section.summary") < top("section[aria-labelledby=arbejd]") < top("section[aria-labelledby=samtale]")
     page.screenshot(path=str(SHOTS / "callback.png"), full_page=True)
 
     page.get_by_role("button", name="Tag opringningen").click()
@@ -105,7 +111,11 @@ def test_caseworker_works_a_real_escalation_in_the_browser(stack, page):
     assert page.locator("#status").inner_text() == "Afsluttet"
     journal = page.locator("table.journal").inner_text()
     assert "Ringet op. Sygedagpengesagen forklaret" in journal
-    assert "I gang → Afsluttet" in journal and "sagsbehandler" in journal and "Åbnet" in journal
+    assert "I gang → Afsluttet" in journal and "sagsbehandler" in journal
+    assert "Åbnet" not in journal  # page views are folded apart from the work
+    assert page.locator("details.views summary").inner_text().startswith("Åbnet")
+    notes = page.locator("ol.notes").inner_text()
+    assert "Ringet op. Sygedagpengesagen forklaret" in notes  # the latest note above the forms
     page.screenshot(path=str(SHOTS / "completed.png"), full_page=True)
 
     page.set_viewport_size({"width": 360, "height": 780})

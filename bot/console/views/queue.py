@@ -19,6 +19,7 @@ from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import security
 from bot.console.accounts import ALL
 from bot.console.export import callbacks_csv
+from bot.console.summary import summarise
 from bot.console.texts import ERRORS, STATUS_LABELS
 from bot.console.web import TZ, error_page, render, requires, see_other, state
 
@@ -120,6 +121,8 @@ async def export(request):
 def _callback_page(request, callback: Callback, status: int = 200, error: str | None = None, note: str = ""):
     console = state(request)
     staff = [u for u in console.accounts.list_users() if _may_work(u, callback)]
+    events = console.casework.events(callback.reference)
+    transcript = console.transcripts.lines(callback.conversation_id)
     return render(
         request,
         "callback.html",
@@ -128,8 +131,13 @@ def _callback_page(request, callback: Callback, status: int = 200, error: str | 
         error=error,
         note=note,
         transitions=TRANSITIONS.get(callback.status, ()),
-        events=console.casework.events(callback.reference),
-        transcript=console.transcripts.lines(callback.conversation_id),
+        # The journal without its page views, which are counted apart; the
+        # notes again on their own, newest first (issue 28).
+        events=[e for e in events if e["action"] != "viewed"],
+        views=[e for e in events if e["action"] == "viewed"],
+        notes=[e for e in reversed(events) if e["action"] == "note"],
+        summary=summarise(transcript, callback.name, callback.phone),
+        transcript=transcript,
         same_address=console.casework.same_address([callback]).get(callback.reference),
         staff=staff,
         active=ACTIVE,
