@@ -62,6 +62,16 @@ class QueueFilter:
     # A reference, part of the citizen's name or some digits of the phone
     # number, as a citizen phoning in gives them (issue 28).
     search: str | None = None
+    # Slots from this local day to that one, both included (Europe/Copenhagen
+    # when the caller passes ``tz``).
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    # One of SORTS: the slot (soonest first; also None), newest booking
+    # first, or name.
+    sort: str | None = None
+
+
+SORTS = ("slot", "created", "name")
 
 
 # The longest search the queue reads; a reference is 14 characters, a name
@@ -104,7 +114,12 @@ class Casework(CallbackStore):
         if criteria.view not in VIEWS:
             raise InvalidChange("unknown_view")
         now = now or utc_now()
-        query = sa.select(callbacks).order_by(callbacks.c.slot, callbacks.c.id)
+        order = {
+            "slot": (callbacks.c.slot, callbacks.c.id),
+            "created": (callbacks.c.created.desc(), callbacks.c.id.desc()),
+            "name": (sa.func.lower(callbacks.c.name), callbacks.c.slot),
+        }[criteria.sort if criteria.sort in SORTS else "slot"]  # unknown or None: by slot
+        query = sa.select(callbacks).order_by(*order)
         if criteria.view != "all":
             query = query.where(IS_ACTIVE)
         if criteria.view == "today":
@@ -121,6 +136,11 @@ class Casework(CallbackStore):
             value = getattr(criteria, column)
             if value:
                 query = query.where(callbacks.c[column] == value)
+        for day, bound in ((criteria.date_from, 0), (criteria.date_to, 1)):
+            if day is not None:
+                local = dt.datetime.combine(day + dt.timedelta(days=bound), dt.time(), tzinfo=tz or dt.timezone.utc)
+                column = callbacks.c.slot
+                query = query.where(column < storage_time(local) if bound else column >= storage_time(local))
         if criteria.search and criteria.search.strip():
             query = query.where(search_clause(criteria.search))
         with self._read() as conn:

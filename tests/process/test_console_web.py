@@ -12,6 +12,7 @@ import itertools
 import re
 import sqlite3
 import time
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -588,3 +589,16 @@ def test_an_admin_enrols_totp_and_then_needs_a_code(console):
         ("login_refused", "bad_code"),
         ("login", None),
     ]
+
+
+def test_the_queue_filters_by_date_and_sorts_and_the_export_journals_the_dates(console, anna):
+    cb = _book(console, name="Dato Filter")
+    day = cb.slot.astimezone(ZoneInfo("Europe/Copenhagen")).date()
+    shown = lambda **params: cb.reference in anna.get(console.url + "/opringninger", params=params).text  # noqa: E731
+    assert shown(visning="all", fra=day.isoformat(), til=day.isoformat(), sorter="name")
+    assert not shown(visning="all", fra=(day + dt.timedelta(days=1)).isoformat())
+    assert shown(visning="all", fra="not-a-date", sorter="<script>")  # bad input is no limit, never an error
+    response = anna.get(console.url + "/opringninger/eksport.csv", params={"visning": "all", "fra": day.isoformat()})
+    assert response.status_code == 200
+    event = [e for e in console.work.events() if e["action"] == "exported"][-1]
+    assert event["details"]["filter"]["date_from"] == day.isoformat()

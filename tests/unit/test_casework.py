@@ -252,3 +252,16 @@ def test_the_queue_finds_a_callback_by_reference_name_or_phone_digits(work):
     assert found("63") == []  # too few digits to search phone numbers
     assert found("' OR 1=1 --") == []
     assert found("x" * 5000) == []
+
+
+def test_the_queue_filters_by_local_day_and_sorts(work):
+    early = book(work, 2, name="Åse Berg")  # 2026-11-23 12:00 local
+    late = book(work, 24 * 3, name="bent Andersen")  # 2026-11-26
+    listed = lambda **kw: [cb.reference for cb in work.list(QueueFilter(view="all", **kw), now=NOW, tz=TZ)]  # noqa: E731
+    assert listed(date_from=dt.date(2026, 11, 24)) == [late.reference]
+    assert listed(date_to=dt.date(2026, 11, 23)) == [early.reference]
+    assert listed(date_from=dt.date(2026, 11, 23), date_to=dt.date(2026, 11, 26)) == [early.reference, late.reference]
+    assert listed(date_from=dt.date(2026, 11, 27)) == []
+    assert listed(sort="name") == [late.reference, early.reference]  # case-insensitive: bent before Åse
+    assert listed(sort="created") == [late.reference, early.reference]  # newest booking first
+    assert listed(sort="; DROP TABLE callbacks") == [early.reference, late.reference]  # unknown: by slot

@@ -14,7 +14,15 @@ from functools import wraps
 
 from sanic import Blueprint, response
 
-from bot.callbacks.casework import MAX_SEARCH_CHARS, TRANSITIONS, VIEWS, InvalidChange, QueueFilter, VersionConflict
+from bot.callbacks.casework import (
+    MAX_SEARCH_CHARS,
+    SORTS,
+    TRANSITIONS,
+    VIEWS,
+    InvalidChange,
+    QueueFilter,
+    VersionConflict,
+)
 from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import security
 from bot.console.accounts import ALL
@@ -29,6 +37,7 @@ blueprint = Blueprint("queue")
 def _queue_filter(request) -> QueueFilter:
     view = request.args.get("visning") or "active"
     status = request.args.get("status") or None
+    sort = request.args.get("sorter") or "slot"
     return QueueFilter(
         view=view if view in VIEWS else "active",
         municipality=request.args.get("kommune") or None,
@@ -37,7 +46,18 @@ def _queue_filter(request) -> QueueFilter:
         status=status if status in STATUS_LABELS else None,
         assigned_to=request.args.get("tildelt") or None,
         search=(request.args.get("soeg") or "").strip()[:MAX_SEARCH_CHARS] or None,
+        date_from=_day(request.args.get("fra")),
+        date_to=_day(request.args.get("til")),
+        sort=sort if sort in SORTS and sort != "slot" else None,
     )
+
+
+def _day(value: str | None) -> dt.date | None:
+    """A date field's YYYY-MM-DD; anything else is no limit (the form shows it empty)."""
+    try:
+        return dt.date.fromisoformat((value or "")[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _visible(request, criteria: QueueFilter, now: dt.datetime | None = None) -> list[Callback]:
@@ -107,7 +127,8 @@ async def export(request):
         request.ctx.user.username,
         count=len(callbacks),
         references=[cb.reference for cb in callbacks],
-        filter={k: v for k, v in criteria.__dict__.items() if v},
+        # The journal is JSON: dates as text.
+        filter={k: v.isoformat() if isinstance(v, dt.date) else v for k, v in criteria.__dict__.items() if v},
         scope=request.ctx.user.municipality,
     )
     stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M")
