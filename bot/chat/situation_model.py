@@ -80,16 +80,62 @@ def _classifier(features, labels: list[str], seed: int, c: float):
     return classifier.fit(features, labels)
 
 
-def _scores(classifier, features) -> object:
-    """A linear model's scores for one row of sparse features.
+def _scores(classifier, features: tuple) -> object:
+    """A linear model's scores for one message's features (``Features``:
+    its n-grams' columns and weights).
 
     Only the columns of the message's own n-grams are read. scipy's sparse
     row times sklearn's transposed (F-order) coefficients copied the whole
     matrix, tens of MB, on every message: a third of the Rasa server's time
     (py-spy, 10 users, issue 24: 955 of 2,999 samples in __matmul__); a
     C-order copy kept beside the coefficients cost 40 MB of its memory."""
-    row = features.tocsr()
-    return classifier.coef_[:, row.indices] @ row.data + classifier.intercept_
+    columns, weights = features
+    return classifier.coef_[:, columns] @ weights + classifier.intercept_
+
+
+class Features:
+    """The fitted vectoriser's columns and weights for one text, equal to
+    ``vectoriser.transform([text])`` (tests/unit/test_situation_model.py
+    holds them to it) without what that call repeats on every message.
+
+    TfidfTransformer.transform checks that it is fitted by reading its
+    ``idf_`` property, which sums the whole idf diagonal matrix again, and
+    then multiplies the row by that diagonal matrix: 6 % of the Rasa
+    server's samples, three vectorisers per message (py-spy, 10 users,
+    issue 24, 2026-12-05). The idf weights are read once here; the counts
+    are still the vectoriser's own (CountVectorizer.transform), and the
+    sublinear tf, idf and l2 norm are TfidfTransformer's arithmetic."""
+
+    def __init__(self, vectoriser):
+        import numpy as np
+
+        self.parts = []
+        offset = 0
+        for _name, part in vectoriser.transformer_list:
+            if vectoriser.transformer_weights or part.norm not in ("l2", None) or not part.use_idf:
+                raise ValueError(f"unexpected vectoriser part {_name!r}: retrain the model")
+            idf = np.asarray(part.idf_, dtype=np.float64)
+            self.parts.append((part, idf, part.sublinear_tf, part.norm, offset))
+            offset += idf.shape[0]
+
+    def __call__(self, text: str) -> tuple:
+        import numpy as np
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        columns, weights = [], []
+        for part, idf, sublinear, norm, offset in self.parts:
+            counts = CountVectorizer.transform(part, [text])
+            values = counts.data.astype(np.float64)
+            if sublinear:
+                values = np.log(values) + 1.0
+            values *= idf[counts.indices]
+            if norm == "l2":
+                length = np.sqrt(values @ values)
+                if length > 0:
+                    values /= length
+            columns.append(counts.indices + offset)
+            weights.append(values)
+        return np.concatenate(columns), np.concatenate(weights)
 
 
 def _probabilities_of(score, classes) -> list[tuple[str, float]]:
@@ -117,6 +163,7 @@ class TextClassifier:
     def __init__(self, vectoriser, classifier):
         self.vectoriser = vectoriser
         self.classifier = classifier
+        self.features = Features(vectoriser)
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[str], seed: int = 4242, c: float = 8.0) -> TextClassifier:
@@ -125,8 +172,7 @@ class TextClassifier:
         return cls(vectoriser, _classifier(features, labels, seed, c))
 
     def ranking(self, text: str) -> list[tuple[str, float]]:
-        features = self.vectoriser.transform([fold(text)])
-        return _probabilities_of(_scores(self.classifier, features), self.classifier.classes_)
+        return _probabilities_of(_scores(self.classifier, self.features(fold(text))), self.classifier.classes_)
 
     def save(self, path: Path) -> None:
         Path(path).write_bytes(pickle.dumps((self.vectoriser, self.classifier)))
@@ -146,15 +192,15 @@ class SituationModel:
     def __init__(self, vectoriser=None, classifiers: dict | None = None):
         self.vectoriser = vectoriser
         self.classifiers = classifiers or {}
+        self.features = Features(vectoriser) if vectoriser is not None else None
 
-    def _probabilities(self, features, topics: list[str]) -> dict[str, list[tuple[str, float]]]:
+    def _probabilities(self, features: tuple, topics: list[str]) -> dict[str, list[tuple[str, float]]]:
         """Every wanted topic's classes and probabilities, from the columns
         of the message's own n-grams. Calling each classifier's predict_proba
         repeated sklearn's input checks once per topic: a quarter of the Rasa
         server's time with twenty topics (py-spy, 10 users, issue 24)."""
-        row = features.tocsr()
         return {
-            topic: _probabilities_of(_scores(self.classifiers[topic], row), self.classifiers[topic].classes_)
+            topic: _probabilities_of(_scores(self.classifiers[topic], features), self.classifiers[topic].classes_)
             for topic in topics
         }
 
@@ -184,8 +230,7 @@ class SituationModel:
         wanted = [t for t in (topics if topics is not None else self.topics) if t in self.classifiers]
         if not wanted:
             return {}
-        features = self.vectoriser.transform([fold(text)])
-        ranked = self._probabilities(features, wanted)
+        ranked = self._probabilities(self.features(fold(text)), wanted)
         return {
             topic: [{"name": name, "confidence": round(p, 4)} for name, p in ranked[topic][:top]] for topic in wanted
         }

@@ -49,3 +49,26 @@ def test_the_text_classifier_ranks_as_predict_proba_does(text):
     got = model.ranking(text)
     assert [p for _, p in got] == sorted([p for _, p in got], reverse=True)
     assert dict(got) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "text", ["min sofa skal hentes", "passet er vaek vaek vaek", "noget helt andet", "", "zzz qqq", "pas pas pas pas"]
+)
+def test_the_features_are_the_vectorisers_own(text):
+    # Features reads the idf weights once instead of per message; the
+    # columns and weights must be exactly what the vectoriser gives.
+    model = SituationModel.fit(EXAMPLES)
+    expected = model.vectoriser.transform([fold(text)]).tocsr()
+    expected.sort_indices()
+    columns, weights = model.features(fold(text))
+    assert list(columns) == list(expected.indices)
+    assert list(weights) == pytest.approx(list(expected.data), abs=1e-12)
+
+
+def test_features_refuse_a_vectoriser_they_do_not_reproduce():
+    from bot.chat.situation_model import Features
+
+    model = SituationModel.fit(EXAMPLES)
+    model.vectoriser.transformer_list[1][1].norm = "l1"
+    with pytest.raises(ValueError, match="retrain"):
+        Features(model.vectoriser)
