@@ -106,6 +106,28 @@ WINDOW_SAFE_EVENTS = frozenset(
 )
 
 
+class _Prepared:
+    """A statement compiled once for the store's dialect and run on the
+    driver directly. SQLAlchemy otherwise builds the statement's cache key
+    on every execution, walking the whole expression (the window's facts
+    have four subqueries): 7 % of the Rasa server's samples (py-spy, 10
+    users, issue 24, 2026-12-05). The values are plain str, int and float,
+    which SQLite's and psycopg2's drivers take as they are."""
+
+    def __init__(self, statement, dialect):
+        self.compiled = statement.compile(dialect=dialect)
+        self.sql = self.compiled.string
+        # The bound names in order for a positional paramstyle (SQLite's
+        # qmark), None for a named one (psycopg2's pyformat).
+        self.positions = self.compiled.positiontup
+
+    def run(self, session, **values):
+        params = self.compiled.construct_params(values)
+        if self.positions is not None:
+            params = tuple(params[name] for name in self.positions)
+        return session.connection().exec_driver_sql(self.sql, params)
+
+
 class UrlSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any) -> None:
         url_text = kwargs.pop("url", None) or host or settings.current().tracker_url
@@ -158,34 +180,70 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         in SQL on indexed columns, so only the window's events are read and
         parsed: one statement decides (``_window_facts``), one or two more
         read."""
-        event = self.SQLEvent
-        facts = session.execute(self._window_facts(), {"sender": sender_id}).one()
+        facts = self._prepared("facts").run(session, sender=sender_id).one()
         if not facts.events:
             return []
-        current = [event.sender_id == sender_id]
-        if facts.session_start is not None:
-            # Rasa's own boundary of the current session (SQLTrackerStore._event_query).
-            current.append(event.timestamp >= facts.session_start)
+        # Rasa's own boundary of the current session (SQLTrackerStore._event_query).
+        bound = {"sender": sender_id}
+        since = facts.session_start is not None
+        if since:
+            bound["session_start"] = facts.session_start
         start = None
         if self.domain is not None and not facts.unsafe and facts.opened is not None:
-            start = self._before_active_loop(session, current, facts.opened)
+            start = self._before_active_loop(session, bound, since, facts.opened)
         if start is None:
-            whole = session.query(event.data).filter(*current).order_by(event.id).all()
-            return [data for (data,) in whole]
-        # Each slot's latest value from before the window (SlotSet stores
-        # the slot's name in `action_name`), then the window itself.
-        latest_slots = (
-            session.query(sa.func.max(event.id))
-            .filter(*current, event.type_name == SlotSet.type_name, event.id < start)
-            .group_by(event.action_name)
-        )
-        rows = (
-            session.query(event.data)
-            .filter(*current, sa.or_(event.id >= start, event.id.in_(latest_slots.scalar_subquery())))
-            .order_by(event.id)
-            .all()
-        )
+            rows = self._prepared("whole", since).run(session, **bound).all()
+        else:
+            # Each slot's latest value from before the window, then the window itself.
+            rows = self._prepared("window", since).run(session, start=start, **bound).all()
         return [data for (data,) in rows]
+
+    def _prepared(self, name: str, since: bool = False) -> _Prepared:
+        """The store's statements, built and compiled once per store and
+        kind: ``since`` when the current session starts at a stored
+        session_started (its timestamp is bound as ``session_start``)."""
+        cache = self.__dict__.setdefault("_statements", {})
+        key = (name, since)
+        if key not in cache:
+            cache[key] = _Prepared(self._statement(name, since), self.engine.dialect)
+        return cache[key]
+
+    def _statement(self, name: str, since: bool):
+        table = self.SQLEvent.__table__
+        if name == "facts":
+            return self._window_facts()
+        current = [table.c.sender_id == sa.bindparam("sender")]
+        if since:
+            current.append(table.c.timestamp >= sa.bindparam("session_start"))
+        if name == "whole":
+            return sa.select(table.c.data).where(*current).order_by(table.c.id)
+        if name == "window":
+            start = sa.bindparam("start")
+            # SlotSet stores the slot's name in `action_name`.
+            latest_slots = (
+                sa.select(sa.func.max(table.c.id))
+                .where(*current, table.c.type_name == SlotSet.type_name, table.c.id < start)
+                .group_by(table.c.action_name)
+            )
+            return (
+                sa.select(table.c.data)
+                .where(*current, sa.or_(table.c.id >= start, table.c.id.in_(latest_slots)))
+                .order_by(table.c.id)
+            )
+        if name == "loops":
+            return (
+                sa.select(table.c.id, table.c.data)
+                .where(*current, table.c.type_name == ActiveLoop.type_name, table.c.id < sa.bindparam("opened"))
+                .order_by(table.c.id.desc())
+            )
+        if name == "listen_before":
+            return sa.select(sa.func.max(table.c.id)).where(
+                *current,
+                table.c.type_name == ActionExecuted.type_name,
+                table.c.action_name == ACTION_LISTEN_NAME,
+                table.c.id < sa.bindparam("activated"),
+            )
+        raise KeyError(name)
 
     def _window_facts(self):
         """One statement for what decides the window, for the bound
@@ -193,52 +251,48 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         session_started, else the whole conversation), how many events the
         session has, whether it holds an event the window cannot reproduce,
         and the listen that opened the oldest turn of the window (the latest
-        listen closes the last turn, and each turn opens with one). Built
-        once per store."""
-        if self.__dict__.get("_facts") is None:
-            table = self.SQLEvent.__table__
-            sender = sa.bindparam("sender")
-            session_start = (
-                sa.select(sa.func.max(table.c.timestamp))
-                .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
-                .scalar_subquery()
+        listen closes the last turn, and each turn opens with one)."""
+        table = self.SQLEvent.__table__
+        sender = sa.bindparam("sender")
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        current = sa.and_(
+            table.c.sender_id == sender, sa.or_(session_start.is_(None), table.c.timestamp >= session_start)
+        )
+        opened = (
+            sa.select(table.c.id)
+            .where(
+                current,
+                table.c.type_name == ActionExecuted.type_name,
+                table.c.action_name == ACTION_LISTEN_NAME,
             )
-            current = sa.and_(
-                table.c.sender_id == sender, sa.or_(session_start.is_(None), table.c.timestamp >= session_start)
-            )
-            opened = (
-                sa.select(table.c.id)
-                .where(
-                    current,
-                    table.c.type_name == ActionExecuted.type_name,
-                    table.c.action_name == ACTION_LISTEN_NAME,
-                )
-                .order_by(table.c.id.desc())
-                .offset(WINDOW_TURNS)
-                .limit(1)
-                .scalar_subquery()
-            )
-            self._facts = sa.select(
-                session_start.label("session_start"),
-                sa.select(sa.func.count()).where(current).scalar_subquery().label("events"),
-                sa.exists().where(current, table.c.type_name.notin_(WINDOW_SAFE_EVENTS)).label("unsafe"),
-                opened.label("opened"),
-            )
-        return self._facts
+            .order_by(table.c.id.desc())
+            .offset(WINDOW_TURNS)
+            .limit(1)
+            .scalar_subquery()
+        )
+        return sa.select(
+            session_start.label("session_start"),
+            sa.select(sa.func.count()).where(current).scalar_subquery().label("events"),
+            # One bound value per name, not SQLAlchemy's expanding list,
+            # which is written out only at execution (_Prepared runs the
+            # statement compiled once).
+            sa.exists()
+            .where(current, table.c.type_name.notin_([sa.literal(n) for n in sorted(WINDOW_SAFE_EVENTS)]))
+            .label("unsafe"),
+            opened.label("opened"),
+        )
 
-    def _before_active_loop(self, session, current: list, opened: int) -> int | None:
+    def _before_active_loop(self, session, bound: dict, since: bool, opened: int) -> int | None:
         """Where the window starts: at ``opened``, or, when a loop (the
         callback form) is active there, at the listen before the user turn
         that activated it, so the loop's turns are replayed whole (Rasa
         folds a loop's turns into one for the policies). None: the whole
         session."""
-        event = self.SQLEvent
-        loops = (
-            session.query(event.id, event.data)
-            .filter(*current, event.type_name == ActiveLoop.type_name, event.id < opened)
-            .order_by(event.id.desc())
-            .all()
-        )
+        loops = self._prepared("loops", since).run(session, opened=opened, **bound).all()
         activated = None
         for row_id, data in loops:
             if json.loads(data).get("name") is None:
@@ -246,16 +300,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             activated = row_id
         if activated is None:
             return opened
-        return (
-            session.query(sa.func.max(event.id))
-            .filter(
-                *current,
-                event.type_name == ActionExecuted.type_name,
-                event.action_name == ACTION_LISTEN_NAME,
-                event.id < activated,
-            )
-            .scalar()
-        )
+        return self._prepared("listen_before", since).run(session, activated=activated, **bound).scalar()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool):
         tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
