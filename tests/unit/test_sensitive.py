@@ -57,6 +57,8 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("we are divorcing and need to change the children's address", "family"),
         ("jeg er blevet insulinkrævende, hvad med mit kørekort", "health"),
         ("my nephew hasn't been to school since easter, his mum is never home", "child_worry"),
+        ("hun kommer i dagpleje med en ble der ikke er skiftet, kan hun få plads hos os", "child_worry"),
+        ("the kids come to school without enough clothes and the baby's nappy not changed", "child_worry"),
     ],
 )
 def test_terms_catch_third_person_and_errand_touching_matters_whatever_the_intent(detector, text, category):
