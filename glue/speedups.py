@@ -1,4 +1,4 @@
-"""Two of Rasa 3.6's per-message costs that need not be paid per message.
+"""Three of Rasa 3.6's per-message costs that need not be paid per message.
 
 Both were found with py-spy under load (scripts/profile.py); each patch
 keeps Rasa's result and only stops recomputing it.
@@ -13,22 +13,37 @@ keeps Rasa's result and only stops recomputing it.
   the model graph which nodes its targets need, a recursion over every
   path of the graph (5 % of the Rasa server with 10 users). The graph of a
   loaded model does not change, so the answer is kept per graph and targets.
+- A tracker's past states: RulePolicy featurizes the same tracker twice
+  per prediction (with the last message's text, then with its intent),
+  each time replaying every event of the window into a fresh tracker copy
+  (``generate_all_prior_trackers``); the states, 11 % of the Rasa server
+  with 10 users (issue 24), depend only on the events and the arguments.
+  They are kept on the tracker for its events as they are (their number
+  and the last one), and every caller gets its own copy, since the
+  featurizer edits the last state in place.
 """
 
 from __future__ import annotations
 
 from rasa.engine.graph import GraphSchema
 from rasa.shared.core import events
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from glue.rasa_pin import check
 
 _rasa_resolve = events.Event.resolve_by_type
 _rasa_minimal = GraphSchema.minimal_graph_schema
-# Rasa's two functions, with the digest of the source the patches were
+_rasa_past_states = DialogueStateTracker.past_states
+# Rasa's three functions, with the digest of the source the patches were
 # written against (glue/rasa_pin.py).
-_PINNED = ((_rasa_resolve, "b5cf570fa7f286c7"), (_rasa_minimal, "58dfb30335499fff"))
+_PINNED = (
+    (_rasa_resolve, "b5cf570fa7f286c7"),
+    (_rasa_minimal, "58dfb30335499fff"),
+    (_rasa_past_states, "5463eefb5c69d27f"),
+)
 _found: dict[str, type] = {}
 _MINIMAL = "_kommunebot_minimal_schemas"
+_STATES = "_kommunebot_past_states"
 
 
 def resolve_by_type(type_name, default=None):
@@ -48,8 +63,35 @@ def minimal_graph_schema(self: GraphSchema, targets=None) -> GraphSchema:
     return kept[key]
 
 
+def past_states(
+    self: DialogueStateTracker,
+    domain,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data=None,
+):
+    history = self.events
+    # The events as they are: appending changes the count, and a tracker
+    # whose events are replaced is a new object.
+    seen = (len(history), id(history[-1]) if history else None)
+    kept = self.__dict__.get(_STATES)
+    if kept is None or kept[0] != seen:
+        kept = (seen, {})
+        self.__dict__[_STATES] = kept
+    # The domain and the rules' data live as long as the loaded model.
+    key = (id(domain), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
+    states = kept[1].get(key)
+    if states is None:
+        states = _rasa_past_states(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        kept[1][key] = states
+    # A state maps names to sub-states of strings and tuples: two levels
+    # copy it whole.
+    return [{name: dict(sub) for name, sub in state.items()} for state in states]
+
+
 def install() -> None:
     for function, digest in _PINNED:
         check(function, digest, __name__)
     events.Event.resolve_by_type = staticmethod(resolve_by_type)
     GraphSchema.minimal_graph_schema = minimal_graph_schema
+    DialogueStateTracker.past_states = past_states

@@ -283,6 +283,45 @@ def test_minimal_graph_schema_is_rasas_and_computed_once(monkeypatch):
     assert len(calls) == 2
 
 
+def test_past_states_are_rasas_computed_once_per_events_and_copied(monkeypatch):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from glue import speedups
+
+    domain = Domain.from_yaml(
+        'version: "3.1"\nintents: [pas, affald]\nslots:\n  topic: {type: categorical, values: [pas, affald],'
+        " mappings: [{type: custom}]}\nactions: [action_answer]\n"
+    )
+    tracker = DialogueStateTracker.from_events(
+        "s",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("pas", {"name": "pas", "confidence": 1.0}),
+            ActionExecuted("action_answer"),
+            SlotSet("topic", "pas"),
+            ActionExecuted("action_listen"),
+        ],
+        domain.slots,
+    )
+    real = speedups._rasa_past_states
+    expected = real(tracker, domain)
+    calls = []
+    monkeypatch.setattr(speedups, "_rasa_past_states", lambda *args: calls.append(args[2:]) or real(*args))
+    speedups.install()
+    first = tracker.past_states(domain)
+    assert first == expected and len(expected) == 4
+    first[-1].clear()  # the featurizer edits the last state in place
+    first[-2]["prev_action"]["action_name"] = "edited"
+    assert tracker.past_states(domain) == expected
+    assert tracker.past_states(domain, ignore_rule_only_turns=True) == real(tracker, domain, False, True)
+    assert len(calls) == 2  # once per arguments
+    tracker.update(UserUttered("affald", {"name": "affald", "confidence": 1.0}))
+    assert tracker.past_states(domain) == real(tracker, domain) != expected
+    assert len(calls) == 3  # the events changed
+
+
 def test_client_pseudonym_is_keyed_and_groups_an_ipv6_household():
     import re
 
