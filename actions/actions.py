@@ -67,11 +67,17 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
     result = assistant.handle(handler, turn)
     reply = result.reply
     # Kept with the bot event in the tracker store (never sent to the
-    # channel): what the reply did, for the conversation evaluation.
+    # channel): what the reply did, for the conversation evaluation, which
+    # also counts the conversations that got a topic menu.
     dispatcher.utter_message(
         text=reply.text,
         buttons=reply.buttons or None,
-        kommunebot={"channel": reply.channel, "topic": reply.topic, "situation": reply.situation},
+        kommunebot={
+            "channel": reply.channel,
+            "topic": reply.topic,
+            "situation": reply.situation,
+            **({"menu": True} if reply.menu else {}),
+        },
         # Sent to the client with the text (glue/turn.py): the reply's language,
         # for lang="en", and for an answer its errand, for "Fik du svar?".
         json_message={"lang": reply.language, **({"answer": answer} if (answer := _answered(reply)) else {})},

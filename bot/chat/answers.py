@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.chat.language import DANISH, ENGLISH
 from bot.knowledge.model import BARRIERS, Answer, Knowledge, Municipality, Topic
@@ -46,6 +46,11 @@ class Reply:
     # The question the reply leaves open: "situation", "person" or None.
     asks: str | None = None
     language: str = DANISH
+    # A topic menu: the citizen is asked to pick an errand instead of being
+    # answered (the clarify list, or "Mente du …?" in place of an answer).
+    # Written to the tracker, so the evaluation counts the conversations
+    # that got one.
+    menu: bool = False
 
 
 def button(title: str, intent: str, **entities: str) -> dict:
@@ -346,7 +351,23 @@ class Responder:
             outcome=FALLBACK,
             channel=FALLBACK,
             language=language,
+            menu=True,
         )
+
+    def did_you_mean(
+        self, reply: Reply, alternatives: list[str], municipality: Municipality, language: str = DANISH
+    ) -> Reply:
+        """The answer to the errand that stood out, then "Mente du noget
+        andet?" with the other likely errands as buttons: the citizen who
+        meant another one is a click away, and the one who did not is
+        answered already."""
+        topics = [self.knowledge.topics[key] for key in alternatives if key in self.knowledge.topics]
+        if not topics:
+            return reply
+        wording = _Wording(language)
+        buttons = [button(capitalise(self._label(t, wording)), t.key) for t in topics]
+        line = self._message("did_you_mean", municipality, wording)
+        return replace(reply, text=f"{reply.text}\n{line}", buttons=[*reply.buttons, *buttons])
 
     def suggestions(
         self, suggestions: list, municipality: Municipality, language: str = DANISH, channel: str = OUT_OF_SCOPE
@@ -367,7 +388,7 @@ class Responder:
         text = self._finish_text([self._message("suggest", municipality, wording)], wording, municipality)
         # Counted as the path it came from (not understood, or out of scope),
         # like the reply it replaces; a chosen answer is counted as its errand.
-        return Reply(text, buttons, outcome=channel, channel=channel, language=language)
+        return Reply(text, buttons, outcome=channel, channel=channel, language=language, menu=True)
 
     def out_of_scope(self, municipality: Municipality, language: str = DANISH) -> Reply:
         wording = _Wording(language)

@@ -44,6 +44,8 @@ class MessageReading:
     payload: bool
     # At most SHORT_REPLY_WORDS words: an answer or a follow-up, not a new question.
     short: bool
+    # How many words: a bare "nej tak" is small talk, "nej, det er til min mor" says more.
+    words: int
     follow_up: bool
     correction: bool
     # "en anden ting, ...": the citizen says a new question follows.
@@ -161,6 +163,7 @@ def read_message(
         language=(turn.language or DANISH) if payload else (detect_language(text) or turn.language or DANISH),
         payload=payload,
         short=len(text.split()) <= SHORT_REPLY_WORDS,
+        words=len(text.split()),
         follow_up=is_follow_up(text),
         correction=is_correction(text),
         new_subject=is_new_subject(text),

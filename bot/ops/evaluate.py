@@ -89,6 +89,8 @@ def converser(stack: Stack):
             if meta and meta.get("channel"):
                 # The first reply decides: a form question may follow it.
                 found = {k: meta.get(k) for k in ("channel", "topic", "situation")}
+                if meta.get("menu"):
+                    found["menu"] = True
                 break
         return found
 

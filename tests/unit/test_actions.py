@@ -136,6 +136,17 @@ def test_clarify_offers_closest_errands(runtime_env):
     messages, _ = run(ActionClarify(), tracker("nlu_fallback", ranking=ranking))
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/koerekort", "/pas", "/out_of_scope"]
     assert outcomes(runtime_env)[0]["outcome"] == "fallback"
+    # A topic menu, marked so in the tracker for the conversation evaluation.
+    assert messages[0]["kommunebot"] == {"channel": "fallback", "topic": None, "situation": None, "menu": True}
+
+
+def test_clarify_answers_an_errand_that_stands_out_and_marks_no_menu(runtime_env):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "koerekort", "confidence": 0.45}]
+    ranking.append({"name": "pas", "confidence": 0.1})
+    messages, slots = run(ActionClarify(), tracker("nlu_fallback", ranking=ranking))
+    assert messages[0]["kommunebot"] == {"channel": "booking", "topic": "koerekort", "situation": None}
+    assert messages[0]["text"].endswith("Mente du noget andet?") and messages[0]["buttons"][-1]["payload"] == "/pas"
+    assert slots["topic"] == "koerekort"
 
 
 def test_clarify_uses_a_typed_answer_to_the_open_question(runtime_env):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import heldout
+from bot.content import evaluation, heldout
 from bot.knowledge.loader import load_knowledge
 from bot.ops.evaluate import evaluate_set
 from bot.settings import PROJECT_ROOT
@@ -159,3 +159,28 @@ def test_the_headline_scores_only_the_items_written_apart():
     assert messages["examples"] + messages["identical_to_training"] == len(apart)
     assert older["examples"] == len(beside)
     assert not {m["text"] for m in messages["misclassified"]} & {m["text"] for m in beside}
+
+
+def test_the_conversation_evaluation_counts_the_first_replys_channel_and_the_menus():
+    """ "first" needs the channel and the topic; "first_channel" the channel
+    alone; "menus" counts a conversation once, whichever turn got one."""
+    replies = {
+        ("a", "hej"): {"channel": "small_talk"},
+        ("a", "pas"): {"channel": "booking", "topic": "koerekort"},
+        ("b", "øh"): {"channel": "fallback", "menu": True},
+        ("b", "pas"): {"channel": "booking", "topic": "pas", "menu": True},
+        ("c", "pas"): {"channel": "selfservice", "topic": "pas"},
+    }
+    conversations = [
+        {"id": "a", "kind": "k", "turns": [{"user": "hej", "channel": "small_talk"}, booking_pas("pas")]},
+        {"id": "b", "kind": "k", "turns": [{"user": "øh", "channel": "fallback"}, booking_pas("pas")]},
+        {"id": "c", "kind": "k", "turns": [booking_pas("pas")]},
+    ]
+    report = evaluation.evaluate_conversations(lambda cid, text: replies[(cid, text)], conversations)
+    total = report["total"]
+    assert (total["first"], total["first_channel"], total["menus"]) == (1, 2, 1)
+    assert "first reply gives the required channel: 66.7% (2/3)" in evaluation.format_conversations(report)
+
+
+def booking_pas(user):
+    return {"user": user, "channel": "booking", "topic": "pas"}

@@ -211,3 +211,12 @@ def test_the_out_of_scope_reply_is_short_and_gives_the_municipalitys_contact(kno
         assert municipality.website_url in text
         assert municipality.phone_number is None or municipality.phone_number in text
         assert len(text) < 320  # the list of all twenty made it about 470
+
+
+def test_the_did_you_mean_message_is_required(kdir, knowledge):
+    """The line after an answer given first (bot/chat/answering.py) is an
+    editor's text like every other; without it the build names the field."""
+    assert knowledge.messages["did_you_mean"] == "Mente du noget andet?"
+    assert knowledge.messages_en["did_you_mean"] == "Did you mean something else?"
+    edit(kdir / "national" / "messages.yml", "  did_you_mean: >-\n    Mente du noget andet?\n", "")
+    assert ("messages.did_you_mean", "missing (required)") in [(p.field, p.message) for p in problems_of(kdir)]

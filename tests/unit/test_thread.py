@@ -117,6 +117,31 @@ def test_an_age_stated_corrects_the_person(assistant):
     assert result.reply.topic == "pas" and result.slots["person"] == "voksen"
 
 
+def test_a_correction_that_says_what_it_corrects_is_read_against_the_open_errand(assistant):
+    """Taken for a plain "nej" (deny), it still answers the open errand; the
+    corrected situation is not answered again: the errand's general answer
+    and its choices (issue 26 item 5)."""
+    slots = dict(topic="pas", situation="fornyelse", person="voksen", asked="person")
+    text = "nej vent, det er ikke udløbet, det er blevet stjålet"
+    result = assistant.handle("small_talk", turn(text, "deny", 0.6, **slots))
+    assert result.reply.topic == "pas" and result.reply.channel == "booking"
+    assert result.slots["situation"] != "fornyelse"
+    # A bare "nej tak" stays small talk.
+    assert assistant.handle("small_talk", turn("nej tak", "deny", 0.9, **slots)).reply.channel == "small_talk"
+
+
+def test_a_correction_naming_the_open_errands_situation_does_not_switch(assistant):
+    """ "skiftet læge" is the health card's own situation, though "læge" is
+    the doctor errand's word and the NLU is sure of that errand."""
+    slots = dict(topic="sundhedskort", asked="situation")
+    text = "nej jeg tog fejl, han har det godt nok, han har bare skiftet læge"
+    reply = assistant.handle("answer_errand", turn(text, "laegevalg", 0.95, **slots)).reply
+    assert reply.topic == "sundhedskort" and reply.situation == "flytning"
+    # Without the correction, the doctor errand it names.
+    switch = assistant.handle("answer_errand", turn("jeg vil skifte læge", "laegevalg", 0.95, **slots)).reply
+    assert switch.topic == "laegevalg"
+
+
 def test_no_mitid_is_the_barrier_not_the_errand(assistant):
     """'min far skal skifte læge, men han har ikke mitid': help for lægevalg."""
     text = "min far på 88 skal skifte læge, men han har ikke mitid og ingen computer"
