@@ -28,7 +28,7 @@ from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
-from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC
+from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, CallbackGuidance
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
@@ -102,6 +102,8 @@ class Labels:
         urgent = {k for k, c in knowledge.sensitive.items() if c.urgent} if knowledge else set()
         self.priority = urgent | PRIORITY_CATEGORIES
         topics = knowledge.topics.values() if knowledge else ()
+        # Suggested next steps per callback category and errand, for the callback page.
+        self.guidance = knowledge.guidance if knowledge else CallbackGuidance()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
 
     def intent(self, key: str) -> str:

@@ -27,7 +27,7 @@ from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import security
 from bot.console.accounts import ALL
 from bot.console.export import callbacks_csv
-from bot.console.summary import summarise
+from bot.console.summary import next_steps, summarise
 from bot.console.texts import ERRORS, STATUS_LABELS
 from bot.console.web import TZ, error_page, render, requires, see_other, state
 
@@ -158,6 +158,7 @@ def _callback_page(request, callback: Callback, status: int = 200, error: str | 
         views=[e for e in events if e["action"] == "viewed"],
         notes=[e for e in reversed(events) if e["action"] == "note"],
         summary=summarise(transcript, callback.name, callback.phone),
+        next_steps=next_steps(console.labels.guidance, callback.category, callback.topic),
         transcript=transcript,
         same_address=console.casework.same_address([callback]).get(callback.reference),
         staff=staff,
