@@ -91,6 +91,8 @@ class Labels:
         # A callback's topic also when the citizen said "Nej, noget andet" to the suggested one.
         self.callback_topics = {**self.topics, OTHER_TOPIC: "Andet (se samtalen)"}
         self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
+        # Each municipality's callback hours: the reschedule form offers their free times.
+        self.hours = {k: m.callback_hours for k, m in knowledge.municipalities.items()} if knowledge else {}
         # The detector's own categories first; the knowledge base's labels win.
         self.categories = {
             **DETECTOR_CATEGORIES,
@@ -151,6 +153,7 @@ def templates(labels: Labels) -> Environment:
         municipality_name=lambda key: _municipality_name(labels, key),
         allowed=security.allowed,
         local_time=_local_time,
+        parse_time=dt.datetime.fromisoformat,
         slot_label=lambda value: danish_slot_label(value.astimezone(TZ)),
         local_date=lambda value: value.astimezone(TZ).date(),
         percent=charts.percent,
