@@ -40,6 +40,13 @@ INTENT_LABELS = {
     "cancel_callback": "Vil aflyse en opringning",
     "nlu_fallback": "Ikke forstået",
 }
+# The inbox's kinds of message (bot/records/inbox.py KINDS), as the filter and each row name them.
+INBOX_KINDS = {
+    "fallback": "Ikke forstået",
+    "out_of_scope": "Uden for emne",
+    "declined": "Afslog opringning",
+    "corrected": "Rettede emnet",
+}
 ROLE_LABELS = {"staff": "Sagsbehandler", "editor": "Redaktør", "admin": "Administrator"}
 EVENT_LABELS = {
     "booked": "Bestilt af borgeren",
