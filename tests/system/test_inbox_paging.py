@@ -82,6 +82,8 @@ def test_filters_by_kind_and_errand(console, eva):
     corrected = eva.get(console.url + "/indbakke?slags=corrected").text
     assert messages(corrected) == ["hvordan fornyer jeg det"]
     assert "Rettede emnet" in corrected and "Borgeren rettede straks til: <strong>Kørekort</strong>" in corrected
+    # What the citizen corrected to is what they meant: the form offers it first.
+    assert re.search(r'<option value="koerekort" selected>', corrected)
     declined = eva.get(console.url + "/indbakke?slags=declined").text
     assert messages(declined) == ["min mor er syg og skal have sundhedskort"] and "Afslog opringning" in declined
     assert messages(eva.get(console.url + "/indbakke?aerinde=koerekort").text) == ["hvordan fornyer jeg det"]
