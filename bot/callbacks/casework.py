@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from bot.callbacks.store import ACTIVE, IS_ACTIVE, Callback, CallbackNotFound, CallbackStore
+from bot.callbacks.hours import CallbackHours
+from bot.callbacks.store import ACTIVE, IS_ACTIVE, Callback, CallbackNotFound, CallbackStore, _count_active
 from bot.errors import Refused
 from bot.privacy.redaction import redact
 from bot.records import journal
@@ -34,6 +35,12 @@ TRANSITIONS = {
 NOTE_REQUIRED = ("completed", "no_answer")
 MAX_NOTE_CHARS = 4000
 VIEWS = ("active", "today", "upcoming", "overdue", "all")
+# The statuses from which a caseworker picks a new time: after "Intet svar"
+# the callback would otherwise only turn overdue (issue 28).
+RESCHEDULABLE = ("no_answer",)
+# Free times offered in the reschedule form: two or three days of a default
+# municipality's slots, enough to find one the citizen asked for.
+RESCHEDULE_CHOICES = 24
 # References per query when looking up bookings from the same address: well
 # under SQLite's oldest limit of 999 bound parameters.
 REFERENCES_PER_QUERY = 500
@@ -269,6 +276,48 @@ class Casework(CallbackStore):
         with self._write() as conn:
             self._current(conn, reference)
             journal.append(conn, reference, "note", actor, text=note)
+
+    def free_slots(
+        self, municipality: str, hours: CallbackHours, now: dt.datetime | None = None, count: int = RESCHEDULE_CHOICES
+    ) -> list[dt.datetime]:
+        """The next ``count`` times with a free place, by the booking's own
+        rules (callback hours, notice, holidays, capacity). A caseworker may
+        use every place of a day, not only the chat's share."""
+        now = now or utc_now()
+        counts = self.booked_counts(municipality, hours.chat_day(now).start)
+        return hours.free_slots(now, lambda slot: counts.get(storage_time(slot), 0), count)
+
+    def reschedule(
+        self,
+        reference: str,
+        version: int,
+        slot: dt.datetime,
+        actor: str,
+        hours: CallbackHours | None,
+        now: dt.datetime | None = None,
+    ) -> Callback:
+        """A new time for a callback the citizen did not answer: the same
+        reference, status "Bestilt" again at the new slot, journaled with
+        the old and the new time. The slot must be one the booking could
+        offer and still have a place, checked in the same transaction."""
+        now = now or utc_now()
+        if hours is None or slot.tzinfo is None or not hours.is_bookable(slot, now):
+            raise InvalidChange("slot_unavailable")
+        slot_iso = storage_time(slot)
+        with self._write() as conn:
+            current = self._current(conn, reference)
+            self.db.lock(conn, f"callback-slot:{current.municipality}:{slot_iso}")
+            self._same_version(current, version)
+            if current.status not in RESCHEDULABLE:
+                raise InvalidChange("reschedule_not_allowed")
+            if _count_active(conn, current.municipality, slot_iso) >= hours.capacity:
+                raise InvalidChange("slot_unavailable")
+            self._update(conn, reference, slot=slot_iso, status="booked")
+            journal.append(
+                conn, reference, "rescheduled", actor, **{"from": storage_time(current.slot), "to": slot_iso}
+            )
+            journal.append(conn, reference, "status_changed", actor, **{"from": current.status, "to": "booked"})
+        return self.get(reference)
 
     def record_view(self, reference: str, actor: str) -> None:
         self.record("viewed", actor, reference=reference)

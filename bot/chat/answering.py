@@ -77,6 +77,16 @@ OUT_OF_SCOPE_NEAR_CONFIDENCE = 0.15
 CASE_ERRAND_CONFIDENCE = 0.1
 
 
+# What a reply decided about a typed message, kept for one turn
+# (``Answering._decided``), and the inbox kinds a correction of it makes
+# (bot/records/inbox.py KINDS).
+ESCALATION = "escalation"
+TOPIC = "topic"
+DECLINED = "declined"
+CORRECTED = "corrected"
+DENY = "deny"
+
+
 class UnknownMunicipality(LookupError):
     pass
 
@@ -168,8 +178,18 @@ class Answering:
                     "knowledge base has no answer for topic=%s situation=%s person=%s", topic.key, situation, person
                 )
                 reply = self.responder.missing_answer(municipality, topic.key, language)
+        # A typed message that opened another errand: the errand the
+        # assistant chose, which the citizen may correct next.
+        decided = self._decided(TOPIC, topic.key, turn, reading) if topic.key != turn.topic else None
         return self._finish(
-            reply, municipality, turn, topic=topic.key, situation=situation, person=person, barriers=barriers
+            reply,
+            municipality,
+            turn,
+            topic=topic.key,
+            situation=situation,
+            person=person,
+            barriers=barriers,
+            decided=decided,
         )
 
     @staticmethod
@@ -295,7 +315,9 @@ class Answering:
         # written in a question about the passport).
         topic = turn.intent if turn.intent in self.knowledge.topics else None
         slots = {} if topic is not None and topic == turn.topic else {"topic": topic, "situation": None, "person": None}
-        return self._finish(reply, municipality, turn, sensitive_category=detection.category, **slots)
+        # An urgent matter is never a wrong escalation to review: 112 first, whatever the citizen says next.
+        decided = None if detection.urgent else self._decided(ESCALATION, detection.category, turn, reading)
+        return self._finish(reply, municipality, turn, sensitive_category=detection.category, decided=decided, **slots)
 
     def case_matter(self, turn: Turn, reading: MessageReading) -> Result:
         """The citizen's own case or decision (bot/chat/case_matter.py): never
@@ -314,6 +336,7 @@ class Answering:
             # The barriers go with the errand they were said about (MessageReading.barriers).
             barriers=reading.barriers(topic),
             sensitive_category=CASE_CATEGORY,
+            decided=self._decided(ESCALATION, CASE_CATEGORY, turn, reading),
         )
 
     def case_errand(self, turn: Turn, reading: MessageReading) -> str | None:
@@ -382,6 +405,42 @@ class Answering:
         except Exception:
             log.exception("could not record the chosen suggestion")
 
+    # -- decisions the citizen corrects -----------------------------------
+
+    @staticmethod
+    def _decided(kind: str, key: str | None, turn: Turn, reading: MessageReading) -> dict | None:
+        """What this reply decided about a typed message, kept for one turn
+        (in the ``suggested`` slot) so the next turn can tell whether the
+        citizen corrected it; a button's payload decides nothing."""
+        if reading.payload or not (turn.text or "").strip():
+            return None
+        return {"kind": kind, "key": key, "text": turn.text, "intent": turn.intent, "confidence": turn.confidence}
+
+    def note_correction(self, turn: Turn, reading: MessageReading) -> None:
+        """The citizen declined the callback the last reply offered, or
+        corrected the errand it chose: keep that message for the editors
+        (the inbox's "declined" and "corrected" kinds)."""
+        offer = turn.suggested if isinstance(turn.suggested, dict) else None
+        decided = offer.get("decided") if offer else None
+        if self.inbox is None or not isinstance(decided, dict) or not isinstance(decided.get("text"), str):
+            return
+        found = correction(decided, turn, reading, self.knowledge.topics)
+        if found is None:
+            return
+        kind, chosen = found
+        confidence = decided.get("confidence")
+        try:
+            self.inbox.add(
+                self.municipality(turn.municipality).key,
+                decided["text"],
+                kind,
+                decided.get("intent") if isinstance(decided.get("intent"), str) else None,
+                float(confidence) if isinstance(confidence, (int, float)) else None,
+                chosen=chosen,
+            )
+        except Exception:  # the citizen still gets the answer; the gap is logged
+            log.exception("could not keep a %s message for review", kind)
+
     def _keep_for_review(
         self, turn: Turn, municipality: Municipality, outcome: str, suggestions: list[str] | None = None
     ) -> int | None:
@@ -396,7 +455,9 @@ class Answering:
             log.exception("could not keep a %s message for review", outcome)
             return None
 
-    def _finish(self, reply: Reply, municipality: Municipality, turn: Turn | None = None, **slots) -> Result:
+    def _finish(
+        self, reply: Reply, municipality: Municipality, turn: Turn | None = None, decided: dict | None = None, **slots
+    ) -> Result:
         answered = turn.answered if turn else None
         # One contact, one outcome: a general answer followed by the
         # situation's answer on the same errand is counted once.
@@ -410,8 +471,35 @@ class Answering:
                 "asked": reply.asks,
                 "language": reply.language,
                 "answered": answered,
-                # An offer of suggestions lasts one turn.
-                "suggested": None,
+                # An offer of suggestions, or what was decided, lasts one turn.
+                "suggested": {"decided": decided} if decided else None,
                 **slots,
             },
         )
+
+
+def correction(decided: dict, turn: Turn, reading: MessageReading, topics) -> tuple[str, str | None] | None:
+    """Whether this message corrects what the last reply ``decided``: the
+    inbox kind and the errand the citizen turned to, or None.
+
+    - After a callback offer ("escalation"): "Nej tak" (the button or typed,
+      the deny intent) or a correction ("nej, jeg spurgte bare generelt")
+      declines it.
+    - After an errand the assistant chose ("topic"): a correction that turns
+      to another errand ("nej, jeg mente kørekort"), or another errand's
+      button. A correction within the errand ("nej, til min datter") is
+      the thread's, not a wrong topic."""
+    if decided.get("kind") == ESCALATION:
+        if turn.intent == DENY or (reading.correction and not reading.case):
+            return DECLINED, None
+        return None
+    if decided.get("kind") != TOPIC:
+        return None
+    chosen = decided.get("key")
+    other = turn.intent if turn.intent in topics and turn.intent != chosen else None
+    if other is None:
+        named = sorted(reading.named_topics - {chosen})
+        other = named[0] if len(named) == 1 else None
+    if other is not None and (reading.correction or (reading.payload and turn.intent == other)):
+        return CORRECTED, other
+    return None

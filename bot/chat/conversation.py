@@ -82,6 +82,7 @@ class Assistant:
         try:
             reading = self.read(turn)
             self.answering.note_choice(turn, reading)
+            self.answering.note_correction(turn, reading)
             detection = reading.detection
             if reading.case_matter.case and (detection is None or detection.category == "personal"):
                 # The citizen's own case: the callback about its errand, also

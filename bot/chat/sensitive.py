@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
 from bot.chat.situation_model import two_class_examples
-from bot.knowledge.model import SensitiveCategory
+from bot.knowledge.model import CPR_CATEGORY, PERSONAL_CATEGORY, URGENT_CATEGORY, SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,8 @@ _PERSONAL = re.compile(
 # The sensitive model's two classes (glue/matter_classifier.py).
 # The categories the detector names itself, beside the knowledge base's own
 # (knowledge/sensitive_terms.yml): the staff console labels them from here.
-PERSONAL_CATEGORY = "personal"
-URGENT_CATEGORY = "urgent"
-CPR_CATEGORY = "cpr"
+# The keys live in bot/knowledge/model.py, where the callback guidance is
+# checked against them.
 DETECTOR_CATEGORIES = {PERSONAL_CATEGORY: "Personlig sag", URGENT_CATEGORY: "Akut fare", CPR_CATEGORY: "CPR-nummer"}
 SENSITIVE_LABEL = "sensitive"
 NOT_SENSITIVE_LABEL = "not_sensitive"

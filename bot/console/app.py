@@ -74,6 +74,7 @@ URLS = {
         ("POST", "/opringninger/<reference>/tildel", queue.assign),
         ("POST", "/opringninger/<reference>/status", queue.set_status),
         ("POST", "/opringninger/<reference>/notat", queue.add_note),
+        ("POST", "/opringninger/<reference>/ny-tid", queue.reschedule),
     ),
     dashboard.blueprint: (("GET", "/overblik", dashboard.show_dashboard),),
     inbox.blueprint: (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.knowledge.model import CASE_CATEGORY, CallbackGuidance
 from bot.records.transcripts import Line
 
 # The citizen's last typed messages before the booking, shown in full: the
@@ -47,3 +48,11 @@ def summarise(transcript: list[Line], name: str, phone: str) -> Summary:
     last = request[-1][0]
     answer = next((line for line in transcript[last + 1 :] if line.speaker == "assistant"), None)
     return Summary(tuple(line for _, line in request), answer)
+
+
+def next_steps(guidance: CallbackGuidance, category: str | None, topic: str | None) -> tuple[str, ...]:
+    """What the caseworker should consider offering (knowledge/callback_guidance.yml):
+    for the citizen's own case or a callback without a category, the errand's
+    lines first, being the more specific; then the category's."""
+    errand = guidance.errands.get(topic or "", ()) if category in (None, CASE_CATEGORY) else ()
+    return (*errand, *guidance.categories.get(category or "", ()))

@@ -40,6 +40,13 @@ INTENT_LABELS = {
     "cancel_callback": "Vil aflyse en opringning",
     "nlu_fallback": "Ikke forstået",
 }
+# The inbox's kinds of message (bot/records/inbox.py KINDS), as the filter and each row name them.
+INBOX_KINDS = {
+    "fallback": "Ikke forstået",
+    "out_of_scope": "Uden for emne",
+    "declined": "Afslog opringning",
+    "corrected": "Rettede emnet",
+}
 ROLE_LABELS = {"staff": "Sagsbehandler", "editor": "Redaktør", "admin": "Administrator"}
 EVENT_LABELS = {
     "booked": "Bestilt af borgeren",
@@ -48,6 +55,7 @@ EVENT_LABELS = {
     "status_changed": "Status ændret",
     "note": "Notat",
     "assigned": "Tildelt",
+    "rescheduled": "Ny tid",
     "exported": "Eksporteret",
     "inbox_assigned": "Indbakke: tilføjet som træningseksempel",
     "inbox_dismissed": "Indbakke: afvist",
@@ -58,6 +66,8 @@ FLASH = {
     "assigned": "Tildelingen er gemt.",
     "status": "Status er gemt.",
     "note": "Notatet er gemt i journalen.",
+    "rescheduled": "Den nye tid er gemt, og opringningen står som bestilt igen. Borgeren får ikke besked fra "
+    "systemet: fortæl selv borgeren den nye tid.",
     "logged_out": "Du er logget ud.",
     "user_disabled": "Brugeren er deaktiveret og logget ud alle steder.",
     "user_enabled": "Brugeren er aktiveret igen.",
@@ -100,6 +110,9 @@ ERRORS = {
     "period": "{problem}",
     "user_invalid": "{problem}",
     "assignee": "Vælg en aktiv sagsbehandler i opringningens kommune.",
+    "slot_unavailable": "Den tid kan ikke vælges: den er optaget, ligger uden for tiderne for opringninger, "
+    "eller er for tæt på. Vælg en af de viste tider.",
+    "reschedule_not_allowed": 'Der kan kun vælges en ny tid, når status er "Intet svar – prøv igen".',
     "inbox_unknown_intent": "Vælg en intent fra listen.",
     "inbox_duplicate": "Eksemplet findes allerede i træningsdata. Afvis beskeden i stedet.",
     "inbox_already_decided": "En anden har allerede behandlet beskeden.",

@@ -28,7 +28,7 @@ from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
-from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC
+from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, CallbackGuidance
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
@@ -91,6 +91,8 @@ class Labels:
         # A callback's topic also when the citizen said "Nej, noget andet" to the suggested one.
         self.callback_topics = {**self.topics, OTHER_TOPIC: "Andet (se samtalen)"}
         self.municipalities = {k: m.name for k, m in knowledge.municipalities.items()} if knowledge else {}
+        # Each municipality's callback hours: the reschedule form offers their free times.
+        self.hours = {k: m.callback_hours for k, m in knowledge.municipalities.items()} if knowledge else {}
         # The detector's own categories first; the knowledge base's labels win.
         self.categories = {
             **DETECTOR_CATEGORIES,
@@ -102,6 +104,8 @@ class Labels:
         urgent = {k for k, c in knowledge.sensitive.items() if c.urgent} if knowledge else set()
         self.priority = urgent | PRIORITY_CATEGORIES
         topics = knowledge.topics.values() if knowledge else ()
+        # Suggested next steps per callback category and errand, for the callback page.
+        self.guidance = knowledge.guidance if knowledge else CallbackGuidance()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
 
     def intent(self, key: str) -> str:
@@ -149,6 +153,7 @@ def templates(labels: Labels) -> Environment:
         municipality_name=lambda key: _municipality_name(labels, key),
         allowed=security.allowed,
         local_time=_local_time,
+        parse_time=dt.datetime.fromisoformat,
         slot_label=lambda value: danish_slot_label(value.astimezone(TZ)),
         local_date=lambda value: value.astimezone(TZ).date(),
         percent=charts.percent,

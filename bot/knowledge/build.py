@@ -18,7 +18,10 @@ import sqlite_utils
 from bot.knowledge.model import Knowledge
 from bot.knowledge.search import write_index
 
-SCHEMA_VERSION = 5
+# 6: the callback_guidance table (knowledge/callback_guidance.yml, issue 28).
+# A database of an older version is refused with "rebuild it": run
+# `kommunebot build` (make knowledge) after updating the code.
+SCHEMA_VERSION = 6
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -158,6 +161,16 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
             "persons": json.dumps(list(signals.persons), ensure_ascii=False),
         },
         columns={"label": str, "signals": str, "hints": str, "general": str, "questions": str, "persons": str},
+    )
+    guidance = knowledge.guidance
+    db["callback_guidance"].insert_all(
+        (
+            {"kind": kind, "key": key, "position": i, "text": text}
+            for kind, table in (("category", guidance.categories), ("errand", guidance.errands))
+            for key, lines in table.items()
+            for i, text in enumerate(lines)
+        ),
+        columns={"kind": str, "key": str, "position": int, "text": str},
     )
     db["build_info"].insert_all(
         [

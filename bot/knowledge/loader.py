@@ -16,10 +16,12 @@ from bot.knowledge.callbacks_config import combine, read_callbacks
 from bot.knowledge.fields import Fields
 from bot.knowledge.model import (
     BARRIERS,
+    BUILT_IN_CATEGORIES,
     CHANNELS,
     PERSONS,
     WASTE_LINKS,
     Answer,
+    CallbackGuidance,
     CaseSignals,
     Fee,
     Knowledge,
@@ -33,6 +35,11 @@ from bot.knowledge.yaml_lines import load_yaml
 
 SENSITIVE_FILE = "sensitive_terms.yml"
 CASE_FILE = "case_signals.yml"
+GUIDANCE_FILE = "callback_guidance.yml"
+# The files of national/ that are not an errand.
+NOT_TOPICS = frozenset({"assistance", "messages", "callbacks"})
+# A suggested next step is one line on the callback page, not an article.
+MAX_GUIDANCE_CHARS = 300
 # Small talk, answered by action_small_talk: intent name -> message name.
 SMALL_TALK = ("greet", "goodbye", "thanks", "bot_challenge", "affirm", "deny")
 BUTTONS = (
@@ -193,8 +200,21 @@ def load_knowledge(root: Path) -> Knowledge:
         if municipality is not None:
             municipalities[municipality.key] = municipality
 
+    before = len(problems)
     sensitive = _read_optional(root / SENSITIVE_FILE, root, problems, _read_sensitive, sensitive)
+    # A broken sensitive_terms.yml is reported once, not again as every
+    # category the guidance names (None: any category passes).
+    categories = {*sensitive, *BUILT_IN_CATEGORIES} if len(problems) == before else None
     case_signals = _read_optional(root / CASE_FILE, root, problems, _read_case_signals, case_signals)
+    # An errand is its file's name, so a topic file that failed to load is still known.
+    errands = {p.stem for p in national.glob("*.yml")} - NOT_TOPICS
+    guidance = _read_optional(
+        root / GUIDANCE_FILE,
+        root,
+        problems,
+        lambda data, f: _read_guidance(data, f, categories, errands),
+        CallbackGuidance(),
+    )
 
     if not topics and not problems:
         problems.append(Problem(str(national), "", "no topic files found"))
@@ -226,6 +246,7 @@ def load_knowledge(root: Path) -> Knowledge:
         barriers_en=barriers_en,
         barrier_keywords=barrier_keywords,
         case_signals=case_signals,
+        guidance=guidance,
     )
 
 
@@ -572,6 +593,43 @@ def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
         questions=phrases(data, "questions", "questions"),
         persons=phrases(data, "persons", "persons"),
     )
+
+
+def _read_guidance(data: Any, f: Fields, categories: set[str] | None, errands: set[str]) -> CallbackGuidance:
+    """Suggested next steps per callback category (those of
+    sensitive_terms.yml and BUILT_IN_CATEGORIES) and per errand (the
+    topics): each a list of short lines. An unknown category or errand is
+    a problem, so a renamed category cannot silently lose its guidance."""
+    if not isinstance(data, dict):
+        f.problem(data, None, "", "expected a mapping with categories and errands")
+        return CallbackGuidance()
+    f.unknown_keys(data, ["categories", "errands"], "")
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for group, known, what in (("categories", categories, "category"), ("errands", errands, "errand")):
+        table = f.get(data, group, group, "dict", required=False, default={})
+        found[group] = {}
+        for key in table:
+            path = f"{group}.{key}"
+            if known is not None and key not in known:
+                f.problem(table, key, path, f"unknown {what} {key!r} (known: {', '.join(sorted(known))})")
+                continue
+            items = f.get(table, key, path, "list", default=[])
+            clean = []
+            for i, line in enumerate(items):
+                text = " ".join(line.split()) if isinstance(line, str) else ""
+                if not text:
+                    f.problem(items, i, f"{path}[{i}]", "must be non-empty text")
+                elif len(text) > MAX_GUIDANCE_CHARS:
+                    f.problem(
+                        items, i, f"{path}[{i}]", f"too long ({len(text)} characters, at most {MAX_GUIDANCE_CHARS})"
+                    )
+                else:
+                    clean.append(text)
+            if isinstance(table.get(key), list) and not items:
+                f.problem(table, key, path, "give at least one suggestion")
+            if clean:
+                found[group][key] = tuple(clean)
+    return CallbackGuidance(categories=found["categories"], errands=found["errands"])
 
 
 def _read_text_table(

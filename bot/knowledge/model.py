@@ -117,6 +117,14 @@ class SensitiveCategory:
 # The callback category of a booking made after a case-matter reply, beside
 # the sensitive categories; its label is CaseSignals.label.
 CASE_CATEGORY = "case"
+# The categories the sensitive detector names itself (bot/chat/sensitive.py
+# DETECTOR_CATEGORIES labels them), beside those of knowledge/sensitive_terms.yml.
+PERSONAL_CATEGORY = "personal"
+URGENT_CATEGORY = "urgent"
+CPR_CATEGORY = "cpr"
+# Every category a callback can carry that is not a sensitive_terms.yml
+# category: the detector's own and the case matter's.
+BUILT_IN_CATEGORIES = (PERSONAL_CATEGORY, URGENT_CATEGORY, CPR_CATEGORY, CASE_CATEGORY)
 # The topic of a callback whose citizen answered "Nej, noget andet" to the
 # topic the assistant suggested: the caseworker reads the matter in the
 # conversation (the dashboard's "Andet" too).
@@ -140,6 +148,17 @@ class CaseSignals:
 
 
 @dataclass(frozen=True)
+class CallbackGuidance:
+    """What a caseworker should consider offering, per callback category and
+    per errand (knowledge/callback_guidance.yml): short Danish lines shown on
+    the callback page as "Forslag til næste skridt". Reference for staff,
+    not advice to the citizen."""
+
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    errands: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Knowledge:
     topics: dict[str, Topic]
     municipalities: dict[str, Municipality]
@@ -153,3 +172,5 @@ class Knowledge:
     barrier_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # What shows a message is about the citizen's own case (bot/chat/case_matter.py).
     case_signals: CaseSignals = field(default_factory=CaseSignals)
+    # Suggested next steps for the caseworker, per callback category and errand.
+    guidance: CallbackGuidance = field(default_factory=CallbackGuidance)

@@ -14,7 +14,17 @@ import sqlite_utils
 
 from bot.callbacks.hours import CallbackHours
 from bot.knowledge.build import SCHEMA_VERSION
-from bot.knowledge.model import Answer, CaseSignals, Fee, Knowledge, Municipality, SensitiveCategory, Situation, Topic
+from bot.knowledge.model import (
+    Answer,
+    CallbackGuidance,
+    CaseSignals,
+    Fee,
+    Knowledge,
+    Municipality,
+    SensitiveCategory,
+    Situation,
+    Topic,
+)
 
 
 class KnowledgeDatabaseError(RuntimeError):
@@ -126,7 +136,12 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
             questions=tuple(json.loads(row["questions"])),
             persons=tuple(json.loads(row["persons"])),
         )
+    guidance = CallbackGuidance()
+    for row in db["callback_guidance"].rows_where(order_by="kind, key, position"):
+        table = guidance.categories if row["kind"] == "category" else guidance.errands
+        table[row["key"]] = (*table.get(row["key"], ()), row["text"])
     return Knowledge(
+        guidance=guidance,
         case_signals=case_signals,
         sensitive=sensitive,
         topics=topics,

@@ -29,6 +29,12 @@ from bot.records.schema import inbox
 
 MAX_TEXT = 500  # longer messages are rarely useful training examples
 NONE_CHOSEN = "none"
+# What a kept message is (the ``outcome`` column): the assistant did not
+# understand it or found it out of scope; or it escalated the message to a
+# callback offer the citizen declined, or chose an errand the citizen then
+# corrected (issue 28: the wrong escalations and wrong topics an editor
+# should see too).
+KINDS = ("fallback", "out_of_scope", "declined", "corrected")
 # Municipalities a caller may see: None for all of them.
 Scope = Collection[str] | None
 
@@ -66,7 +72,12 @@ class Inbox(Store):
         predicted: str | None = None,
         confidence: float | None = None,
         suggestions: list[str] | tuple[str, ...] = (),
+        chosen: str | None = None,
     ) -> int | None:
+        """Keep a message; ``chosen`` is what the citizen corrected it to (an
+        errand), for a "corrected" message, known when it is kept."""
+        if outcome not in KINDS:
+            raise ValueError(f"unknown inbox kind {outcome!r}; expected one of {', '.join(KINDS)}")
         text = " ".join((text or "").split())
         if not text or text.startswith("/") or len(text) > MAX_TEXT:
             return None  # empty, a button payload, or an essay
@@ -80,6 +91,7 @@ class Inbox(Store):
                     predicted=predicted,
                     confidence=confidence,
                     suggestions=json.dumps(list(suggestions)) if suggestions else None,
+                    chosen=chosen,
                 )
             ).inserted_primary_key
         return message_id
@@ -100,14 +112,43 @@ class Inbox(Store):
             conn.execute(inbox.update().where(inbox.c.id == message_id).values(chosen=chosen))
         return True
 
-    def list(self, status: str = "new", limit: int = 200, municipalities: Scope = None) -> list[InboxMessage]:
-        """The newest messages of ``status``, of the ``municipalities`` given (None: all)."""
-        query = sa.select(inbox).where(inbox.c.status == status)
-        if municipalities is not None:
-            query = query.where(inbox.c.municipality.in_(list(municipalities)))
+    def list(
+        self,
+        status: str = "new",
+        limit: int = 200,
+        municipalities: Scope = None,
+        kind: str | None = None,
+        errand: str | None = None,
+        offset: int = 0,
+    ) -> list[InboxMessage]:
+        """The newest messages of ``status``, of the ``municipalities`` given
+        (None: all), of one ``kind`` and one ``errand`` when given."""
+        query = sa.select(inbox).where(*_where(status, municipalities, kind, errand))
         with self._read() as conn:
-            rows = conn.execute(query.order_by(inbox.c.at.desc(), inbox.c.id.desc()).limit(limit)).fetchall()
+            rows = conn.execute(
+                query.order_by(inbox.c.at.desc(), inbox.c.id.desc()).limit(limit).offset(max(offset, 0))
+            ).fetchall()
         return [_message(row) for row in rows]
+
+    def counts(self, status: str = "new", municipalities: Scope = None, errand: str | None = None) -> dict[str, int]:
+        """How many messages of each kind (every kind of KINDS, 0 when none)."""
+        query = (
+            sa.select(inbox.c.outcome, sa.func.count())
+            .where(*_where(status, municipalities, None, errand))
+            .group_by(inbox.c.outcome)
+        )
+        with self._read() as conn:
+            found = dict(conn.execute(query).fetchall())
+        return {kind: found.get(kind, 0) for kind in KINDS}
+
+    def errands(self, status: str = "new", municipalities: Scope = None) -> list[str]:
+        """The intents the assistant guessed and the errands citizens chose, for the errand filter."""
+        where = _where(status, municipalities, None, None)
+        with self._read() as conn:
+            guessed = conn.execute(sa.select(inbox.c.predicted).distinct().where(*where)).scalars()
+            chosen = conn.execute(sa.select(inbox.c.chosen).distinct().where(*where)).scalars()
+            found = {*guessed, *(c.split("/")[0] for c in chosen if c)}
+        return sorted(found - {None, NONE_CHOSEN})
 
     def get(self, message_id: int, municipalities: Scope = None) -> InboxMessage:
         with self._read() as conn:
@@ -153,6 +194,30 @@ class Inbox(Store):
         return journal.delete_journaled(
             self._write, inbox, inbox.c.at < storage_time(cutoff), cutoff, municipality, "retention_inbox", actor
         )
+
+
+def _where(status: str, municipalities: Scope, kind: str | None, errand: str | None) -> list:
+    """The conditions of a listing: status, scope, kind, and an errand the
+    assistant guessed or the citizen chose ("pas" or "pas/mistet")."""
+    where = [inbox.c.status == status]
+    if municipalities is not None:
+        where.append(inbox.c.municipality.in_(list(municipalities)))
+    if kind is not None:
+        where.append(inbox.c.outcome == kind)
+    if errand is not None:
+        where.append(
+            sa.or_(
+                inbox.c.predicted == errand,
+                inbox.c.chosen == errand,
+                inbox.c.chosen.like(_literal(errand) + "/%", escape="\\"),
+            )
+        )
+    return where
+
+
+def _literal(text: str) -> str:
+    """``text`` in a LIKE pattern, its own wildcards literal (errand keys have "_")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _in_scope(municipality: str, municipalities: Scope) -> bool:

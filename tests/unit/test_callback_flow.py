@@ -72,6 +72,8 @@ def test_booking_taken_slot_and_cancel(flow, knowledge):
         flow.book(m, slot, f"Borger {'ABC'[i]}", f"+45 20 30 40 5{i}", "pas", None, f"c{i}", now=NOW) for i in range(3)
     ]
     assert replies[0].outcome == "callback" and "CB-" in replies[0].text and "kl." in replies[0].text
+    # What happens when the citizen does not answer (issue 28 item 4).
+    assert "Tager du ikke telefonen, prøver vi at ringe igen senere." in replies[0].text
     assert replies[1].outcome == "callback"
     assert replies[2].status == SLOT_TAKEN and replies[2].outcome is None  # capacity 2
     assert flow.check_slot(slot.isoformat(), m, NOW).error

@@ -52,3 +52,16 @@ def test_the_queue_flags_danger_a_child_at_risk_and_violence_first(labels, knowl
     assert urgent and urgent <= labels.priority
     assert {"urgent", "child_worry", "violence"} <= labels.priority
     assert not {"case", "personal", "health", "cpr"} & labels.priority
+
+
+def test_every_inbox_kind_and_journal_action_of_casework_has_a_danish_label():
+    from bot.console.texts import EVENT_LABELS, INBOX_KINDS
+    from bot.records.inbox import KINDS
+
+    assert set(INBOX_KINDS) == set(KINDS) and all(label.strip() for label in INBOX_KINDS.values())
+    # Every journal action the casework and the booking write (grep journal.append in bot/callbacks).
+    import re
+
+    sources = "".join(p.read_text() for p in (PROJECT_ROOT / "bot" / "callbacks").glob("*.py"))
+    written = set(re.findall(r'journal\.append\(\s*conn,\s*\w+,\s*"(\w+)"', sources))
+    assert "rescheduled" in written and written <= set(EVENT_LABELS), written - set(EVENT_LABELS)

@@ -16,6 +16,7 @@ from sanic import Blueprint, response
 
 from bot.callbacks.casework import (
     MAX_SEARCH_CHARS,
+    RESCHEDULABLE,
     SORTS,
     TRANSITIONS,
     VIEWS,
@@ -27,7 +28,7 @@ from bot.callbacks.store import ACTIVE, Callback, CallbackNotFound
 from bot.console import security
 from bot.console.accounts import ALL
 from bot.console.export import callbacks_csv
-from bot.console.summary import summarise
+from bot.console.summary import next_steps, summarise
 from bot.console.texts import ERRORS, STATUS_LABELS
 from bot.console.web import TZ, error_page, render, requires, see_other, state
 
@@ -158,12 +159,22 @@ def _callback_page(request, callback: Callback, status: int = 200, error: str | 
         views=[e for e in events if e["action"] == "viewed"],
         notes=[e for e in reversed(events) if e["action"] == "note"],
         summary=summarise(transcript, callback.name, callback.phone),
+        next_steps=next_steps(console.labels.guidance, callback.category, callback.topic),
         transcript=transcript,
         same_address=console.casework.same_address([callback]).get(callback.reference),
         staff=staff,
         active=ACTIVE,
         overdue=callback.status in ACTIVE and callback.slot < dt.datetime.now(dt.timezone.utc),
+        free_slots=_free_slots(console, callback),
     )
+
+
+def _free_slots(console, callback: Callback) -> list[dt.datetime]:
+    """The times the reschedule form offers: only after "Intet svar"."""
+    hours = console.labels.hours.get(callback.municipality)
+    if callback.status not in RESCHEDULABLE or hours is None:
+        return []
+    return console.casework.free_slots(callback.municipality, hours)
 
 
 def _may_work(user, callback: Callback) -> bool:
@@ -247,3 +258,21 @@ async def add_note(request, reference: str):
     except InvalidChange as exc:
         return _refused(request, reference, exc, note)
     return see_other(f"/opringninger/{reference}?besked=note")
+
+
+@requires("callbacks")
+@_in_scope
+async def reschedule(request, reference: str):
+    """A new time after "Intet svar": one of the free times the form showed,
+    checked again by the booking's rules when it is saved."""
+    console, actor = state(request), request.ctx.user.username
+    try:
+        slot = dt.datetime.fromisoformat(request.form.get("slot") or "")
+    except ValueError:
+        slot = None
+    if slot is None or slot.tzinfo is None:
+        return _refused(request, reference, InvalidChange("slot_unavailable"))
+    hours = console.labels.hours.get(console.casework.get(reference).municipality)
+    return _change(
+        request, reference, lambda v, _n: console.casework.reschedule(reference, v, slot, actor, hours), "rescheduled"
+    )
