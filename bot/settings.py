@@ -186,6 +186,15 @@ SETTINGS: tuple[Setting, ...] = (
         "the secret Rasa sends the action server; default a random one kept in $KOMMUNEBOT_VAR_DIR/action-token",
     ),
     Setting(
+        "KOMMUNEBOT_CANCEL_SECRET",
+        "cancel_secret",
+        "text",
+        None,
+        "the key of the stored check of a callback's last four phone digits, for cancelling from anywhere; "
+        "default a random one kept in $KOMMUNEBOT_VAR_DIR/cancel-secret (mode 0600); every server of a "
+        "deployment needs the same",
+    ),
+    Setting(
         "KOMMUNEBOT_VAR_DIR", "var_dir", "path", "var", "run-time files that are not in a database: tokens, demo logins"
     ),
     Setting(
@@ -311,6 +320,7 @@ class Settings:
     action_port: int
     action_host: str
     action_token: str | None
+    cancel_secret: str | None
     var_dir: Path
     max_body_bytes: int
     rate_sender: tuple[int, int]
