@@ -286,6 +286,14 @@ SETTINGS: tuple[Setting, ...] = (
         "the Rasa server as citizens' browsers reach it; default http://localhost:$RASA_PORT",
     ),
     Setting(
+        "KOMMUNEBOT_PUBLIC_SITE_URL",
+        "public_site_url",
+        "text",
+        None,
+        "the widget's site as citizens' browsers reach it, for the cancel page's link in a booking confirmation "
+        "($KOMMUNEBOT_PUBLIC_SITE_URL/aflys); default http://localhost:$KOMMUNEBOT_SITE_PORT",
+    ),
+    Setting(
         "KOMMUNEBOT_CONTENT_ROOT",
         "content_root",
         "path",
@@ -336,6 +344,7 @@ class Settings:
     site_port: int
     allowed_origins: tuple[str, ...]
     public_rasa_url: str
+    public_site_url: str
     content_root: Path
     demo: bool
 
@@ -361,6 +370,9 @@ class Settings:
         if values["public_rasa_url"] is None:
             values["public_rasa_url"] = f"http://localhost:{values['rasa_port']}"
         values["public_rasa_url"] = values["public_rasa_url"].rstrip("/")
+        if values["public_site_url"] is None:
+            values["public_site_url"] = f"http://localhost:{values['site_port']}"
+        values["public_site_url"] = values["public_site_url"].rstrip("/")
         return cls(**values)
 
 

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 DIGITS = 4
@@ -75,3 +79,44 @@ def _secret_file(path: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(value + "\n")
     return value
+
+
+# How long after "the last four digits?" a message of four digits is taken
+# as the answer: long enough to find the phone, short enough that a later
+# "4050" (a postcode's neighbour, an amount) is read as what it is.
+EXPECT_SECONDS = 600
+# Conversations remembered at once; the oldest are forgotten first.
+MAX_EXPECTED = 10_000
+
+
+def sealed_message(reference: str, token: str) -> str:
+    """What Rasa gets instead of the digits: the cancel intent with the
+    reference and the token, as a payload only the guard writes (a client's
+    payload must be a button the assistant offered)."""
+    return "/cancel_callback" + json.dumps({"reference": reference, "digits": token}, separators=(",", ":"))
+
+
+class ExpectedDigits:
+    """Conversations the assistant just asked for the last four digits, with
+    the reference they are for; each answer is taken once."""
+
+    def __init__(self, seconds: float = EXPECT_SECONDS, max_senders: int = MAX_EXPECTED):
+        self.seconds = seconds
+        self.max_senders = max_senders
+        self._expected: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, sender: str, reference: str) -> None:
+        with self._lock:
+            self._expected[sender] = (reference, time.monotonic())
+            self._expected.move_to_end(sender)
+            while len(self._expected) > self.max_senders:
+                self._expected.popitem(last=False)
+
+    def take(self, sender: str) -> str | None:
+        """The reference the sender was asked about, if asked lately; forgets it."""
+        with self._lock:
+            entry = self._expected.pop(sender, None)
+        if entry is None or time.monotonic() - entry[1] > self.seconds:
+            return None
+        return entry[0]

@@ -155,3 +155,78 @@ def test_a_database_at_the_previous_revision_gets_the_check_columns(tmp_path):
         assert conn.execute("SELECT cancel_failures FROM callbacks").fetchone() == (1,)
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (migrations.head(),)
     conn.close()
+
+
+# --- in the chat: the guard seals the digits, the flow cancels --------------------------------------
+
+
+@pytest.fixture
+def guard(tmp_path, knowledge):
+    from bot.knowledge.build import build_database
+    from bot.settings import Settings
+    from glue.guard import build_guard
+
+    db = build_database(knowledge, tmp_path / "knowledge.db")
+    return build_guard(Settings.load({"KOMMUNEBOT_KNOWLEDGE_DB": str(db), "KOMMUNEBOT_CANCEL_SECRET": "test secret"}))
+
+
+@pytest.fixture
+def flow(knowledge, tmp_path):
+    from bot.chat.answers import Responder
+    from bot.chat.booking import CallbackFlow
+
+    return CallbackFlow(knowledge, Responder(knowledge), _store(tmp_path))
+
+
+def test_four_digits_reach_rasa_only_as_a_token_after_the_question(guard):
+    assert guard.prepare("4050", {}, "s1").text == "4050"  # not asked: an ordinary message
+    guard.expect_digits("s1", "CB-2026-000001")
+    sealed = guard.prepare("40 50", {"kommune": "nyborg"}, "s1").text
+    assert "4050" not in sealed and "40 50" not in sealed
+    assert sealed == cancel_digits.sealed_message("CB-2026-000001", digits_token(KEY, "4050"))
+    assert guard.prepare("4050", {}, "s1").text == "4050"  # taken once
+    guard.expect_digits("s2", "CB-2026-000001")
+    assert guard.prepare("hvad koster et pas", {}, "s2").text == "hvad koster et pas"
+    assert guard.prepare("4050", {}, "s2").text == "4050"  # another message came between
+    guard.expect_digits("s3", "not a reference")
+    assert guard.prepare("4050", {}, "s3").text == "4050"
+    # A client cannot send the sealed form itself: it is not a button the assistant offered.
+    assert guard.prepare(sealed, {}, "s4").refusal is not None
+
+
+def test_cancel_from_another_conversation_with_the_digits(flow, guard, knowledge):
+    from bot.chat.booking import ASK_DIGITS, CANCELLED, NOT_CANCELLED
+
+    nyborg = knowledge.municipalities["nyborg"]
+    booked = _book(flow.store, conversation="booker")
+    unknown = flow.cancel("aflys CB-2026-999999", nyborg, "other")
+    asked = flow.cancel(f"aflys {booked.reference}", nyborg, "other")
+    assert asked.status == unknown.status == ASK_DIGITS  # an unknown reference is asked the same
+    assert asked.text == unknown.text.replace("CB-2026-999999", booked.reference)
+    assert "sidste 4 cifre" in asked.text
+    english = flow.cancel(f"please cancel my call {booked.reference}", nyborg, "other", "en")
+    assert "last 4 digits" in english.text
+
+    guard.expect_digits("other", booked.reference)
+    wrong = flow.cancel(guard.prepare("1111", {}, "other").text, nyborg, "other")
+    guard.expect_digits("other", "CB-2026-999999")
+    nowhere = flow.cancel(guard.prepare("4050", {}, "other").text, nyborg, "other")
+    assert wrong.status == nowhere.status == NOT_CANCELLED
+    assert wrong.text == nowhere.text.replace("CB-2026-999999", booked.reference)  # no enumeration
+    guard.expect_digits("other", booked.reference)
+    done = flow.cancel(guard.prepare("4050", {}, "other").text, nyborg, "other")
+    assert done.status == CANCELLED and flow.store.get(booked.reference).status == "cancelled"
+    assert [e["details"].get("via") for e in flow.store.events(booked.reference)][-1] == "chat"
+
+
+def test_the_chat_tells_a_locked_reference_to_call(flow, guard, knowledge):
+    nyborg = knowledge.municipalities["nyborg"]
+    booked = _book(flow.store)
+    replies = []
+    for attempt in range(6):
+        guard.expect_digits("other", booked.reference)
+        replies.append(flow.cancel(guard.prepare(f"000{attempt}", {}, "other").text, nyborg, "other").text)
+    assert len(set(replies[:4])) == 1 and "Ring" in replies[4] and replies[5] == replies[4]
+    assert "for mange gange" in replies[5]
+    guard.expect_digits("other", booked.reference)
+    assert flow.cancel(guard.prepare("4050", {}, "other").text, nyborg, "other").text == replies[5]
