@@ -299,7 +299,12 @@ class CallbackStore(Store):
         transaction as the check, so parallel guesses cannot outrun the
         lock. ``via`` ("chat" or "page") is journaled with the cancellation."""
         reference = reference.strip().upper()
-        if self.cancel_key is None or len(reference) > MAX_REFERENCE_CHARS or not isinstance(token, str) or not cancel_digits.TOKEN.fullmatch(token):
+        if (
+            self.cancel_key is None
+            or len(reference) > MAX_REFERENCE_CHARS
+            or not isinstance(token, str)
+            or not cancel_digits.TOKEN.fullmatch(token)
+        ):
             raise CancelRefused(reference[:MAX_REFERENCE_CHARS])
         refusal: CancelRefused | None = None
         with self._write() as conn:
