@@ -187,7 +187,8 @@ class CancelCallback(_Step, Action):
         text = (tracker.latest_message or {}).get("text")
         # The citizen's language from this message, else the conversation's
         # (a payload with the digits' token has none of its own).
-        language = detect_language(text or "") or tracker.get_slot("language") or DANISH
+        written = text if text and not text.startswith("/") else ""
+        language = detect_language(written) or tracker.get_slot("language") or DANISH
         result = flow.cancel(text, municipality, tracker.sender_id, language)
         if result.status == ASK_DIGITS:
             # The channel turns the next message's four digits into a keyed
@@ -195,11 +196,13 @@ class CancelCallback(_Step, Action):
             dispatcher.utter_message(
                 text=result.text,
                 kommunebot={"expects": "cancel_digits", "reference": result.reference},
-                json_message={"expects": "digits", "lang": language},
+                json_message={"expects": "digits", **({"lang": language} if language != DANISH else {})},
             )
         else:
             cancelled = (
                 {"event": "callback_cancelled", "reference": result.reference} if result.status == CANCELLED else {}
             )
-            dispatcher.utter_message(text=result.text, json_message={**cancelled, "lang": language})
+            # English replies carry their language for lang="en"; Danish is the page's.
+            english = {"lang": language} if language != DANISH else {}
+            dispatcher.utter_message(text=result.text, json_message={**cancelled, **english} or None)
         return [SlotSet("language", language)]
