@@ -14,7 +14,8 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import turn_from_tracker
-from bot.chat.booking import BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN
+from bot.chat.booking import ASK_DIGITS, BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN
+from bot.chat.language import DANISH, detect_language
 from bot.chat.runtime import get_assistant, get_booking
 from bot.privacy.channel_guard import SETUP_ERROR
 
@@ -183,9 +184,25 @@ class CancelCallback(_Step, Action):
     action_name = "action_cancel_callback"
 
     def step(self, flow, municipality, dispatcher, tracker):
-        result = flow.cancel((tracker.latest_message or {}).get("text"), municipality, tracker.sender_id)
-        cancelled = (
-            {"event": "callback_cancelled", "reference": result.reference} if result.status == CANCELLED else None
-        )
-        dispatcher.utter_message(text=result.text, json_message=cancelled)
-        return []
+        text = (tracker.latest_message or {}).get("text")
+        # The citizen's language from this message, else the conversation's
+        # (a payload with the digits' token has none of its own).
+        written = text if text and not text.startswith("/") else ""
+        language = detect_language(written) or tracker.get_slot("language") or DANISH
+        result = flow.cancel(text, municipality, tracker.sender_id, language)
+        if result.status == ASK_DIGITS:
+            # The channel turns the next message's four digits into a keyed
+            # token because of this mark; the widget turns off autocomplete.
+            dispatcher.utter_message(
+                text=result.text,
+                kommunebot={"expects": "cancel_digits", "reference": result.reference},
+                json_message={"expects": "digits", **({"lang": language} if language != DANISH else {})},
+            )
+        else:
+            cancelled = (
+                {"event": "callback_cancelled", "reference": result.reference} if result.status == CANCELLED else {}
+            )
+            # English replies carry their language for lang="en"; Danish is the page's.
+            english = {"lang": language} if language != DANISH else {}
+            dispatcher.utter_message(text=result.text, json_message={**cancelled, **english} or None)
+        return [SlotSet("language", language)]

@@ -186,6 +186,15 @@ SETTINGS: tuple[Setting, ...] = (
         "the secret Rasa sends the action server; default a random one kept in $KOMMUNEBOT_VAR_DIR/action-token",
     ),
     Setting(
+        "KOMMUNEBOT_CANCEL_SECRET",
+        "cancel_secret",
+        "text",
+        None,
+        "the key of the stored check of a callback's last four phone digits, for cancelling from anywhere; "
+        "default a random one kept in $KOMMUNEBOT_VAR_DIR/cancel-secret (mode 0600); every server of a "
+        "deployment needs the same",
+    ),
+    Setting(
         "KOMMUNEBOT_VAR_DIR", "var_dir", "path", "var", "run-time files that are not in a database: tokens, demo logins"
     ),
     Setting(
@@ -277,6 +286,14 @@ SETTINGS: tuple[Setting, ...] = (
         "the Rasa server as citizens' browsers reach it; default http://localhost:$RASA_PORT",
     ),
     Setting(
+        "KOMMUNEBOT_PUBLIC_SITE_URL",
+        "public_site_url",
+        "text",
+        None,
+        "the widget's site as citizens' browsers reach it, for the cancel page's link in a booking confirmation "
+        "($KOMMUNEBOT_PUBLIC_SITE_URL/aflys); default http://localhost:$KOMMUNEBOT_SITE_PORT",
+    ),
+    Setting(
         "KOMMUNEBOT_CONTENT_ROOT",
         "content_root",
         "path",
@@ -311,6 +328,7 @@ class Settings:
     action_port: int
     action_host: str
     action_token: str | None
+    cancel_secret: str | None
     var_dir: Path
     max_body_bytes: int
     rate_sender: tuple[int, int]
@@ -326,6 +344,7 @@ class Settings:
     site_port: int
     allowed_origins: tuple[str, ...]
     public_rasa_url: str
+    public_site_url: str
     content_root: Path
     demo: bool
 
@@ -351,6 +370,9 @@ class Settings:
         if values["public_rasa_url"] is None:
             values["public_rasa_url"] = f"http://localhost:{values['rasa_port']}"
         values["public_rasa_url"] = values["public_rasa_url"].rstrip("/")
+        if values["public_site_url"] is None:
+            values["public_site_url"] = f"http://localhost:{values['site_port']}"
+        values["public_site_url"] = values["public_site_url"].rstrip("/")
         return cls(**values)
 
 

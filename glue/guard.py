@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from bot.knowledge.store import open_knowledge
 from bot.knowledge.texts import Texts
+from bot.privacy.cancel_digits import cancel_key
 from bot.privacy.channel_guard import ChannelGuard
 from bot.privacy.payloads import Vocabulary
 from bot.settings import Settings
@@ -62,7 +63,12 @@ def build_guard(settings: Settings) -> ChannelGuard:
     share it, so a CPR number split over two messages is caught even when
     the widget switches channel between them."""
     messages = KnowledgeMessages(settings)
-    return ChannelGuard(messages, settings.max_message_chars, vocabulary=messages.vocabulary)
+    return ChannelGuard(
+        messages,
+        settings.max_message_chars,
+        vocabulary=messages.vocabulary,
+        cancel_key=cancel_key(settings.cancel_secret, settings.var_dir),
+    )
 
 
 @lru_cache(maxsize=4)

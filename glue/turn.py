@@ -75,7 +75,7 @@ MARK_EVENT = "kommunebot_mark"
 # payload stays in the tracker.
 MARK_VALUES = {
     "lang": re.compile(r"da|en"),
-    "expects": re.compile(r"name|tel"),
+    "expects": re.compile(r"name|tel|digits"),
     "answer": re.compile(r"[a-z0-9_]{1,40}(/[a-z0-9_]{1,60})?"),
     "event": re.compile(r"callback_booked|callback_cancelled"),
     "reference": re.compile(r"CB-\d{4}-\d{6}"),
@@ -106,6 +106,8 @@ class TurnOutput(OutputChannel):
     client knows a booking from its event and never from matching text."""
 
     asked_phone = False
+    # The reference whose phone digits the reply asked for (to cancel it), if any.
+    asked_digits_for: object = None
 
     @property
     def replied(self) -> bool:
@@ -115,6 +117,8 @@ class TurnOutput(OutputChannel):
         meta = message.get("kommunebot")
         if isinstance(meta, dict) and meta.get("expects") == "phone":
             self.asked_phone = True
+        if isinstance(meta, dict) and meta.get("expects") == "cancel_digits":
+            self.asked_digits_for = meta.get("reference")
         mark = client_mark(message.pop("custom", None))
         before = self.mark_position()
         await super().send_response(recipient_id, message)
@@ -177,6 +181,8 @@ class GuardedTurn:
             log.exception("Rasa failed on a %s message from %s", channel, sender)
         if output.asked_phone:
             self.guard.expect_phone(sender)
+        if output.asked_digits_for is not None:
+            self.guard.expect_digits(sender, output.asked_digits_for)
         if not output.replied:
             log.error("no reply for %s: is the action server running?", sender)
             await say(self.guard.error_reply(municipality))

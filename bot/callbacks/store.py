@@ -30,7 +30,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection
 
+from bot.callbacks import verification
 from bot.callbacks.hours import ChatDay
+from bot.privacy import cancel_digits
 from bot.records import journal
 from bot.records.database import Store, from_row, storage_time, utc_now
 from bot.records.schema import callbacks
@@ -67,6 +69,16 @@ class CallbackNotFound(LookupError):
     pass
 
 
+class CancelRefused(LookupError):
+    """Reference and digits do not match an active callback: one answer for
+    an unknown reference, wrong digits and a closed callback alike, so
+    nobody learns which references exist."""
+
+
+class CancelLocked(CancelRefused):
+    """Too many wrong digits for this reference: the citizen must call."""
+
+
 @dataclass(frozen=True)
 class Callback:
     reference: str
@@ -90,6 +102,8 @@ class Callback:
 
 
 IS_ACTIVE = callbacks.c.status.in_(ACTIVE)
+# "CB-2026-000123" is 14 characters; longer input is never a reference.
+MAX_REFERENCE_CHARS = 20
 
 
 def _count_active(conn: Connection, municipality: str, slot_iso: str) -> int:
@@ -115,8 +129,12 @@ def _count(conn: Connection, *where) -> int:
 
 
 class CallbackStore(Store):
-    def __init__(self, path: Path | str | URL, timeout: float = 15.0):
+    def __init__(self, path: Path | str | URL, timeout: float = 15.0, cancel_key: bytes | None = None):
+        """``cancel_key``: the key of the stored check of the phone's last
+        digits (``verification.cancel_key``); None: bookings get no check
+        and can be cancelled only from their own conversation or by staff."""
         super().__init__(path, timeout)
+        self.cancel_key = cancel_key
 
     def book(
         self,
@@ -205,7 +223,11 @@ class CallbackStore(Store):
                 )
             ).inserted_primary_key
             reference = f"CB-{dt.date.today().year}-{row_id:06d}"
-            conn.execute(callbacks.update().where(callbacks.c.id == row_id).values(reference=reference))
+            conn.execute(
+                callbacks.update()
+                .where(callbacks.c.id == row_id)
+                .values(reference=reference, cancel_check=self._check(reference, phone))
+            )
             journal.append(
                 conn,
                 reference,
@@ -248,6 +270,74 @@ class CallbackStore(Store):
                     .values(status="cancelled", updated=storage_time(utc_now()), version=callbacks.c.version + 1)
                 )
                 journal.append(conn, reference, "cancelled", actor)
+        return self.get(reference)
+
+    def _check(self, reference: str, phone: str) -> str | None:
+        digits = cancel_digits.last_digits(phone) if self.cancel_key is not None else None
+        if digits is None:
+            return None
+        return verification.check(self.cancel_key, reference, cancel_digits.digits_token(self.cancel_key, digits))
+
+    def cancel_with_digits(self, reference: str, digits: str, via: str) -> Callback:
+        """``cancel_with_token`` for the digits as typed (the /aflys page)."""
+        typed = cancel_digits.typed_digits(digits)
+        if self.cancel_key is None or typed is None:
+            raise CancelRefused(reference[:MAX_REFERENCE_CHARS])
+        return self.cancel_with_token(reference, cancel_digits.digits_token(self.cancel_key, typed), via)
+
+    def cancel_with_token(self, reference: str, token: str, via: str) -> Callback:
+        """Cancel from anywhere (another conversation, the /aflys page) with
+        the reference and the last four digits of the booking's phone, as
+        their keyed token (the channel guard turns the digits into it before
+        Rasa sees them).
+
+        Raises ``CancelRefused`` for an unknown reference, wrong digits or a
+        callback that is no longer active (one answer for all three), and
+        ``CancelLocked`` once ``MAX_FAILURES`` wrong attempts were made for
+        the reference (right digits too are then refused). Every wrong
+        attempt on a real reference is counted and journaled, in the same
+        transaction as the check, so parallel guesses cannot outrun the
+        lock. ``via`` ("chat" or "page") is journaled with the cancellation."""
+        reference = reference.strip().upper()
+        if (
+            self.cancel_key is None
+            or len(reference) > MAX_REFERENCE_CHARS
+            or not isinstance(token, str)
+            or not cancel_digits.TOKEN.fullmatch(token)
+        ):
+            raise CancelRefused(reference[:MAX_REFERENCE_CHARS])
+        refusal: CancelRefused | None = None
+        with self._write() as conn:
+            row = conn.execute(
+                sa.select(callbacks.c.status, callbacks.c.cancel_check, callbacks.c.cancel_failures)
+                .where(callbacks.c.reference == reference)
+                .with_for_update()
+            ).first()
+            if row is None:
+                raise CancelRefused(reference)
+            if row.cancel_failures >= verification.MAX_FAILURES:
+                raise CancelLocked(reference)
+            if not verification.matches(self.cancel_key, reference, token, row.cancel_check):
+                failures = row.cancel_failures + 1
+                conn.execute(
+                    callbacks.update().where(callbacks.c.reference == reference).values(cancel_failures=failures)
+                )
+                locked = failures >= verification.MAX_FAILURES
+                action = "cancel_locked" if locked else "cancel_refused"
+                journal.append(conn, reference, action, "citizen", via=via, attempts=failures)
+                # Raised after the commit: the count must outlive the refusal.
+                refusal = CancelLocked(reference) if locked else CancelRefused(reference)
+            elif row.status not in ACTIVE:
+                raise CancelRefused(reference)
+            else:
+                conn.execute(
+                    callbacks.update()
+                    .where(callbacks.c.reference == reference)
+                    .values(status="cancelled", updated=storage_time(utc_now()), version=callbacks.c.version + 1)
+                )
+                journal.append(conn, reference, "cancelled", "citizen", via=via)
+        if refusal is not None:
+            raise refusal
         return self.get(reference)
 
     def booked_count(self, municipality: str, slot: dt.datetime) -> int:

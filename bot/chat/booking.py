@@ -18,11 +18,14 @@ from bot.callbacks.store import (
     AddressLimit,
     CallbackNotFound,
     CallbackStore,
+    CancelLocked,
+    CancelRefused,
     ChatPlacesFull,
     SlotFull,
     TooManyBookings,
 )
 from bot.chat.answers import Reply, Responder
+from bot.chat.language import DANISH
 from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, Knowledge, Municipality
 from bot.privacy.redaction import redact
 from bot.records.database import DatabaseUnavailable, storage_time
@@ -30,11 +33,16 @@ from bot.records.database import DatabaseUnavailable, storage_time
 log = logging.getLogger(__name__)
 
 MORE = "andre tider"
+# The cancel page (bot/site) as KOMMUNEBOT_PUBLIC_SITE_URL's default reaches it.
+DEFAULT_CANCEL_URL = "http://localhost:8000/aflys"
 # Categories the sensitive-matter detector gives besides the term list's,
 # and a case matter's.
 DETECTED = ("personal", "urgent", "cpr", CASE_CATEGORY)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
+# The keyed token of the phone's last four digits, in the payload the channel
+# guard writes in their place (bot.privacy.cancel_digits.sealed_message).
+DIGITS_TOKEN = re.compile(r'"digits":"([0-9a-f]{32})"')
 # The channel's pseudonym of the client address: a keyed hash cut to 16 lower-case hex characters.
 CLIENT = re.compile(r"[0-9a-f]{16}")
 
@@ -63,7 +71,8 @@ SLOT_TAKEN = "slot_taken"
 REFUSED = "refused"  # a value did not pass the checks again, or too many bookings
 FAILED = "failed"
 CANCELLED = "cancelled"
-NOT_CANCELLED = "not_cancelled"  # no reference given, or none this conversation may cancel
+NOT_CANCELLED = "not_cancelled"  # no reference given, or wrong reference and digits
+ASK_DIGITS = "ask_digits"  # not this conversation's booking: the phone's last four digits decide
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class CallbackFlow:
         record_outcome: OutcomeRecorder | None = None,
         max_active: int = 2,
         per_address: AddressLimit | None = None,
+        cancel_url: str = DEFAULT_CANCEL_URL,
     ):
         self.knowledge = knowledge
         self.responder = responder
@@ -102,9 +112,10 @@ class CallbackFlow:
         self.record_outcome = record_outcome
         self.max_active = max_active
         self.per_address = per_address
+        self.cancel_url = cancel_url
 
-    def _say(self, message: str, municipality: Municipality, **extra) -> str:
-        return self.responder.message(message, municipality, **extra)
+    def _say(self, message: str, municipality: Municipality, language: str = DANISH, **extra) -> str:
+        return self.responder.message(message, municipality, language=language, **extra)
 
     def topic_label(self, topic: str | None, category: str | None) -> str:
         if topic in self.knowledge.topics:
@@ -264,19 +275,47 @@ class CallbackFlow:
             slot=danish_slot_label(slot.astimezone(municipality.callback_hours.tz)),
             phone=phone,
             reference=callback.reference,
+            cancel_url=self.cancel_url,
         )
         if self.record_outcome is not None:
             self.record_outcome(municipality.key, "callback", topic, category)
         return Booking(BOOKED, text, callback.reference)
 
-    def cancel(self, text: str | None, municipality: Municipality, conversation_id: str) -> Booking:
-        match = REFERENCE.search(text or "")
+    def cancel(
+        self, text: str | None, municipality: Municipality, conversation_id: str, language: str = DANISH
+    ) -> Booking:
+        """Cancel by reference: at once in the conversation that booked it;
+        from any other, after the last four digits of the phone number it
+        was booked with (``ASK_DIGITS``; the channel guard hands them over as
+        a keyed token). An unknown reference is asked for digits too, and
+        wrong digits get the same reply as an unknown reference, so nobody
+        learns which references exist."""
+        text = text or ""
+        match = REFERENCE.search(text)
         if not match:
-            return Booking(NOT_CANCELLED, self._say("ask_reference", municipality))
-        try:
-            booking = self.store.cancel(match.group(0), actor="citizen", conversation_id=conversation_id)
-        except CallbackNotFound:
-            return Booking(NOT_CANCELLED, self._say("callback_not_found", municipality))
+            return Booking(NOT_CANCELLED, self._say("ask_reference", municipality, language=language))
+        reference = match.group(0).upper()
+        token = DIGITS_TOKEN.search(text)
+        if token is not None:
+            try:
+                booking = self.store.cancel_with_token(reference, token.group(1), via="chat")
+            except CancelLocked:
+                return Booking(NOT_CANCELLED, self._say("cancel_locked", municipality, language=language))
+            except CancelRefused:
+                return Booking(
+                    NOT_CANCELLED, self._say("cancel_refused", municipality, language=language, reference=reference)
+                )
+        else:
+            try:
+                booking = self.store.cancel(reference, actor="citizen", conversation_id=conversation_id)
+            except CallbackNotFound:
+                return Booking(
+                    ASK_DIGITS,
+                    self._say("ask_cancel_digits", municipality, language=language, reference=reference),
+                    reference,
+                )
         return Booking(
-            CANCELLED, self._say("callback_cancelled", municipality, reference=booking.reference), booking.reference
+            CANCELLED,
+            self._say("callback_cancelled", municipality, language=language, reference=booking.reference),
+            booking.reference,
         )

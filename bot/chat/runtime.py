@@ -14,6 +14,7 @@ from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.search import KnowledgeSearch
 from bot.knowledge.store import open_knowledge
+from bot.privacy.cancel_digits import cancel_key
 from bot.records.inbox import Inbox
 from bot.records.outcomes import OutcomeLog
 
@@ -65,10 +66,11 @@ def get_booking() -> CallbackFlow:
             _booking = CallbackFlow(
                 assistant.knowledge,
                 assistant.responder,
-                CallbackStore(settings.database_url),
+                CallbackStore(settings.database_url, cancel_key=cancel_key(settings.cancel_secret, settings.var_dir)),
                 assistant.record_outcome,
                 settings.max_bookings,
                 AddressLimit(settings.max_bookings_address, *settings.rate_bookings_address),
+                cancel_url=f"{settings.public_site_url}/aflys",
             )
         return _booking
 

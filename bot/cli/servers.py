@@ -85,6 +85,7 @@ def serve_console(host: str | None, port: int | None) -> None:
 )
 def serve_site(host: str | None, port: int | None, rasa_url: str | None) -> None:
     """The demo municipal page and the chat widget's files."""
+    from bot.privacy.cancel_digits import cancel_key
     from bot.site.server import SiteConfig, create_site
 
     settings = current_settings()
@@ -98,6 +99,9 @@ def serve_site(host: str | None, port: int | None, rasa_url: str | None) -> None
                 settings.allowed_origins,
                 settings.database_url,
                 settings.trusted_proxies,
+                settings.rate_address,
+                cancel_key(settings.cancel_secret, settings.var_dir),
+                settings.console_secure_cookies or not settings.demo,
             )
         )
     except (ValueError, FileNotFoundError) as exc:

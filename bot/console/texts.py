@@ -51,6 +51,9 @@ ROLE_LABELS = {"staff": "Sagsbehandler", "editor": "Redaktør", "admin": "Admini
 EVENT_LABELS = {
     "booked": "Bestilt af borgeren",
     "cancelled": "Aflyst",
+    # A citizen's wrong reference-and-digits attempt to cancel (issue 27); at 5 cancelling that way is locked.
+    "cancel_refused": "Aflysning afvist: forkerte cifre",
+    "cancel_locked": "Aflysning spærret efter 5 forkerte forsøg",
     "viewed": "Åbnet",
     "status_changed": "Status ændret",
     "note": "Notat",

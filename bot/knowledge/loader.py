@@ -99,8 +99,10 @@ REQUIRED_MESSAGES = (
     "too_many_bookings_address",
     "callback_stopped",
     "callback_cancelled",
-    "callback_not_found",
     "ask_reference",
+    "ask_cancel_digits",
+    "cancel_refused",
+    "cancel_locked",
 )
 # Per-message variables some texts use; rendered with samples at build time.
 TEMPLATE_EXTRAS = {
@@ -111,6 +113,7 @@ TEMPLATE_EXTRAS = {
     "phone": "+45 20 30 40 50",
     "reference": "CB-2026-000001",
     "count": 2,
+    "cancel_url": "https://chat.example.dk/aflys",
 }
 _PHONE = re.compile(r"^(\+45 ?)?(\d{2} ?){3}\d{2}$")
 

@@ -110,6 +110,8 @@ class Cluster:
             "KOMMUNEBOT_LOCK_URL": self.redis.url,
             "KOMMUNEBOT_TRUSTED_PROXIES": "127.0.0.1",
             "KOMMUNEBOT_PUBLIC_RASA_URL": self.url,
+            # The cancel page is behind the same proxy (deploy/haproxy-cluster.cfg).
+            "KOMMUNEBOT_PUBLIC_SITE_URL": self.url,
             "KOMMUNEBOT_ALLOWED_ORIGINS": ",".join(origins),
             "KOMMUNEBOT_CONSOLE_PORT": str(ports.console),
             "KOMMUNEBOT_SITE_PORT": str(ports.site),

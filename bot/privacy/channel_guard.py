@@ -22,6 +22,10 @@ reaches Rasa is parsed, logged and kept in the tracker store. In order:
    from the same sender (bot.privacy.split). Phone numbers stay only in the
    one message that answers the callback form's phone question: the
    channel tells the guard when the assistant asked it (``expect_phone``).
+   Likewise, after "the last four digits of the phone number?" (to cancel
+   a callback from another conversation, ``expect_digits``), a message of
+   four digits reaches Rasa only as the cancel intent with the digits'
+   keyed token (bot.privacy.cancel_digits), so the tracker never holds them.
 
 A refused message gets a Danish reply from the channel itself.
 ``error_reply`` words the apology for a turn that produced no answer. Both
@@ -41,6 +45,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.privacy.cancel_digits import ExpectedDigits, digits_token, sealed_message, typed_digits
 from bot.privacy.message_guard import check_message, valid_sender
 from bot.privacy.payloads import Vocabulary, check_payload
 from bot.privacy.redaction import redact, redact_message
@@ -50,6 +55,8 @@ log = logging.getLogger(__name__)
 
 # Replies when the configuration itself is broken, so no municipality data
 # can be trusted; deliberately free of template fields.
+# A callback's booking reference, as bot.chat.booking writes it.
+REFERENCE = re.compile(r"CB-\d{4}-\d{6}")
 SETUP_ERROR = (
     "Beklager, assistenten er ikke sat rigtigt op lige nu, så jeg kan ikke svare. "
     "Kontakt venligst kommunen via kommunens hjemmeside."
@@ -96,6 +103,7 @@ class ChannelGuard:
         vocabulary: Callable[[], Vocabulary] = Vocabulary,
         split: SplitNumbers | None = None,
         phone_fields: SplitNumbers | None = None,
+        cancel_key: bytes | None = None,
     ):
         self.messages = messages
         self.max_chars = max_chars
@@ -103,11 +111,21 @@ class ChannelGuard:
         self.split = split if split is not None else SplitNumbers()
         # Senders whom the assistant has just asked for their phone number.
         self.phone_fields = phone_fields if phone_fields is not None else SplitNumbers()
+        # Senders asked for the last four digits of a booking's phone, to cancel it (issue 27).
+        self.cancel_key = cancel_key
+        self.digit_fields = ExpectedDigits()
 
     def expect_phone(self, sender: str) -> None:
         """The assistant asked this sender for a phone number: the next
         message is the callback form's phone field, so its number stays."""
         self.phone_fields.remember(sender)
+
+    def expect_digits(self, sender: str, reference: object) -> None:
+        """The assistant asked this sender for the last four digits of the
+        phone number ``reference`` was booked with: four digits in the next
+        message reach Rasa only as their keyed token (never in clear)."""
+        if self.cancel_key is not None and isinstance(reference, str) and REFERENCE.fullmatch(reference):
+            self.digit_fields.remember(sender, reference)
 
     def prepare(self, text: object, metadata: object, sender: object, client: str | None = None) -> Prepared:
         if not valid_sender(sender):
@@ -132,6 +150,11 @@ class ChannelGuard:
             log.info("message from %s not passed on: %s (%d chars)", sender, checked.problem, checked.length)
             return Prepared(None, passed, self._say(checked.problem, municipality, length=checked.length))
         phone_field = self.phone_fields.take(sender)
+        digits_for = self.digit_fields.take(sender)
+        if digits_for is not None and (digits := typed_digits(checked.text)) is not None:
+            self.split.take(sender)
+            log.info("the last four digits from %s passed on as their keyed token", sender)
+            return Prepared(sealed_message(digits_for, digits_token(self.cancel_key, digits)), passed)
         if checked.text.startswith("/"):
             self.split.take(sender)  # a button is no serial
             payload = check_payload(checked.text, self._vocabulary())

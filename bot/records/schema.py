@@ -35,6 +35,10 @@ callbacks = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     # The channel's pseudonym of the client address (keyed hash, 16 hex characters); NULL when none came.
     sa.Column("client", sa.Text),
+    # HMAC of the reference and the phone's last four digits (bot.callbacks.verification); NULL: older booking.
+    sa.Column("cancel_check", sa.Text),
+    # Wrong attempts to cancel with reference and digits; at MAX_FAILURES cancelling that way is locked.
+    sa.Column("cancel_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Index("callbacks_slot", "municipality", "slot", "status"),
     sa.Index("callbacks_client", "client", "created"),
 )

@@ -10,6 +10,14 @@ from this server (no CDN):
 phone number, website and colour from the knowledge base, so none of it is
 in code. Cross-origin reads are allowed only for the configured origins.
 
+``/aflys`` is the citizens' cancel page (issue 27), linked from every
+booking confirmation: a server-rendered form for the booking reference and
+the last four digits of the phone number, with a double-submit CSRF token
+(a cookie and a hidden field, as the console's login form), the chat's
+per-address rate limit (KOMMUNEBOT_RATE_ADDRESS), bounded input, a CSP
+that allows no script, and one answer for an unknown reference and wrong
+digits. The cancellation is journaled (bot.callbacks.store).
+
 ``/widget/feedback`` takes the citizen's "Fik du svar?" answer (issue 27):
 yes or no, a reason from a fixed list, the errand and situation the answer
 was about and the municipality, all checked against the knowledge base, and
@@ -19,15 +27,19 @@ stores it without anything that could identify the citizen
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic, response
 
 from bot.addresses import client_address
+from bot.callbacks.store import MAX_REFERENCE_CHARS, CallbackStore, CancelLocked, CancelRefused
 from bot.knowledge.store import open_knowledge
 from bot.limits import SlidingWindow
 from bot.records.feedback import REASONS, FeedbackLog
@@ -49,6 +61,7 @@ WIDGET_FILES = {
     "socket.io.min.js": (SOCKET_IO_CLIENT, "application/javascript; charset=utf-8"),
     "rasa-webchat.js": (RASA_WEBCHAT, "application/javascript; charset=utf-8"),
     "webchat.js": (HERE / "static" / "webchat.js", "application/javascript; charset=utf-8"),
+    "aflys.css": (HERE / "static" / "aflys.css", "text/css; charset=utf-8"),
 }
 
 
@@ -58,6 +71,26 @@ FEEDBACK_MAX_BYTES = 1024
 # answers once per answer, and a long conversation has a few dozen; the cap
 # only keeps one address from filling the dashboard's figures.
 FEEDBACK_PER_ADDRESS = (60, 3600)
+# The cancel form's body: a token of 43 characters and two short fields,
+# encoded; anything larger is not the form.
+CANCEL_MAX_BYTES = 1024
+# The digits field: four digits, with spaces as a citizen may type them.
+MAX_DIGITS_CHARS = 12
+CANCEL_COOKIE = "kb_aflys"  # double-submit CSRF token of the cancel form
+# Outside demo mode the cookie is Secure with the __Host- prefix, like the console's.
+HOST_PREFIX = "__Host-"
+# No script, no frames, forms only to this page, styles from our own file.
+CANCEL_CSP = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+CANCEL_ERRORS = {
+    "refused": "Vi kan ikke aflyse et opkald med det bookingnummer og de cifre. Tjek bookingnummeret og de "
+    "sidste 4 cifre i telefonnummeret, og prøv igen.",
+    "empty": "Skriv både bookingnummeret og de sidste 4 cifre i telefonnummeret.",
+    "too_long": "Bookingnummeret eller cifrene er for lange. Bookingnummeret ser sådan ud: CB-2026-000123, "
+    "og cifrene er 4, fx 4050.",
+    "csrf": "Formularen er udløbet eller kom ikke fra denne side. Prøv igen.",
+    "busy": "Der er sendt mange forespørgsler fra din internetforbindelse på kort tid. Vent lidt, og prøv igen.",
+    "failed": "Der skete en teknisk fejl, så opkaldet er ikke aflyst. Prøv igen om lidt, eller ring til kommunen.",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +104,12 @@ class SiteConfig:
     # Proxies whose X-Forwarded-For names the client (KOMMUNEBOT_TRUSTED_PROXIES),
     # so the feedback cap counts each citizen, not the proxy.
     trusted_proxies: tuple[str, ...] = ()
+    # The cancel page's per-address limit (KOMMUNEBOT_RATE_ADDRESS, as the chat's).
+    rate_address: tuple[int, int] = (300, 60)
+    # The deployment's cancel key (bot.privacy.cancel_digits); None: the cancel page refuses every attempt.
+    cancel_key: bytes | None = None
+    # Secure, __Host- cookies (outside demo mode, or KOMMUNEBOT_CONSOLE_SECURE_COOKIES).
+    secure_cookies: bool = True
 
 
 def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
@@ -169,6 +208,77 @@ def create_site(config: SiteConfig, name: str = "kommunebot_site") -> Sanic:
             "answered": answered,
             "reason": reason,
         }
+
+    cancel_store: list[CallbackStore] = []  # opened on the first attempt, like the feedback log
+    cancel_per_address = SlidingWindow(*config.rate_address)
+    cookie_name = (HOST_PREFIX if config.secure_cookies else "") + CANCEL_COOKIE
+
+    def cancel_page(request, status: int = 200, *, token: str | None = None, **values):
+        key = request.args.get("kommune") or config.municipality
+        municipality = knowledge.municipalities.get(key) or knowledge.municipalities.get(config.municipality)
+        token = token or request.cookies.get(cookie_name) or secrets.token_urlsafe(32)
+        page = templates.get_template("aflys.html").render(
+            municipality=municipality,
+            csrf=token,
+            query=urlencode({"kommune": municipality.key}) if key != config.municipality else "",
+            max_reference=MAX_REFERENCE_CHARS,
+            max_digits=MAX_DIGITS_CHARS,
+            reference=values.pop("reference", ""),
+            error=CANCEL_ERRORS.get(values.pop("error", ""), ""),
+            **values,
+        )
+        resp = response.html(
+            page, status=status, headers={"Content-Security-Policy": CANCEL_CSP, "Cache-Control": "no-store"}
+        )
+        resp.cookies[cookie_name] = token
+        cookie = resp.cookies[cookie_name]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = "/"
+        cookie["max-age"] = 3600
+        if config.secure_cookies:
+            cookie["secure"] = True
+        return resp
+
+    def cancel_allowed(request) -> bool:
+        return cancel_per_address.allow(
+            client_address(request.ip, request.headers.getall("x-forwarded-for", []), config.trusted_proxies)
+        )
+
+    @app.get("/aflys")
+    async def cancel_form(request):
+        if not cancel_allowed(request):
+            return cancel_page(request, 429, error="busy")
+        return cancel_page(request)
+
+    @app.post("/aflys")
+    async def cancel_answer(request):
+        if len(request.body or b"") > CANCEL_MAX_BYTES:
+            return cancel_page(request, 413, error="too_long", token=secrets.token_urlsafe(32))
+        if not cancel_allowed(request):
+            return cancel_page(request, 429, error="busy")
+        cookie, submitted = request.cookies.get(cookie_name), request.form.get("csrf")
+        if not cookie or not submitted or not hmac.compare_digest(cookie.encode(), submitted.encode()):
+            # A new token: a page that never had one gets one for the next try.
+            return cancel_page(request, 403, error="csrf", token=secrets.token_urlsafe(32))
+        reference = (request.form.get("reference") or "").strip()
+        digits = request.form.get("digits") or ""
+        if len(reference) > MAX_REFERENCE_CHARS or len(digits) > MAX_DIGITS_CHARS:
+            return cancel_page(request, 400, error="too_long")
+        if not reference or not digits.strip():
+            return cancel_page(request, 400, error="empty", reference=reference)
+        try:
+            if not cancel_store:
+                cancel_store.append(CallbackStore(config.database, cancel_key=config.cancel_key))
+            cancelled = cancel_store[0].cancel_with_digits(reference, digits, via="page")
+        except CancelLocked:
+            return cancel_page(request, 403, locked=True)
+        except CancelRefused:
+            return cancel_page(request, 400, error="refused", reference=reference)
+        except Exception:
+            log.exception("could not cancel a callback from the cancel page")
+            return cancel_page(request, 503, error="failed", reference=reference)
+        return cancel_page(request, done=cancelled.reference)
 
     @app.route("/widget/feedback", methods=["OPTIONS"])
     async def feedback_preflight(request):

@@ -163,9 +163,13 @@ def test_citizen_books_a_callback_in_the_widget_and_history_survives_reload(page
     assert page.locator(".kb-msg").all_inner_texts() == messages
     assert reference in page.locator(".kb-confirmation").last.inner_text()
 
-    # Replies that name a reference are no bookings: "which number?" and "not found".
+    # Replies that name a reference are no bookings: "which number?" and "the last four digits?".
     assert "CB-2026-000123" in ask(page, "aflys").inner_text()
-    assert "ikke finde" in ask(page, "aflys CB-2020-000001").inner_text()
+    # Another conversation's (or nobody's) reference: the phone's last four digits, never autofilled (issue 27).
+    assert "sidste 4 cifre" in ask(page, "aflys CB-2020-000001").inner_text()
+    assert page.get_attribute("#kb-input", "autocomplete") == "off"
+    assert page.get_attribute("#kb-input", "inputmode") == "numeric"
+    assert "sidste 4 cifre" in page.locator("label[for='kb-input']").inner_text()
     assert page.locator(".kb-confirmation").count() == 1
 
     # "Start forfra" asks first, and the booking's reference stays on screen.

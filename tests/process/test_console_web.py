@@ -602,3 +602,25 @@ def test_the_queue_filters_by_date_and_sorts_and_the_export_journals_the_dates(c
     assert response.status_code == 200
     event = [e for e in console.work.events() if e["action"] == "exported"][-1]
     assert event["details"]["filter"]["date_from"] == day.isoformat()
+
+
+def test_the_journal_says_the_citizen_cancelled_and_how(console, anna):
+    """Issue 27: a cancellation with reference and digits reads "Aflyst af
+    borgeren" with where it happened; wrong digits and the lock are named."""
+    from bot.callbacks.store import CancelRefused
+    from bot.privacy.cancel_digits import cancel_key
+
+    work = Casework(console.data_db, cancel_key=cancel_key("console test", None))
+    original = console.work
+    console.work = work
+    try:
+        booked = _book(console, conversation_id="cancel-anywhere", phone="+45 20 30 40 59")
+    finally:
+        console.work = original
+    with pytest.raises(CancelRefused):
+        work.cancel_with_digits(booked.reference, "1111", via="page")
+    work.cancel_with_digits(booked.reference, "4059", via="page")
+    detail = anna.get(console.url + f"/opringninger/{booked.reference}").text
+    journal = detail[detail.index('id="journal"') :]
+    assert "Aflysning afvist: forkerte cifre" in journal
+    assert "Aflyst af borgeren" in journal and "På siden /aflys" in journal

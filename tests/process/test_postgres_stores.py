@@ -96,6 +96,31 @@ def test_book_get_and_cancel(url):
     assert [e["action"] for e in store.events(booked.reference)] == ["booked", "cancelled"]
 
 
+def test_parallel_wrong_digits_on_postgresql_stop_at_the_lock(url):
+    """Issue 27: the app role may update the check columns, and twenty
+    guesses at once count exactly: 4 refused, then locked."""
+    from bot.callbacks.store import CancelLocked, CancelRefused
+    from bot.privacy.cancel_digits import cancel_key
+
+    store = CallbackStore(url, cancel_key=cancel_key("pg test", None))
+    booked = store.book("nyborg", SLOT, 3, "Bo Berg", "+45 20 30 40 58", conversation_id="c-digits")
+
+    def guess(n):
+        try:
+            store.cancel_with_digits(booked.reference, f"{n:04d}", via="page")
+        except CancelLocked:
+            return "locked"
+        except CancelRefused:
+            return "refused"
+        return "cancelled"
+
+    results = _concurrently(20, guess)
+    assert results.count("refused") == 4 and results.count("locked") == 16
+    with pytest.raises(CancelLocked):
+        store.cancel_with_digits(booked.reference, "4058", via="page")
+    assert store.get(booked.reference).status == "booked"
+
+
 def _concurrently(count: int, work) -> list:
     barrier, results = threading.Barrier(count), [None] * count
 

@@ -67,6 +67,9 @@ def test_citizens_reach_the_chat_and_the_widget(proxy):
     assert request(f"{proxy}/socket.io/?EIO=4&transport=polling") == 200
     # "Fik du svar?" reaches the widget server, which refuses what is no answer.
     assert request(f"{proxy}/widget/feedback", "POST", b'{"topic": 1}', {"Content-Type": "application/json"}) == 400
+    # The cancel page (issue 27) and its post, which refuses a form without its CSRF token.
+    assert request(f"{proxy}/aflys") == 200
+    assert request(f"{proxy}/aflys", "POST", b"reference=CB-2026-000001&digits=1234") == 403
 
 
 @pytest.mark.parametrize(

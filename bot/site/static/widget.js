@@ -36,6 +36,8 @@
     label: "Skriv dit spørgsmål",
     labelName: "Skriv dit navn",
     labelTel: "Skriv dit telefonnummer",
+    // Asked to cancel another conversation's booking (issue 27): never autofilled.
+    labelDigits: "Skriv de sidste 4 cifre i telefonnummeret",
     send: "Send",
     placeholder: "Fx: Hvordan fornyer jeg mit pas?",
     intro: "Hej! Jeg er en chatbot: et automatisk program. Der sidder ikke et menneske og svarer, og jeg kan " +
@@ -355,8 +357,11 @@
   function expect(kind) {
     var purpose = kind === "name" ? "name" : kind === "tel" ? "tel" : "off";
     el.input.setAttribute("autocomplete", purpose);
-    if (purpose === "tel") el.input.setAttribute("inputmode", "tel"); else el.input.removeAttribute("inputmode");
-    el.label.textContent = purpose === "name" ? T.labelName : purpose === "tel" ? T.labelTel : T.label;
+    if (purpose === "tel") el.input.setAttribute("inputmode", "tel");
+    else if (kind === "digits") el.input.setAttribute("inputmode", "numeric");
+    else el.input.removeAttribute("inputmode");
+    el.label.textContent = purpose === "name" ? T.labelName : purpose === "tel" ? T.labelTel
+      : kind === "digits" ? T.labelDigits : T.label;
   }
 
   // Links in the assistant's text become real links; everything else stays text.
