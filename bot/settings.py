@@ -284,6 +284,14 @@ SETTINGS: tuple[Setting, ...] = (
         "where the console's fallback inbox appends training examples (data/nlu/)",
     ),
     Setting(
+        "KOMMUNEBOT_REVIEW_DAYS",
+        "review_days",
+        "int",
+        "180",
+        "days after an answer's review date when `kommunebot check` flags it and the dashboard lists it as due "
+        "(fees and rules change every year)",
+    ),
+    Setting(
         "KOMMUNEBOT_DEMO",
         "demo",
         "bool",
@@ -327,6 +335,7 @@ class Settings:
     allowed_origins: tuple[str, ...]
     public_rasa_url: str
     content_root: Path
+    review_days: int
     demo: bool
 
     @classmethod

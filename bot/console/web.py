@@ -29,6 +29,7 @@ from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
 from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC
+from bot.knowledge.review import DEFAULT_REVIEW_DAYS, DueReview, due_for_review
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
@@ -50,6 +51,7 @@ class ConsoleConfig:
     db_timeout: float = 3.0  # a locked database gives a clear page quickly, not a hung browser
     demo: bool = False  # plain http on localhost (`make run`)
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
+    review_days: int = DEFAULT_REVIEW_DAYS  # when an answer is due for review (dashboard)
 
     @property
     def secure(self) -> bool:
@@ -67,6 +69,7 @@ class ConsoleConfig:
             content_root=settings.content_root,
             demo=settings.demo,
             trusted_proxies=settings.trusted_proxies,
+            review_days=settings.review_days,
         )
 
 
@@ -103,6 +106,13 @@ class Labels:
         self.priority = urgent | PRIORITY_CATEGORIES
         topics = knowledge.topics.values() if knowledge else ()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
+        self.situation_names = {(t.key, s.key): s.label for t in topics for s in t.situations}
+        self._knowledge = knowledge
+
+    def due_for_review(self, today: dt.date, max_days: int) -> list[DueReview]:
+        """The answers due for review (bot.knowledge.review, the rule `kommunebot
+        check` uses); none when the knowledge base could not be read."""
+        return due_for_review(self._knowledge, today, max_days) if self._knowledge else []
 
     def intent(self, key: str) -> str:
         """What the citizen meant, in Danish: an errand's name or INTENT_LABELS."""

@@ -56,6 +56,7 @@ REQUIRED_MESSAGES = (
     "missing_answer",
     "general_assistance",
     "other_situation",
+    "answer_updated",
     "only_danish",
     "technical_error",
     "chat_unavailable",
@@ -103,6 +104,7 @@ TEMPLATE_EXTRAS = {
     "phone": "+45 20 30 40 50",
     "reference": "CB-2026-000001",
     "count": 2,
+    "month_year": "december 2026",
 }
 _PHONE = re.compile(r"^(\+45 ?)?(\d{2} ?){3}\d{2}$")
 
