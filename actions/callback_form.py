@@ -104,7 +104,12 @@ class AskSlot(_Step, Action):
 
     def step(self, flow, municipality, dispatcher, tracker):
         after = tracker.get_slot("cb_after")
-        reply = flow.slot_question(municipality, _now(), dt.datetime.fromisoformat(after) if after else None)
+        reply = flow.slot_question(
+            municipality,
+            _now(),
+            dt.datetime.fromisoformat(after) if after else None,
+            category=tracker.get_slot("sensitive_category"),
+        )
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
         offered = [b["payload"] for b in reply.buttons if b["payload"] != MORE]
         if not offered:  # nothing free: the form cannot continue
@@ -136,7 +141,7 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_cb_slot(self, value, dispatcher, tracker, domain):
         flow, municipality = _context(tracker)
-        check = flow.check_slot(value, municipality, _now())
+        check = flow.check_slot(value, municipality, _now(), tracker.get_slot("sensitive_category"))
         if check.value == MORE:
             return {"cb_slot": None, "cb_after": tracker.get_slot("cb_offered_last")}
         if check.error:

@@ -28,7 +28,7 @@ from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
 from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
-from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC
+from bot.knowledge.model import CASE_CATEGORY, DEFAULT_URGENT_CALLBACKS, OTHER_TOPIC
 from bot.knowledge.review import DEFAULT_REVIEW_DAYS, DueReview, due_for_review
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
@@ -75,8 +75,10 @@ class ConsoleConfig:
 
 # Categories the queue flags "Haster" beside every urgent one of the
 # knowledge base: a worried relative's child and violence at home wait for
-# no ordinary callback (issue 28).
-PRIORITY_CATEGORIES = frozenset({URGENT_CATEGORY, "child_worry", "violence"})
+# no ordinary callback (issue 28), nor losing one's home or having no money
+# for food or medicine (issue 27): the categories the booking treats as
+# urgent (DEFAULT_URGENT_CALLBACKS, and each municipality's own list).
+PRIORITY_CATEGORIES = frozenset({URGENT_CATEGORY, *DEFAULT_URGENT_CALLBACKS})
 
 
 class Labels:
@@ -103,7 +105,8 @@ class Labels:
             self.categories[CASE_CATEGORY] = knowledge.case_signals.label
         # Callbacks to take first: danger to life, a child at risk, violence.
         urgent = {k for k, c in knowledge.sensitive.items() if c.urgent} if knowledge else set()
-        self.priority = urgent | PRIORITY_CATEGORIES
+        own = {c for m in knowledge.municipalities.values() for c in m.urgent_callbacks} if knowledge else set()
+        self.priority = urgent | PRIORITY_CATEGORIES | own
         topics = knowledge.topics.values() if knowledge else ()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
         self.situation_names = {(t.key, s.key): s.label for t in topics for s in t.situations}

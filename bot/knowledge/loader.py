@@ -17,6 +17,7 @@ from bot.knowledge.fields import Fields
 from bot.knowledge.model import (
     BARRIERS,
     CHANNELS,
+    DEFAULT_URGENT_CALLBACKS,
     PERSONS,
     WASTE_LINKS,
     Answer,
@@ -83,6 +84,7 @@ REQUIRED_MESSAGES = (
     "ask_slot",
     "more_slots",
     "no_slots",
+    "urgent_same_day",
     "no_chat_places",
     "slot_taken",
     "invalid_slot",
@@ -445,7 +447,28 @@ def _read_municipality(data: Any, f: Fields, expected_key: str, callback_default
     if not isinstance(data, dict):
         f.problem(data, None, "", "expected a mapping with key, name, website, phone, borgerservice and waste")
         return None
-    f.unknown_keys(data, ["key", "name", "website", "phone", "borgerservice", "waste", "theme", "callbacks"], "")
+    f.unknown_keys(
+        data,
+        ["key", "name", "website", "phone", "borgerservice", "waste", "theme", "callbacks", "urgent_callbacks"],
+        "",
+    )
+    urgency = f.get(data, "urgent_callbacks", "urgent_callbacks", "dict", required=False, default={})
+    f.unknown_keys(urgency, ["categories", "same_day"], "urgent_callbacks")
+    urgent_categories = DEFAULT_URGENT_CALLBACKS
+    same_day = None
+    if isinstance(urgency, dict):
+        listed = urgency.get("categories")
+        if listed is not None:
+            if isinstance(listed, list) and all(isinstance(c, str) and c for c in listed):
+                urgent_categories = tuple(listed)
+            else:
+                f.problem(urgency, "categories", "urgent_callbacks.categories", "must be a list of category keys")
+        text = urgency.get("same_day")
+        if text is not None:
+            if isinstance(text, str) and text.strip():
+                same_day = text.strip()
+            else:
+                f.problem(urgency, "same_day", "urgent_callbacks.same_day", "must be a text")
     override = read_callbacks(data, f, "callbacks", required=False) if "callbacks" in data else {}
     callback_hours, retention_days = combine(callback_defaults, override)
     key = f.get(data, "key", "key", "key")
@@ -492,6 +515,8 @@ def _read_municipality(data: Any, f: Fields, expected_key: str, callback_default
         unverified=unverified,
         callback_hours=callback_hours,
         retention_days=retention_days,
+        urgent_callbacks=urgent_categories,
+        same_day=same_day,
     )
 
 
