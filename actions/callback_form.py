@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import turn_from_tracker
-from bot.chat.booking import BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN
+from bot.chat.booking import BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN, callback_reason
 from bot.chat.runtime import get_assistant, get_booking
 from bot.privacy.channel_guard import SETUP_ERROR
 
@@ -166,6 +166,14 @@ class BookCallback(_Step, Action):
             category,
             tracker.sender_id,
             client=_client(tracker),
+            # Why it was offered, from the slots before "Nej, noget andet" replaced the topic.
+            reason=callback_reason(
+                flow.knowledge,
+                category,
+                tracker.get_slot("topic"),
+                tracker.get_slot("situation"),
+                tracker.get_slot("barriers"),
+            ),
         )
         # Only a stored booking carries the event the widget shows its card for (glue/turn.py).
         booked = {"event": "callback_booked", "reference": booking.reference} if booking.status == BOOKED else None

@@ -87,6 +87,27 @@ class Booking:
 OutcomeRecorder = Callable[[str, str, str | None, str | None], None]
 
 
+def callback_reason(
+    knowledge: Knowledge, category: str | None, topic: str | None, situation: str | None, barriers: object = None
+) -> str:
+    """Why the callback was offered (bot.callbacks.store.REASONS), from what
+    the conversation holds when it is booked: a case matter, or an errand's
+    situation that only a callback can settle (an appeal, a decision), is
+    ``case``; a sensitive category ``sensitive``; a barrier to the digital
+    (no MitID, no computer) ``assistance``; otherwise the citizen asked."""
+    if category == CASE_CATEGORY:
+        return "case"
+    if category in knowledge.sensitive or category in DETECTED:
+        return "sensitive"
+    known = knowledge.topics.get(topic or "")
+    picked = known.situation(situation) if known else None
+    if picked is not None and picked.channel == "callback":
+        return "case"
+    if isinstance(barriers, list) and barriers:
+        return "assistance"
+    return "asked"
+
+
 def _join(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
@@ -254,6 +275,7 @@ class CallbackFlow:
         conversation_id: str,
         now: dt.datetime | None = None,
         client: object = None,
+        reason: str | None = None,
     ) -> Booking:
         """Check every value again and store the booking; record the outcome.
 
@@ -288,6 +310,7 @@ class CallbackFlow:
                 client=client_pseudonym(client),
                 per_address=self.per_address,
                 chat_day=self._day(hours, slot, now, self.is_urgent(category, municipality)),
+                reason=reason,
             )
         except ChatPlacesFull:
             # Logged: a day's chat share running out is what an operator may want to know about.

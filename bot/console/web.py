@@ -27,7 +27,16 @@ from bot.console import charts, security
 from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
-from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
+from bot.console.texts import (
+    ERRORS,
+    EVENT_LABELS,
+    FLASH,
+    INTENT_LABELS,
+    REASON_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    VIEW_LABELS,
+)
 from bot.knowledge.model import CASE_CATEGORY, DEFAULT_URGENT_CALLBACKS, OTHER_TOPIC
 from bot.knowledge.review import DEFAULT_REVIEW_DAYS, DueReview, due_for_review
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
@@ -153,6 +162,7 @@ def templates(labels: Labels) -> Environment:
     )
     env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
+        REASON_LABELS=REASON_LABELS,
         VIEW_LABELS=VIEW_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         EVENT_LABELS=EVENT_LABELS,

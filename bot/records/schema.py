@@ -35,6 +35,8 @@ callbacks = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     # The channel's pseudonym of the client address (keyed hash, 16 hex characters); NULL when none came.
     sa.Column("client", sa.Text),
+    # Why the chat offered the callback (bot.callbacks.store.REASONS); NULL for staff's and older rows.
+    sa.Column("reason", sa.Text),
     sa.Index("callbacks_slot", "municipality", "slot", "status"),
     sa.Index("callbacks_client", "client", "created"),
 )
