@@ -117,6 +117,15 @@ class AskSlot(_Step, Action):
         return [SlotSet("cb_offered_last", offered[-1])]
 
 
+def _chosen(tracker: Tracker) -> tuple[bool, str | None] | None:
+    """The answer to the topic question when it is not yes or no (bot.chat.booking.chosen_topic)."""
+    if tracker.get_slot("requested_slot") != "cb_topic_ok":
+        return None
+    flow, _ = _context(tracker)
+    message = tracker.latest_message or {}
+    return flow.chosen_topic((message.get("intent") or {}).get("name"), message.get("text"))
+
+
 def _checked(dispatcher: CollectingDispatcher, slot: str, check) -> dict:
     """The checked value for the slot; None, with the Danish error said, when it failed."""
     if check.error:
@@ -136,7 +145,18 @@ class ValidateCallbackForm(FormValidationAction):
         flow, municipality = _context(tracker)
         return _checked(dispatcher, "cb_phone", flow.check_phone(value, municipality))
 
+    def extract_cb_topic_ok(self, dispatcher, tracker, domain):
+        """An errand chosen from ask_topic's list, or the matter written in
+        words: the form's own mapping reads only yes and no."""
+        chosen = _chosen(tracker)
+        return {} if chosen is None else {"cb_topic_ok": chosen[0]}
+
     def validate_cb_topic_ok(self, value, dispatcher, tracker, domain):
+        # The errand chosen from the list becomes the callback's topic (the
+        # form keeps only what a validate method returns).
+        chosen = _chosen(tracker)
+        if chosen is not None and chosen[1]:
+            return {"cb_topic_ok": True, "topic": chosen[1]}
         return {"cb_topic_ok": bool(value)}
 
     def validate_cb_slot(self, value, dispatcher, tracker, domain):

@@ -25,12 +25,17 @@ from bot.callbacks.store import (
 )
 from bot.chat.answers import Reply, Responder
 from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, Knowledge, Municipality
+from bot.knowledge.texts import capitalise
 from bot.privacy.redaction import redact
 from bot.records.database import DatabaseUnavailable, storage_time
 
 log = logging.getLogger(__name__)
 
 MORE = "andre tider"
+# Errands offered when the callback's topic is unknown: a short list (the
+# first in the knowledge base's order, the greeting's), since a screen reader
+# reads every button; the citizen may write any other.
+TOPIC_CHOICES = 6
 # Categories the sensitive-matter detector gives besides the term list's,
 # and a case matter's.
 DETECTED = ("personal", "urgent", "cpr", CASE_CATEGORY)
@@ -148,13 +153,36 @@ class CallbackFlow:
         return self._say("ask_phone", municipality)
 
     def ask_topic(self, topic: str | None, category: str | None, municipality: Municipality) -> Reply:
-        """Confirm what the call is about, with yes/no buttons."""
-        label = self.topic_label(topic, category)
-        buttons = [
-            {"title": self._say("button_yes", municipality), "payload": "/affirm"},
-            {"title": self._say("button_other_topic", municipality), "payload": "/deny"},
-        ]
-        return Reply(self._say("ask_topic", municipality, topic=label), buttons)
+        """What the call is about. A known errand or category: confirm it with
+        yes/no. Unknown (the citizen asked for a call before naming an
+        errand): a short list of errands as buttons (their intents, which the
+        form reads with ``chosen_topic``), "Noget andet", or the citizen
+        writes it."""
+        if topic in self.knowledge.topics or category in self.knowledge.sensitive or category == CASE_CATEGORY:
+            label = self.topic_label(topic, category)
+            buttons = [
+                {"title": self._say("button_yes", municipality), "payload": "/affirm"},
+                {"title": self._say("button_other_topic", municipality), "payload": "/deny"},
+            ]
+            return Reply(self._say("ask_topic", municipality, topic=label), buttons)
+        choices = list(self.knowledge.topics.values())[:TOPIC_CHOICES]
+        buttons = [{"title": capitalise(t.name), "payload": f"/{t.key}"} for t in choices]
+        buttons.append({"title": self._say("button_something_else", municipality), "payload": "/deny"})
+        return Reply(self._say("ask_topic_choice", municipality), buttons)
+
+    def chosen_topic(self, intent: str | None, text: str | None) -> tuple[bool, str | None] | None:
+        """The answer to ``ask_topic``'s list when it is neither yes nor no:
+        an errand (a button or a message the NLU read as one) is that topic;
+        anything else written is the matter in the citizen's words, kept in
+        the conversation, so the topic is "andet" (OTHER_TOPIC). None: a
+        yes or no, which the form's own mapping reads."""
+        if intent in ("affirm", "deny"):
+            return None
+        if intent in self.knowledge.topics:
+            return True, intent
+        if (text or "").strip():
+            return False, None
+        return None
 
     def stopped(self, municipality: Municipality) -> str:
         return self._say("callback_stopped", municipality)

@@ -81,6 +81,7 @@ REQUIRED_MESSAGES = (
     "ask_phone",
     "invalid_phone",
     "ask_topic",
+    "ask_topic_choice",
     "ask_slot",
     "more_slots",
     "no_slots",

@@ -59,3 +59,20 @@ def test_a_database_at_the_previous_revision_gets_the_reason_column(tmp_path):
         assert "reason" in columns
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (migrations.head(),)
     conn.close()
+
+
+def test_an_unknown_topic_is_chosen_from_a_short_list_or_written(knowledge, tmp_path):
+    flow = CallbackFlow(knowledge, Responder(knowledge), CallbackStore(tmp_path / "k.db"))
+    m = knowledge.municipalities["nyborg"]
+    reply = flow.ask_topic(None, None, m)
+    assert reply.text.startswith("Hvad drejer opringningen sig om?")
+    payloads = [b["payload"] for b in reply.buttons]
+    assert payloads[:-1] == [f"/{key}" for key in list(knowledge.topics)[: len(payloads) - 1]]
+    assert 2 <= len(payloads) - 1 <= 6 and payloads[-1] == "/deny"
+    # A known errand or matter is confirmed with yes/no, as before.
+    assert flow.ask_topic("pas", None, m).text == "Drejer det sig om pas?"
+    assert flow.ask_topic(None, "bereavement", m).text == "Drejer det sig om dødsfald?"
+    # The answer: an errand (button or words the NLU read as one), or the matter in words.
+    assert flow.chosen_topic("pas", "/pas") == (True, "pas")
+    assert flow.chosen_topic("nlu_fallback", "det handler om min husleje") == (False, None)
+    assert flow.chosen_topic("affirm", "ja") is None and flow.chosen_topic("deny", "nej") is None
