@@ -32,10 +32,12 @@ from bot.records.database import DatabaseUnavailable, storage_time
 log = logging.getLogger(__name__)
 
 MORE = "andre tider"
-# Errands offered when the callback's topic is unknown: a short list (the
-# first in the knowledge base's order, the greeting's), since a screen reader
-# reads every button; the citizen may write any other.
-TOPIC_CHOICES = 6
+# Errands offered when the callback's topic is unknown: a short list, since
+# a screen reader reads every button, of errands a citizen often needs a
+# person for (documents, moving, housing benefit, pension, sick leave). A
+# judgement, not measured; the citizen may write any other, and an errand
+# missing from the knowledge base is left out.
+TOPIC_CHOICES = ("pas", "koerekort", "flytning", "boligstoette", "folkepension", "sygemelding")
 # Categories the sensitive-matter detector gives besides the term list's,
 # and a case matter's.
 DETECTED = ("personal", "urgent", "cpr", CASE_CATEGORY)
@@ -165,7 +167,7 @@ class CallbackFlow:
                 {"title": self._say("button_other_topic", municipality), "payload": "/deny"},
             ]
             return Reply(self._say("ask_topic", municipality, topic=label), buttons)
-        choices = list(self.knowledge.topics.values())[:TOPIC_CHOICES]
+        choices = [self.knowledge.topics[k] for k in TOPIC_CHOICES if k in self.knowledge.topics]
         buttons = [{"title": capitalise(t.name), "payload": f"/{t.key}"} for t in choices]
         buttons.append({"title": self._say("button_something_else", municipality), "payload": "/deny"})
         return Reply(self._say("ask_topic_choice", municipality), buttons)
