@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import turn_from_tracker
-from bot.chat.booking import ASK_DIGITS, BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN
+from bot.chat.booking import ASK_DIGITS, BOOKED, CANCELLED, MORE, OTHER_TOPIC, SLOT_TAKEN, callback_reason
 from bot.chat.language import DANISH, detect_language
 from bot.chat.runtime import get_assistant, get_booking
 from bot.privacy.channel_guard import SETUP_ERROR
@@ -105,12 +105,26 @@ class AskSlot(_Step, Action):
 
     def step(self, flow, municipality, dispatcher, tracker):
         after = tracker.get_slot("cb_after")
-        reply = flow.slot_question(municipality, _now(), dt.datetime.fromisoformat(after) if after else None)
+        reply = flow.slot_question(
+            municipality,
+            _now(),
+            dt.datetime.fromisoformat(after) if after else None,
+            category=tracker.get_slot("sensitive_category"),
+        )
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
         offered = [b["payload"] for b in reply.buttons if b["payload"] != MORE]
         if not offered:  # nothing free: the form cannot continue
             return [ActiveLoop(None), *(SlotSet(s, None) for s in FORM_SLOTS)]
         return [SlotSet("cb_offered_last", offered[-1])]
+
+
+def _chosen(tracker: Tracker) -> tuple[bool, str | None] | None:
+    """The answer to the topic question when it is not yes or no (bot.chat.booking.chosen_topic)."""
+    if tracker.get_slot("requested_slot") != "cb_topic_ok":
+        return None
+    flow, _ = _context(tracker)
+    message = tracker.latest_message or {}
+    return flow.chosen_topic((message.get("intent") or {}).get("name"), message.get("text"))
 
 
 def _checked(dispatcher: CollectingDispatcher, slot: str, check) -> dict:
@@ -132,12 +146,23 @@ class ValidateCallbackForm(FormValidationAction):
         flow, municipality = _context(tracker)
         return _checked(dispatcher, "cb_phone", flow.check_phone(value, municipality))
 
+    def extract_cb_topic_ok(self, dispatcher, tracker, domain):
+        """An errand chosen from ask_topic's list, or the matter written in
+        words: the form's own mapping reads only yes and no."""
+        chosen = _chosen(tracker)
+        return {} if chosen is None else {"cb_topic_ok": chosen[0]}
+
     def validate_cb_topic_ok(self, value, dispatcher, tracker, domain):
+        # The errand chosen from the list becomes the callback's topic (the
+        # form keeps only what a validate method returns).
+        chosen = _chosen(tracker)
+        if chosen is not None and chosen[1]:
+            return {"cb_topic_ok": True, "topic": chosen[1]}
         return {"cb_topic_ok": bool(value)}
 
     def validate_cb_slot(self, value, dispatcher, tracker, domain):
         flow, municipality = _context(tracker)
-        check = flow.check_slot(value, municipality, _now())
+        check = flow.check_slot(value, municipality, _now(), tracker.get_slot("sensitive_category"))
         if check.value == MORE:
             return {"cb_slot": None, "cb_after": tracker.get_slot("cb_offered_last")}
         if check.error:
@@ -162,6 +187,14 @@ class BookCallback(_Step, Action):
             category,
             tracker.sender_id,
             client=_client(tracker),
+            # Why it was offered, from the slots before "Nej, noget andet" replaced the topic.
+            reason=callback_reason(
+                flow.knowledge,
+                category,
+                tracker.get_slot("topic"),
+                tracker.get_slot("situation"),
+                tracker.get_slot("barriers"),
+            ),
         )
         # Only a stored booking carries the event the widget shows its card for (glue/turn.py).
         booked = {"event": "callback_booked", "reference": booking.reference} if booking.status == BOOKED else None

@@ -301,6 +301,14 @@ SETTINGS: tuple[Setting, ...] = (
         "where the console's fallback inbox appends training examples (data/nlu/)",
     ),
     Setting(
+        "KOMMUNEBOT_REVIEW_DAYS",
+        "review_days",
+        "int",
+        "180",
+        "days after an answer's review date when `kommunebot check` flags it and the dashboard lists it as due "
+        "(fees and rules change every year)",
+    ),
+    Setting(
         "KOMMUNEBOT_DEMO",
         "demo",
         "bool",
@@ -346,6 +354,7 @@ class Settings:
     public_rasa_url: str
     public_site_url: str
     content_root: Path
+    review_days: int
     demo: bool
 
     @classmethod

@@ -79,6 +79,12 @@ class CancelLocked(CancelRefused):
     """Too many wrong digits for this reference: the citizen must call."""
 
 
+# Why the chat offered a callback, kept with it so the caseworker knows
+# before calling (issue 27): the citizen's own case or decision, a personal
+# or sensitive matter, help with the digital, or the citizen asked.
+REASONS = ("case", "sensitive", "assistance", "asked")
+
+
 @dataclass(frozen=True)
 class Callback:
     reference: str
@@ -95,6 +101,7 @@ class Callback:
     conversation_id: str | None = None
     assigned_to: str | None = None
     attempts: int = 0
+    reason: str | None = None
 
     @classmethod
     def from_row(cls, row) -> Callback:
@@ -150,6 +157,7 @@ class CallbackStore(Store):
         client: str | None = None,
         per_address: AddressLimit | None = None,
         chat_day: ChatDay | None = None,
+        reason: str | None = None,
     ) -> Callback:
         """Book a place in ``slot``. A retry from the same conversation for
         the same slot (after a crash before the confirmation) returns the
@@ -218,6 +226,7 @@ class CallbackStore(Store):
                     status="booked",
                     conversation_id=conversation_id,
                     client=client,
+                    reason=reason if reason in REASONS else None,
                     created=storage_time(now),
                     updated=storage_time(now),
                 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.chat.language import DANISH, ENGLISH
 from bot.knowledge.model import BARRIERS, Answer, Knowledge, Municipality, Topic
-from bot.knowledge.texts import Texts, capitalise
+from bot.knowledge.texts import Texts, capitalise, month_year
 
 SELFSERVICE = "selfservice"
 BOOKING = "booking"
@@ -128,6 +128,16 @@ class Responder:
         )
         return f"{lead} {where}: {municipality.website_url}"
 
+    def _updated_line(self, answer: Answer, municipality: Municipality, wording: _Wording) -> str:
+        """The quiet "Opdateret december 2026" under the answer's facts: when
+        an editor last checked them, so a citizen can judge a fee or a rule.
+        In the language the facts were shown in."""
+        english = wording.language == ENGLISH and bool(answer.en_text)
+        language = ENGLISH if english else DANISH
+        key = "answer_updated"
+        text = (self.knowledge.messages_en.get(key) if english else None) or self.knowledge.messages[key]
+        return self.render(text, municipality, language, month_year=month_year(answer.reviewed, language))
+
     def _main_answer(self, topic: Topic) -> Answer | None:
         """The general answer, or the first situation's when editors wrote none."""
         if topic.general is not None:
@@ -155,6 +165,7 @@ class Responder:
         lines = [self._first_line(answer, municipality, wording)]
         if topic.general is not None:
             lines.append(self._text(answer.en_text, answer.text, municipality, wording))
+            lines.append(self._updated_line(answer, municipality, wording))
         lines.append(self._channel_line(self.channel_for(topic), municipality, wording))
         lines.append(self._message("alternative", municipality, wording))
         buttons = self.situation_buttons(topic, wording)
@@ -223,6 +234,7 @@ class Responder:
         lines = [
             self._first_line(answer, municipality, wording),
             self._text(answer.en_text, answer.text, municipality, wording),
+            self._updated_line(answer, municipality, wording),
         ]
         lines.append(self._channel_line(channel, municipality, wording))
         lines.append(self._message("alternative", municipality, wording))

@@ -6,6 +6,7 @@ decision and Danish wording lives here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -27,6 +28,7 @@ from bot.callbacks.store import (
 from bot.chat.answers import Reply, Responder
 from bot.chat.language import DANISH
 from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, Knowledge, Municipality
+from bot.knowledge.texts import capitalise
 from bot.privacy.redaction import redact
 from bot.records.database import DatabaseUnavailable, storage_time
 
@@ -35,6 +37,12 @@ log = logging.getLogger(__name__)
 MORE = "andre tider"
 # The cancel page (bot/site) as KOMMUNEBOT_PUBLIC_SITE_URL's default reaches it.
 DEFAULT_CANCEL_URL = "http://localhost:8000/aflys"
+# Errands offered when the callback's topic is unknown: a short list, since
+# a screen reader reads every button, of errands a citizen often needs a
+# person for (documents, moving, housing benefit, pension, sick leave). A
+# judgement, not measured; the citizen may write any other, and an errand
+# missing from the knowledge base is left out.
+TOPIC_CHOICES = ("pas", "koerekort", "flytning", "boligstoette", "folkepension", "sygemelding")
 # Categories the sensitive-matter detector gives besides the term list's,
 # and a case matter's.
 DETECTED = ("personal", "urgent", "cpr", CASE_CATEGORY)
@@ -95,6 +103,31 @@ class Booking:
 OutcomeRecorder = Callable[[str, str, str | None, str | None], None]
 
 
+def callback_reason(
+    knowledge: Knowledge, category: str | None, topic: str | None, situation: str | None, barriers: object = None
+) -> str:
+    """Why the callback was offered (bot.callbacks.store.REASONS), from what
+    the conversation holds when it is booked: a case matter, or an errand's
+    situation that only a callback can settle (an appeal, a decision), is
+    ``case``; a sensitive category ``sensitive``; a barrier to the digital
+    (no MitID, no computer) ``assistance``; otherwise the citizen asked."""
+    if category == CASE_CATEGORY:
+        return "case"
+    if category in knowledge.sensitive or category in DETECTED:
+        return "sensitive"
+    known = knowledge.topics.get(topic or "")
+    picked = known.situation(situation) if known else None
+    if picked is not None and picked.channel == "callback":
+        return "case"
+    if isinstance(barriers, list) and barriers:
+        return "assistance"
+    return "asked"
+
+
+def _join(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
 class CallbackFlow:
     def __init__(
         self,
@@ -133,13 +166,36 @@ class CallbackFlow:
         return self._say("ask_phone", municipality)
 
     def ask_topic(self, topic: str | None, category: str | None, municipality: Municipality) -> Reply:
-        """Confirm what the call is about, with yes/no buttons."""
-        label = self.topic_label(topic, category)
-        buttons = [
-            {"title": self._say("button_yes", municipality), "payload": "/affirm"},
-            {"title": self._say("button_other_topic", municipality), "payload": "/deny"},
-        ]
-        return Reply(self._say("ask_topic", municipality, topic=label), buttons)
+        """What the call is about. A known errand or category: confirm it with
+        yes/no. Unknown (the citizen asked for a call before naming an
+        errand): a short list of errands as buttons (their intents, which the
+        form reads with ``chosen_topic``), "Noget andet", or the citizen
+        writes it."""
+        if topic in self.knowledge.topics or category in self.knowledge.sensitive or category == CASE_CATEGORY:
+            label = self.topic_label(topic, category)
+            buttons = [
+                {"title": self._say("button_yes", municipality), "payload": "/affirm"},
+                {"title": self._say("button_other_topic", municipality), "payload": "/deny"},
+            ]
+            return Reply(self._say("ask_topic", municipality, topic=label), buttons)
+        choices = [self.knowledge.topics[k] for k in TOPIC_CHOICES if k in self.knowledge.topics]
+        buttons = [{"title": capitalise(t.name), "payload": f"/{t.key}"} for t in choices]
+        buttons.append({"title": self._say("button_something_else", municipality), "payload": "/deny"})
+        return Reply(self._say("ask_topic_choice", municipality), buttons)
+
+    def chosen_topic(self, intent: str | None, text: str | None) -> tuple[bool, str | None] | None:
+        """The answer to ``ask_topic``'s list when it is neither yes nor no:
+        an errand (a button or a message the NLU read as one) is that topic;
+        anything else written is the matter in the citizen's words, kept in
+        the conversation, so the topic is "andet" (OTHER_TOPIC). None: a
+        yes or no, which the form's own mapping reads."""
+        if intent in ("affirm", "deny"):
+            return None
+        if intent in self.knowledge.topics:
+            return True, intent
+        if (text or "").strip():
+            return False, None
+        return None
 
     def stopped(self, municipality: Municipality) -> str:
         return self._say("callback_stopped", municipality)
@@ -156,32 +212,74 @@ class CallbackFlow:
             return Check(error=self._say("invalid_phone", municipality))
         return Check(phone.display)
 
+    def is_urgent(self, category: str | None, municipality: Municipality) -> bool:
+        """Whether the reason for the callback cannot wait days: a category the
+        municipality lists as urgent (DEFAULT_URGENT_CALLBACKS unless its file
+        says otherwise), or any sensitive category marked urgent (112)."""
+        if not category:
+            return False
+        known = self.knowledge.sensitive.get(category)
+        return category in municipality.urgent_callbacks or bool(known and known.urgent)
+
+    def same_day_line(self, municipality: Municipality) -> str:
+        """What to do today when no time is free today: the municipality's own
+        line, else the message ``urgent_same_day`` (a phone number only when
+        the municipality's number is verified)."""
+        if municipality.same_day:
+            return self.responder.render(municipality.same_day, municipality)
+        return self._say("urgent_same_day", municipality)
+
+    def _today(self, hours, slot: dt.datetime, now: dt.datetime) -> bool:
+        return slot.astimezone(hours.tz).date() == now.astimezone(hours.tz).date()
+
     def slot_question(
-        self, municipality: Municipality, now: dt.datetime, after: dt.datetime | None = None, taken: bool = False
+        self,
+        municipality: Municipality,
+        now: dt.datetime,
+        after: dt.datetime | None = None,
+        taken: bool = False,
+        category: str | None = None,
     ) -> Reply:
+        """The first free times. An urgent callback is offered today's free
+        times first, from all of the day's places (the quarter kept for staff
+        too: that reserve is for matters that cannot wait); with none free
+        today the reply opens with the same-day line."""
+        urgent = self.is_urgent(category, municipality)
         hours = municipality.callback_hours
         slots = []
+        prefix = ""
         if hours:
             # From the start of today: the chat's share counts the whole day's bookings.
             counts = self.store.booked_counts(municipality.key, hours.chat_day(now).start)
+
+            def booked(slot: dt.datetime) -> int:
+                return counts.get(storage_time(slot), 0)
 
             def booked_on(day: ChatDay) -> int:
                 start, end = storage_time(day.start), storage_time(day.end)
                 return sum(n for slot, n in counts.items() if start <= slot < end)
 
-            slots = hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 3, after, booked_on)
-            if not slots and hours.free_slots(now, lambda s: counts.get(storage_time(s), 0), 1, after):
+            if urgent and after is None:
+                slots = [s for s in hours.free_slots(now, booked, 3) if self._today(hours, s, now)]
+                if not slots:
+                    prefix = self.same_day_line(municipality)
+            if not slots:
+                slots = hours.free_slots(now, booked, 3, after, booked_on)
+            if not slots and hours.free_slots(now, booked, 1, after):
                 # Places are left, but only staff's: the citizen can still get a call by phoning.
-                return Reply(self._say("no_chat_places", municipality))
+                return Reply(_join(prefix, self._say("no_chat_places", municipality)))
         if not slots:
-            return Reply(self._say("no_slots", municipality))
+            return Reply(_join(prefix, self._say("no_slots", municipality)))
         buttons = [{"title": danish_slot_label(s), "payload": s.isoformat()} for s in slots]
         buttons.append({"title": self._say("more_slots", municipality), "payload": MORE})
         question = self._say("slot_taken" if taken else "ask_slot", municipality)
-        return Reply(question, buttons)
+        return Reply(_join(prefix, question), buttons)
 
-    def check_slot(self, text: str | None, municipality: Municipality, now: dt.datetime) -> Check:
-        """A free, bookable slot; MORE for later times; otherwise an error."""
+    def check_slot(
+        self, text: str | None, municipality: Municipality, now: dt.datetime, category: str | None = None
+    ) -> Check:
+        """A free, bookable slot; MORE for later times; otherwise an error.
+        An urgent callback may take any of today's places (slot_question)."""
         text = (text or "").strip()
         if text.lower() == MORE:
             return Check(MORE)
@@ -194,10 +292,18 @@ class CallbackFlow:
             return Check(error=self._say("invalid_slot", municipality))
         if self.store.booked_count(municipality.key, slot) >= hours.capacity:
             return Check(error=self._say("slot_taken", municipality))
-        day = hours.chat_day(slot)
+        day = self._day(hours, slot, now, self.is_urgent(category, municipality))
         if self.store.booked_on(municipality.key, day) >= day.places:
             return Check(error=self._say("slot_taken", municipality))
         return Check(slot)
+
+    def _day(self, hours, slot: dt.datetime, now: dt.datetime, urgent: bool) -> ChatDay:
+        """The slot's day and the places the chat may book on it: all of them
+        for an urgent callback today."""
+        day = hours.chat_day(slot)
+        if urgent and self._today(hours, slot, now):
+            return dataclasses.replace(day, places=hours.day_places(day.date))
+        return day
 
     def book(
         self,
@@ -210,6 +316,7 @@ class CallbackFlow:
         conversation_id: str,
         now: dt.datetime | None = None,
         client: object = None,
+        reason: str | None = None,
     ) -> Booking:
         """Check every value again and store the booking; record the outcome.
 
@@ -226,7 +333,8 @@ class CallbackFlow:
         hours = municipality.callback_hours
         if hours is None or not isinstance(slot, dt.datetime) or slot.tzinfo is None:
             return Booking(REFUSED, self._say("invalid_slot", municipality))
-        if not hours.is_bookable(slot, now or dt.datetime.now(dt.timezone.utc)):
+        now = now or dt.datetime.now(dt.timezone.utc)
+        if not hours.is_bookable(slot, now):
             return Booking(SLOT_TAKEN, self._say("invalid_slot", municipality))
         name, phone = checked_name.value, checked_phone.value
         try:
@@ -242,7 +350,8 @@ class CallbackFlow:
                 max_active=self.max_active,
                 client=client_pseudonym(client),
                 per_address=self.per_address,
-                chat_day=hours.chat_day(slot),
+                chat_day=self._day(hours, slot, now, self.is_urgent(category, municipality)),
+                reason=reason,
             )
         except ChatPlacesFull:
             # Logged: a day's chat share running out is what an operator may want to know about.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import ROOT_OPTION, exit_with_problems
+from bot.cli.common import ROOT_OPTION, current_settings, exit_with_problems
 from bot.content.check import check as check_content
 from bot.content.heldout import MIN_ERRAND_MESSAGES, messages_file
 from bot.content.scaffold import ScaffoldError, new_municipality, new_topic
@@ -73,7 +73,7 @@ def municipality_new(name: str, display: str, website: str, root: Path) -> None:
 @ROOT_OPTION
 def check(skip_rasa: bool, root: Path) -> None:
     """Check all content: knowledge, training data, domain and test stories."""
-    problems = check_content(root, with_rasa=not skip_rasa)
+    problems = check_content(root, with_rasa=not skip_rasa, review_days=current_settings().review_days)
     if problems:
         exit_with_problems(problems)
     click.echo(ALL_FINE)

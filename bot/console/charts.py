@@ -91,12 +91,14 @@ def day_chart(items: list[tuple[dt.date, int]], title: str, description: str, id
     return _frame(width, height, title, description, id_prefix, "".join(parts))
 
 
-def data_table(items: Iterable[tuple[object, object]], headers: tuple[str, str], caption: str) -> Markup:
-    """The chart's figures as a table, for screen readers and copying."""
-    rows = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in items)
+def data_table(items: Iterable[tuple[object, ...]], headers: tuple[str, ...], caption: str) -> Markup:
+    """The chart's figures as a table, for screen readers and copying (any
+    number of columns, one header each)."""
+    rows = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in item) + "</tr>" for item in items)
+    heads = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     return Markup(
         f'<div class="table-wrap"><table><caption>{escape(caption)}</caption><thead><tr>'
-        f'<th scope="col">{escape(headers[0])}</th><th scope="col">{escape(headers[1])}</th></tr></thead>'
+        f"{heads}</tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )
 

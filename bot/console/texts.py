@@ -15,6 +15,13 @@ STATUS_LABELS = {
     "no_answer": "Intet svar – prøv igen",
     "cancelled": "Aflyst",
 }
+# Why the chat offered the callback (bot.callbacks.store.REASONS).
+REASON_LABELS = {
+    "case": "Egen sag eller afgørelse",
+    "sensitive": "Personlig eller følsom sag",
+    "assistance": "Har brug for hjælp til det digitale",
+    "asked": "Borgeren bad selv om opringning",
+}
 VIEW_LABELS = {
     "active": "Alle aktive",
     "today": "I dag",

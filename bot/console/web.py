@@ -27,8 +27,18 @@ from bot.console import charts, security
 from bot.console.accounts import ALL, Accounts
 from bot.console.dashboard import OUTCOME_LABELS
 from bot.console.sessions import Sessions
-from bot.console.texts import ERRORS, EVENT_LABELS, FLASH, INTENT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEW_LABELS
-from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, CallbackGuidance
+from bot.console.texts import (
+    ERRORS,
+    EVENT_LABELS,
+    FLASH,
+    INTENT_LABELS,
+    REASON_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    VIEW_LABELS,
+)
+from bot.knowledge.model import CASE_CATEGORY, DEFAULT_URGENT_CALLBACKS, OTHER_TOPIC, CallbackGuidance
+from bot.knowledge.review import DEFAULT_REVIEW_DAYS, DueReview, due_for_review
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
 from bot.knowledge.texts import capitalise
 from bot.records.inbox import Inbox
@@ -50,6 +60,7 @@ class ConsoleConfig:
     db_timeout: float = 3.0  # a locked database gives a clear page quickly, not a hung browser
     demo: bool = False  # plain http on localhost (`make run`)
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
+    review_days: int = DEFAULT_REVIEW_DAYS  # when an answer is due for review (dashboard)
 
     @property
     def secure(self) -> bool:
@@ -67,13 +78,16 @@ class ConsoleConfig:
             content_root=settings.content_root,
             demo=settings.demo,
             trusted_proxies=settings.trusted_proxies,
+            review_days=settings.review_days,
         )
 
 
 # Categories the queue flags "Haster" beside every urgent one of the
 # knowledge base: a worried relative's child and violence at home wait for
-# no ordinary callback (issue 28).
-PRIORITY_CATEGORIES = frozenset({URGENT_CATEGORY, "child_worry", "violence"})
+# no ordinary callback (issue 28), nor losing one's home or having no money
+# for food or medicine (issue 27): the categories the booking treats as
+# urgent (DEFAULT_URGENT_CALLBACKS, and each municipality's own list).
+PRIORITY_CATEGORIES = frozenset({URGENT_CATEGORY, *DEFAULT_URGENT_CALLBACKS})
 
 
 class Labels:
@@ -102,11 +116,19 @@ class Labels:
             self.categories[CASE_CATEGORY] = knowledge.case_signals.label
         # Callbacks to take first: danger to life, a child at risk, violence.
         urgent = {k for k, c in knowledge.sensitive.items() if c.urgent} if knowledge else set()
-        self.priority = urgent | PRIORITY_CATEGORIES
+        own = {c for m in knowledge.municipalities.values() for c in m.urgent_callbacks} if knowledge else set()
+        self.priority = urgent | PRIORITY_CATEGORIES | own
         topics = knowledge.topics.values() if knowledge else ()
         # Suggested next steps per callback category and errand, for the callback page.
         self.guidance = knowledge.guidance if knowledge else CallbackGuidance()
         self.situations = {f"{t.key}/{s.key}": f"{capitalise(t.name)}: {s.label}" for t in topics for s in t.situations}
+        self.situation_names = {(t.key, s.key): s.label for t in topics for s in t.situations}
+        self._knowledge = knowledge
+
+    def due_for_review(self, today: dt.date, max_days: int) -> list[DueReview]:
+        """The answers due for review (bot.knowledge.review, the rule `kommunebot
+        check` uses); none when the knowledge base could not be read."""
+        return due_for_review(self._knowledge, today, max_days) if self._knowledge else []
 
     def intent(self, key: str) -> str:
         """What the citizen meant, in Danish: an errand's name or INTENT_LABELS."""
@@ -144,6 +166,7 @@ def templates(labels: Labels) -> Environment:
     )
     env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
+        REASON_LABELS=REASON_LABELS,
         VIEW_LABELS=VIEW_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         EVENT_LABELS=EVENT_LABELS,

@@ -27,6 +27,7 @@ from bot.knowledge.contrast import theme_problem
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Knowledge
 from bot.knowledge.problems import KnowledgeError, Problem
+from bot.knowledge.review import DEFAULT_REVIEW_DAYS, days_overdue
 from bot.knowledge.yaml_lines import line_of, load_yaml
 
 MIN_EXAMPLES = 20  # any intent
@@ -36,7 +37,6 @@ MIN_ERRAND_EXAMPLES = 60  # an errand: citizens phrase them in many ways
 # "beboerlicens") from these. Not tuned: the number the issue asked of each
 # errand's held-out case matters, and every errand has 15 today.
 MIN_CASE_EXAMPLES = 10
-REVIEW_MONTHS = 12  # an answer not reviewed for a year may be wrong
 NEAR_DUPLICATE = 0.75  # share of words two examples under different intents have in common
 ANSWER_ACTION = "action_answer_errand"
 NOT_ERRANDS = ("needs_assistance",)  # answered by the errand action, but no topic of its own
@@ -52,8 +52,9 @@ RASA_INTENTS = frozenset({"nlu_fallback", "restart", "session_start", "back"})
 class Content:
     """Everything the checks look at, read once."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, review_days: int = DEFAULT_REVIEW_DAYS):
         self.root = root
+        self.review_days = review_days  # KOMMUNEBOT_REVIEW_DAYS
         self.problems: list[Problem] = []
         self.knowledge: Knowledge | None = None
         try:
@@ -179,17 +180,22 @@ def errands_have_knowledge(content: Content) -> Iterable[Problem]:
 
 
 def reviews_not_overdue(content: Content, today: dt.date | None = None) -> Iterable[Problem]:
+    """Every review date (an answer's, a municipality's verified values)
+    older than the review limit, by the rule the dashboard's list uses
+    (bot.knowledge.review)."""
     today = today or dt.date.today()
-    limit = today - dt.timedelta(days=round(365.25 * REVIEW_MONTHS / 12))
     for path in sorted((content.root / "knowledge").rglob("*.yml")):
         data = _safe_yaml(path)
         for container, key, value in _walk(data):
-            if key == "reviewed" and isinstance(value, dt.date) and value < limit:
+            if key != "reviewed" or not isinstance(value, dt.date):
+                continue
+            late = days_overdue(value, today, content.review_days)
+            if late > 0:
                 yield Problem(
                     str(path.relative_to(content.root)),
                     "reviewed",
-                    f"last reviewed {value.isoformat()}, more than {REVIEW_MONTHS} months ago: "
-                    "check the facts and the sources, then set today's date",
+                    f"last reviewed {value.isoformat()}, more than {content.review_days} days ago "
+                    f"({late} days overdue): check the facts and the sources, then set today's date",
                     line_of(container, key),
                 )
 
@@ -531,8 +537,8 @@ def rasa_validate(root: Path) -> list[Problem]:
     ]
 
 
-def check(root: Path, with_rasa: bool = True) -> list[Problem]:
-    content = Content(root)
+def check(root: Path, with_rasa: bool = True, review_days: int = DEFAULT_REVIEW_DAYS) -> list[Problem]:
+    content = Content(root, review_days)
     problems = list(content.problems)
     for rule in CHECKS:
         problems.extend(rule(content))

@@ -119,10 +119,13 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                 "unverified": json.dumps(list(m.unverified)),
                 "callbacks": json.dumps(m.callback_hours.to_json()) if m.callback_hours else None,
                 "retention_days": m.retention_days,
+                "urgent_callbacks": json.dumps(list(m.urgent_callbacks)),
+                "same_day": m.same_day,
             }
             for m in knowledge.municipalities.values()
         ),
         pk="key",
+        columns={"same_day": str},
     )
     db["sensitive_terms"].insert_all(
         (

@@ -18,6 +18,7 @@ from bot.knowledge.model import (
     BARRIERS,
     BUILT_IN_CATEGORIES,
     CHANNELS,
+    DEFAULT_URGENT_CALLBACKS,
     PERSONS,
     WASTE_LINKS,
     Answer,
@@ -64,6 +65,7 @@ REQUIRED_MESSAGES = (
     "missing_answer",
     "general_assistance",
     "other_situation",
+    "answer_updated",
     "only_danish",
     "technical_error",
     "chat_unavailable",
@@ -87,9 +89,11 @@ REQUIRED_MESSAGES = (
     "ask_phone",
     "invalid_phone",
     "ask_topic",
+    "ask_topic_choice",
     "ask_slot",
     "more_slots",
     "no_slots",
+    "urgent_same_day",
     "no_chat_places",
     "slot_taken",
     "invalid_slot",
@@ -114,6 +118,7 @@ TEMPLATE_EXTRAS = {
     "reference": "CB-2026-000001",
     "count": 2,
     "cancel_url": "https://chat.example.dk/aflys",
+    "month_year": "december 2026",
 }
 _PHONE = re.compile(r"^(\+45 ?)?(\d{2} ?){3}\d{2}$")
 
@@ -468,7 +473,28 @@ def _read_municipality(data: Any, f: Fields, expected_key: str, callback_default
     if not isinstance(data, dict):
         f.problem(data, None, "", "expected a mapping with key, name, website, phone, borgerservice and waste")
         return None
-    f.unknown_keys(data, ["key", "name", "website", "phone", "borgerservice", "waste", "theme", "callbacks"], "")
+    f.unknown_keys(
+        data,
+        ["key", "name", "website", "phone", "borgerservice", "waste", "theme", "callbacks", "urgent_callbacks"],
+        "",
+    )
+    urgency = f.get(data, "urgent_callbacks", "urgent_callbacks", "dict", required=False, default={})
+    f.unknown_keys(urgency, ["categories", "same_day"], "urgent_callbacks")
+    urgent_categories = DEFAULT_URGENT_CALLBACKS
+    same_day = None
+    if isinstance(urgency, dict):
+        listed = urgency.get("categories")
+        if listed is not None:
+            if isinstance(listed, list) and all(isinstance(c, str) and c for c in listed):
+                urgent_categories = tuple(listed)
+            else:
+                f.problem(urgency, "categories", "urgent_callbacks.categories", "must be a list of category keys")
+        text = urgency.get("same_day")
+        if text is not None:
+            if isinstance(text, str) and text.strip():
+                same_day = text.strip()
+            else:
+                f.problem(urgency, "same_day", "urgent_callbacks.same_day", "must be a text")
     override = read_callbacks(data, f, "callbacks", required=False) if "callbacks" in data else {}
     callback_hours, retention_days = combine(callback_defaults, override)
     key = f.get(data, "key", "key", "key")
@@ -515,6 +541,8 @@ def _read_municipality(data: Any, f: Fields, expected_key: str, callback_default
         unverified=unverified,
         callback_hours=callback_hours,
         retention_days=retention_days,
+        urgent_callbacks=urgent_categories,
+        same_day=same_day,
     )
 
 

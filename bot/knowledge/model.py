@@ -86,6 +86,14 @@ class Topic:
         return next((a for a in candidates if a.person is None), None)
 
 
+# Callback categories that get the earliest free slot of the day, or a
+# same-day line when today is full (issue 27): losing one's home, no money
+# for food or medicine, a child at risk, violence, and the detector's urgent
+# danger. Every sensitive category marked urgent (112) counts too. A
+# municipality may list its own under `urgent_callbacks.categories`.
+DEFAULT_URGENT_CALLBACKS = ("basic_needs", "child_worry", "violence", "urgent")
+
+
 @dataclass(frozen=True)
 class Municipality:
     key: str
@@ -101,6 +109,11 @@ class Municipality:
     unverified: tuple[str, ...] = ()
     callback_hours: CallbackHours | None = None
     retention_days: int = 30
+    # Callback categories treated as urgent (DEFAULT_URGENT_CALLBACKS unless
+    # the municipality lists its own), and its own same-day line, if any,
+    # instead of the message `urgent_same_day`.
+    urgent_callbacks: tuple[str, ...] = DEFAULT_URGENT_CALLBACKS
+    same_day: str | None = None
 
     def waste_link(self, name: str) -> str | None:
         return self.waste.get(name)

@@ -118,6 +118,8 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
             unverified=tuple(json.loads(row["unverified"])),
             callback_hours=CallbackHours.from_json(json.loads(row["callbacks"])) if row["callbacks"] else None,
             retention_days=row["retention_days"],
+            urgent_callbacks=tuple(json.loads(row["urgent_callbacks"])),
+            same_day=row["same_day"],
         )
         for row in db["municipalities"].rows
     }

@@ -7,10 +7,12 @@ channel guard, the conversation and the booking flow word things alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import jinja2
 
+from bot.callbacks.hours import DANISH_MONTHS
 from bot.knowledge.model import Knowledge, Municipality, Topic
 
 _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
@@ -27,6 +29,30 @@ def join_names(names: list[str], conjunction: str = "og") -> str:
     if not names:
         return ""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
+
+
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_year(date: dt.date | str, language: str = "da") -> str:
+    """'december 2026' (Danish month names are lower-case), 'December 2026' in English."""
+    if isinstance(date, str):
+        date = dt.date.fromisoformat(date)
+    months = ENGLISH_MONTHS if language == "en" else DANISH_MONTHS
+    return f"{months[date.month - 1]} {date.year}"
 
 
 def capitalise(text: str) -> str:

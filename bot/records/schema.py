@@ -39,6 +39,8 @@ callbacks = sa.Table(
     sa.Column("cancel_check", sa.Text),
     # Wrong attempts to cancel with reference and digits; at MAX_FAILURES cancelling that way is locked.
     sa.Column("cancel_failures", sa.Integer, nullable=False, server_default="0"),
+    # Why the chat offered the callback (bot.callbacks.store.REASONS); NULL for staff's and older rows.
+    sa.Column("reason", sa.Text),
     sa.Index("callbacks_slot", "municipality", "slot", "status"),
     sa.Index("callbacks_client", "client", "created"),
 )

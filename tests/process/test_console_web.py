@@ -624,3 +624,22 @@ def test_the_journal_says_the_citizen_cancelled_and_how(console, anna):
     journal = detail[detail.index('id="journal"') :]
     assert "Aflysning afvist: forkerte cifre" in journal
     assert "Aflyst af borgeren" in journal and "På siden /aflys" in journal
+
+
+def test_the_reason_for_the_callback_is_shown_in_danish(console, anna):
+    """Issue 27: why the chat offered the callback travels with it."""
+    cb = _book(console, reason="case", conversation_id="conv-reason")
+    page = anna.get(f"{console.url}/opringninger/{cb.reference}")
+    assert page.status_code == 200
+    assert '<dd id="grund">Egen sag eller afgørelse</dd>' in page.text
+    queue = anna.get(console.url + "/opringninger")
+    assert '<span class="reason">Egen sag eller afgørelse</span>' in queue.text
+    older = _book(console, conversation_id="conv-no-reason")
+    assert '<dd id="grund">Ikke oplyst</dd>' in anna.get(f"{console.url}/opringninger/{older.reference}").text
+
+
+def test_the_dashboard_lists_answers_due_for_review(console, anna):
+    page = anna.get(console.url + "/overblik")
+    assert page.status_code == 200
+    assert '<h2 id="gennemgang-h">Svar, der skal gennemgås</h2>' in page.text
+    assert "mere end 180 dage siden" in page.text

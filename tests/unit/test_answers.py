@@ -9,6 +9,7 @@ import pytest
 from bot.chat.answers import Responder
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import BARRIERS, PERSONS
+from bot.knowledge.texts import month_year
 from tests.conftest import KNOWLEDGE_DIR
 
 _K = load_knowledge(KNOWLEDGE_DIR)
@@ -35,8 +36,10 @@ def test_every_lookup_answers_with_the_link_first(knowledge, topic, situation, p
     expected_link = answer.link or m.waste_link(answer.municipal_link) or m.website_url
     # The self-service link comes first.
     assert URL.findall(lines[0])[0] == expected_link
-    # Short: about 2-4 sentences plus the link line.
-    assert 2 <= len(lines) <= 4
+    # Short: about 2-4 sentences plus the link line, and the quiet date line
+    # under the facts (issue 27).
+    assert 3 <= len(lines) <= 5
+    assert lines[2] == f"Opdateret {month_year(answer.reviewed)}"
     assert lines[-1].startswith("Kan du ikke bruge de digitale løsninger")
     if t.situation(situation).channel == "booking":
         assert reply.outcome == "booking"

@@ -14,6 +14,15 @@ from bot.console.web import TZ, render, requires, state
 blueprint = Blueprint("dashboard")
 
 
+PERSON_LABELS = {"voksen": "voksen", "barn": "barn"}
+
+
+def _situation(labels, due) -> str:
+    """The answer's situation as editors know it; the errand's general answer has none."""
+    name = labels.situation_names.get((due.topic, due.situation), due.situation) if due.situation else "Generelt svar"
+    return f"{name} ({PERSON_LABELS.get(due.person, due.person)})" if due.person else name
+
+
 @requires("dashboard")
 async def show_dashboard(request):
     console = state(request)
@@ -32,6 +41,7 @@ async def show_dashboard(request):
     topics = console.labels.topics
     board = dashboard(console.config.data_db, municipality, start, end, topics=topics)
     topic_items = [(topic_label(t, topics), n) for t, n in board.per_topic]
+    due = console.labels.due_for_review(today, console.config.review_days)
     share_items = [(OUTCOME_LABELS[o], charts.percent(s)) for o, s in board.shares.items()]
     return render(
         request,
@@ -81,6 +91,21 @@ async def show_dashboard(request):
             "Hvordan henvendelserne endte",
             "Andel af henvendelserne fordelt på udfald.",
             id_prefix="udfald",
+        ),
+        review_days=console.config.review_days,
+        due_count=len(due),
+        due_table=charts.data_table(
+            [
+                (
+                    topic_label(d.topic, topics),
+                    _situation(console.labels, d),
+                    d.reviewed.strftime("%d.%m.%Y"),
+                    charts.number(d.days_overdue),
+                )
+                for d in due
+            ],
+            ("Emne", "Situation", "Sidst gennemgået", "Dage over tid"),
+            "Svar, der skal gennemgås",
         ),
         share_table=charts.data_table(share_items, ("Udfald", "Andel"), "Hvordan henvendelserne endte"),
     )
