@@ -77,6 +77,10 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
             "topic": reply.topic,
             "situation": reply.situation,
             **({"menu": True} if reply.menu else {}),
+            # Offered a callback because of the matter itself (a sensitive
+            # matter or the citizen's own case), not as the errand's own
+            # channel: what the evaluation counts as an escalation.
+            **({"escalated": category} if (category := result.slots.get("sensitive_category")) else {}),
         },
         # Sent to the client with the text (glue/turn.py): the reply's language,
         # for lang="en", and for an answer its errand, for "Fik du svar?".

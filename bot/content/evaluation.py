@@ -100,6 +100,19 @@ def evaluate_sensitive(escalates: Callable[[str], str | None], sets: dict[str, l
 ESCALATED = ("callback", "urgent")
 
 
+def escalated(got: dict) -> str | None:
+    """The channel of a reply that escalated the matter: the emergency
+    reply, or a callback offered because of the message itself (the
+    reply's ``escalated`` mark: a sensitive matter or the citizen's own
+    case). A callback that is the errand's own answer for the situation
+    (voting at home, a NemKonto abroad: ``channel: callback`` in knowledge)
+    answers the question and is no escalation."""
+    channel = got.get("channel")
+    if channel == "urgent" or (channel == "callback" and got.get("escalated")):
+        return channel
+    return None
+
+
 def evaluate_cases(converse: Converse, sets: dict[str, list[dict]]) -> dict:
     """``converse`` in a fresh conversation per message, and the channel and
     topic of its reply. Case matters must reach the callback (its topic the
@@ -128,7 +141,10 @@ def evaluate_cases(converse: Converse, sets: dict[str, list[dict]]) -> dict:
     for kind in kinds.values():
         kind["recall"] = round(kind["found"] / max(kind["n"], 1), 4)
     plain = [(item, ask(item)) for item in sets["plain"]]
-    plain_hits = [(m["text"], m["intent"], got.get("channel")) for m, got in plain if got.get("channel") in ESCALATED]
+    plain_hits = [(m["text"], m["intent"], got.get("channel")) for m, got in plain if escalated(got)]
+    # The errand's own callback answer (its situation's channel) is counted
+    # apart, so the figure above is not flattered silently.
+    plain_own_callback = [m["text"] for m, got in plain if got.get("channel") == "callback" and not escalated(got)]
     plain_answered = [m for m, got in plain if got.get("topic") == m["intent"]]
     n_case, n_sensitive, n_plain = len(cases), len(sets["sensitive"]), len(plain)
     return {
@@ -141,6 +157,7 @@ def evaluate_cases(converse: Converse, sets: dict[str, list[dict]]) -> dict:
         "plain": n_plain,
         "plain_false_escalation": round(len(plain_hits) / max(n_plain, 1), 4),
         "plain_on_topic": round(len(plain_answered) / max(n_plain, 1), 4),
+        "plain_own_callback": plain_own_callback,
         "case_misses": case_misses,
         "sensitive_misses": sensitive_misses,
         "plain_escalations": plain_hits,
@@ -158,6 +175,11 @@ def format_cases(report: dict) -> str:
         f"plain questions {report['plain']}: false escalation {report['plain_false_escalation']:.1%}, "
         f"answered as their errand {report['plain_on_topic']:.1%}"
     )
+    if report.get("plain_own_callback"):
+        lines.append(
+            f"  not counted as escalated: {len(report['plain_own_callback'])} got the errand's own callback answer "
+            "(a situation whose channel is the callback)"
+        )
     lines += [f"  missed case ({intent}, got {channel}): {text!r}" for text, intent, channel in report["case_misses"]]
     lines += [
         f"  missed sensitive ({kind}, got {channel}): {text!r}" for text, kind, channel in report["sensitive_misses"]

@@ -103,8 +103,8 @@ def escalation(converse):
     counter = iter(range(1_000_000))
 
     def escalates(text: str) -> str | None:
-        channel = converse(f"sensitive-{next(counter)}", text).get("channel")
-        return channel if channel in ("callback", "urgent") else None
+        got = converse(f"sensitive-{next(counter)}", text)
+        return evaluation.escalated(got)
 
     return escalates
 

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerErrand, ActionClarify, ActionOutOfScope
+from actions.actions import ActionAnswerErrand, ActionClarify, ActionOutOfScope, ActionSensitive
 from bot.chat import runtime
 from bot.chat.conversation import SETUP_ERROR
 from tests.conftest import run_async
@@ -17,9 +17,9 @@ from tests.conftest import run_async
 SLOTS = {"kommune": None, "topic": None, "situation": None, "person": None, "barriers": None}
 
 
-def tracker(intent, entities=(), slots=None, ranking=None, metadata=None):
+def tracker(intent, entities=(), slots=None, ranking=None, metadata=None, text="(test)"):
     message = {
-        "text": "(test)",
+        "text": text,
         "intent": {"name": intent, "confidence": 0.9},
         "entities": [{"entity": e, "value": v} for e, v in entities],
         "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
@@ -199,3 +199,13 @@ def test_assisted_answer_keeps_the_facts_but_not_the_link(runtime_env):
     assert "borger.dk/transport-trafik-rejser" not in text
     assert slots["situation"] == "pris"
     assert outcomes(runtime_env)[-1]["situation"] == "pris"
+
+
+def test_an_escalation_is_marked_in_the_tracker_and_an_answer_is_not(runtime_env):
+    # The evaluation tells a callback offered for the matter itself from an
+    # errand whose own channel is the callback by this mark.
+    told = "min mand slår mig og jeg tør ikke tage hjem"
+    messages, slots = run(ActionSensitive(), tracker("personal_matter", text=told))
+    assert slots["sensitive_category"] and messages[0]["kommunebot"]["escalated"] == slots["sensitive_category"]
+    messages, _ = run(ActionAnswerErrand(), tracker("pas"))
+    assert "escalated" not in messages[0]["kommunebot"]

@@ -184,3 +184,27 @@ def test_the_conversation_evaluation_counts_the_first_replys_channel_and_the_men
 
 def booking_pas(user):
     return {"user": user, "channel": "booking", "topic": "pas"}
+
+
+def test_only_a_callback_for_the_matter_itself_counts_as_escalating_a_plain_question():
+    from bot.content.evaluation import escalated, evaluate_cases
+
+    replies = {
+        "own callback situation": {"channel": "callback", "topic": "valg", "situation": "hjemme"},
+        "escalated": {"channel": "callback", "topic": "valg", "escalated": "personal"},
+        "urgent": {"channel": "urgent", "escalated": "suicide"},
+        "answer": {"channel": "selfservice", "topic": "valg"},
+    }
+    assert [escalated(r) for r in replies.values()] == [None, "callback", "urgent", None]
+    report = evaluate_cases(
+        lambda _conversation, text: replies[text],
+        {
+            "case": [{"text": "own callback situation", "intent": "valg"}],
+            "sensitive": [{"text": "escalated", "kind": "health_errand"}],
+            "plain": [{"text": t, "intent": "valg"} for t in ("own callback situation", "escalated", "answer")],
+        },
+    )
+    # The citizen with a case reached a callback either way.
+    assert report["case_callback"] == 1.0
+    assert report["plain_escalations"] == [("escalated", "valg", "callback")]
+    assert report["plain_own_callback"] == ["own callback situation"]
