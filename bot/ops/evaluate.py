@@ -89,8 +89,9 @@ def converser(stack: Stack):
             if meta and meta.get("channel"):
                 # The first reply decides: a form question may follow it.
                 found = {k: meta.get(k) for k in ("channel", "topic", "situation")}
-                if meta.get("menu"):
-                    found["menu"] = True
+                for mark in ("menu", "escalated"):
+                    if meta.get(mark):
+                        found[mark] = meta[mark]
                 break
         return found
 
