@@ -26,6 +26,7 @@ def detector():
         "jeg er gravid, hvornår kan jeg skrive barnet op til vuggestue",
         "min telefon er faldet i vandet, hvordan får jeg MitID på den nye",
         "I'm drowning in paperwork, how do I register my move",
+        "my son is not allowed to eat nuts, does the daycare cook for allergies",
     ],
 )
 def test_generic_questions_are_not_sensitive_by_terms(detector, text):
@@ -61,6 +62,10 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("my nephew hasn't been to school since easter, his mum is never home", "child_worry"),
         ("hun kommer i dagpleje med en ble der ikke er skiftet, kan hun få plads hos os", "child_worry"),
         ("the kids come to school without enough clothes and the baby's nappy not changed", "child_worry"),
+        ("my grandson says he is not allowed to eat when he has been naughty", "child_worry"),
+        ("my son was picked up by police last night, can he still get his passport", "criminal"),
+        ("my flatmate is using a lot of cocaine and needs help", "addiction"),
+        ("jeg er i misbrugsbehandling, skal jeg sige det når jeg sygemelder mig", "addiction"),
     ],
 )
 def test_terms_catch_third_person_and_errand_touching_matters_whatever_the_intent(detector, text, category):
@@ -183,6 +188,8 @@ def test_the_sensitive_model_leaves_general_questions_and_low_scores_alone(detec
         ("jeg vil gøre ham noget når han kommer ud af rådhuset", "violence_now"),
         ("there is a kid in the water by the bridge and no one is there", "medical_emergency"),
         ("der er en mand der er ved at drukne i søen", "medical_emergency"),
+        ("jeg har mest lyst til at køre ind i et træ", "suicide"),
+        ("min datter har lige taget en masse af mine piller", "overdose"),
     ],
 )
 def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, text, category):
