@@ -9,35 +9,17 @@ same token without it ever appearing in a process list or a log.
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
+from bot.privacy.secret_file import read_or_create
 from bot.settings import Settings
 
 API_TOKEN_FILE = "api-token"
 ACTION_TOKEN_FILE = "action-token"
 
 
-def _token_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    try:
-        # O_EXCL: when two processes start at once, one writes and both read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-    return token
-
-
 def api_token(settings: Settings) -> str:
-    return settings.api_token or _token_file(settings.var_dir / API_TOKEN_FILE)
+    return settings.api_token or read_or_create(settings.var_dir / API_TOKEN_FILE)
 
 
 def api_token_path(settings: Settings) -> Path | None:
@@ -46,4 +28,4 @@ def api_token_path(settings: Settings) -> Path | None:
 
 
 def action_token(settings: Settings) -> str:
-    return settings.action_token or _token_file(settings.var_dir / ACTION_TOKEN_FILE)
+    return settings.action_token or read_or_create(settings.var_dir / ACTION_TOKEN_FILE)

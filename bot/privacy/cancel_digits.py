@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import secrets
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+
+from bot.privacy.secret_file import read_or_create
 
 DIGITS = 4
 SECRET_FILE = "cancel-secret"
@@ -60,25 +60,8 @@ def cancel_key(secret: str | None, var_dir: Path | None) -> bytes:
     if not secret:
         if var_dir is None:
             raise ValueError("no cancel secret and no folder to keep one in")
-        secret = _secret_file(Path(var_dir) / SECRET_FILE)
+        secret = read_or_create(Path(var_dir) / SECRET_FILE)
     return hmac.new(secret.encode(), b"kommunebot cancel check", hashlib.sha256).digest()
-
-
-def _secret_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    try:
-        # O_EXCL: when two processes start at once, one writes and both read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(value + "\n")
-    return value
 
 
 # How long after "the last four digits?" a message of four digits is taken
