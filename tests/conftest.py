@@ -218,3 +218,13 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def kdir(tmp_path):
+    """A writable copy of the real knowledge folder."""
+    import shutil
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target

@@ -4,8 +4,6 @@ compiled into the knowledge base and shown on the callback page."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from click.testing import CliRunner
 
@@ -18,20 +16,8 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import BUILT_IN_CATEGORIES, CASE_CATEGORY
 from bot.knowledge.problems import KnowledgeError
 from bot.knowledge.store import open_knowledge
-from tests.conftest import KNOWLEDGE_DIR, copy_content
-
-
-@pytest.fixture
-def kdir(tmp_path):
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, target)
-    return target
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from tests.conftest import copy_content
+from tests.support.knowledge_copy import edit
 
 
 def test_every_category_a_callback_can_carry_and_every_errand_has_guidance(knowledge):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import pytest
@@ -13,21 +12,7 @@ from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.problems import KnowledgeError
 from bot.knowledge.store import KnowledgeDatabaseError, open_knowledge
-from tests.conftest import KNOWLEDGE_DIR
-
-
-@pytest.fixture
-def kdir(tmp_path):
-    """A writable copy of the real knowledge folder."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, target)
-    return target
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from tests.support.knowledge_copy import edit
 
 
 def problems_of(kdir):
