@@ -33,7 +33,7 @@ def test_the_demo_editor_works_the_inbox_in_the_browser(stack, chromium, tmp_pat
         assert page.evaluate("location.pathname") == "/indbakke"  # an editor starts in the inbox
         assert page.locator("#uden-totrin").count() == 0  # no two-factor warning: that is for admins
         assert "Redaktør" in page.locator("form.logout").inner_text()
-        navigation = page.get_by_role("navigation").inner_text()
+        navigation = page.get_by_role("navigation", name="Hovedmenu").inner_text()
         assert "Indbakke" in navigation and "Opringninger" not in navigation
         item = page.get_by_role("listitem").filter(has_text=missed)
         assert item.count() == 1

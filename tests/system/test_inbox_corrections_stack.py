@@ -11,6 +11,8 @@ from bot.records.inbox import Inbox
 from tests.support.senders import sender_id
 
 CASE = "min sygedagpengesag er blevet stoppet og jeg forstår ikke hvorfor"
+# Its own text: the stack and its inbox are shared with other tests.
+PASSPORT = "jeg skal vist have et nyt pas inden sommerferien"
 
 
 def texts(reply) -> str:
@@ -29,11 +31,11 @@ def test_a_declined_offer_and_a_corrected_errand_reach_the_inbox(stack):
         assert len(declined) == 1 and declined[0].municipality == "nyborg"
 
         sender = sender_id("corrected", 8)
-        _, first = stack.send(sender, "jeg skal have nyt pas")
+        _, first = stack.send(sender, PASSPORT)
         assert "pas" in texts(first).lower()
         _, second = stack.send(sender, "nej, jeg mente mit kørekort")
         assert "kørekort" in texts(second).lower()
-        corrected = [m for m in inbox.list(kind="corrected") if m.text == "jeg skal have nyt pas"]
+        corrected = [m for m in inbox.list(kind="corrected") if m.text == PASSPORT]
         assert [(m.predicted, m.chosen) for m in corrected] == [("pas", "koerekort")]
 
         # A payload cannot set the slot: a stranger cannot write a message of their own into the inbox.
