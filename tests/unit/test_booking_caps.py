@@ -23,7 +23,7 @@ from bot.chat.booking import BOOKED, REFUSED, SLOT_TAKEN, CallbackFlow, client_p
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.problems import KnowledgeError
 from bot.records.database import storage_time
-from tests.unit.test_knowledge import edit, kdir  # noqa: F401  (the fixture)
+from tests.support.knowledge_copy import edit
 
 TZ = dt.timezone(dt.timedelta(hours=1))
 SLOT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)

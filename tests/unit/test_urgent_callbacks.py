@@ -15,7 +15,6 @@ from bot.chat.booking import BOOKED, CallbackFlow
 from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.model import DEFAULT_URGENT_CALLBACKS
 from bot.settings import PROJECT_ROOT
-from tests.unit.test_knowledge import kdir  # noqa: F401  (the fixture)
 
 # Two places a day, half of them the chat's: one chat place a day.
 TINY = CallbackHours(
