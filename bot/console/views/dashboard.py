@@ -14,13 +14,10 @@ from bot.console.web import TZ, render, requires, state
 blueprint = Blueprint("dashboard")
 
 
-PERSON_LABELS = {"voksen": "voksen", "barn": "barn"}
-
-
 def _situation(labels, due) -> str:
     """The answer's situation as editors know it; the errand's general answer has none."""
     name = labels.situation_names.get((due.topic, due.situation), due.situation) if due.situation else "Generelt svar"
-    return f"{name} ({PERSON_LABELS.get(due.person, due.person)})" if due.person else name
+    return f"{name} ({due.person})" if due.person else name
 
 
 @requires("dashboard")
