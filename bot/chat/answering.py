@@ -159,8 +159,10 @@ class Answering:
             situation = None
         person = self.thread.person(topic, turn, reading)
 
-        if turn.intent == NEEDS_ASSISTANCE or barriers:
+        if barriers or (turn.intent == NEEDS_ASSISTANCE and not reading.asks_online):
             # No questions first: the assisted channel helps whatever the situation.
+            # "kan jeg gøre det online?" about the open errand is no barrier:
+            # it gets the errand's own answer (bot/chat/reading.py asks_online).
             # The lines about each barrier only in the turn that names it.
             answer = topic.answer_for(situation, person) if situation else None
             reply = self.responder.assisted(topic, reading.said(barriers), municipality, answer, language)

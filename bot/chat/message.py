@@ -20,6 +20,7 @@ from bot.chat.reading import (
     SHORT_REPLY_WORDS,
     KeywordRules,
     SituationReading,
+    asks_online,
     barriers_for,
     is_correction,
     is_follow_up,
@@ -51,6 +52,9 @@ class MessageReading:
     # "en anden ting, ...": the citizen says a new question follows.
     new_subject: bool
     question: bool
+    # "kan jeg gøre det online?": asks for the errand's self-service way, which
+    # the NLU may take for needs_assistance (bot/chat/reading.py asks_online).
+    asks_online: bool
     # The errands the message names by their own words.
     named_topics: frozenset[str]
     # "barn" or "voksen" when the message says who the errand is for.
@@ -168,6 +172,7 @@ def read_message(
         correction=is_correction(text),
         new_subject=is_new_subject(text),
         question=is_question(text),
+        asks_online=not payload and asks_online(text),
         named_topics=named,
         person=read_person(text, turn.entity_values("person")),
         said_barriers=said,

@@ -50,6 +50,16 @@ PREFIX_MIN = 5
 # held-out conversations like the thresholds above; no measurement of the
 # number itself is recorded.
 SHORT_REPLY_WORDS = 12
+# A keyword written with "..." between its words ("ikke ... computer")
+# matches with up to this many other words in the gap: "har aldrig haft en
+# computer", "kan slet ikke bruge mobiltelefoner eller computere" (gaps of
+# one and two words in the open held-out conversations' misses, issue 26).
+# Three, not more: at four "kan jeg ikke bare gøre det på computeren?", a
+# question about the online way, would read as having no computer.
+GAP_WORDS = 3
+# The gap marker inside a lemmatised keyword: no word folds to it.
+GAP: tuple[str, ...] = ("\x00gap",)
+_GAP_MARK = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 # Where a situation reading came from; the one list of the values produced
 # (weigh_situation, SituationReading.above, KeywordRules.match) and
@@ -118,7 +128,7 @@ class KeywordRules:
             rules = []
             for situation in topic.situations:
                 for keyword in (situation.key.replace("_", " "), *situation.keywords):
-                    parts = lemmatiser.tokens(keyword)
+                    parts = keyword_parts(lemmatiser, keyword)
                     if parts:
                         rules.append((situation.key, parts))
             self.rules[topic.key] = rules
@@ -128,7 +138,7 @@ class KeywordRules:
                     self.topic_words.append((topic.key, parts))
         for barrier, phrases in (barrier_keywords or {}).items():
             for phrase in phrases:
-                parts = lemmatiser.tokens(phrase)
+                parts = keyword_parts(lemmatiser, phrase)
                 if parts:
                     self.barrier_rules.append((barrier, parts))
         # Topic words match whole words only, so a message word can begin
@@ -183,11 +193,40 @@ def barriers_for(topic: str | None, found: set[str]) -> set[str]:
     return found - {"ingen_mitid"} if topic == "mitid" else set(found)
 
 
+def keyword_parts(lemmatiser: Lemmatiser, keyword: str) -> tuple[tuple[str, ...], ...]:
+    """The keyword's words as lemma forms, with GAP where the editor wrote
+    "..." between two of them; empty when it has no words."""
+    pieces = [lemmatiser.tokens(piece) for piece in _GAP_MARK.split(keyword.strip())]
+    pieces = [piece for piece in pieces if piece]
+    parts: list[tuple[str, ...]] = []
+    for piece in pieces:
+        if parts:
+            parts.append(GAP)
+        parts.extend(piece)
+    return tuple(parts)
+
+
 def _contains(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...], exact: bool = False) -> bool:
+    if GAP in parts:
+        return any(_matches_from(words, start, parts, 0, exact) for start in range(len(words)))
     n = len(parts)
     return any(
         all(_word_matches(words[start + i], parts[i], exact) for i in range(n)) for start in range(len(words) - n + 1)
     )
+
+
+def _matches_from(
+    words: tuple[tuple[str, ...], ...], at: int, parts: tuple[tuple[str, ...], ...], part: int, exact: bool
+) -> bool:
+    """Whether parts[part:] match the words from ``at``, a GAP skipping up to
+    GAP_WORDS words."""
+    if part == len(parts):
+        return True
+    if parts[part] == GAP:
+        return any(_matches_from(words, at + skip, parts, part + 1, exact) for skip in range(GAP_WORDS + 1))
+    if at >= len(words) or not _word_matches(words[at], parts[part], exact):
+        return False
+    return _matches_from(words, at + 1, parts, part + 1, exact)
 
 
 def _word_matches(forms: tuple[str, ...], keyword_forms: tuple[str, ...], exact: bool = False) -> bool:
@@ -306,6 +345,37 @@ _CORRECTION = re.compile(
     r"^\s*(nej|næh|nah|no|ikke|not|det er ikke|jeg mente|i meant|undskyld|sorry|rettelse|forkert|wrong)\b"
     r"|\b(jeg mente|i meant|det er til|it is for|it's for|its for|mente)\b"
 )
+
+
+# Whether the errand can be done online, on the phone or from home: a
+# question about the self-service way, not a barrier to it (issue 26). The
+# NLU reads "kan jeg gøre det online?" as needs_assistance, since most of
+# its examples with those words are about digital help; the open held-out
+# follow-ups ("kan jeg bestille det online", "can I do it online?") want the
+# errand's own answer. Any negation, "without" or a word for help keeps the
+# assisted reading: "kan ikke gøre det online", "hjælp til at gøre det på
+# nettet".
+_ONLINE_WAY = re.compile(
+    r"\b(online|på nettet|paa nettet|nettet|digitalt|digital|på mobilen|paa mobilen|mobilen|i appen|appen|"
+    r"hjemmefra|selvbetjening(en)?|internettet|on the internet|on my phone|on the phone|on the web|website|"
+    r"from home)\b"
+)
+_NOT_THE_ONLINE_WAY = re.compile(
+    r"\b(ikke|ik|ikk|ingen|aldrig|hverken|uden|svært|svaert|hjælp|hjaelp|hjælpe|hjaelpe|"
+    r"not|no|never|don't|dont|can't|cant|cannot|without|help|hard|difficult)\b"
+)
+
+
+def asks_online(text: str) -> bool:
+    """A short question whether the errand can be done online ("kan jeg
+    gøre det online?"), naming no barrier and asking no help."""
+    lowered = (text or "").lower()
+    return (
+        len(lowered.split()) <= SHORT_REPLY_WORDS
+        and is_question(lowered)
+        and bool(_ONLINE_WAY.search(lowered))
+        and not _NOT_THE_ONLINE_WAY.search(lowered)
+    )
 
 
 def is_follow_up(text: str) -> bool:

@@ -54,6 +54,16 @@ CORRECTION_WORDS = 5
 _UNPLACED = ("clarify", "out_of_scope", "small_talk")
 
 
+# The errand a barrier names by itself ("fritaget for digital post", "har
+# ikke MitID"): what stands in the way of the citizen's errand, not the errand.
+BARRIER_ERRANDS = {"fritaget_digital_post": "digital_post", "ingen_mitid": "mitid"}
+
+
+def obstacles(reading: MessageReading) -> set[str]:
+    """The errands the message's barriers name by themselves."""
+    return {errand for barrier, errand in BARRIER_ERRANDS.items() if barrier in reading.said_barriers}
+
+
 class Thread:
     def __init__(self, topics: Mapping[str, Topic]):
         self.topics = topics
@@ -80,8 +90,8 @@ class Thread:
                 # names another errand by its own words.
                 return handler, replace(turn, intent=next(iter(named)))
             others = named - {open_topic.key} if open_topic else named
-            if turn.intent == NEEDS_ASSISTANCE and "ingen_mitid" in reading.barriers():
-                others = others - {"mitid"}  # "har ikke MitID": the barrier, not the errand
+            if turn.intent == NEEDS_ASSISTANCE:
+                others = others - obstacles(reading)  # "har ikke MitID": the barrier, not the errand
             if turn.intent == NEEDS_ASSISTANCE and len(others) == 1:
                 # Help without digital solutions for the errand the message names
                 # (answer_errand otherwise takes the open one).
@@ -101,9 +111,12 @@ class Thread:
         if open_topic is not None and not other and self._in_thread(turn, reading, open_topic, handler):
             return "answer_errand", replace(turn, intent=open_topic.key)
         if handler == "clarify":
-            # Unsure NLU, but the message names exactly one errand.
-            if len(named) == 1:
-                return "answer_errand", replace(turn, intent=next(iter(named)))
+            # Unsure NLU, but the message names exactly one errand, or one
+            # besides MitID when not having MitID is what stands in the way
+            # ("I don't have MitID so I can't register my move online").
+            errands = (named - obstacles(reading)) or named
+            if len(errands) == 1:
+                return "answer_errand", replace(turn, intent=next(iter(errands)))
             # Or the best errand's own situation reading is strong.
             best = reading.best_errand
             if best is not None and best[1] >= CLARIFY_ERRAND_CONFIDENCE:

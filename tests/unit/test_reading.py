@@ -165,3 +165,49 @@ def test_named_topics_are_the_topic_words_found_anywhere_in_the_message(knowledg
 
 def topic_words(knowledge) -> list[str]:
     return [word for topic in knowledge.topics.values() for word in topic.words]
+
+
+@pytest.mark.parametrize(
+    "text,barrier",
+    [
+        ("min mor er 91 og har aldrig haft en computer, hun har mistet sit sundhedskort", "ingen_computer"),
+        ("min far kan slet ikke bruge mobiltelefoner eller computere", "ingen_computer"),
+        ("my mother has never had a computer", "ingen_computer"),
+        ("jeg har desværre ikke fået mitid endnu", "ingen_mitid"),
+        # A gap of four words is too long: this asks about the online way.
+        ("kan jeg ikke bare gøre det på computeren?", None),
+        ("skal man ikke bruge en computer?", None),
+        ("Skal man ikke bruge MitID til at melde flytning?", None),
+    ],
+)
+def test_barrier_keywords_with_a_gap(knowledge, rules, text, barrier):
+    """Keywords such as "aldrig ... computer" in knowledge/national/assistance.yml
+    match with up to GAP_WORDS words between their parts."""
+    with_barriers = KeywordRules(knowledge.topics, rules.lemmatiser, knowledge.barrier_keywords)
+    assert with_barriers.barriers(text) == ({barrier} if barrier else set())
+
+
+def test_a_gap_keyword_is_its_parts_with_gap_marks(rules):
+    from bot.chat.reading import GAP, keyword_parts
+
+    parts = keyword_parts(rules.lemmatiser, "kan ... ikke … computer")
+    assert parts.count(GAP) == 2 and len(parts) == 5
+    assert keyword_parts(rules.lemmatiser, "ingen computer").count(GAP) == 0
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("kan jeg gøre det online?", True),
+        ("can I do it online?", True),
+        ("kan jeg også gøre det på mobilen?", True),
+        ("kan jeg ikke gøre det online?", False),
+        ("kan jeg få hjælp til at gøre det på nettet?", False),
+        ("jeg vil gøre det online", False),  # not a question
+        ("I don't have a computer, can I do it online?", False),
+    ],
+)
+def test_asks_online(text, expected):
+    from bot.chat.reading import asks_online
+
+    assert asks_online(text) is expected

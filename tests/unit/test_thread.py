@@ -258,3 +258,50 @@ def test_a_barrier_is_not_a_case_on_the_case_models_word_alone(with_cases):
     # With a signal phrase it is her case, barrier or not.
     refused = "min kone har fået afslag på prøvelsesattest, og hun har ikke MitID"
     assert with_cases.handle("answer_errand", turn(refused, "vielse", 0.7, case_score=0.7)).reply.channel == "callback"
+
+
+def test_help_for_the_errand_named_beside_digital_post_exemption(assistant):
+    """Being exempt from Digital Post is the obstacle, the move the errand."""
+    text = "jeg er fritaget for digital post og skal melde flytning, hvordan gør jeg så"
+    ranking = [{"name": "needs_assistance", "confidence": 0.5}, {"name": "flytning", "confidence": 0.38}]
+    t = Turn(intent="needs_assistance", confidence=0.5, text=text, intent_ranking=ranking)
+    reply = assistant.handle("answer_errand", t).reply
+    assert reply.channel == "assisted" and reply.topic == "flytning"
+
+
+def test_an_unsure_nlu_between_mitid_and_the_errand_it_blocks(assistant):
+    text = "I don't have MitID so I can't register my move online, what can I do"
+    ranking = [{"name": "mitid", "confidence": 0.34}, {"name": "flytning", "confidence": 0.29}]
+    t = Turn(intent="nlu_fallback", confidence=0.3, text=text, intent_ranking=ranking)
+    reply = assistant.handle("clarify", t).reply
+    assert reply.channel == "assisted" and reply.topic == "flytning"
+
+
+@pytest.mark.parametrize(
+    "text,slots,channel",
+    [
+        ("kan jeg gøre det online?", dict(topic="koerekort", situation="fornyelse"), "booking"),
+        ("can I do it online?", dict(topic="flytning", situation="indland"), "selfservice"),
+        ("kan jeg bestille det online", dict(topic="sundhedskort", situation="rejse"), "selfservice"),
+        ("skal jeg gøre det på nettet eller komme ind til jer?", dict(topic="flytning"), "selfservice"),
+    ],
+)
+def test_asking_whether_it_can_be_done_online_gets_the_errands_answer(assistant, text, slots, channel):
+    """The NLU reads these as needs_assistance (issue 26): they ask for the
+    self-service way, so the open errand's own answer, not the assisted one."""
+    reply = assistant.handle("answer_errand", turn(text, "needs_assistance", 0.8, **slots)).reply
+    assert reply.topic == slots["topic"] and reply.channel == channel
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kan jeg ikke få hjælp til at gøre det online?",
+        "jeg kan ikke gøre det på nettet",
+        "can someone help me do it online?",
+        "jeg har ingen computer, kan jeg gøre det på mobilen?",
+    ],
+)
+def test_a_barrier_or_a_plea_for_help_stays_assisted(assistant, text):
+    reply = assistant.handle("answer_errand", turn(text, "needs_assistance", 0.8, topic="flytning")).reply
+    assert reply.topic == "flytning" and reply.channel == "assisted"
