@@ -315,13 +315,12 @@ def test_a_situation_value_its_topic_does_not_know(root):
 def test_too_few_own_cases_and_a_mistyped_case_mark(root):
     cases = root / "data" / "nlu" / "cases.yml"
     text = cases.read_text(encoding="utf-8")
-    # The pas block's mark mistyped: Rasa would train on it silently, and
-    # its examples would teach the case model nothing.
-    start = text.index("- intent: pas\n")
-    cases.write_text(
-        text[:start] + text[start:].replace("    case: true", "    case: yes", 1),
-        encoding="utf-8",
-    )
+    # Every pas block's mark mistyped (the file has more than one block per
+    # errand): Rasa would train on them silently, and their examples would
+    # teach the case model nothing.
+    text, mistyped = re.subn(r"(- intent: pas\n  metadata:\n)    case: true", r"\1    case: yes", text)
+    assert mistyped >= 1
+    cases.write_text(text, encoding="utf-8")
     found = problems(root)
     line = line_of(cases, "case: yes") - 1
     assert f"data/nlu/cases.yml:{line}: pas.metadata: expected 'case: true'" in "\n".join(found)
