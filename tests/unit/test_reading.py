@@ -174,6 +174,8 @@ def topic_words(knowledge) -> list[str]:
         ("min far kan slet ikke bruge mobiltelefoner eller computere", "ingen_computer"),
         ("my mother has never had a computer", "ingen_computer"),
         ("jeg har desværre ikke fået mitid endnu", "ingen_mitid"),
+        ("Jeg er 84 år og har ikke internet. Hvordan bestiller jeg storskrald?", "ingen_computer"),
+        ("kan man ikke søge på internettet?", None),
         # A gap of four words is too long: this asks about the online way.
         ("kan jeg ikke bare gøre det på computeren?", None),
         ("skal man ikke bruge en computer?", None),
@@ -211,3 +213,8 @@ def test_asks_online(text, expected):
     from bot.chat.reading import asks_online
 
     assert asks_online(text) is expected
+
+
+def test_care_for_a_child_names_the_daycare_errand_but_not_for_a_dog(rules):
+    assert rules.named_topics("hvordan søger jeg om pasning til min søn på 1 år") == {"pladsanvisning"}
+    assert rules.named_topics("har I pasning af hunde") == set()
