@@ -76,6 +76,70 @@ def evaluate_messages(
     return report
 
 
+def reply_intent(got: dict) -> str:
+    """What the citizen got, read as an intent: needs_assistance for help
+    without the digital solution, the errand the reply answers (whatever
+    else its channel), out_of_scope for the scope reply or a
+    "didn't understand" with no errand, "menu" for a topic menu, else the
+    reply's channel (a callback about no errand, small talk)."""
+    channel = got.get("channel")
+    if channel == "assisted":
+        # Help without the digital solution, with or without its errand, as
+        # assisted_errand scores the NLU.
+        return "needs_assistance"
+    if got.get("topic"):
+        return got["topic"]
+    if channel == "out_of_scope" or (channel == "fallback" and not got.get("menu")):
+        return "out_of_scope"
+    if got.get("menu"):
+        return "menu"
+    return channel or "none"
+
+
+def evaluate_replies(converse: Converse, items: list[dict], scored: tuple[str, ...]) -> dict:
+    """The held-out messages as the citizen meets them (issue 26): each in a
+    fresh conversation through the real servers, scored by what the first
+    reply does (``reply_intent``), not by the NLU's intent. The thread's
+    routing, the barrier phrases, answer-first and the search all count
+    here, for better or worse."""
+    counter = iter(range(1_000_000))
+    replies = {}
+
+    def parse(text: str) -> dict:
+        got = converse(f"message-{next(counter)}", text)
+        replies[text] = got
+        return {"intent": {"name": reply_intent(got), "confidence": 1.0}, "text": text}
+
+    report = evaluate(parse, [(m["text"], m["intent"]) for m in items], scored)
+    voices: dict[str, list[bool]] = {}
+    for item, gold, predicted in zip(items, report.pop("gold"), report.pop("predicted"), strict=True):
+        voices.setdefault(item.get("voice") or "-", []).append(gold == predicted)
+    report["per_voice"] = {v: {"accuracy": round(sum(r) / len(r), 3), "n": len(r)} for v, r in sorted(voices.items())}
+    report.pop("macro_f1_errands")
+    scored_f1 = [report["per_intent"][i]["f1"] for i in scored if i in report["per_intent"]]
+    report["macro_f1"] = round(sum(scored_f1) / max(len(scored_f1), 1), 3)
+    return report
+
+
+def format_replies(report: dict) -> str:
+    """The lines that differ in meaning from the NLU's table: out of scope,
+    needs_assistance, the real questions, accuracy and the misses."""
+    lines = []
+    for label in ("out_of_scope", "needs_assistance"):
+        m = report["per_intent"].get(label)
+        if m:
+            lines.append(
+                f"{label}: precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f} (n {m['n']})"
+            )
+    real = report["per_voice"].get("real")
+    if real:
+        lines.append(f"real questions answered as their intent: {real['accuracy']:.1%} ({real['n']})")
+    lines.append(f"accuracy {report['accuracy']:.3f}; macro-F1 {report['macro_f1']:.3f}")
+    for miss in report["misclassified"]:
+        lines.append(f"  miss: {miss['text']!r}: {miss['gold']} -> {miss['predicted']}")
+    return "\n".join(lines)
+
+
 def evaluate_sensitive(escalates: Callable[[str], str | None], sets: dict[str, list[dict]]) -> dict:
     """``escalates(text)`` is the channel the assistant gives ("callback",
     "urgent" or None): false escalation on plain questions, recall on the rest."""

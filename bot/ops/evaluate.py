@@ -242,6 +242,15 @@ def evaluate_set(
             "per voice: " + ", ".join(f"{v} {m['accuracy']:.0%} ({m['n']})" for v, m in ours["per_voice"].items())
         )
         texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
+        if converse is not None:
+            replies = evaluation.evaluate_replies(converse, items, evaluation.scored_intents(root))
+            section(
+                "replies",
+                f"The same messages by the assistant's first reply ({label}, {replies['examples']}; "
+                "a fresh conversation each)",
+                replies,
+                evaluation.format_replies(replies),
+            )
         beside = heldout.load_messages(folder, heldout.BESIDE_TRAINING)
         if beside:
             # As the older set was always scored: the NLU's own intent,

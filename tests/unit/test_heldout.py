@@ -208,3 +208,46 @@ def test_only_a_callback_for_the_matter_itself_counts_as_escalating_a_plain_ques
     assert report["case_callback"] == 1.0
     assert report["plain_escalations"] == [("escalated", "valg", "callback")]
     assert report["plain_own_callback"] == ["own callback situation"]
+
+
+def test_messages_scored_by_the_reply_the_citizen_got():
+    """Issue 26: what the first reply did, read as an intent. An assisted
+    reply is needs_assistance with or without its errand; the scope reply
+    and a "didn't understand" without a menu are out of scope; a topic menu
+    is neither an errand nor out of scope; each message its own conversation."""
+    from bot.content.evaluation import evaluate_replies, format_replies, reply_intent
+
+    replies = {
+        "pas": {"channel": "booking", "topic": "pas"},
+        "kreditkort": {"channel": "out_of_scope", "menu": True},
+        "hmm": {"channel": "fallback"},
+        "noget": {"channel": "fallback", "menu": True},
+        "ingen computer, pas": {"channel": "assisted", "topic": "pas"},
+        "min søn vil have pas": {"channel": "callback", "escalated": "personal"},
+    }
+    assert [reply_intent(r) for r in replies.values()] == [
+        "pas",
+        "out_of_scope",
+        "out_of_scope",
+        "menu",
+        "needs_assistance",
+        "callback",
+    ]
+    conversations = []
+
+    def converse(conversation, text):
+        conversations.append(conversation)
+        return replies[text]
+
+    items = [
+        {"text": "pas", "intent": "pas", "voice": "real"},
+        {"text": "kreditkort", "intent": "out_of_scope", "voice": "real"},
+        {"text": "noget", "intent": "out_of_scope"},
+        {"text": "ingen computer, pas", "intent": "needs_assistance"},
+        {"text": "min søn vil have pas", "intent": "pas"},
+    ]
+    report = evaluate_replies(converse, items, ("pas", "needs_assistance", "out_of_scope"))
+    assert len(set(conversations)) == len(items)
+    assert report["per_intent"]["out_of_scope"]["recall"] == 0.5
+    assert report["per_voice"]["real"]["accuracy"] == 1.0
+    assert "  miss: 'min søn vil have pas': pas -> callback" in format_replies(report)
