@@ -62,6 +62,15 @@ SENSITIVE_NEUTRAL_INTENTS = frozenset({"callback_request", "cancel_callback"})
 # of conversations passed whole; at 0.75, 2 + 2 and 88.5 %, with every
 # sensitive matter of cases.yml still caught (the terms catch the rest).
 SENSITIVE_SCORE_THRESHOLD = 0.75
+# The term categories a question asked in general ("kan man", "hvis man",
+# bot/chat/case_matter.py ``CaseReading.general``) about nobody in particular
+# does not escalate: the issue's plain questions that mention money, health,
+# a family matter or a death. Violence, a child at risk, addiction, crime,
+# basic needs and protected addresses escalate even when asked in general,
+# and urgent terms always (checked before). Chosen on 2026-12-05 from the
+# fifth sealed set's misses (after its one run): divorce and illness asked
+# with "man" escalated six plain questions.
+GENERAL_QUESTION_CATEGORIES = frozenset({"family", "health", "economy", "bereavement"})
 
 
 def sensitive_examples(examples: list[tuple[str | None, str | None, bool]]) -> tuple[list[str], list[str]]:
@@ -217,6 +226,12 @@ class SensitiveDetector:
         # An unsure urgent guess escalates only a message about someone.
         if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or _about_someone(text or "")):
             return detected(URGENT_CATEGORY, "nlu")
+        if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and reading.general and not reading.own:
+            # "Hvad sker der med pensionstillægget, hvis man bliver skilt?",
+            # "kan man blive viet på et hospice, hvis den ene er meget syg?":
+            # a divorce, an illness, money or a death asked about in general
+            # is how the errand works, not the citizen's matter (issue 25).
+            term = None
         if term is not None:
             return Detection(term.key, term.label, False, "terms")
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():

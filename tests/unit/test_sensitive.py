@@ -198,3 +198,47 @@ def test_the_sensitive_model_leaves_general_questions_and_low_scores_alone(detec
 def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, text, category):
     found = detector.detect(text, "pas", 0.9)
     assert found is not None and found.category == category and found.urgent
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("Hvad sker der med pensionstillægget, hvis man bliver skilt?", "folkepension"),
+        ("Hvordan melder man flytning, når man bliver skilt og flytter fra hinanden?", "flytning"),
+        ("Kan man blive viet på et hospice, hvis den ene er meget syg?", "vielse"),
+        ("Is Digital Post mandatory for people with dementia?", "digital_post"),
+    ],
+)
+def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_reader, text, intent):
+    """Issue 25: divorce, illness, money or a death asked about with "man"
+    and about nobody in particular is how the errand works."""
+    assert detector.match_terms(text) is not None
+    assert detector.detect(text, intent, 0.9, reading=case_reader.read(text)) is None
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # Told of oneself: still the citizen's matter.
+        ("jeg er ved at blive skilt, hvad sker der med min pension?", "family"),
+        # Violence and a child at risk escalate even asked in general.
+        ("hvordan melder man flytning, hvis man bor på et krisecenter?", "violence"),
+    ],
+)
+def test_an_own_matter_or_violence_asked_in_general_still_escalates(detector, case_reader, text, category):
+    found = detector.detect(text, "flytning", 0.9, reading=case_reader.read(text))
+    assert found is not None and found.category == category
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        ("Jeg har ikke noget at leve for. I kan bare slette min MitID", "suicide"),
+        ("I have nothing left to live for, how do I cancel my pension", "suicide"),
+        ("det lugter af gas i opgangen og min mand er svimmel", "medical_emergency"),
+        ("there is a gas leak in our building", "medical_emergency"),
+    ],
+)
+def test_hopelessness_and_a_gas_leak_get_112(detector, text, category):
+    found = detector.detect(text, "mitid", 0.9)
+    assert found is not None and found.urgent and found.category == category
