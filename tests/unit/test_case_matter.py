@@ -56,6 +56,12 @@ OWN_CASES = [
     ("sag", "Jeg vil gerne tale med min sagsbehandler om min byggesag."),
     ("indsigelse", "I har flyttet mig til en anden læge uden at spørge mig."),
     ("indsigelse", "Det er jeres fejl, at valgkortet kom til den gamle adresse."),
+    ("udbetaling", "Folkepensionen er ikke kommet ind på kontoen, og jeg skal betale husleje fredag"),
+    ("udbetaling", "my mum's housing benefit didn't come in this month"),
+    ("udbetaling", "Jeg har betalt gebyret for beboerlicensen to gange"),
+    ("fejl", "På mit nye kørekort er mit efternavn stavet forkert"),
+    ("fejl", "our son's new passport has his name misspelt"),
+    ("placering", "Vores søn er blevet placeret på en anden skole end sin storesøster"),
 ]
 
 # Hints from two groups, from someone who speaks of themselves.
@@ -87,6 +93,8 @@ PLAIN = [
     "Can you appeal a parking fine in Denmark?",
     "Er der gebyr for at blive viet på rådhuset?",
     "Min far har diabetes, skal han have lægeattest til kørekortet?",
+    "Hvad gør man, hvis navnet er stavet forkert i passet?",
+    "Hvad gør man, hvis pensionen ikke er kommet ind på kontoen?",
 ]
 
 
