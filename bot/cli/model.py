@@ -46,7 +46,13 @@ def train(force: bool, root: Path) -> None:
     help="folder for the reports (heldout-open.txt/.json; report.txt and confusion.png for the messages written "
     "beside the training data)",
 )
-@click.option("--messages", "parts", flag_value="messages", multiple=True, help="evaluate held-out messages (intents)")
+@click.option(
+    "--messages",
+    "parts",
+    flag_value="messages",
+    multiple=True,
+    help="evaluate held-out messages: the NLU's intents, and the first reply of a fresh conversation per message",
+)
 @click.option(
     "--sensitive", "parts", flag_value="sensitive", multiple=True, help="evaluate personal versus plain matters"
 )
