@@ -103,21 +103,14 @@ def evaluate_replies(converse: Converse, items: list[dict], scored: tuple[str, .
     routing, the barrier phrases, answer-first and the search all count
     here, for better or worse."""
     counter = iter(range(1_000_000))
-    replies = {}
 
     def parse(text: str) -> dict:
         got = converse(f"message-{next(counter)}", text)
-        replies[text] = got
         return {"intent": {"name": reply_intent(got), "confidence": 1.0}, "text": text}
 
-    report = evaluate(parse, [(m["text"], m["intent"]) for m in items], scored)
-    voices: dict[str, list[bool]] = {}
-    for item, gold, predicted in zip(items, report.pop("gold"), report.pop("predicted"), strict=True):
-        voices.setdefault(item.get("voice") or "-", []).append(gold == predicted)
-    report["per_voice"] = {v: {"accuracy": round(sum(r) / len(r), 3), "n": len(r)} for v, r in sorted(voices.items())}
-    report.pop("macro_f1_errands")
-    scored_f1 = [report["per_intent"][i]["f1"] for i in scored if i in report["per_intent"]]
-    report["macro_f1"] = round(sum(scored_f1) / max(len(scored_f1), 1), 3)
+    report = evaluate_messages(parse, items, scored)
+    for key in ("gold", "predicted"):
+        report.pop(key)
     return report
 
 

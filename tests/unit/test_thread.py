@@ -260,20 +260,29 @@ def test_a_barrier_is_not_a_case_on_the_case_models_word_alone(with_cases):
     assert with_cases.handle("answer_errand", turn(refused, "vielse", 0.7, case_score=0.7)).reply.channel == "callback"
 
 
-def test_help_for_the_errand_named_beside_digital_post_exemption(assistant):
-    """Being exempt from Digital Post is the obstacle, the move the errand."""
-    text = "jeg er fritaget for digital post og skal melde flytning, hvordan gør jeg så"
-    ranking = [{"name": "needs_assistance", "confidence": 0.5}, {"name": "flytning", "confidence": 0.38}]
-    t = Turn(intent="needs_assistance", confidence=0.5, text=text, intent_ranking=ranking)
-    reply = assistant.handle("answer_errand", t).reply
-    assert reply.channel == "assisted" and reply.topic == "flytning"
-
-
-def test_an_unsure_nlu_between_mitid_and_the_errand_it_blocks(assistant):
-    text = "I don't have MitID so I can't register my move online, what can I do"
-    ranking = [{"name": "mitid", "confidence": 0.34}, {"name": "flytning", "confidence": 0.29}]
-    t = Turn(intent="nlu_fallback", confidence=0.3, text=text, intent_ranking=ranking)
-    reply = assistant.handle("clarify", t).reply
+@pytest.mark.parametrize(
+    "text,handler,intent,ranking",
+    [
+        # Exempt from Digital Post: the obstacle; the move is the errand.
+        (
+            "jeg er fritaget for digital post og skal melde flytning, hvordan gør jeg så",
+            "answer_errand",
+            "needs_assistance",
+            [("needs_assistance", 0.5), ("flytning", 0.38)],
+        ),
+        # An unsure NLU between MitID and the errand it blocks.
+        (
+            "I don't have MitID so I can't register my move online, what can I do",
+            "clarify",
+            "nlu_fallback",
+            [("mitid", 0.34), ("flytning", 0.29)],
+        ),
+    ],
+)
+def test_the_errand_a_barrier_stands_in_the_way_of_gets_the_help(assistant, text, handler, intent, ranking):
+    ranked = [{"name": name, "confidence": sure} for name, sure in ranking]
+    t = Turn(intent=intent, confidence=ranking[0][1], text=text, intent_ranking=ranked)
+    reply = assistant.handle(handler, t).reply
     assert reply.channel == "assisted" and reply.topic == "flytning"
 
 
