@@ -37,7 +37,7 @@ def append_example(root: Path, intent: str, text: str) -> tuple[str, int]:
     display, intent_line = data.intent_lines[intent]
     path = root / display
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    last = _last_example_line(lines, intent_line - 1)
+    last = _last_example_line(lines, _last_plain_block(lines, intent, intent_line - 1))
     if last is None:
         raise AppendError("invalid", f"{display}: no examples block for {intent}")
     indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())] or "    "
@@ -49,13 +49,27 @@ def append_example(root: Path, intent: str, text: str) -> tuple[str, int]:
         parsed = yaml.safe_load(new_text)
     except yaml.YAMLError as exc:
         raise AppendError("invalid", str(exc)) from None
-    block = next(item for item in parsed["nlu"] if item.get("intent") == intent)["examples"]
-    if f"- {text}" not in block.splitlines():
+    blocks = [item.get("examples") or "" for item in parsed["nlu"] if item.get("intent") == intent]
+    if not any(f"- {text}" in block.splitlines() for block in blocks):
         raise AppendError("invalid", f"{display}: the example did not land in {intent}'s block")
     tmp = path.with_name(f".{path.name}.new")
     tmp.write_text(new_text, encoding="utf-8")
     os.replace(tmp, path)
     return display, last + 2
+
+
+def _last_plain_block(lines: list[str], intent: str, first: int) -> int:
+    """The line of the intent's last block in the file without metadata: an
+    errand's file may hold several blocks (one per round of examples, each
+    under its own comment), and a new example goes after the newest. A block
+    with metadata (an own case, a sensitive matter) teaches more than the
+    intent, so an inbox example never joins one."""
+    head = lines[first]
+    found = first
+    for i in range(first + 1, len(lines) - 1):
+        if lines[i] == head and lines[i + 1].strip().startswith("examples:"):
+            found = i
+    return found
 
 
 def _indent(line: str) -> int:

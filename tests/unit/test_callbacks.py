@@ -352,3 +352,20 @@ def test_inbox_texts_are_redacted_again_before_they_become_training_data(tmp_pat
     display, line = append_example(tmp_path, "affald", "mit cpr er 010190-1234 hvornår tømmes skraldet")
     written = (tmp_path / display).read_text(encoding="utf-8").splitlines()[line - 1]
     assert "010190" not in written and f"mit cpr er {PLACEHOLDER} hvornår tømmes skraldet" in written
+
+
+def test_an_inbox_example_goes_after_the_newest_plain_block_of_its_file(tmp_path):
+    """An errand's file may hold several blocks of the intent (one per round
+    of examples); the new example ends the last one without metadata."""
+    from bot.content.nlu_append import append_example
+
+    (tmp_path / "data" / "nlu").mkdir(parents=True)
+    (tmp_path / "data" / "nlu" / "affald.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: affald\n  examples: |\n    - hvornår tømmes skraldet\n'
+        "# A later round.\n- intent: affald\n  examples: |\n    - hvad koster storskrald\n"
+        "- intent: affald\n  metadata:\n    case: true\n  examples: |\n    - I har ikke tømt min spand i tre uger\n",
+        encoding="utf-8",
+    )
+    display, line = append_example(tmp_path, "affald", "hvor er genbrugspladsen")
+    lines = (tmp_path / display).read_text(encoding="utf-8").splitlines()
+    assert lines[line - 1] == "    - hvor er genbrugspladsen" and lines[line - 2] == "    - hvad koster storskrald"
