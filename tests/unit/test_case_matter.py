@@ -38,6 +38,7 @@ OWN_CASES = [
     ("afslag", "Jeg har fået afslag på min ansøgning om beboerlicens, hvad nu?"),
     ("afslag", "vi har faaet afslag paa friplads til vores datter"),
     ("afslag", "Min mor fik nej til at få sin post på papir."),
+    ("afslag", "Vi søgte om en større spand til min svigerfar, men det fik han nej til."),
     ("afslag", "Ansøgningen om navneændring er blevet afvist, og jeg forstår ikke hvorfor."),
     ("afslag", "They rejected my application for a yellow card. Why?"),
     ("nedsat", "Min boligydelse er sat ned med flere hundrede kroner."),

@@ -50,6 +50,7 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("børnene ovenpå er alene hjemme hver aften, hvornår skal de skrives ind i skole", "child_worry"),
         ("jeg har fået konstateret sukkersyge og skal forny kørekort", "health"),
         ("min mand har haft en blodprop og kan ikke arbejde", "health"),
+        ("vores datter får panikanfald i bussen, kan hun skifte skole", "health"),
         ("vi mistede vores baby i sidste måned", "bereavement"),
         ("min bror sidder inde, hvad med hans lejlighed", "criminal"),
         ("min far drikker for meget og glemmer sine regninger", "addiction"),
@@ -213,6 +214,7 @@ def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, tex
         ("Hvad sker der med pensionstillægget, hvis man bliver skilt?", "folkepension"),
         ("Hvordan melder man flytning, når man bliver skilt og flytter fra hinanden?", "flytning"),
         ("Kan man blive viet på et hospice, hvis den ene er meget syg?", "vielse"),
+        ("Kan man få sygedagpenge, hvis man har angstanfald?", "sygemelding"),
         ("Is Digital Post mandatory for people with dementia?", "digital_post"),
     ],
 )
