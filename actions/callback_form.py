@@ -223,19 +223,19 @@ class CancelCallback(_Step, Action):
         written = text if text and not text.startswith("/") else ""
         language = detect_language(written) or tracker.get_slot("language") or DANISH
         result = flow.cancel(text, municipality, tracker.sender_id, language)
+        # English replies carry their language for lang="en"; Danish is the page's.
+        english = {"lang": language} if language != DANISH else {}
         if result.status == ASK_DIGITS:
             # The channel turns the next message's four digits into a keyed
             # token because of this mark; the widget turns off autocomplete.
             dispatcher.utter_message(
                 text=result.text,
                 kommunebot={"expects": "cancel_digits", "reference": result.reference},
-                json_message={"expects": "digits", **({"lang": language} if language != DANISH else {})},
+                json_message={"expects": "digits", **english},
             )
         else:
             cancelled = (
                 {"event": "callback_cancelled", "reference": result.reference} if result.status == CANCELLED else {}
             )
-            # English replies carry their language for lang="en"; Danish is the page's.
-            english = {"lang": language} if language != DANISH else {}
             dispatcher.utter_message(text=result.text, json_message={**cancelled, **english} or None)
         return [SlotSet("language", language)]

@@ -40,6 +40,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic.request import Request
 
 from bot.addresses import client_address
+from bot.privacy.cancel_digits import REFERENCE
 from bot.settings import Settings
 from glue.guard import build_guard, build_limits, client_pseudonym
 from glue.lock_store import LockStoreUnavailable
@@ -78,7 +79,7 @@ MARK_VALUES = {
     "expects": re.compile(r"name|tel|digits"),
     "answer": re.compile(r"[a-z0-9_]{1,40}(/[a-z0-9_]{1,60})?"),
     "event": re.compile(r"callback_booked|callback_cancelled"),
-    "reference": re.compile(r"CB-\d{4}-\d{6}"),
+    "reference": REFERENCE,
 }
 
 

@@ -29,6 +29,7 @@ from bot.chat.answers import Reply, Responder
 from bot.chat.language import DANISH
 from bot.knowledge.model import CASE_CATEGORY, OTHER_TOPIC, Knowledge, Municipality
 from bot.knowledge.texts import capitalise
+from bot.privacy.cancel_digits import REFERENCE as BOOKING_REFERENCE
 from bot.privacy.redaction import redact
 from bot.records.database import DatabaseUnavailable, storage_time
 
@@ -47,7 +48,8 @@ TOPIC_CHOICES = ("pas", "koerekort", "flytning", "boligstoette", "folkepension",
 # and a case matter's.
 DETECTED = ("personal", "urgent", "cpr", CASE_CATEGORY)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
-REFERENCE = re.compile(r"\bCB-\d{4}-\d{6}\b", re.IGNORECASE)
+# Found anywhere in a message, in any case ("cb-2026-000123").
+REFERENCE = re.compile(rf"\b{BOOKING_REFERENCE.pattern}\b", re.IGNORECASE)
 # The keyed token of the phone's last four digits, in the payload the channel
 # guard writes in their place (bot.privacy.cancel_digits.sealed_message).
 DIGITS_TOKEN = re.compile(r'"digits":"([0-9a-f]{32})"')

@@ -42,8 +42,9 @@ def due_for_review(knowledge: Knowledge, today: dt.date, max_days: int = DEFAULT
     for topic in knowledge.topics.values():
         answers = ([topic.general] if topic.general is not None else []) + list(topic.answers)
         for answer in answers:
-            late = days_overdue(answer.reviewed, today, max_days)
+            reviewed = dt.date.fromisoformat(answer.reviewed)
+            late = days_overdue(reviewed, today, max_days)
             if late > 0:
                 situation = "" if answer is topic.general else answer.situation
-                due.append(DueReview(topic.key, situation, answer.person, dt.date.fromisoformat(answer.reviewed), late))
+                due.append(DueReview(topic.key, situation, answer.person, reviewed, late))
     return sorted(due, key=lambda d: (-d.days_overdue, d.topic, d.situation))

@@ -29,6 +29,9 @@ from pathlib import Path
 from bot.privacy.secret_file import read_or_create
 
 DIGITS = 4
+# A callback's booking reference, as bot.callbacks.store makes it ("CB-2026-000123"):
+# the one pattern the channel guard, the channel's marks and the booking flow read.
+REFERENCE = re.compile(r"CB-\d{4}-\d{6}")
 SECRET_FILE = "cancel-secret"
 # A token: the HMAC cut to 32 hex characters (128 bits).
 TOKEN = re.compile(r"[0-9a-f]{32}")

@@ -45,7 +45,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.privacy.cancel_digits import ExpectedDigits, digits_token, sealed_message, typed_digits
+from bot.privacy.cancel_digits import REFERENCE, ExpectedDigits, digits_token, sealed_message, typed_digits
 from bot.privacy.message_guard import check_message, valid_sender
 from bot.privacy.payloads import Vocabulary, check_payload
 from bot.privacy.redaction import redact, redact_message
@@ -55,8 +55,6 @@ log = logging.getLogger(__name__)
 
 # Replies when the configuration itself is broken, so no municipality data
 # can be trusted; deliberately free of template fields.
-# A callback's booking reference, as bot.chat.booking writes it.
-REFERENCE = re.compile(r"CB-\d{4}-\d{6}")
 SETUP_ERROR = (
     "Beklager, assistenten er ikke sat rigtigt op lige nu, så jeg kan ikke svare. "
     "Kontakt venligst kommunen via kommunens hjemmeside."
