@@ -285,6 +285,11 @@ class Answering:
         municipality's contact: a question about another authority's service
         that shares words with an errand gets no errand offered."""
         municipality = self.municipality(turn.municipality)
+        if reading.outside is not None and not reading.named_topics:
+            # A subject the knowledge base names as not covered: where to go
+            # instead, and no "Mente du …?" errand, which would be the wrong answer.
+            reply = self.responder.out_of_scope(municipality, reading.language, reading.outside)
+            return self._finish(reply, municipality, turn)
         best = reading.best_errand
         near = best is not None and best[1] >= OUT_OF_SCOPE_NEAR_CONFIDENCE
         offer = self._offer(turn, reading, municipality, OUT_OF_SCOPE, None if near else [])

@@ -402,9 +402,16 @@ class Responder:
         # like the reply it replaces; a chosen answer is counted as its errand.
         return Reply(text, buttons, outcome=channel, channel=channel, language=language, menu=True)
 
-    def out_of_scope(self, municipality: Municipality, language: str = DANISH) -> Reply:
+    def out_of_scope(self, municipality: Municipality, language: str = DANISH, subject: str | None = None) -> Reply:
+        """What the assistant covers and the municipality's contact, led by
+        where to go for ``subject`` (a key of knowledge/outside.yml) when the
+        question was about one."""
         wording = _Wording(language)
-        text = self._finish_text([self._message("out_of_scope", municipality, wording)], wording, municipality)
+        lines = [self._message("out_of_scope", municipality, wording)]
+        found = next((s for s in self.knowledge.outside if s.key == subject), None)
+        if found is not None:
+            lines.insert(0, self._text(found.text_en, found.text, municipality, wording))
+        text = self._finish_text(lines, wording, municipality)
         return Reply(text, outcome=OUT_OF_SCOPE, channel=OUT_OF_SCOPE, language=language)
 
     def missing_answer(self, municipality: Municipality, topic: str | None = None, language: str = DANISH) -> Reply:

@@ -57,6 +57,9 @@ class MessageReading:
     asks_online: bool
     # The errands the message names by their own words.
     named_topics: frozenset[str]
+    # The first subject outside the errands whose words the message has
+    # (knowledge/outside.yml); the thread decides whether it applies.
+    outside: str | None
     # "barn" or "voksen" when the message says who the errand is for.
     person: str | None
     # The barriers the message names, in BARRIERS order and before any
@@ -174,6 +177,7 @@ def read_message(
         question=is_question(text),
         asks_online=not payload and asks_online(text),
         named_topics=named,
+        outside=None if payload or rules is None else rules.outside(text),
         person=read_person(text, turn.entity_values("person")),
         said_barriers=said,
         carried_barriers=tuple(b for b in BARRIERS if b in carried),

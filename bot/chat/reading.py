@@ -22,7 +22,7 @@ from typing import Literal
 from bot.chat.lemmas import is_punct, load_table
 from bot.chat.situation_model import GENERAL, fold
 from bot.chat.situations import normalise_person, normalise_situation
-from bot.knowledge.model import Topic
+from bot.knowledge.model import Knowledge, OutsideSubject, Topic
 
 # Below this the assistant gives the general answer instead of a situation's.
 # Answering our own question, a weaker reading is enough: the choices are few.
@@ -119,6 +119,7 @@ class KeywordRules:
         topics: dict[str, Topic],
         lemmatiser: Lemmatiser,
         barrier_keywords: dict[str, tuple[str, ...]] | None = None,
+        outside: tuple[OutsideSubject, ...] = (),
     ):
         self.lemmatiser = lemmatiser
         self.rules: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {}
@@ -141,6 +142,12 @@ class KeywordRules:
                 parts = keyword_parts(lemmatiser, phrase)
                 if parts:
                     self.barrier_rules.append((barrier, parts))
+        self.outside_rules: list[tuple[str, tuple[tuple[str, ...], ...]]] = [
+            (subject.key, parts)
+            for subject in outside
+            for word in subject.words
+            if (parts := keyword_parts(lemmatiser, word))
+        ]
         # Topic words match whole words only, so a message word can begin
         # only the topic words one of whose first forms it has: looked up
         # per message word instead of trying every topic word at every
@@ -164,6 +171,18 @@ class KeywordRules:
     def barriers(self, text: str) -> set[str]:
         words = self.lemmatiser.tokens(text or "")
         return {barrier for barrier, parts in self.barrier_rules if _contains(words, parts)}
+
+    @classmethod
+    def for_knowledge(cls, knowledge: Knowledge, lemmatiser: Lemmatiser) -> KeywordRules:
+        """Every keyword the knowledge base gives: situations, errand words,
+        barrier phrases and the subjects outside the errands."""
+        return cls(knowledge.topics, lemmatiser, knowledge.barrier_keywords, knowledge.outside)
+
+    def outside(self, text: str) -> str | None:
+        """The first subject outside the errands (knowledge/outside.yml)
+        whose words the message has."""
+        words = self.lemmatiser.tokens(text or "")
+        return next((key for key, parts in self.outside_rules if _contains(words, parts)), None)
 
     def match(self, topic: str, text: str) -> SituationReading:
         words = self.lemmatiser.tokens(text or "")

@@ -43,7 +43,7 @@ def get_assistant() -> Assistant:
             detector = SensitiveDetector(
                 knowledge.sensitive, settings.spacy_path, (*knowledge.topics, "needs_assistance")
             )
-            rules = KeywordRules(knowledge.topics, Lemmatiser(settings.spacy_path), knowledge.barrier_keywords)
+            rules = KeywordRules.for_knowledge(knowledge, Lemmatiser(settings.spacy_path))
             _assistant = Assistant(
                 knowledge,
                 OutcomeLog(settings.database_url),

@@ -52,6 +52,10 @@ _THREAD_SMALL_TALK = ("affirm", "deny")
 CORRECTION_WORDS = 5
 # The handlers whose message may still belong to the open errand.
 _UNPLACED = ("clarify", "out_of_scope", "small_talk")
+# The handlers whose message may ask about a subject outside the errands;
+# sensitive_intent here is a personal guess of the NLU's that the detector
+# did not confirm (a confirmed one never reaches the routing).
+_MAY_BE_OUTSIDE = ("answer_errand", "clarify", "out_of_scope", "sensitive_intent")
 
 
 # The errand a barrier names by itself ("fritaget for digital post", "har
@@ -72,6 +76,8 @@ class Thread:
         """The handler and the turn aimed at the errand the message is
         about: the open one when it answers our question, follows up or
         corrects, or the one the message names when it switches."""
+        if self.outside(handler, turn, reading):
+            return "out_of_scope", turn
         open_topic = self.topics.get(turn.topic or "")
         nlu_topic = turn.intent if turn.intent in self.topics else None
         named = reading.named_topics
@@ -128,6 +134,24 @@ class Thread:
                 ):
                     return "answer_errand", replace(turn, intent=best[0])
         return handler, turn
+
+    def outside(self, handler: str, turn: Turn, reading: MessageReading) -> bool:
+        """The message asks about a subject the assistant does not cover
+        (knowledge/outside.yml: "hvor bestiller jeg et nyt kreditkort?")
+        and nothing in it says an errand: it names none by the errand's own
+        words, and neither the NLU's errand nor the open one finds its
+        situation in it ("jeg er på dagpenge og er blevet syg" is sick
+        leave). An errand's answer there is the confident wrong answer
+        issue 26 item 3 is about."""
+        if (
+            reading.outside is None
+            or reading.named_topics
+            or handler not in _MAY_BE_OUTSIDE
+            or turn.intent == NEEDS_ASSISTANCE
+        ):
+            return False
+        errands = {turn.intent, turn.topic} & self.topics.keys()
+        return not any(reading.situation(topic, SITUATION_THRESHOLD).source in WORDED for topic in errands)
 
     def _stays(self, turn: Turn, reading: MessageReading, open_topic: Topic) -> bool:
         """The NLU names another errand: is this still the open one?"""

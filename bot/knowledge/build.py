@@ -19,9 +19,10 @@ from bot.knowledge.model import Knowledge
 from bot.knowledge.search import write_index
 
 # 6: the callback_guidance table (knowledge/callback_guidance.yml, issue 28).
+# 7: the outside table (knowledge/outside.yml, issue 26).
 # A database of an older version is refused with "rebuild it": run
 # `kommunebot build` (make knowledge) after updating the code.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -174,6 +175,20 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
             for i, text in enumerate(lines)
         ),
         columns={"kind": str, "key": str, "position": int, "text": str},
+    )
+    db["outside"].insert_all(
+        (
+            {
+                "position": i,
+                "key": s.key,
+                "words": json.dumps(list(s.words), ensure_ascii=False),
+                "text": s.text,
+                "text_en": s.text_en,
+            }
+            for i, s in enumerate(knowledge.outside)
+        ),
+        pk="position",
+        columns={"position": int, "key": str, "words": str, "text": str, "text_en": str},
     )
     db["build_info"].insert_all(
         [

@@ -27,6 +27,7 @@ from bot.knowledge.model import (
     Fee,
     Knowledge,
     Municipality,
+    OutsideSubject,
     SensitiveCategory,
     Situation,
     Topic,
@@ -37,10 +38,14 @@ from bot.knowledge.yaml_lines import load_yaml
 SENSITIVE_FILE = "sensitive_terms.yml"
 CASE_FILE = "case_signals.yml"
 GUIDANCE_FILE = "callback_guidance.yml"
+OUTSIDE_FILE = "outside.yml"
 # The files of national/ that are not an errand.
 NOT_TOPICS = frozenset({"assistance", "messages", "callbacks"})
 # A suggested next step is one line on the callback page, not an article.
 MAX_GUIDANCE_CHARS = 300
+# A subject outside the errands gets one line in the out-of-scope reply,
+# read aloud by a screen reader before what the assistant does cover.
+MAX_OUTSIDE_CHARS = 300
 # Small talk, answered by action_small_talk: intent name -> message name.
 SMALL_TALK = ("greet", "goodbye", "thanks", "bot_challenge", "affirm", "deny")
 BUTTONS = (
@@ -224,6 +229,9 @@ def load_knowledge(root: Path) -> Knowledge:
         CallbackGuidance(),
     )
 
+    outside = _read_optional(root / OUTSIDE_FILE, root, problems, _read_outside, ())
+    problems.extend(_check_outside(outside, topics, root / OUTSIDE_FILE))
+
     if not topics and not problems:
         problems.append(Problem(str(national), "", "no topic files found"))
     if not municipalities:
@@ -255,6 +263,7 @@ def load_knowledge(root: Path) -> Knowledge:
         barrier_keywords=barrier_keywords,
         case_signals=case_signals,
         guidance=guidance,
+        outside=outside,
     )
 
 
@@ -661,6 +670,59 @@ def _read_guidance(data: Any, f: Fields, categories: set[str] | None, errands: s
             if clean:
                 found[group][key] = tuple(clean)
     return CallbackGuidance(categories=found["categories"], errands=found["errands"])
+
+
+def _read_outside(data: Any, f: Fields) -> tuple[OutsideSubject, ...]:
+    """The subjects the assistant does not cover: per subject its words (a
+    phrase may leave a gap with "..." like a barrier keyword) and the line
+    saying where to go, with an optional English line."""
+    if not isinstance(data, dict):
+        f.problem(data, None, "", "expected a mapping with subjects")
+        return ()
+    f.unknown_keys(data, ["subjects"], "")
+    table = f.get(data, "subjects", "subjects", "dict", default={})
+    found = []
+    for key in table or {}:
+        path = f"subjects.{key}"
+        item = table[key]
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            f.problem(table, key, path, "a subject's key is lower-case letters, digits and _")
+            continue
+        if not isinstance(item, dict):
+            f.problem(table, key, path, "expected a mapping with words and text")
+            continue
+        f.unknown_keys(item, ["words", "text", "en"], path)
+        words = _read_words(item, f, f"{path}.words")
+        if not words:
+            if not item.get("words"):
+                f.problem(item, "words" if "words" in item else None, f"{path}.words", "give at least one word")
+            continue
+        for i, word in enumerate(words):
+            pieces = re.split(r"\.\.\.|…", word)
+            if len(pieces) > 1 and any(not p.strip() for p in pieces):
+                f.problem(item["words"], i, f"{path}.words[{i}]", f"a gap (...) must stand between two words: {word!r}")
+        text = f.get(item, "text", f"{path}.text", "str")
+        english = _read_english(item, f, path, ["text"]).get("text")
+        for where, line in ((f"{path}.text", text), (f"{path}.en.text", english)):
+            if line and len(" ".join(line.split())) > MAX_OUTSIDE_CHARS:
+                f.problem(item, "text", where, f"too long ({len(line)} characters, at most {MAX_OUTSIDE_CHARS})")
+        if text:
+            found.append(
+                OutsideSubject(key, words, " ".join(text.split()), " ".join(english.split()) if english else None)
+            )
+    return tuple(found)
+
+
+def _check_outside(outside: tuple[OutsideSubject, ...], topics: dict[str, Topic], path: Path) -> list[Problem]:
+    """A word that names an errand cannot also say the errand is not
+    covered: the errand's own word wins, so the subject's would never apply."""
+    named = {word: topic.key for topic in topics.values() for word in topic.words}
+    return [
+        Problem(str(path), f"subjects.{subject.key}.words", f"{word!r} names the errand {named[word]!r}")
+        for subject in outside
+        for word in subject.words
+        if word in named
+    ]
 
 
 def _read_text_table(

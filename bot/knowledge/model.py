@@ -172,6 +172,18 @@ class CallbackGuidance:
 
 
 @dataclass(frozen=True)
+class OutsideSubject:
+    """A subject the assistant does not answer, which shares words with an
+    errand (a tax card, a credit card, kontanthjælp): the words that show it
+    and the line that says where to go instead (knowledge/outside.yml)."""
+
+    key: str
+    words: tuple[str, ...]
+    text: str
+    text_en: str | None = None
+
+
+@dataclass(frozen=True)
 class Knowledge:
     topics: dict[str, Topic]
     municipalities: dict[str, Municipality]
@@ -187,3 +199,5 @@ class Knowledge:
     case_signals: CaseSignals = field(default_factory=CaseSignals)
     # Suggested next steps for the caseworker, per callback category and errand.
     guidance: CallbackGuidance = field(default_factory=CallbackGuidance)
+    # Subjects outside the errands, in file order (knowledge/outside.yml).
+    outside: tuple[OutsideSubject, ...] = ()

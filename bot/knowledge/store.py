@@ -21,6 +21,7 @@ from bot.knowledge.model import (
     Fee,
     Knowledge,
     Municipality,
+    OutsideSubject,
     SensitiveCategory,
     Situation,
     Topic,
@@ -142,7 +143,12 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
     for row in db["callback_guidance"].rows_where(order_by="kind, key, position"):
         table = guidance.categories if row["kind"] == "category" else guidance.errands
         table[row["key"]] = (*table.get(row["key"], ()), row["text"])
+    outside = tuple(
+        OutsideSubject(row["key"], tuple(json.loads(row["words"])), row["text"], row["text_en"])
+        for row in db["outside"].rows_where(order_by="position")
+    )
     return Knowledge(
+        outside=outside,
         guidance=guidance,
         case_signals=case_signals,
         sensitive=sensitive,

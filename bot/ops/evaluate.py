@@ -144,7 +144,7 @@ def barrier_reader(root: Path):
     from bot.settings import Settings
 
     knowledge = load_knowledge(root / "knowledge")
-    rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path), knowledge.barrier_keywords)
+    rules = KeywordRules.for_knowledge(knowledge, Lemmatiser(Settings.load({}).spacy_path))
     return rules.barriers
 
 

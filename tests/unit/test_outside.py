@@ -1,0 +1,126 @@
+"""knowledge/outside.yml (issue 26 item 3): subjects the assistant does not
+cover that share words with an errand. Validated like every knowledge file,
+compiled into the knowledge base, read once per message, and answered with
+the out-of-scope reply led by where to go instead, never an errand's answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat.conversation import Assistant, Turn
+from bot.chat.reading import KeywordRules, Lemmatiser
+from bot.knowledge.build import build_database
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.problems import KnowledgeError
+from bot.knowledge.store import open_knowledge
+from bot.settings import Settings
+from tests.support.knowledge_copy import edit
+
+
+@pytest.fixture(scope="module")
+def rules(knowledge):
+    return KeywordRules.for_knowledge(knowledge, Lemmatiser(Settings.load({}).spacy_path))
+
+
+@pytest.fixture(scope="module")
+def assistant(knowledge, rules):
+    return Assistant(knowledge, None, "glostrup", rules=rules)
+
+
+def turn(text, intent, confidence=0.8, **slots):
+    return Turn(
+        intent=intent,
+        confidence=confidence,
+        text=text,
+        intent_ranking=[{"name": intent, "confidence": confidence}],
+        **slots,
+    )
+
+
+def test_the_subjects_survive_the_build(knowledge, tmp_path):
+    assert [s.key for s in knowledge.outside][:3] == ["skat", "bank", "ydelser"]
+    assert open_knowledge(build_database(knowledge, tmp_path / "knowledge.db")).outside == knowledge.outside
+
+
+@pytest.mark.parametrize(
+    "text,subject",
+    [
+        ("jeg skal have et nyt kreditkort, hvor bestiller jeg det?", "bank"),
+        ("Does it cost anything to get a tax card?", "skat"),
+        ("hvornaar kan jeg soege SU", "su"),  # without æøå, any case
+        ("Falder min kærestes kontanthjælp, hvis vi flytter sammen?", "ydelser"),
+        ("vi skal bruge hundepasning i ferien", "dyr"),
+        ("hvad koster et pas til et barn?", None),
+        ("susanne skal have nyt pas", None),  # "su" is a whole word, not a prefix
+    ],
+)
+def test_the_message_reading_finds_the_subject(rules, text, subject):
+    assert rules.outside(text) == subject
+
+
+@pytest.mark.parametrize(
+    "text,intent,subject_line",
+    [
+        ("jeg skal have et nyt credit card, hvor bestiller jeg det?", "sundhedskort", "din egen bank"),
+        ("Hvad koster et skattekort?", "sundhedskort", "skat.dk"),
+        ("hvornår kan jeg søge SU?", "nlu_fallback", "su.dk"),
+        ("Jeg er 78 og vil gerne have nogen til at gøre rent hos mig", "personal_matter", "ældre- og handicapområde"),
+    ],
+)
+def test_a_subject_outside_the_errands_gets_where_to_go_and_no_errand(assistant, text, intent, subject_line):
+    handler = {"nlu_fallback": "clarify", "personal_matter": "sensitive_intent"}.get(intent, "answer_errand")
+    reply = assistant.handle(handler, turn(text, intent, 0.75 if intent != "nlu_fallback" else 0.3)).reply
+    assert reply.channel == "out_of_scope" and reply.topic is None, reply
+    assert subject_line in reply.text.splitlines()[0]
+    assert not reply.buttons  # no "Mente du …?" errand: it would be the wrong answer
+    assert "Jeg kan svare på spørgsmål om" in reply.text  # then what the assistant covers
+
+
+def test_the_english_line_for_an_english_question(assistant):
+    reply = assistant.handle("answer_errand", turn("Where do I get a new credit card?", "sundhedskort")).reply
+    assert reply.channel == "out_of_scope" and reply.text.startswith("Payment cards")
+
+
+@pytest.mark.parametrize(
+    "text,intent,topic",
+    [
+        # The errand named by its own words wins.
+        ("Kan jeg få boligstøtte, når jeg er på SU?", "boligstoette", "boligstoette"),
+        # The errand's own situation keyword says the errand.
+        ("jeg er på dagpenge og er blevet syg, hvor melder jeg det", "sygemelding", "sygemelding"),
+    ],
+)
+def test_an_errand_that_mentions_such_a_subject_is_still_answered(assistant, text, intent, topic):
+    reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
+    assert reply.topic == topic and reply.channel != "out_of_scope", reply
+
+
+def test_help_without_the_digital_solutions_is_not_overruled(assistant):
+    text = "Jeg har ingen computer og skal bruge hjælp til mit skattekort"
+    reply = assistant.handle("answer_errand", turn(text, "needs_assistance", 0.9)).reply
+    assert reply.channel == "assisted"
+
+
+@pytest.mark.parametrize(
+    "old,new,field,message",
+    [
+        ("  bank:\n    words: [", "  bank:\n    words: [pas, ", "subjects.bank.words", "names the errand 'pas'"),
+        ("    text: Betalingskort", "    tekst: Betalingskort", "subjects.bank.tekst", "unknown field"),
+        ("  bank:\n    words: [", "  bank:\n    words: [... kort, ", "subjects.bank.words[0]", "gap"),
+    ],
+)
+def test_outside_problems_name_file_and_field(kdir, old, new, field, message):
+    edit(kdir / "outside.yml", old, new)
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(kdir)
+    found = [p for p in info.value.problems if p.file.endswith("outside.yml")]
+    assert any(p.field == field and message in p.message for p in found), found
+
+
+def test_a_subject_without_words_or_text_is_a_problem(kdir):
+    edit(kdir / "outside.yml", "    text: Betalingskort, netbank og lån klarer du med din egen bank.\n", "")
+    edit(kdir / "outside.yml", "  su:\n    words: [su, su-lån,", "  su:\n    words: []\n    x: [")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(kdir)
+    fields = {p.field for p in info.value.problems if p.file.endswith("outside.yml")}
+    assert {"subjects.bank.text", "subjects.su.words"} <= fields, fields
