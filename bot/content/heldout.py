@@ -37,7 +37,7 @@ MESSAGES = "messages"
 # The one messages file whose items carry their own intent: real questions
 # grouped by where they were found, not by intent (tests/heldout/README.md).
 REAL = "real"
-REAL_FIELDS = ("intent", "source", "url", "lang")
+REAL_FIELDS = ("intent", "source", "site", "url", "lang")
 LANGS = ("da", "en")
 CONVERSATIONS = "conversations"
 # The held-out messages each errand needs in the open set: `topic new`

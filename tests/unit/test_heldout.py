@@ -102,23 +102,27 @@ def test_a_message_that_cannot_be_used_is_named(tmp_path, item, message):
     "item,message",
     [
         (
-            '{text: "hvor er mit pas", intent: pas, source: faq, lang: da}',
+            '{text: "hvor er mit pas", intent: pas, source: faq, site: kk.dk, lang: da}',
             r"messages\[0\]\.url is missing",
         ),
         (
-            '{text: "hvor er mit pas", intent: pas, source: faq, lang: da, url: "kk.dk/pas"}',
+            '{text: "hvor er mit pas", intent: pas, source: faq, lang: da, url: "https://kk.dk/pas"}',
+            r"messages\[0\]\.site is missing",
+        ),
+        (
+            '{text: "hvor er mit pas", intent: pas, source: faq, site: kk.dk, lang: da, url: "kk.dk/pas"}',
             r"messages\[0\]\.url must be an http\(s\) address",
         ),
         (
-            '{text: "hvor er mit pas", intent: pas, source: faq, lang: sv, url: "https://kk.dk/pas"}',
+            '{text: "hvor er mit pas", intent: pas, source: faq, site: kk.dk, lang: sv, url: "https://kk.dk/pas"}',
             r"messages\[0\]\.lang must be one of da, en",
         ),
         (
-            '{text: "hvor er mit pas", intent: pass, source: faq, lang: da, url: "https://kk.dk/pas"}',
+            '{text: "hvor er mit pas", intent: pass, source: faq, site: kk.dk, lang: da, url: "https://kk.dk/pas"}',
             r"messages\[0\]\.intent: unknown intent 'pass'",
         ),
     ],
-    ids=("no url", "url not an address", "unknown language", "unknown intent"),
+    ids=("no url", "no site", "url not an address", "unknown language", "unknown intent"),
 )
 def test_a_real_question_that_cannot_be_used_is_named(tmp_path, item, message):
     path = write(tmp_path / heldout.MESSAGES / f"{heldout.REAL}.yml", f"messages:\n  - {item}\n")
