@@ -12,6 +12,7 @@ import pytest
 from bot.chat.case_matter import (
     CASE_LABEL,
     CASE_SCORE_THRESHOLD,
+    UNNAMED_CASE_THRESHOLD,
     GAP_WORDS,
     HINT_GROUPS,
     NO_CASE,
@@ -199,6 +200,26 @@ def test_a_question_about_a_group_names_nobody_and_stays_plain_however_sure_the_
     # No "kan man", but no one in particular either: pensioners in general.
     reading = reader.read("Kan pensionister få udskudt grundskylden, hvis de ikke har råd?", score=0.9)
     assert not reading.own and not reading.case
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ER BLEVET TRUKKET FOR PASGEBYRET TO GANGE. 1.000 kr er mange penge for en studerende",
+        "paid 300 kr to change doctor but the change never happened",
+        # A question, but with a case phrase (waiting without an answer).
+        "soegte boligsikring i august og har stadig ikke faaet svar hvad sker der",
+    ],
+)
+def test_a_complaint_that_names_nobody_is_a_case_when_the_model_is_very_sure(reader, text):
+    reading = reader.read(text, score=UNNAMED_CASE_THRESHOLD)
+    assert not reading.own and reading.case and reading.learned
+    assert not reader.read(text, score=UNNAMED_CASE_THRESHOLD - 0.01).learned
+
+
+def test_a_question_about_nobody_without_a_case_phrase_stays_plain_however_sure_the_model(reader):
+    reading = reader.read("Kan pensionister få udskudt grundskylden, hvis de ikke har råd?", score=0.99)
+    assert reading.question and not reading.case
 
 
 def test_a_general_question_that_names_the_writer_is_a_case_when_the_model_is_sure(reader):
