@@ -12,11 +12,11 @@ import pytest
 from bot.chat.case_matter import (
     CASE_LABEL,
     CASE_SCORE_THRESHOLD,
-    UNNAMED_CASE_THRESHOLD,
     GAP_WORDS,
     HINT_GROUPS,
     NO_CASE,
     NOT_CASE_LABEL,
+    UNNAMED_CASE_THRESHOLD,
     case_examples,
 )
 from tests.conftest import PROJECT_ROOT
