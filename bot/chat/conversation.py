@@ -89,7 +89,10 @@ class Assistant:
                 # when the NLU alone took it for a personal matter.
                 return self.answering.case_matter(turn, reading)
             if detection is not None:
-                if not (detection.source == "nlu" and self.thread.explains(turn, reading)):
+                explained = (detection.source == "nlu" and self.thread.explains(turn, reading)) or (
+                    self.thread.errand_context(turn, reading)
+                )
+                if not explained:
                     return self.answering.sensitive(turn, reading, detection)
                 if handler == "sensitive_intent":
                     # The NLU's own intent was the personal or urgent guess the

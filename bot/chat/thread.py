@@ -58,6 +58,12 @@ _UNPLACED = ("clarify", "out_of_scope", "small_talk")
 _MAY_BE_OUTSIDE = ("answer_errand", "clarify", "out_of_scope", "sensitive_intent")
 
 
+# Sensitive-term categories that an errand's own situation may explain: a
+# divorce is why a name changes back or a pension is recalculated. Not
+# violence, a child at risk, addiction, crime, health or a death, which
+# reach a caseworker whatever errand they are told with (issue 25).
+ERRAND_CONTEXT_CATEGORIES = frozenset({"family"})
+
 # The errand a barrier names by itself ("fritaget for digital post", "har
 # ikke MitID"): what stands in the way of the citizen's errand, not the errand.
 BARRIER_ERRANDS = {"fritaget_digital_post": "digital_post", "ingen_mitid": "mitid"}
@@ -206,6 +212,21 @@ class Thread:
         if not short:
             return handler == "clarify" and reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
         return reading.follow_up or reading.correction or reading.question
+
+    def errand_context(self, turn: Turn, reading: MessageReading) -> bool:
+        """A family matter told as the reason for the errand's own situation
+        ("jeg er lige blevet skilt og vil gerne have mit pigenavn tilbage"):
+        the divorce is why the name changes, not a matter to take to a
+        caseworker. Only a term of ERRAND_CONTEXT_CATEGORIES, with no case
+        in the message, and only when the errand the message is about (the
+        NLU's or the open one) finds its situation in the citizen's words."""
+        detection = reading.detection
+        if detection is None or detection.source != "terms" or detection.urgent or reading.case_matter.case:
+            return False
+        if detection.category not in ERRAND_CONTEXT_CATEGORIES:
+            return False
+        errands = {turn.intent, turn.topic} & self.topics.keys()
+        return any(reading.situation(topic, SITUATION_THRESHOLD).source in WORDED for topic in errands)
 
     def explains(self, turn: Turn, reading: MessageReading) -> bool:
         """A short reply in an open errand that the NLU alone took for a

@@ -144,3 +144,36 @@ def test_a_sensitive_message_after_an_errand_leaves_no_topic_for_the_booking(ass
         "answer_errand", turn("mit sundhedskort er væk, mit cpr er [CPR-nummer fjernet]", "sundhedskort", **earlier)
     )
     assert kept.slots.get("topic", "sundhedskort") == "sundhedskort"
+
+
+# -- a family matter that is the errand's own situation ---------------------
+
+
+@pytest.mark.parametrize(
+    "text,slots",
+    [
+        ("jeg er lige blevet skilt og vil gerne have mit pigenavn tilbage", {"topic": "navneaendring"}),
+        ("Jeg er blevet skilt og vil tage mit gamle efternavn igen", {}),
+    ],
+)
+def test_a_divorce_told_as_the_reason_for_a_name_change_is_answered(assistant, text, slots):
+    reply = assistant.handle("answer_errand", turn(text, "navneaendring", **slots)).reply
+    assert reply.channel == "selfservice" and reply.topic == "navneaendring", reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Violence is never the errand's context, whatever the errand reads.
+        "Min eksmand slår mig, og jeg vil have mit pigenavn tilbage efter skilsmissen",
+    ],
+)
+def test_a_family_matter_the_errand_does_not_explain_still_reaches_a_caseworker(assistant, text):
+    reply = assistant.handle("answer_errand", turn(text, "navneaendring")).reply
+    assert reply.channel == "callback", reply
+
+
+def test_a_divorce_without_the_errands_situation_in_the_words_reaches_a_caseworker(assistant):
+    text = "Vi er ved at blive skilt, og jeg ved ikke, hvad jeg skal gøre med børnenes pas"
+    reply = assistant.handle("answer_errand", turn(text, "pas")).reply
+    assert reply.channel == "callback", reply
