@@ -13,7 +13,15 @@ from dataclasses import replace
 
 from bot.chat.answers import CALLBACK, FALLBACK, OUT_OF_SCOPE, SMALL_TALK, URGENT, Reply, Responder, button
 from bot.chat.message import MessageReading
-from bot.chat.sensitive import PERSONAL_CATEGORY, URGENT_CATEGORY, URGENT_INTENT, Detection, detected
+from bot.chat.sensitive import (
+    INTENT_THRESHOLD,
+    PERSONAL_CATEGORY,
+    URGENT_CATEGORY,
+    URGENT_INTENT,
+    Detection,
+    about_someone,
+    detected,
+)
 from bot.chat.thread import Thread
 from bot.chat.turn import NEEDS_ASSISTANCE, Result, Turn
 from bot.knowledge.loader import SMALL_TALK as SMALL_TALK_MESSAGES
@@ -263,11 +271,15 @@ class Answering:
         detector (already run by ``Assistant.handle``) found no case in the
         message.
 
-        Urgent always escalates: the safe error. A "personal" message with no
-        case in it is a plain question in the first person ("jeg skal til
-        Spanien, skal jeg have blåt kort?"): it is answered as the closest
-        errand, or as out of scope when no errand is near."""
-        if turn.intent == URGENT_INTENT:
+        Urgent escalates, the safe error, except an unsure guess that asks a
+        question about nobody ("What's the score in the football match
+        tonight?" at 0.39): the detector let it pass, and a danger told
+        without anyone in it is a statement ("det brænder i opgangen"),
+        which still escalates. A "personal" message with no case in it is a
+        plain question in the first person ("jeg skal til Spanien, skal jeg
+        have blåt kort?"): it is answered as the closest errand, or as out of
+        scope when no errand is near."""
+        if turn.intent == URGENT_INTENT and not self._idle_urgent_guess(turn, reading):
             return self.sensitive(turn, reading, detected(URGENT_CATEGORY, "nlu"))
         if not reading.screened:
             return self.sensitive(turn, reading, detected(PERSONAL_CATEGORY, "nlu"))
@@ -277,6 +289,17 @@ class Answering:
         if reading.assistance >= PLAIN_ERRAND_CONFIDENCE:
             return self.answer_errand(replace(turn, intent=NEEDS_ASSISTANCE), reading)
         return self.out_of_scope(turn, reading)
+
+    @staticmethod
+    def _idle_urgent_guess(turn: Turn, reading: MessageReading) -> bool:
+        """An urgent intent the NLU is unsure of, in a screened question
+        that speaks of no one."""
+        return (
+            reading.screened
+            and turn.confidence < INTENT_THRESHOLD
+            and reading.question
+            and not about_someone(turn.text or "")
+        )
 
     def out_of_scope(self, turn: Turn, reading: MessageReading) -> Result:
         """No errand fits: the closest answers from the knowledge base's

@@ -90,7 +90,7 @@ def sensitive_examples(examples: list[tuple[str | None, str | None, bool]]) -> t
 _ENGLISH_I = re.compile(r"(?<![\w'’])I(?![\w'’])")
 
 
-def _about_someone(text: str) -> bool:
+def about_someone(text: str) -> bool:
     """The message speaks of someone in particular, in Danish or English."""
     return bool(_PERSONAL.search(text.lower()) or _ENGLISH_I.search(text))
 
@@ -224,7 +224,7 @@ class SensitiveDetector:
             return Detection(term.key, term.label, True, "terms")
         lowered = (text or "").lower()
         # An unsure urgent guess escalates only a message about someone.
-        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or _about_someone(text or "")):
+        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or about_someone(text or "")):
             return detected(URGENT_CATEGORY, "nlu")
         if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and reading.general and not reading.own:
             # "Hvad sker der med pensionstillægget, hvis man bliver skilt?",
@@ -240,13 +240,13 @@ class SensitiveDetector:
         if (
             learned is not None
             and learned >= SENSITIVE_SCORE_THRESHOLD
-            and _about_someone(text or "")
+            and about_someone(text or "")
             and (reading.own or not reading.general)
         ):
             # Told of someone in particular, not asked in general: "kan man
             # brevstemme, hvis man er bag tremmer?" names nobody and stays plain.
             return detected(PERSONAL_CATEGORY, "model")
-        if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and _about_someone(text or ""):
+        if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and about_someone(text or ""):
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []
             )

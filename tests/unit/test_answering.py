@@ -177,3 +177,26 @@ def test_a_divorce_without_the_errands_situation_in_the_words_reaches_a_casework
     text = "Vi er ved at blive skilt, og jeg ved ikke, hvad jeg skal gøre med børnenes pas"
     reply = assistant.handle("answer_errand", turn(text, "pas")).reply
     assert reply.channel == "callback", reply
+
+
+# -- an unsure urgent guess -------------------------------------------------
+
+
+def test_an_unsure_urgent_guess_at_a_question_about_nobody_is_no_emergency(assistant):
+    text = "What's the score in the football match tonight?"
+    ranking = [{"name": "urgent_danger", "confidence": 0.39}, {"name": "out_of_scope", "confidence": 0.23}]
+    reply = assistant.handle("sensitive_intent", turn(text, "urgent_danger", 0.39, ranking)).reply
+    assert reply.channel == "out_of_scope", reply
+
+
+@pytest.mark.parametrize(
+    "text,confidence",
+    [
+        ("Det brænder i opgangen", 0.39),  # a statement about nobody
+        ("Hvad gør jeg, min mand trækker ikke vejret?", 0.39),  # a question about someone
+        ("Is there anything to do tonight?", 0.8),  # the NLU sure of itself
+    ],
+)
+def test_an_urgent_guess_otherwise_still_escalates(assistant, text, confidence):
+    reply = assistant.handle("sensitive_intent", turn(text, "urgent_danger", confidence)).reply
+    assert reply.channel == "urgent", reply

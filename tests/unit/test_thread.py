@@ -153,7 +153,7 @@ def test_no_mitid_is_the_barrier_not_the_errand(assistant):
 
 
 def test_assistance_for_the_errand_the_nlu_ranks_next(assistant):
-    text = "min far på 85 vil bygge en carport, men han har ingen computer"
+    text = "min far på 85 vil sætte et nyt skur op i haven, men han har ingen computer"
     ranking = [{"name": "needs_assistance", "confidence": 0.6}, {"name": "byggetilladelse", "confidence": 0.3}]
     turn = Turn(intent="needs_assistance", confidence=0.6, text=text, intent_ranking=ranking)
     assert assistant.handle("answer_errand", turn).reply.topic == "byggetilladelse"
