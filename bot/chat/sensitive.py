@@ -65,12 +65,14 @@ SENSITIVE_SCORE_THRESHOLD = 0.75
 # The term categories a question asked in general ("kan man", "hvis man",
 # bot/chat/case_matter.py ``CaseReading.general``) about nobody in particular
 # does not escalate: the plain questions that mention money, health,
-# a family matter or a death. Violence, a child at risk, addiction, crime,
+# a family matter or a death. Violence, a child at risk, addiction,
 # basic needs and protected addresses escalate even when asked in general,
 # and urgent terms always (checked before). Chosen on 2026-12-05 from the
 # fifth sealed set's misses (after its one run): divorce and illness asked
-# with "man" escalated six plain questions.
-GENERAL_QUESTION_CATEGORIES = frozenset({"family", "health", "economy", "bereavement"})
+# with "man" escalated six plain questions. Crime joined after the sixth
+# set's run: "Kan man stemme, hvis man sidder i fængsel?" asks how voting
+# works, as the writers of every set label it.
+GENERAL_QUESTION_CATEGORIES = frozenset({"family", "health", "economy", "bereavement", "criminal"})
 
 
 def sensitive_examples(examples: list[tuple[str | None, str | None, bool]]) -> tuple[list[str], list[str]]:
