@@ -14,6 +14,7 @@ from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.model import CASE_CATEGORY
 from bot.settings import Settings
+from tests.support.turns import turn
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +27,6 @@ def assistant(knowledge):
         detector=SensitiveDetector(knowledge.sensitive, spacy, (*knowledge.topics, "needs_assistance")),
         rules=KeywordRules(knowledge.topics, Lemmatiser(spacy), knowledge.barrier_keywords),
         case_reader=CaseReader(knowledge.case_signals, spacy),
-    )
-
-
-def turn(text, intent, confidence=0.9, ranking=None, **slots):
-    return Turn(
-        intent=intent,
-        confidence=confidence,
-        text=text,
-        intent_ranking=ranking or [{"name": intent, "confidence": confidence}],
-        **slots,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.conversation import Assistant, Turn
+from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
@@ -15,6 +15,7 @@ from bot.knowledge.problems import KnowledgeError
 from bot.knowledge.store import open_knowledge
 from bot.settings import Settings
 from tests.support.knowledge_copy import edit
+from tests.support.turns import turn
 
 
 @pytest.fixture(scope="module")
@@ -25,16 +26,6 @@ def rules(knowledge):
 @pytest.fixture(scope="module")
 def assistant(knowledge, rules):
     return Assistant(knowledge, None, "glostrup", rules=rules)
-
-
-def turn(text, intent, confidence=0.8, **slots):
-    return Turn(
-        intent=intent,
-        confidence=confidence,
-        text=text,
-        intent_ranking=[{"name": intent, "confidence": confidence}],
-        **slots,
-    )
 
 
 def test_the_subjects_survive_the_build(knowledge, tmp_path):

@@ -10,22 +10,13 @@ import pytest
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.reading import KeywordRules, Lemmatiser
 from bot.settings import Settings
+from tests.support.turns import turn
 
 
 @pytest.fixture(scope="module")
 def assistant(knowledge):
     rules = KeywordRules(knowledge.topics, Lemmatiser(Settings.load({}).spacy_path), knowledge.barrier_keywords)
     return Assistant(knowledge, None, "glostrup", rules=rules)
-
-
-def turn(text, intent, confidence=0.9, **slots):
-    return Turn(
-        intent=intent,
-        confidence=confidence,
-        text=text,
-        intent_ranking=[{"name": intent, "confidence": confidence}],
-        **slots,
-    )
 
 
 def test_errand_without_situation_gets_main_link_and_situation_buttons(assistant):
