@@ -51,6 +51,11 @@ NEW_ERRAND_COST = 0.02
 # of 2026-12-05: first reply's channel 96.9 % before and after answering
 # first; a topic menu in 1.5 % (4) before, 0.8 % (2) after.
 FIRST_REPLY_CHANNEL_FLOOR = 0.92
+# Issue 26: out-of-scope recall at precision >= 0.90 (target), floor 0.80,
+# scored by the first reply, which is what the citizen meets. Measured on the
+# open set (174 out-of-scope messages, 2026-12-05, second session): precision
+# 0.850, recall 0.879; by the NLU's intent alone 0.837 / 0.828.
+OUT_OF_SCOPE_FLOOR = 0.80
 MENU_CEILING = 0.03
 CASE_CALLBACK_FLOOR = 0.90
 CASE_SENSITIVE_RECALL = 1.0
@@ -89,6 +94,12 @@ def test_messages_written_beside_the_training_data_are_never_in_it():
 def test_messages_macro_f1(report):
     messages = report["messages"]
     assert messages["macro_f1"] >= F1_FLOOR, evaluation.format_report(messages)
+
+
+def test_out_of_scope_is_said_and_not_said_wrongly(report):
+    scope = report["replies"]["per_intent"]["out_of_scope"]
+    text = evaluation.format_replies(report["replies"])
+    assert scope["precision"] >= OUT_OF_SCOPE_FLOOR and scope["recall"] >= OUT_OF_SCOPE_FLOOR, text
 
 
 def test_personal_versus_plain(report):
