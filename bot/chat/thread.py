@@ -156,8 +156,7 @@ class Thread:
             or turn.intent == NEEDS_ASSISTANCE
         ):
             return False
-        errands = {turn.intent, turn.topic} & self.topics.keys()
-        return not any(reading.situation(topic, SITUATION_THRESHOLD).source in WORDED for topic in errands)
+        return not self._situation_worded(turn, reading)
 
     def _stays(self, turn: Turn, reading: MessageReading, open_topic: Topic) -> bool:
         """The NLU names another errand: is this still the open one?"""
@@ -225,6 +224,11 @@ class Thread:
             return False
         if detection.category not in ERRAND_CONTEXT_CATEGORIES:
             return False
+        return self._situation_worded(turn, reading)
+
+    def _situation_worded(self, turn: Turn, reading: MessageReading) -> bool:
+        """The NLU's errand or the open one finds one of its situations in
+        the citizen's own words (an editor's keyword or an entity)."""
         errands = {turn.intent, turn.topic} & self.topics.keys()
         return any(reading.situation(topic, SITUATION_THRESHOLD).source in WORDED for topic in errands)
 
