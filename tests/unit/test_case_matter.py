@@ -29,6 +29,8 @@ def reader(case_reader):
 
 # (kind, message): each an own case, in Danish with and without æøå, misspelt, and English.
 OWN_CASES = [
+    # Was read by two hint groups until "pengene er ikke kommet" became a signal.
+    ("udbetaling", "kommunen siger at min nemkonto er i orden men pengene er ikke kommet"),
     ("ventetid", "vi har endnu ikke modtaget noget om vores byggesag efter et halvt år"),
     ("ventetid", "Vores byggeansøgning har ligget i fire måneder nu"),
     ("ventetid", "hvem kan jeg rykke for svar på min ansøgning om parkeringslicens"),
@@ -70,7 +72,6 @@ OWN_CASES = [
 HINTED_CASES = [
     "I har trukket renovationen to gange fra vores konto i denne måned",
     "min datter står på venteliste og kan først starte efter sommerferien, jeg skal arbejde",
-    "kommunen siger at min nemkonto er i orden men pengene er ikke kommet",
     "Jeg har fået et brev om, at min fritagelse for digital post er annulleret.",
     "De siger, at min ansøgning mangler papirer, men jeg har sendt dem flere gange.",
     "Our property tax bill is double this year and we think the valuation is wrong.",
