@@ -14,12 +14,10 @@ from dataclasses import replace
 from bot.chat.answers import CALLBACK, FALLBACK, OUT_OF_SCOPE, SMALL_TALK, URGENT, Reply, Responder, button
 from bot.chat.message import MessageReading
 from bot.chat.sensitive import (
-    INTENT_THRESHOLD,
     PERSONAL_CATEGORY,
     URGENT_CATEGORY,
     URGENT_INTENT,
     Detection,
-    about_someone,
     detected,
 )
 from bot.chat.thread import Thread
@@ -268,38 +266,24 @@ class Answering:
 
     def sensitive_intent(self, turn: Turn, reading: MessageReading) -> Result:
         """personal_matter or urgent_danger as the NLU's intent, when the
-        detector (already run by ``Assistant.handle``) found no case in the
-        message.
+        detector (already run by ``Assistant.handle``) found neither a case
+        nor a sensitive matter in the message.
 
-        Urgent escalates, the safe error, except an unsure guess that asks a
-        question about nobody ("What's the score in the football match
-        tonight?" at 0.39): the detector let it pass, and a danger told
-        without anyone in it is a statement ("det brænder i opgangen"),
-        which still escalates. A "personal" message with no case in it is a
-        plain question in the first person ("jeg skal til Spanien, skal jeg
-        have blåt kort?"): it is answered as the closest errand, or as out of
-        scope when no errand is near."""
-        if turn.intent == URGENT_INTENT and not self._idle_urgent_guess(turn, reading):
-            return self.sensitive(turn, reading, detected(URGENT_CATEGORY, "nlu"))
+        Without a detector the intent is taken at its word. With one, the
+        detector has weighed the guess (an unsure urgent question about
+        nobody is no emergency, a personal guess needs a case), so what is
+        left is a plain question in the first person ("jeg skal til Spanien,
+        skal jeg have blåt kort?"): it is answered as the closest errand, or
+        as out of scope when no errand is near."""
         if not reading.screened:
-            return self.sensitive(turn, reading, detected(PERSONAL_CATEGORY, "nlu"))
+            category = URGENT_CATEGORY if turn.intent == URGENT_INTENT else PERSONAL_CATEGORY
+            return self.sensitive(turn, reading, detected(category, "nlu"))
         errand = reading.ranked_errand(PLAIN_ERRAND_CONFIDENCE)
         if errand is not None:
             return self.answer_errand(replace(turn, intent=errand), reading)
         if reading.assistance >= PLAIN_ERRAND_CONFIDENCE:
             return self.answer_errand(replace(turn, intent=NEEDS_ASSISTANCE), reading)
         return self.out_of_scope(turn, reading)
-
-    @staticmethod
-    def _idle_urgent_guess(turn: Turn, reading: MessageReading) -> bool:
-        """An urgent intent the NLU is unsure of, in a screened question
-        that speaks of no one."""
-        return (
-            reading.screened
-            and turn.confidence < INTENT_THRESHOLD
-            and reading.question
-            and not about_someone(turn.text or "")
-        )
 
     def out_of_scope(self, turn: Turn, reading: MessageReading) -> Result:
         """No errand fits: the closest answers from the knowledge base's

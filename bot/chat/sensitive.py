@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
+from bot.chat.reading import is_question
 from bot.chat.situation_model import two_class_examples
 from bot.knowledge.model import CPR_CATEGORY, PERSONAL_CATEGORY, URGENT_CATEGORY, SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
@@ -209,13 +210,13 @@ class SensitiveDetector:
         ``reading``); without it, only the family and social words count.
         ``learned`` is the sensitive model's confidence, when the parse
         gave one."""
-        unsure = False
+        unsure = ranked = False
         if intent == "nlu_fallback":
             # The real candidates are in the ranking; take the best sensitive one.
             candidates = [r for r in ranking or [] if r.get("name") in (SENSITIVE_INTENT, URGENT_INTENT)]
             best = max(candidates, key=lambda r: r.get("confidence") or 0, default=None)
             if best is not None and (best.get("confidence") or 0) >= UNSURE_THRESHOLD:
-                intent, confidence, unsure = best["name"], INTENT_THRESHOLD, True
+                intent, confidence, unsure, ranked = best["name"], INTENT_THRESHOLD, True, True
         elif intent == URGENT_INTENT and UNSURE_THRESHOLD <= confidence < INTENT_THRESHOLD:
             # Just above the fallback threshold: as unsure as a fallback.
             confidence, unsure = INTENT_THRESHOLD, True
@@ -225,8 +226,14 @@ class SensitiveDetector:
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms")
         lowered = (text or "").lower()
-        # An unsure urgent guess escalates only a message about someone.
-        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and (not unsure or about_someone(text or "")):
+        # An unsure urgent guess escalates a message about someone, and the
+        # NLU's own urgent intent a statement too: a danger told without
+        # anyone in it ("det brænder i opgangen", 0.39) is still a danger,
+        # while a question about nobody ("What's the score in the football
+        # match tonight?", 0.39) is not. Only second in a fallback's ranking,
+        # a statement about nobody is no emergency.
+        weighed = not unsure or about_someone(text or "") or (not ranked and not is_question(text or ""))
+        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed:
             return detected(URGENT_CATEGORY, "nlu")
         if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and reading.general and not reading.own:
             # "Hvad sker der med pensionstillægget, hvis man bliver skilt?",

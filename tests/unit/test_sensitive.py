@@ -116,6 +116,23 @@ def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(det
 
 
 @pytest.mark.parametrize(
+    "text,intent,ranked,escalates",
+    [
+        ("Der er noget helt galt ovenpå lige nu", "urgent_danger", 0.39, True),  # the NLU's own intent, a statement
+        ("What's the score in the football match tonight?", "urgent_danger", 0.39, False),  # a question about nobody
+        ("Hvad gør jeg, min mand er helt underlig?", "urgent_danger", 0.39, True),  # about someone
+        ("Der er noget helt galt ovenpå lige nu", "nlu_fallback", 0.35, False),  # only second to a fallback
+    ],
+)
+def test_an_unsure_urgent_guess_is_weighed_by_the_detector(detector, text, intent, ranked, escalates):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}] if intent == "nlu_fallback" else []
+    ranking.append({"name": "urgent_danger", "confidence": ranked})
+    found = detector.detect(text, intent, ranked if intent == "urgent_danger" else 0.5, ranking=ranking)
+    # No urgent term in these texts: the NLU's guess alone decides.
+    assert (found is not None and found.urgent and found.source == "nlu") is escalates, found
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "kan man få kørekort, hvis man har diabetes?",
