@@ -311,6 +311,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
         if any(not isinstance(k, str) or not k.strip() for k in keywords):
             f.problem(item, "keywords", f"{path}.keywords", "every keyword must be text")
             keywords = []
+        keywords = _gaps_between_words(keywords, f, f"{path}.keywords")
         channel = f.get(item, "channel", f"{path}.channel", "str")
         if channel and channel not in CHANNELS:
             f.problem(item, "channel", f"{path}.channel", f"must be one of {', '.join(CHANNELS)}, got {channel!r}")
@@ -367,8 +368,29 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
     )
 
 
+# The marks an editor writes for a gap between two words: "..." in a
+# keyword ("ikke ... computer", bot/chat/reading.py), "…" in a keyword or a
+# case phrase (bot/chat/case_matter.py).
+_GAP_MARKS = re.compile(r"\.\.\.|…")
+
+
+def _gaps_between_words(phrases: list[Any], f: Fields, path: str) -> list[Any]:
+    """The phrases whose every gap stands between two words; a problem for
+    each other one (a gap at the start or end, or two in a row, would match
+    anything or nothing)."""
+    kept = []
+    for i, phrase in enumerate(phrases):
+        pieces = _GAP_MARKS.split(phrase) if isinstance(phrase, str) else []
+        if len(pieces) > 1 and any(not piece.strip() for piece in pieces):
+            f.problem(phrases, i, f"{path}[{i}]", f"a gap (... or …) must stand between two words: {phrase!r}")
+        else:
+            kept.append(phrase)
+    return kept
+
+
 def _read_words(item: Any, f: Fields, path: str) -> tuple[str, ...]:
-    """An optional list of words or short phrases, lower-cased."""
+    """An optional list of words or short phrases, lower-cased; a phrase
+    may leave a gap between two words."""
     key = path.rsplit(".", 1)[-1]
     if not isinstance(item, dict) or key not in item:
         return ()
@@ -376,7 +398,7 @@ def _read_words(item: Any, f: Fields, path: str) -> tuple[str, ...]:
     if any(not isinstance(w, str) or not w.strip() for w in words):
         f.problem(item, key, path, "every entry must be text")
         return ()
-    return tuple(" ".join(w.lower().split()) for w in words)
+    return tuple(" ".join(w.lower().split()) for w in _gaps_between_words(words, f, path))
 
 
 def _read_english(item: Any, f: Fields, path: str, names: list[str]) -> dict[str, str]:
@@ -599,15 +621,14 @@ def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
 
     def phrases(item: Any, key: Any, path: str) -> tuple[str, ...]:
         found = f.get(item, key, path, "list", default=[])
-        clean = []
         for i, phrase in enumerate(found):
-            words = phrase.lower().replace(CASE_GAP, f" {CASE_GAP} ").split() if isinstance(phrase, str) else []
-            if not words:
+            if not isinstance(phrase, str) or not phrase.strip():
                 f.problem(found, i, f"{path}[{i}]", "must be non-empty text")
-            elif words[0] == CASE_GAP or words[-1] == CASE_GAP or f"{CASE_GAP} {CASE_GAP}" in " ".join(words):
-                f.problem(found, i, f"{path}[{i}]", f"a gap ({CASE_GAP}) must stand between two words: {phrase!r}")
-            else:
-                clean.append(" ".join(words))
+        clean = [
+            " ".join(phrase.lower().replace(CASE_GAP, f" {CASE_GAP} ").split())
+            for phrase in _gaps_between_words(found, f, path)
+            if isinstance(phrase, str) and phrase.strip()
+        ]
         if isinstance(item, dict) and key in item and not found:
             f.problem(item, key, path, "give at least one phrase")
         return tuple(clean)
@@ -674,7 +695,7 @@ def _read_guidance(data: Any, f: Fields, categories: set[str] | None, errands: s
 
 def _read_outside(data: Any, f: Fields) -> tuple[OutsideSubject, ...]:
     """The subjects the assistant does not cover: per subject its words (a
-    phrase may leave a gap with "..." like a barrier keyword) and the line
+    phrase may leave a gap like any keyword) and the line
     saying where to go, with an optional English line."""
     if not isinstance(data, dict):
         f.problem(data, None, "", "expected a mapping with subjects")
@@ -697,10 +718,6 @@ def _read_outside(data: Any, f: Fields) -> tuple[OutsideSubject, ...]:
             if not item.get("words"):
                 f.problem(item, "words" if "words" in item else None, f"{path}.words", "give at least one word")
             continue
-        for i, word in enumerate(words):
-            pieces = re.split(r"\.\.\.|…", word)
-            if len(pieces) > 1 and any(not p.strip() for p in pieces):
-                f.problem(item["words"], i, f"{path}.words[{i}]", f"a gap (...) must stand between two words: {word!r}")
         text = f.get(item, "text", f"{path}.text", "str")
         english = _read_english(item, f, path, ["text"]).get("text")
         for where, line in ((f"{path}.text", text), (f"{path}.en.text", english)):

@@ -181,6 +181,21 @@ def test_case_signal_problems_name_file_field_and_line(kdir, old, new, field, me
     assert any(p.field == field and message in p.message and p.line for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    "name,old,new,field",
+    [
+        ("national/pas.yml", "keywords: [forny,", "keywords: [forny ...,", "situations[0].keywords[0]"),
+        ("national/assistance.yml", "ingen_mitid: [", "ingen_mitid: [… mitid, ", "keywords.ingen_mitid[0]"),
+        ("national/assistance.yml", "ingen_mitid: [", "ingen_mitid: [har ... … mitid, ", "keywords.ingen_mitid[0]"),
+    ],
+)
+def test_a_keyword_gap_must_stand_between_two_words(kdir, name, old, new, field):
+    # The same rule as a case phrase's gap and an outside subject's words.
+    edit(kdir / name, old, new)
+    problems = [p for p in problems_of(kdir) if p.file.endswith(name.split("/")[-1])]
+    assert any(p.field == field and "between two words" in p.message for p in problems), problems
+
+
 @pytest.mark.parametrize("key", ["nyborg", "guldborgsund"])
 def test_the_out_of_scope_reply_is_short_and_gives_the_municipalitys_contact(knowledge, key):
     # Issue 26: a screen reader read all twenty errand names aloud here.
