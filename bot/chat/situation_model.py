@@ -34,6 +34,11 @@ TRAINING_JOBS = 2
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"})
 
 
+def fold_letters(word: str) -> str:
+    """The word as written without æ, ø, å and é ("røg" → "roeg")."""
+    return word.translate(_FOLD)
+
+
 def fold(text: str) -> str:
     text = (text or "").lower().translate(_FOLD)
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())

@@ -101,6 +101,19 @@ def test_urgent_wins_and_cpr_placeholder_counts(detector):
     assert cpr is not None and cpr.category == "cpr"
 
 
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        ("der kommer roeg ind under doeren", "medical_emergency"),  # "røg", "døren"
+        ("jeg har faaet frakendt koerekortet efter spritkoersel", "criminal"),  # "spritkørsel"
+        ("der kommer røg ind under døren", "medical_emergency"),  # as the term is written
+    ],
+)
+def test_terms_match_a_text_written_without_the_danish_letters(detector, text, category):
+    found = detector.match_terms(text)
+    assert found is not None and found.key == category, found
+
+
 def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(detector):
     ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "personal_matter", "confidence": 0.47}]
     found = detector.detect("vi er midt i en skilsmisse", "nlu_fallback", 0.55, ranking=ranking)
