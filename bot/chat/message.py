@@ -26,6 +26,7 @@ from bot.chat.reading import (
     is_follow_up,
     is_new_subject,
     is_question,
+    meant_errand,
     read_person,
     weigh_situation,
 )
@@ -49,6 +50,10 @@ class MessageReading:
     words: int
     follow_up: bool
     correction: bool
+    # The errand a correction says it meant ("nej vent, passet ligger her,
+    # det er mit kørekort der er væk"), when it names one right after such
+    # words; None otherwise.
+    meant: str | None
     # "en anden ting, ...": the citizen says a new question follows.
     new_subject: bool
     question: bool
@@ -147,6 +152,7 @@ def read_message(
     def weigh(topic: str) -> SituationReading:
         return weigh_situation(topics[topic], situation_entities, rules, text, scores)
 
+    correction = is_correction(text)
     said = tuple(b for b in BARRIERS if b in found)
     named = frozenset(rules.named_topics(text)) if rules is not None else frozenset()
     open_topic = turn.topic if turn.topic in topics else None
@@ -172,7 +178,8 @@ def read_message(
         short=len(text.split()) <= SHORT_REPLY_WORDS,
         words=len(text.split()),
         follow_up=is_follow_up(text),
-        correction=is_correction(text),
+        correction=correction,
+        meant=meant_errand(text, rules, named) if correction and rules is not None else None,
         new_subject=is_new_subject(text),
         question=is_question(text),
         asks_online=not payload and asks_online(text),

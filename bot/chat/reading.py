@@ -390,8 +390,16 @@ _QUESTION = re.compile(
     r"what|where|when|how|who|which|why|can|do|does|is|are|should|must)\b"
 )
 _CORRECTION = re.compile(
-    r"^\s*(nej|næh|nah|no|ikke|not|det er ikke|jeg mente|i meant|undskyld|sorry|rettelse|forkert|wrong)\b"
-    r"|\b(jeg mente|i meant|det er til|it is for|it's for|its for|mente)\b"
+    r"^\s*(nej|næh|nah|no|ikke|not|det er ikke|jeg mente|i meant|undskyld|sorry|rettelse|forkert|wrong|vent|wait|"
+    r"glem det|forget it)\b"
+    r"|\b(jeg mente|i meant|jeg mener|i mean|det er til|it is for|it's for|its for|mente)\b"
+)
+# Where a correction says which errand it meant: the word right after
+# ("jeg mente kørekortet", "det er mit kørekort der er væk", "I meant my
+# driving licence"), an owner word allowed between.
+_MEANT = re.compile(
+    r"\b(?:jeg mente|jeg mener|i meant|i mean|det er|det var|it's|it is|it was)\s+"
+    r"(?:(?:mit|min|mine|vores|hans|hendes|the|my|our|his|her)\s+)?([\wæøå-]+(?:\s+[\wæøå-]+)?)"
 )
 
 
@@ -440,6 +448,17 @@ _NEW_SUBJECT = re.compile(
 def is_new_subject(text: str) -> bool:
     """The citizen says a new question follows ("en anden ting, ...")."""
     return bool(_NEW_SUBJECT.search((text or "").lower()))
+
+
+def meant_errand(text: str, rules: KeywordRules, named: frozenset[str]) -> str | None:
+    """The errand a correction says it meant, when it names one of
+    ``named`` (the errands the message names) right after "jeg mente", "det
+    er" or the like; None otherwise."""
+    for match in _MEANT.finditer((text or "").lower()):
+        said = rules.named_topics(match.group(1)) & named
+        if len(said) == 1:
+            return next(iter(said))
+    return None
 
 
 def is_question(text: str) -> bool:

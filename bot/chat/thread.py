@@ -87,7 +87,13 @@ class Thread:
         open_topic = self.topics.get(turn.topic or "")
         nlu_topic = turn.intent if turn.intent in self.topics else None
         named = reading.named_topics
+        meant = reading.meant if open_topic is not None and reading.meant != open_topic.key else None
         if handler == "answer_errand":
+            if meant is not None:
+                # "nej vent, passet ligger her, det er mit kørekort der er
+                # væk": the correction says which errand it meant, though
+                # the open errand's situation word ("væk") is in it too.
+                return handler, replace(turn, intent=meant)
             if nlu_topic == "mitid" and "ingen_mitid" in reading.barriers():
                 # "Jeg har ikke MitID, så jeg kan ikke melde flytning": MitID is
                 # the barrier, the errand is the one named or the open one.
@@ -119,6 +125,8 @@ class Thread:
             return handler, turn
         if handler not in _UNPLACED:
             return handler, turn
+        if meant is not None:
+            return "answer_errand", replace(turn, intent=meant)
         other = named - {open_topic.key} if open_topic else named
         if open_topic is not None and not other and self._in_thread(turn, reading, open_topic, handler):
             return "answer_errand", replace(turn, intent=open_topic.key)

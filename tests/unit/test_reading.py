@@ -58,7 +58,14 @@ def test_follow_up(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("nej, det er til min mand", True), ("no, I meant my son", True), ("jeg skal have pas", False)],
+    [
+        ("nej, det er til min mand", True),
+        ("no, I meant my son", True),
+        ("vent, jeg mener den i Ørbæk, ikke den i byen", True),
+        ("glem det, det er faktisk til min søn", True),
+        ("jeg skal have pas", False),
+        ("hvor længe skal jeg vente på mit pas?", False),
+    ],
 )
 def test_correction(text, expected):
     assert is_correction(text) is expected

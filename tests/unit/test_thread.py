@@ -133,6 +133,34 @@ def test_a_correction_naming_the_open_errands_situation_does_not_switch(assistan
     assert switch.topic == "laegevalg"
 
 
+@pytest.mark.parametrize(
+    "open_topic,text,handler,intent",
+    [
+        ("pas", "nej vent, passet ligger her, det er mit kørekort der er væk", "answer_errand", "pas"),
+        ("pas", "undskyld, jeg mente mit kørekort, passet er fint nok", "answer_errand", "pas"),
+        (
+            "sundhedskort",
+            "nej vent, sundhedskortet ligger her jo. Det er kørekortet der er væk",
+            "clarify",
+            "nlu_fallback",
+        ),
+        (
+            "sundhedskort",
+            "no sorry, I meant my driving licence, I lost it at the party",
+            "answer_errand",
+            "sundhedskort",
+        ),
+    ],
+)
+def test_a_correction_that_says_which_errand_it_meant_switches_to_it(assistant, open_topic, text, handler, intent):
+    """The open errand's situation word ("væk", "lost") is in the message,
+    and the NLU may still read the open errand: the errand named right
+    after "det er", "jeg mente" or "I meant" is the one meant."""
+    slots = dict(topic=open_topic, situation="bortkommet" if open_topic == "pas" else "mistet", asked="person")
+    reply = assistant.handle(handler, turn(text, intent, 0.9, **slots)).reply
+    assert reply.topic == "koerekort", reply
+
+
 def test_no_mitid_is_the_barrier_not_the_errand(assistant):
     """'min far skal skifte læge, men han har ikke mitid': help for lægevalg."""
     text = "min far på 88 skal skifte læge, men han har ikke mitid og ingen computer"
