@@ -159,6 +159,12 @@ class KeywordRules:
 
     def named_topics(self, text: str) -> set[str]:
         """The errands the message names by their own words."""
+        return self.topics_in(text)
+
+    def topics_in(self, text: str) -> set[str]:
+        """The errands a piece of text names by their own words: the whole
+        message (``named_topics``) or the words a correction says it meant
+        (``meant_errand``)."""
         words = self.lemmatiser.tokens(text or "")
         named = set()
         for start, forms in enumerate(words):
@@ -455,7 +461,7 @@ def meant_errand(text: str, rules: KeywordRules, named: frozenset[str]) -> str |
     ``named`` (the errands the message names) right after "jeg mente", "det
     er" or the like; None otherwise."""
     for match in _MEANT.finditer((text or "").lower()):
-        said = rules.named_topics(match.group(1)) & named
+        said = rules.topics_in(match.group(1)) & named
         if len(said) == 1:
             return next(iter(said))
     return None
