@@ -209,3 +209,15 @@ def test_an_escalation_is_marked_in_the_tracker_and_an_answer_is_not(runtime_env
     assert slots["sensitive_category"] and messages[0]["kommunebot"]["escalated"] == slots["sensitive_category"]
     messages, _ = run(ActionAnswerErrand(), tracker("pas"))
     assert "escalated" not in messages[0]["kommunebot"]
+
+
+@pytest.mark.parametrize("active_loop", [None, "callback_form"])
+def test_a_turn_action_ends_the_turn_unless_the_callback_form_is_open(runtime_env, active_loop):
+    """The policies' second prediction would only choose action_listen; while
+    the form is open they decide, since it may take the turn back."""
+    t = tracker("pas")
+    if active_loop:
+        t.active_loop = {"name": active_loop}
+    events = run_async(ActionAnswerErrand().run(CollectingDispatcher(), t, {}))
+    followups = [e for e in events if e.get("event") == "followup"]
+    assert followups == ([] if active_loop else [{"event": "followup", "timestamp": None, "name": "action_listen"}])
