@@ -41,6 +41,12 @@ def test_the_subjects_survive_the_build(knowledge, tmp_path):
         ("hvornaar kan jeg soege SU", "su"),  # without æøå, any case
         ("Falder min kærestes kontanthjælp, hvis vi flytter sammen?", "ydelser"),
         ("vi skal bruge hundepasning i ferien", "dyr"),
+        ("Vi har fået en hvalp. Skal den registreres hos kommunen?", "dyr"),
+        ("Hvordan melder jeg mig ud af folkekirken?", "kirke"),
+        ("hvor bestiller jeg en straffeattest til mit nye job", "attester"),
+        ("Hvordan klager jeg over min husleje til huslejenævnet?", "lejebolig"),
+        ("hvordan skifter jeg mit brugernavn paa instagram", "sociale_medier"),
+        ("skal vi have tilladelse til en gadefest på villavejen?", "veje"),
         ("hvad koster et pas til et barn?", None),
         ("susanne skal have nyt pas", None),  # "su" is a whole word, not a prefix
     ],
@@ -56,6 +62,8 @@ def test_the_message_reading_finds_the_subject(rules, text, subject):
         ("Hvad koster et skattekort?", "sundhedskort", "skat.dk"),
         ("hvornår kan jeg søge SU?", "nlu_fallback", "su.dk"),
         ("Jeg er 78 og vil gerne have nogen til at gøre rent hos mig", "personal_matter", "ældre- og handicapområde"),
+        ("Goddag. Hvordan melder jeg mig ud af folkekirken?", "personal_matter", "kirkekontor"),
+        ("Vi har fået en hvalp. Skal den registreres ligesom et barn?", "nlu_fallback", "kæledyr"),
     ],
 )
 def test_a_subject_outside_the_errands_gets_where_to_go_and_no_errand(assistant, text, intent, subject_line):
