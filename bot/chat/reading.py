@@ -176,9 +176,7 @@ class KeywordRules:
 
     def barriers(self, text: str) -> set[str]:
         words = self.lemmatiser.tokens(text or "")
-        return {
-            barrier for barrier, parts in self.barrier_rules if _may_contain(words, parts) and _contains(words, parts)
-        }
+        return {barrier for barrier, parts in self.barrier_rules if _has(words, parts)}
 
     @classmethod
     def for_knowledge(cls, knowledge: Knowledge, lemmatiser: Lemmatiser) -> KeywordRules:
@@ -190,16 +188,14 @@ class KeywordRules:
         """The first subject outside the errands (knowledge/outside.yml)
         whose words the message has."""
         words = self.lemmatiser.tokens(text or "")
-        return next(
-            (key for key, parts in self.outside_rules if _may_contain(words, parts) and _contains(words, parts)), None
-        )
+        return next((key for key, parts in self.outside_rules if _has(words, parts)), None)
 
     def match(self, topic: str, text: str) -> SituationReading:
         words = self.lemmatiser.tokens(text or "")
         best: tuple[int, int, str] | None = None  # (words, letters, situation)
         tied = False
         for situation, parts in self.rules.get(topic, ()):
-            if not (_may_contain(words, parts) and _contains(words, parts)):
+            if not _has(words, parts):
                 continue
             strength = (len(parts), sum(len(p[0]) for p in parts), situation)
             if best is None or strength[:2] > best[:2]:
@@ -258,6 +254,12 @@ def _may_contain(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...
     113 s, with the same results."""
     stems = _stems(words)
     return all(part == GAP or any(key in stems for key in part) for part in parts)
+
+
+def _has(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the message's words contain the keyword, the cheap stems
+    check first: how every barrier, outside and situation keyword is tried."""
+    return _may_contain(words, parts) and _contains(words, parts)
 
 
 def _contains(words: tuple[tuple[str, ...], ...], parts: tuple[tuple[str, ...], ...], exact: bool = False) -> bool:
