@@ -43,6 +43,26 @@ def test_free_text_answer_to_our_question(assistant):
     assert result.reply.topic == "sundhedskort" and result.reply.situation == "mistet"
 
 
+@pytest.mark.parametrize(
+    ("topic", "text"),
+    [
+        ("affald", "køleskabet er gået i stykker og skal bare væk, det er for tungt til min bil"),
+        ("koerekort", "det løb ud i sidste uge. jeg er 72 hvis det betyder noget for jer"),
+    ],
+)
+def test_long_free_text_answer_stays_with_the_open_errand(assistant, topic, text):
+    # More than SHORT_REPLY_WORDS words, but it tells rather than asks, after
+    # our own question about the errand: the errand again, not a topic menu.
+    result = assistant.handle("clarify", turn(text, "nlu_fallback", 0.3, topic=topic, asked="situation"))
+    assert result.reply.topic == topic and not result.reply.menu
+
+
+def test_long_new_question_after_our_question_is_not_kept_in_the_errand(assistant):
+    text = "hvem skal jeg egentlig ringe til, hvis naboerne holder fest med høj musik til langt ud på natten?"
+    result = assistant.handle("clarify", turn(text, "nlu_fallback", 0.3, topic="affald", asked="situation"))
+    assert result.reply.topic != "affald"
+
+
 def test_follow_up_on_open_errand(assistant):
     slots = dict(topic="pas", situation="bortkommet", person="voksen")
     result = assistant.handle("clarify", turn("og hvad koster det?", "nlu_fallback", 0.3, **slots))
