@@ -89,7 +89,10 @@ class Assistant:
                 # when the NLU alone took it for a personal matter.
                 return self.answering.case_matter(turn, reading)
             if detection is not None:
-                explained = (detection.source == "nlu" and self.thread.explains(turn, reading)) or (
+                # The NLU's and the sensitive model's word alone: a short
+                # answer in the open errand ("det er til min dreng, han er
+                # 14" about MitID) is who or what the errand is for.
+                explained = (detection.source in ("nlu", "model") and self.thread.explains(turn, reading)) or (
                     self.thread.errand_context(turn, reading)
                 )
                 if not explained:

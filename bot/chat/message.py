@@ -18,6 +18,7 @@ from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
     ANSWER_THRESHOLD,
     SHORT_REPLY_WORDS,
+    WORDED,
     KeywordRules,
     SituationReading,
     asks_online,
@@ -28,10 +29,11 @@ from bot.chat.reading import (
     is_question,
     meant_errand,
     read_person,
+    states_a_wish,
     weigh_situation,
 )
 from bot.chat.sensitive import Detection, SensitiveDetector, carries_case
-from bot.chat.turn import NEEDS_ASSISTANCE, Turn
+from bot.chat.turn import NEEDS_ASSISTANCE, OUT_OF_SCOPE_INTENT, Turn
 from bot.knowledge.model import BARRIERS, Topic
 
 
@@ -57,6 +59,8 @@ class MessageReading:
     # "en anden ting, ...": the citizen says a new question follows.
     new_subject: bool
     question: bool
+    # "jeg vil ...": what the citizen wants to do, not what has happened.
+    wish: bool
     # "kan jeg gøre det online?": asks for the errand's self-service way, which
     # the NLU may take for needs_assistance (bot/chat/reading.py asks_online).
     asks_online: bool
@@ -78,6 +82,8 @@ class MessageReading:
     # its confidence that the citizen needs help without digital solutions.
     errands: tuple[tuple[str, float], ...]
     assistance: float
+    # The NLU's confidence that the message is about none of the errands.
+    unrelated: float
     # What the sensitive detector found, and whether one read the message
     # at all (without one a sensitive intent is taken at its word).
     detection: Detection | None
@@ -157,7 +163,7 @@ def read_message(
     named = frozenset(rules.named_topics(text)) if rules is not None else frozenset()
     open_topic = turn.topic if turn.topic in topics else None
     own_case = case_reader.read(text, turn.case_score) if case_reader is not None and not payload else NO_CASE
-    if own_case.learned and _ordinary(turn, topics, said, named, open_topic, weigh):
+    if own_case.learned and _ordinary(turn, topics, said, named, open_topic, weigh, correction):
         own_case = replace(own_case, ordinary=True)
     case = carries_case(text, own_case)
     detection = None
@@ -182,6 +188,7 @@ def read_message(
         meant=meant_errand(text, rules, named) if correction and rules is not None else None,
         new_subject=is_new_subject(text),
         question=is_question(text),
+        wish=states_a_wish(text),
         asks_online=not payload and asks_online(text),
         named_topics=named,
         outside=None if payload or rules is None else rules.outside(text),
@@ -191,6 +198,7 @@ def read_message(
         carried_topic=open_topic,
         errands=tuple((name, confidence) for name, confidence in ranking if name in topics),
         assistance=max((c for name, c in ranking if name == NEEDS_ASSISTANCE), default=0.0),
+        unrelated=max((c for name, c in ranking if name == OUT_OF_SCOPE_INTENT), default=0.0),
         detection=detection,
         screened=detector is not None,
         case_matter=own_case,
@@ -207,17 +215,27 @@ def _ordinary(
     named: frozenset[str],
     open_topic: str | None,
     weigh: Callable[[str], SituationReading],
+    correction: bool = False,
 ) -> bool:
     """The message tells an errand's ordinary matter, which the case model
     took for an own case: a barrier to the digital solution ("min forlovede
     har ikke MitID, og vi har ingen computer"), which the assisted channel
     answers, or an answer to our own question about the open errand's
     situation that names one of its situations ("de har ikke tømt min spand
-    i dag" after "Hvad drejer det sig om?"). A signal phrase ("har fået
-    afslag") is a case whatever else the message says."""
+    i dag" after "Hvad drejer det sig om?"), or corrects our reading of it
+    in the open errand's words ("nej jeg mener, den skulle være tømt i går
+    men det blev den ikke", an open held-out conversation the case model
+    sent to a caseworker). A signal phrase ("har fået afslag") is a case
+    whatever else the message says."""
     errand = turn.intent if turn.intent in topics else open_topic
     if barriers_for(errand, set(said)):
         return True
-    if open_topic is None or turn.asked != "situation" or named - {open_topic}:
+    if open_topic is None or (turn.asked != "situation" and not correction):
         return False
-    return weigh(open_topic).above(ANSWER_THRESHOLD).key is not None
+    reading = weigh(open_topic).above(ANSWER_THRESHOLD)
+    if named - {open_topic}:
+        # Another errand's word in the answer ("har fået ny læge" about the
+        # health card) needs the open errand's situation in the citizen's
+        # own words, not only the model's guess.
+        return reading.source in WORDED
+    return reading.key is not None

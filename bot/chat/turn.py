@@ -16,6 +16,7 @@ from bot.chat.answers import Reply
 # The intent for help without the digital solutions: not an errand, but
 # answered by the errand handler for the errand it concerns.
 NEEDS_ASSISTANCE = "needs_assistance"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 
 @dataclass

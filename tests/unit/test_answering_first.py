@@ -106,6 +106,20 @@ def test_the_search_agreeing_with_a_faint_nlu_answers_first(assistant):
     assert other.menu and other.topic is None and "Ingen af dem" in [b["title"] for b in other.buttons]
 
 
+def test_an_unsure_guess_of_none_of_the_errands_gets_the_scope_reply(assistant):
+    """out_of_scope first in a fallback's ranking: no topic menu. With an
+    errand near, the scope reply still offers it ("Mente du …?")."""
+    far = unsure("hvornår er der julefrokost i foreningen", ("out_of_scope", 0.3), ("pas", 0.1))
+    reply = assistant.handle("clarify", far).reply
+    assert reply.channel == "out_of_scope" and not reply.menu and reply.topic is None
+    near = unsure("hvornår er der julefrokost i foreningen", ("out_of_scope", 0.3), ("pas", 0.18), ("koerekort", 0.1))
+    reply = assistant.handle("clarify", near).reply
+    assert reply.channel == "out_of_scope" and reply.topic is None
+    # An errand ahead of out_of_scope keeps the menu.
+    ahead = unsure("qwerty uiop", ("pas", 0.25), ("out_of_scope", 0.22), ("koerekort", 0.2))
+    assert assistant.handle("clarify", ahead).reply.menu
+
+
 def test_english_gets_the_offer_in_english(assistant):
     turn = unsure("my son is going abroad this summer", ("pas", 0.4), ("sundhedskort", 0.1))
     reply = assistant.handle("clarify", turn).reply

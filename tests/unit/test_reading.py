@@ -113,6 +113,36 @@ def test_more_confident_signal_wins(knowledge, rules):
     assert reading.key == "bortkommet" and reading.confidence >= 0.7
 
 
+def test_a_callback_situation_word_stands_against_a_general_model(knowledge, rules):
+    """A word for a case the caseworker takes outweighs the model's general
+    reading; any other situation's word still needs to be the surer one."""
+    general = [{"name": GENERAL, "confidence": 0.95}, {"name": "tidlig", "confidence": 0.02}]
+    pension = knowledge.topics["folkepension"]
+    text = "kan jeg gå på seniorpension? har været murer i 38 år"
+    reading = read_situation(pension, [], rules, text, {"folkepension": general})
+    assert reading.key == "tidlig" and reading.source == "keywords"
+    # The model naming another situation outright is still weighed as before.
+    other = [{"name": "udbetaling", "confidence": 0.95}, {"name": "tidlig", "confidence": 0.02}]
+    assert read_situation(pension, [], rules, text, {"folkepension": other}).key == "udbetaling"
+    # The passport's "lost" is a self-service situation: general wins.
+    lost = [{"name": GENERAL, "confidence": 0.95}, {"name": "bortkommet", "confidence": 0.02}]
+    assert read_situation(knowledge.topics["pas"], [], rules, "det er væk", {"pas": lost}).key is None
+
+
+@pytest.mark.parametrize(
+    "topic, text, situation",
+    [
+        ("nemkonto", "I only have a bank account in Italy", "udland"),
+        ("nemkonto", "kan den ligge i en norsk bank?", "udland"),
+        ("vielse", "We got married in Ghana last year. Does Denmark recognise our marriage?", "udland"),
+        ("folkepension", "actually I'm only 61, can I retire before the normal age?", "tidlig"),
+        ("beboerparkering", "min svigermor bor hos os i to uger, hvor må hun stille sin bil uden en bøde?", "gaest"),
+    ],
+)
+def test_callback_situations_told_in_other_words(knowledge, rules, topic, text, situation):
+    assert read_situation(knowledge.topics[topic], [], rules, text, None).key == situation
+
+
 def test_model_general_means_no_situation(knowledge):
     scores = {"pas": [{"name": GENERAL, "confidence": 0.8}, {"name": "pris", "confidence": 0.1}]}
     assert read_situation(knowledge.topics["pas"], [], None, "jeg skal have pas", scores).key is None
