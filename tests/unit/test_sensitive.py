@@ -114,6 +114,21 @@ def test_terms_match_a_text_written_without_the_danish_letters(detector, text, c
     assert found is not None and found.key == category, found
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "min niece på 16 skal tvangsgiftes til sommer",
+        "Min nabos datter skal sendes til sine forældres hjemland for at blive gift",
+        "my neighbour's girl is being forced to marry a man she has never met",
+    ],
+)
+def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text):
+    """The terms once sat under addiction, which named the wrong matter on
+    the caseworker's console."""
+    found = detector.match_terms(text)
+    assert found is not None and found.key == "child_worry", found
+
+
 def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(detector):
     ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "personal_matter", "confidence": 0.47}]
     found = detector.detect("vi er midt i en skilsmisse", "nlu_fallback", 0.55, ranking=ranking)
