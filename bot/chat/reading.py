@@ -213,9 +213,16 @@ class KeywordRules:
         return SituationReading(best[2], confidence, "keywords")
 
 
+# The barrier that is the errand itself: not having MitID is why one asks
+# about MitID, and being exempt from Digital Post is that errand's own
+# situation ("hvordan bliver jeg fritaget for Digital Post?").
+_OWN_BARRIER = {"mitid": "ingen_mitid", "digital_post": "fritaget_digital_post"}
+
+
 def barriers_for(topic: str | None, found: set[str]) -> set[str]:
-    """Not having MitID is why one asks about MitID: not a barrier there."""
-    return found - {"ingen_mitid"} if topic == "mitid" else set(found)
+    """The barriers that stand in the way of the topic's errand."""
+    own = _OWN_BARRIER.get(topic or "")
+    return found - {own} if own else set(found)
 
 
 def keyword_parts(lemmatiser: Lemmatiser, keyword: str) -> tuple[tuple[str, ...], ...]:

@@ -108,6 +108,9 @@ class Thread:
                 # names another errand by its own words.
                 return handler, replace(turn, intent=next(iter(named)))
             others = named - {open_topic.key} if open_topic else named
+            errand = self._barrier_is_the_errand(turn, reading)
+            if errand is not None:
+                return handler, replace(turn, intent=errand)
             if turn.intent == NEEDS_ASSISTANCE:
                 others = others - obstacles(reading)  # "har ikke MitID": the barrier, not the errand
             if turn.intent == NEEDS_ASSISTANCE and len(others) == 1:
@@ -154,6 +157,21 @@ class Thread:
                 ):
                     return "answer_errand", replace(turn, intent=best[0])
         return handler, turn
+
+    @staticmethod
+    def _barrier_is_the_errand(turn: Turn, reading: MessageReading) -> str | None:
+        """A question about the one errand its barrier names, taken by the
+        NLU for a plea for help: "Hvordan bliver jeg fritaget for Digital
+        Post?", "jeg har ikke MitID, hvordan får jeg det?". The errand's own
+        answer, not general help: seven open held-out questions about the
+        exemption got the assisted reply (issue 26 item 4). Another barrier
+        ("har ingen computer") or another errand keeps the help."""
+        said = set(reading.said_barriers)
+        errands = {BARRIER_ERRANDS.get(b) for b in said}
+        if turn.intent != NEEDS_ASSISTANCE or not reading.question or len(errands) != 1 or None in errands:
+            return None
+        errand = next(iter(errands))
+        return errand if reading.named_topics <= {errand} else None
 
     def outside(self, handler: str, turn: Turn, reading: MessageReading) -> bool:
         """The message asks about a subject the assistant does not cover

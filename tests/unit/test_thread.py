@@ -211,6 +211,23 @@ def test_no_mitid_is_the_barrier_not_the_errand(assistant):
     assert reply.channel == "assisted" and reply.topic == "laegevalg"
 
 
+@pytest.mark.parametrize(
+    "text, topic, channel",
+    [
+        ("Hvordan bliver jeg fritaget for Digital Post?", "digital_post", "selfservice"),
+        ("Can I get an exemption from Digital Post?", "digital_post", "selfservice"),
+        ("jeg har ikke MitID, hvordan får jeg det?", "mitid", "selfservice"),
+        # Another barrier keeps the help, for the errand asked about.
+        ("Jeg er 88 og har ingen computer. Kan jeg blive fritaget for den digitale post?", "digital_post", "assisted"),
+        # The exemption as what stands in the way of another errand.
+        ("jeg er fritaget for digital post, hvordan søger jeg boligstøtte?", "boligstoette", "assisted"),
+    ],
+)
+def test_a_question_about_the_errand_its_barrier_names_gets_that_errand(assistant, text, topic, channel):
+    reply = assistant.handle("answer_errand", turn(text, "needs_assistance", 0.95)).reply
+    assert reply.topic == topic and reply.channel == channel
+
+
 def test_assistance_for_the_errand_the_nlu_ranks_next(assistant):
     text = "min far på 85 vil sætte et nyt skur op i haven, men han har ingen computer"
     ranking = [{"name": "needs_assistance", "confidence": 0.6}, {"name": "byggetilladelse", "confidence": 0.3}]
