@@ -129,6 +129,21 @@ def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text
     assert found is not None and found.key == "child_worry", found
 
 
+@pytest.mark.parametrize(
+    "text, category, urgent",
+    [
+        ("Min mand har trykken for brystet og sveder, men vil ikke have en ambulance", "medical_emergency", True),
+        ("I still have bruises from last week and I'm afraid to go back home", "violence", False),
+        ("Vores søn har autisme og kan ikke klare en stor klasse", "health", False),
+        ("The court took my licence for three years", "criminal", False),
+        ("I smoke weed every day and I need to stop", "addiction", False),
+    ],
+)
+def test_matters_told_in_everyday_words(detector, text, category, urgent):
+    found = detector.match_terms(text)
+    assert found is not None and (found.key, found.urgent) == (category, urgent), found
+
+
 def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(detector):
     ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "personal_matter", "confidence": 0.47}]
     found = detector.detect("vi er midt i en skilsmisse", "nlu_fallback", 0.55, ranking=ranking)

@@ -228,6 +228,19 @@ def test_a_question_about_the_errand_its_barrier_names_gets_that_errand(assistan
     assert reply.topic == topic and reply.channel == channel
 
 
+@pytest.mark.parametrize(
+    "topic, text",
+    [
+        ("flytning", "Hun er 91 og har hverken MitID eller computer. Kan hun få hjælp et sted?"),
+        ("digital_post", "Det er til min far. Han kan slet ikke finde ud af de digitale ting og har intet MitID"),
+    ],
+)
+def test_no_mitid_in_the_open_errand_is_help_with_that_errand(assistant, topic, text):
+    for intent in ("needs_assistance", "mitid"):
+        reply = assistant.handle("answer_errand", turn(text, intent, 0.8, topic=topic, asked="situation")).reply
+        assert reply.channel == "assisted" and reply.topic == topic, (intent, reply)
+
+
 def test_assistance_for_the_errand_the_nlu_ranks_next(assistant):
     text = "min far på 85 vil sætte et nyt skur op i haven, men han har ingen computer"
     ranking = [{"name": "needs_assistance", "confidence": 0.6}, {"name": "byggetilladelse", "confidence": 0.3}]
