@@ -137,11 +137,18 @@ def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text
         ("Vores søn har autisme og kan ikke klare en stor klasse", "health", False),
         ("The court took my licence for three years", "criminal", False),
         ("I smoke weed every day and I need to stop", "addiction", False),
+        ("jeg kan høre at han slår hende lige nu, børnene græder", "violence_now", True),
+        ("Jeg har besluttet at i dag er min sidste dag", "suicide", True),
+        ("Vores datter på 2 har type 1 diabetes. Kan hun være i dagpleje?", "health", False),
     ],
 )
 def test_matters_told_in_everyday_words(detector, text, category, urgent):
     found = detector.match_terms(text)
     assert found is not None and (found.key, found.urgent) == (category, urgent), found
+
+
+def test_a_last_day_at_work_is_no_emergency(detector):
+    assert detector.match_terms("fredag er min sidste dag på arbejdet, hvad så med min pension?") is None
 
 
 def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(detector):
