@@ -198,20 +198,31 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
     """The same many-thread load as above, through Rasa's RedisLockStore:
     duplicated tickets, two holders at once, or tickets lost when one
     replica deletes the lock another has just joined."""
-    conversation = sender_id("rasa-load", 8)
+    # The failure is a race, so one round may miss it: it did once in 18
+    # clean-clone runs of `make test` (2026-12-06). Up to ROUNDS rounds on
+    # fresh conversations; one that shows the failure is enough.
+    for _ in range(RASA_LOAD_ROUNDS):
+        if _rasa_store_failed(redis_server.url, red, sender_id("rasa-load", 8)):
+            return
+    pytest.fail("Rasa's store survived this load in every round: the comparison shows nothing")
+
+
+# Rounds of the load on Rasa's store before the comparison gives up.
+RASA_LOAD_ROUNDS = 3
+
+
+def _rasa_store_failed(url: str, red, conversation: str) -> bool:
     # Short lifetimes: tickets Rasa's store loses or resurrects block the
     # others until they expire.
     # Workers stuck for 60 s behind tickets Rasa's store lost are a failure
     # of that store too, not of the test.
-    finished = run_threads(redis_server.url, "rasa", conversation, threads=8, count=2, hold=0.002, lifetime=2)
+    finished = run_threads(url, "rasa", conversation, threads=8, count=2, hold=0.002, lifetime=2)
     entries = served(red, conversation)
     errors = red.lrange(f"test:errors:{conversation}", 0, -1)
     tickets = [ticket for ticket, _ in entries]
     duplicated = len(tickets) != len(set(tickets))
     overlapping = any(holders > 1 for _, holders in entries)
-    assert duplicated or overlapping or errors or not finished, (
-        "Rasa's store survived this load: the comparison shows nothing"
-    )
+    return bool(duplicated or overlapping or errors or not finished)
 
 
 def test_a_killed_holders_ticket_expires(redis_server, red):
