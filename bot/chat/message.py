@@ -215,7 +215,7 @@ def _ordinary(
     named: frozenset[str],
     open_topic: str | None,
     weigh: Callable[[str], SituationReading],
-    correction: bool = False,
+    correction: bool,
 ) -> bool:
     """The message tells an errand's ordinary matter, which the case model
     took for an own case: a barrier to the digital solution ("min forlovede

@@ -213,16 +213,16 @@ class KeywordRules:
         return SituationReading(best[2], confidence, "keywords")
 
 
-# The barrier that is the errand itself: not having MitID is why one asks
-# about MitID, and being exempt from Digital Post is that errand's own
-# situation ("hvordan bliver jeg fritaget for Digital Post?").
-_OWN_BARRIER = {"mitid": "ingen_mitid", "digital_post": "fritaget_digital_post"}
+# The errand a barrier names by itself ("fritaget for digital post", "har
+# ikke MitID"): in another errand, what stands in the way of it; in its own
+# errand no barrier at all, since not having MitID is why one asks about
+# MitID and being exempt is Digital Post's own situation.
+BARRIER_ERRANDS = {"fritaget_digital_post": "digital_post", "ingen_mitid": "mitid"}
 
 
 def barriers_for(topic: str | None, found: set[str]) -> set[str]:
     """The barriers that stand in the way of the topic's errand."""
-    own = _OWN_BARRIER.get(topic or "")
-    return found - {own} if own else set(found)
+    return {barrier for barrier in found if topic is None or BARRIER_ERRANDS.get(barrier) != topic}
 
 
 def keyword_parts(lemmatiser: Lemmatiser, keyword: str) -> tuple[tuple[str, ...], ...]:

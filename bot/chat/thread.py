@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.chat.message import MessageReading
-from bot.chat.reading import ANSWER_THRESHOLD, SITUATION_THRESHOLD, WORDED
+from bot.chat.reading import ANSWER_THRESHOLD, BARRIER_ERRANDS, SITUATION_THRESHOLD, WORDED
 from bot.chat.turn import NEEDS_ASSISTANCE, Turn
 from bot.knowledge.model import Topic
 
@@ -64,10 +64,6 @@ _MAY_BE_OUTSIDE = ("answer_errand", "clarify", "out_of_scope", "sensitive_intent
 # reach a caseworker whatever errand they are told with (issue 25).
 ERRAND_CONTEXT_CATEGORIES = frozenset({"family"})
 
-# The errand a barrier names by itself ("fritaget for digital post", "har
-# ikke MitID"): what stands in the way of the citizen's errand, not the errand.
-BARRIER_ERRANDS = {"fritaget_digital_post": "digital_post", "ingen_mitid": "mitid"}
-
 
 def obstacles(reading: MessageReading) -> set[str]:
     """The errands the message's barriers name by themselves."""
@@ -107,10 +103,10 @@ class Thread:
                 # The NLU keyed on a question word ("hvornår"), the message
                 # names another errand by its own words.
                 return handler, replace(turn, intent=next(iter(named)))
-            others = named - {open_topic.key} if open_topic else named
             errand = self._barrier_is_the_errand(turn, reading)
             if errand is not None:
                 return handler, replace(turn, intent=errand)
+            others = named - {open_topic.key} if open_topic else named
             if turn.intent == NEEDS_ASSISTANCE:
                 others = others - obstacles(reading)  # "har ikke MitID": the barrier, not the errand
             if turn.intent == NEEDS_ASSISTANCE and len(others) == 1:

@@ -194,6 +194,10 @@ def test_rasa_redis_store_lets_two_replicas_hold_one_conversation(redis_server, 
     assert sorted(store.ticket_position(conversation, t) for t in tickets) == [0, 1]
 
 
+# Rounds of the load on Rasa's store before the comparison gives up.
+RASA_LOAD_ROUNDS = 3
+
+
 def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
     """The same many-thread load as above, through Rasa's RedisLockStore:
     duplicated tickets, two holders at once, or tickets lost when one
@@ -205,10 +209,6 @@ def test_rasa_redis_store_fails_under_load_that_ours_passes(redis_server, red):
         if _rasa_store_failed(redis_server.url, red, sender_id("rasa-load", 8)):
             return
     pytest.fail("Rasa's store survived this load in every round: the comparison shows nothing")
-
-
-# Rounds of the load on Rasa's store before the comparison gives up.
-RASA_LOAD_ROUNDS = 3
 
 
 def _rasa_store_failed(url: str, red, conversation: str) -> bool:
