@@ -95,6 +95,9 @@ class Assistant:
                 explained = (detection.source in ("nlu", "model") and self.thread.explains(turn, reading)) or (
                     self.thread.errand_context(turn, reading)
                 )
+                if not explained and self.thread.outside_context(handler, turn, reading):
+                    # The open errand is set aside as the routing would.
+                    return self.answering.out_of_scope(turn, reading)
                 if not explained:
                     return self.answering.sensitive(turn, reading, detection)
                 if handler == "sensitive_intent":

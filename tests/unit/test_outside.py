@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.chat.case_matter import CaseReader
 from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
+from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.problems import KnowledgeError
@@ -26,6 +28,20 @@ def rules(knowledge):
 @pytest.fixture(scope="module")
 def assistant(knowledge, rules):
     return Assistant(knowledge, None, "glostrup", rules=rules)
+
+
+@pytest.fixture(scope="module")
+def guarded(knowledge, rules):
+    """With the sensitive detector and the case reading, as the action server runs it."""
+    spacy = Settings.load({}).spacy_path
+    return Assistant(
+        knowledge,
+        None,
+        "glostrup",
+        detector=SensitiveDetector(knowledge.sensitive, spacy, (*knowledge.topics, "needs_assistance")),
+        rules=rules,
+        case_reader=CaseReader(knowledge.case_signals, spacy),
+    )
 
 
 def test_the_subjects_survive_the_build(knowledge, tmp_path):
@@ -47,6 +63,8 @@ def test_the_subjects_survive_the_build(knowledge, tmp_path):
         ("Hvordan klager jeg over min husleje til huslejenævnet?", "lejebolig"),
         ("hvordan skifter jeg mit brugernavn paa instagram", "sociale_medier"),
         ("skal vi have tilladelse til en gadefest på villavejen?", "veje"),
+        ("Hvor søger man om skilsmisse?", "familieret"),
+        ("How do I apply for a disabled parking card?", "handicapparkering"),
         ("hvad koster et pas til et barn?", None),
         ("susanne skal have nyt pas", None),  # "su" is a whole word, not a prefix
     ],
@@ -92,6 +110,48 @@ def test_the_english_line_for_an_english_question(assistant):
 def test_an_errand_that_mentions_such_a_subject_is_still_answered(assistant, text, intent, topic):
     reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
     assert reply.topic == topic and reply.channel != "out_of_scope", reply
+
+
+@pytest.mark.parametrize(
+    "text,subject_line",
+    [
+        # A divorce (a family term) asked about by itself.
+        ("Jeg skal skilles. Hvor søger man om skilsmisse?", "familieretshuset.dk"),
+        # An illness told as why (a health term).
+        (
+            "Hvordan søger jeg om et handicapparkeringskort til min mand? Han sidder i kørestol efter en blodprop.",
+            "handicap.dk",
+        ),
+        # A relative's frailty the NLU took for a personal matter.
+        (
+            "Min mor på 90 kan ikke selv gøre rent og handle ind længere. Hvem skal vi kontakte for at få hjemmehjælp?",
+            "ældre- og handicapområde",
+        ),
+    ],
+)
+def test_a_family_or_health_matter_about_a_subject_outside_gets_where_to_go(guarded, text, subject_line):
+    # No caseworker of the municipality's can do these; the callback would
+    # only queue the citizen for the wrong service (thread.OUTSIDE_CONTEXT_CATEGORIES).
+    reply = guarded.handle("sensitive_intent", turn(text, "personal_matter", 0.75)).reply
+    assert reply.channel == "out_of_scope" and reply.topic is None, reply
+    assert subject_line in reply.text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        # Violence, a death and an own case reach a caseworker whatever the subject.
+        ("Min mand slår mig. Hvordan søger jeg om skilsmisse?", "personal_matter"),
+        ("Min mand er lige død, og nu skal jeg have hjemmehjælp", "personal_matter"),
+        ("Kommunen har givet min mor afslag på hjemmehjælp, og det vil vi klage over", "personal_matter"),
+        # A divorce told with an errand names the errand: not the scope reply.
+        ("Jeg skal skilles, hvad sker der så med min boligstøtte?", "boligstoette"),
+    ],
+)
+def test_other_matters_with_a_subject_outside_still_reach_a_caseworker(guarded, knowledge, text, intent):
+    handler = "answer_errand" if intent in knowledge.topics else "sensitive_intent"
+    reply = guarded.handle(handler, turn(text, intent, 0.75)).reply
+    assert reply.channel != "out_of_scope", reply
 
 
 def test_help_without_the_digital_solutions_is_not_overruled(assistant):
