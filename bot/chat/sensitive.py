@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
-from bot.chat.reading import is_question
+from bot.chat.reading import GAP_WORDS, is_question
 from bot.chat.situation_model import fold_letters, two_class_examples
 from bot.knowledge.model import CPR_CATEGORY, PERSONAL_CATEGORY, URGENT_CATEGORY, SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
@@ -177,14 +177,17 @@ class SensitiveDetector:
         # "roeg" for "røg" or "spritkoersel" (the seventh sealed set's
         # misses), and the lemma table knows only the Danish spelling, so
         # such a word stays as written and matches its term folded.
-        self.terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        # A term written with "..." between words ("min hustru ... er død")
+        # is its pieces, each a lemma sequence, with up to GAP_WORDS other
+        # words between them, as in a situation keyword.
+        self.terms: dict[str, list[tuple[tuple[tuple[str, ...], ...], str]]] = {}
         for category in categories.values():
             for term in category.terms:
                 if term == PLACEHOLDER.lower():
                     continue
-                lemmas = self._lemmas(term)
-                if lemmas:
-                    self.terms.setdefault(lemmas[0], []).append((lemmas, category.key))
+                pieces = tuple(self._lemmas(piece) for piece in _GAP_MARK.split(term))
+                if all(pieces):
+                    self.terms.setdefault(pieces[0][0], []).append((pieces, category.key))
 
     def _lemmas(self, text: str) -> tuple[str, ...]:
         return tuple(fold_letters(lemma) for _, lemma in self.table.lemmas(_normalise(text)))
@@ -193,8 +196,8 @@ class SensitiveDetector:
         lemmas = self._lemmas(text)
         found = []
         for start, lemma in enumerate(lemmas):
-            for term, key in self.terms.get(lemma, ()):
-                if tuple(lemmas[start : start + len(term)]) == term:
+            for pieces, key in self.terms.get(lemma, ()):
+                if _pieces_at(lemmas, start, pieces):
                     found.append(self.categories[key])
         if not found:
             return None
@@ -277,6 +280,22 @@ class SensitiveDetector:
             if carried or (not unsure and confidence >= SURE_THRESHOLD and not errand_nearby):
                 return detected(PERSONAL_CATEGORY, "nlu")
         return None
+
+
+_GAP_MARK = re.compile(r"\s*(?:\.\.\.|…)\s*")
+
+
+def _pieces_at(lemmas: tuple[str, ...], start: int, pieces: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the term's pieces match from ``start``, up to GAP_WORDS words between two."""
+    first = pieces[0]
+    if lemmas[start : start + len(first)] != first:
+        return False
+    if len(pieces) == 1:
+        return True
+    after = start + len(first)
+    return any(
+        _pieces_at(lemmas, after + skip, pieces[1:]) for skip in range(GAP_WORDS + 1) if after + skip < len(lemmas)
+    )
 
 
 def _normalise(text: str) -> str:

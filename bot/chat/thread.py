@@ -64,19 +64,19 @@ _MAY_BE_OUTSIDE = ("answer_errand", "clarify", "out_of_scope", "sensitive_intent
 # reach a caseworker whatever errand they are told with (issue 25).
 ERRAND_CONTEXT_CATEGORIES = frozenset({"family"})
 
-# Sensitive readings that a question about a subject outside the errands
-# may carry without being a matter for the municipality's caseworker: a
-# divorce asked about by itself is the Agency of Family Law's, a disability
-# parking card after a stroke is Danske Handicaporganisationer's, home help
-# for a mother of 90 is the care services'. The callback would put the
-# citizen in a caseworker's queue for something that caseworker cannot do;
-# the scope reply says where to go and gives the municipality's contact.
-# "personal" is the NLU's or the sensitive model's word alone. Not a death,
-# violence, a child at risk, addiction or crime, which reach a caseworker
-# whatever they are told with. Chosen from the tenth sealed set's misses
-# (after its one run): three of its out-of-scope conversations were
-# escalated this way.
-OUTSIDE_CONTEXT_CATEGORIES = frozenset({"family", "health", "personal"})
+# Sensitive terms that a question about a subject outside the errands may
+# carry without being a matter for the municipality's caseworker: a divorce
+# asked about by itself is the Agency of Family Law's, a disability parking
+# card after a stroke is Danske Handicaporganisationer's. The callback would
+# put the citizen in a caseworker's queue for something that caseworker
+# cannot do; the scope reply says where to go and gives the municipality's
+# contact. Chosen from the tenth sealed set's misses (after its one run).
+# Not the NLU's or the sensitive model's personal guess alone: it is how
+# violence told in words no term knows is caught ("My husband hit me last
+# month ... My residence permit depends on him", which names the residence
+# permit subject, got the scope reply when the guess counted here). Not a
+# death, violence, a child at risk, addiction or crime either.
+OUTSIDE_CONTEXT_CATEGORIES = frozenset({"family", "health"})
 
 
 def obstacles(reading: MessageReading) -> set[str]:
@@ -293,11 +293,11 @@ class Thread:
         return self._situation_worded(turn, reading)
 
     def outside_context(self, handler: str, turn: Turn, reading: MessageReading) -> bool:
-        """A sensitive reading of OUTSIDE_CONTEXT_CATEGORIES in a question
+        """A sensitive term of OUTSIDE_CONTEXT_CATEGORIES in a question
         about a subject outside the errands, with no case of the citizen's
         own and nothing in the message that says an errand (``outside``)."""
         detection = reading.detection
-        if detection is None or detection.urgent or reading.case_matter.case:
+        if detection is None or detection.source != "terms" or detection.urgent or reading.case_matter.case:
             return False
         return detection.category in OUTSIDE_CONTEXT_CATEGORIES and self.outside(handler, turn, reading)
 

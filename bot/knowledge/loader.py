@@ -369,7 +369,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
 
 
 # The marks an editor writes for a gap between two words: "..." in a
-# keyword ("ikke ... computer", bot/chat/reading.py), "…" in a keyword or a
+# keyword ("ikke ... computer", bot/chat/reading.py) or a sensitive term, "…" in those or a
 # case phrase (bot/chat/case_matter.py).
 _GAP_MARKS = re.compile(r"\.\.\.|…")
 
@@ -592,6 +592,10 @@ def _read_sensitive(data: Any, f: Fields) -> dict[str, SensitiveCategory]:
             for i, term in enumerate(terms):
                 if not isinstance(term, str) or not term.strip():
                     f.problem(terms, i, f"{path}.terms[{i}]", "must be non-empty text")
+                elif any(not piece.strip() for piece in _GAP_MARKS.split(term)):
+                    f.problem(
+                        terms, i, f"{path}.terms[{i}]", f"a gap (... or …) must stand between two words: {term!r}"
+                    )
                 else:
                     clean.append(" ".join(term.lower().split()))
             if key in result:

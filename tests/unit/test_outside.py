@@ -122,11 +122,6 @@ def test_an_errand_that_mentions_such_a_subject_is_still_answered(assistant, tex
             "Hvordan søger jeg om et handicapparkeringskort til min mand? Han sidder i kørestol efter en blodprop.",
             "handicap.dk",
         ),
-        # A relative's frailty the NLU took for a personal matter.
-        (
-            "Min mor på 90 kan ikke selv gøre rent og handle ind længere. Hvem skal vi kontakte for at få hjemmehjælp?",
-            "ældre- og handicapområde",
-        ),
     ],
 )
 def test_a_family_or_health_matter_about_a_subject_outside_gets_where_to_go(guarded, text, subject_line):
@@ -144,6 +139,9 @@ def test_a_family_or_health_matter_about_a_subject_outside_gets_where_to_go(guar
         ("Min mand slår mig. Hvordan søger jeg om skilsmisse?", "personal_matter"),
         ("Min mand er lige død, og nu skal jeg have hjemmehjælp", "personal_matter"),
         ("Kommunen har givet min mor afslag på hjemmehjælp, og det vil vi klage over", "personal_matter"),
+        # The NLU's personal guess alone: it also catches violence told in
+        # words no term knows, so it is not set aside for a subject outside.
+        ("My husband hit me last month. My residence permit depends on him. What can I do?", "personal_matter"),
         # A divorce told with an errand names the errand: not the scope reply.
         ("Jeg skal skilles, hvad sker der så med min boligstøtte?", "boligstoette"),
     ],

@@ -6,8 +6,11 @@ import pytest
 
 from bot.chat.sensitive import SensitiveDetector, carries_case
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import SensitiveCategory
+from bot.knowledge.problems import KnowledgeError
 from bot.privacy.redaction import PLACEHOLDER
 from tests.conftest import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.support.knowledge_copy import edit
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +148,38 @@ def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text
 def test_matters_told_in_everyday_words(detector, text, category, urgent):
     found = detector.match_terms(text)
     assert found is not None and (found.key, found.urgent) == (category, urgent), found
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        ("min hustru er død", True),
+        ("min hustru gennem mange år er død", True),  # three words between
+        ("min hustru, som jeg var gift med, er død", False),  # five: too far apart
+        ("er død min hustru", False),  # the pieces in the term's order only
+    ],
+)
+def test_a_term_with_a_gap_lets_up_to_three_words_stand_between(text, found):
+    one = {"b": SensitiveCategory("b", "Dødsfald", False, ("min hustru ... er død",))}
+    assert (SensitiveDetector(one, PROJECT_ROOT / "build" / "spacy-da").match_terms(text) is not None) is found
+
+
+def test_a_spouse_told_with_words_between_is_a_death(detector):
+    found = detector.match_terms("Min kone gennem 40 år døde i nat. Skal jeg sige hendes pension op?")
+    assert found is not None and found.key == "bereavement"
+    assert detector.match_terms("min mobil er helt død, hvordan får jeg MitID på en ny?") is None
+
+
+def test_a_gap_at_the_start_of_a_term_is_a_problem(kdir):
+    edit(kdir / "sensitive_terms.yml", "      - min mand ... er død\n", "      - ... er død\n")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(kdir)
+    assert any(
+        p.file.endswith("sensitive_terms.yml")
+        and p.field.startswith("categories.bereavement.terms[")
+        and "gap" in p.message
+        for p in info.value.problems
+    ), info.value.problems
 
 
 def test_a_last_day_at_work_is_no_emergency(detector):
