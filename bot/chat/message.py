@@ -17,6 +17,8 @@ from bot.chat.case_matter import NO_CASE, CaseReader, CaseReading
 from bot.chat.language import DANISH, detect_language
 from bot.chat.reading import (
     ANSWER_THRESHOLD,
+    NO_SITUATION,
+    PHRASE_CONFIDENCE,
     SHORT_REPLY_WORDS,
     WORDED,
     KeywordRules,
@@ -103,6 +105,19 @@ class MessageReading:
     # measured for issue 23 on the 2-core development machine), and a turn
     # needs one to three topics.
     weigh: Callable[[str], SituationReading] = field(repr=False, compare=False)
+    # A topic's situation keyword in the message, whatever the situation
+    # model says: the weighing lets a confident model's reading outvote a
+    # keyword for the answer, but the keyword still says which errand the
+    # words belong to. Read on first use and kept, like ``weigh``.
+    keyword: Callable[[str], SituationReading] = field(default=lambda topic: NO_SITUATION, repr=False, compare=False)
+
+    def worded(self, topic: str) -> bool:
+        """The message names one of the topic's situations in the citizen's
+        own words: an entity or an editor's keyword as weighed, or a phrase
+        of several words even where the model's reading of the whole
+        sentence outweighed it ("min kæreste er flyttet ind" in housing
+        benefit). One word alone ("hvornår") is not enough there."""
+        return self.weigh(topic).source in WORDED or self.keyword(topic).confidence >= PHRASE_CONFIDENCE
 
     def situation(self, topic: str, threshold: float) -> SituationReading:
         """The situation the message supports for the topic, or key None
@@ -158,6 +173,10 @@ def read_message(
     def weigh(topic: str) -> SituationReading:
         return weigh_situation(topics[topic], situation_entities, rules, text, scores)
 
+    @cache
+    def keyword(topic: str) -> SituationReading:
+        return rules.match(topic, text) if rules is not None and topic in topics else NO_SITUATION
+
     correction = is_correction(text)
     said = tuple(b for b in BARRIERS if b in found)
     named = frozenset(rules.named_topics(text)) if rules is not None else frozenset()
@@ -205,6 +224,7 @@ def read_message(
         case=case,
         cpr_removed=bool((turn.redacted or {}).get("cpr")),
         weigh=weigh,
+        keyword=keyword,
     )
 
 

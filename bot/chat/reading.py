@@ -94,6 +94,10 @@ class SituationReading:
         return self
 
 
+# No situation found: the reading of a message that names none.
+NO_SITUATION = SituationReading(None, 0.0, "none")
+
+
 class Lemmatiser:
     """Lemmas from the Danish lookup table the spaCy pipeline also uses."""
 
@@ -330,8 +334,8 @@ def weigh_situation(
         found = normalise_situation(topic, value)
         if found:
             return SituationReading(found, ENTITY_CONFIDENCE, "entity")
-    keyword = rules.match(topic.key, text) if rules else SituationReading(None, 0.0, "none")
-    model = SituationReading(None, 0.0, "none")
+    keyword = rules.match(topic.key, text) if rules else NO_SITUATION
+    model = NO_SITUATION
     ranked = (scores or {}).get(topic.key) or []
     if ranked:
         top = ranked[0]

@@ -438,3 +438,36 @@ def test_asking_whether_it_can_be_done_online_gets_the_errands_answer(assistant,
 def test_a_barrier_or_a_plea_for_help_stays_assisted(assistant, text):
     reply = assistant.handle("answer_errand", turn(text, "needs_assistance", 0.8, topic="flytning")).reply
     assert reply.topic == "flytning" and reply.channel == "assisted"
+
+
+def test_a_question_about_another_errand_the_nlu_is_sure_of_leaves_the_open_one(assistant):
+    # The move's word ("adresse") is the reason; the question is about the
+    # health card, which the NLU is sure of and which finds its situation.
+    t = turn(
+        "skal min datter også have et nyt sundhedskort med den nye adresse?", "sundhedskort", 0.97, topic="flytning"
+    )
+    reply = assistant.handle("answer_errand", t).reply
+    assert (reply.topic, reply.situation) == ("sundhedskort", "flytning")
+    # Unsure, the NLU does not take it away from the move.
+    t = turn(
+        "skal min datter også have et nyt sundhedskort med den nye adresse?", "sundhedskort", 0.6, topic="flytning"
+    )
+    assert assistant.handle("answer_errand", t).reply.topic == "flytning"
+
+
+def test_the_nlu_agreeing_with_the_open_errand_outweighs_another_errands_word(assistant):
+    # "brev" is Digital Post's word, but the NLU and the form's keyword say sick leave.
+    t = turn("jeg har fået et brev om at jeg skal udfylde et skema", "sygemelding", 0.7, topic="sygemelding")
+    reply = assistant.handle("answer_errand", t).reply
+    assert (reply.topic, reply.situation) == ("sygemelding", "oplysningsskema")
+    # Opened as a new subject, the other errand's word still switches.
+    t = turn("en anden ting: hvor læser jeg mit brev fra kommunen", "sygemelding", 0.7, topic="sygemelding")
+    assert assistant.handle("answer_errand", t).reply.topic == "digital_post"
+
+
+def test_an_open_errands_phrase_counts_though_the_situation_model_outweighs_it(assistant):
+    # The model's general reading wins the answer, but the phrase still says
+    # the words belong to housing benefit, not to the move ("flyttet").
+    general = {"boligstoette": [{"name": "general", "confidence": 0.95}]}
+    t = turn("min kæreste er flyttet ind hos mig", "boligstoette", 0.7, topic="boligstoette", situation_scores=general)
+    assert assistant.handle("answer_errand", t).reply.topic == "boligstoette"
