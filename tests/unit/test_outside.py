@@ -64,6 +64,17 @@ def test_the_subjects_survive_the_build(knowledge, tmp_path):
         ("hvordan skifter jeg mit brugernavn paa instagram", "sociale_medier"),
         ("skal vi have tilladelse til en gadefest på villavejen?", "veje"),
         ("Hvor søger man om skilsmisse?", "familieret"),
+        ("Jeg har fået en afgift fra et privat parkeringsselskab ved Netto", "privat_parkering"),
+        ("pantautomaten er i stykker, hvor kan jeg ellers aflevere pantflasker", "pant"),
+        ("Skal vi søge om ESTA før vi rejser til New York?", "visum"),
+        ("Kan I anbefale et festlokale til 60 personer?", "fest"),
+        ("hvad er nummeret til lægevagten i weekenden", "sundhed"),
+        ("Hvornår kommer fejemaskinen på vores vej?", "veje"),
+        ("Vi er ikke gift. Hvordan bliver min kæreste registreret som far?", "familieret"),
+        # A divorce alone, a visa alone or a specialist alone is an errand's reason.
+        ("Kan jeg få mit pigenavn tilbage efter skilsmissen?", None),
+        ("Min forlovede er her på visum, kan vi blive gift på rådhuset?", None),
+        ("kan jeg gå til speciallæge uden henvisning i gruppe 2?", None),
         ("How do I apply for a disabled parking card?", "handicapparkering"),
         ("hvad koster et pas til et barn?", None),
         ("susanne skal have nyt pas", None),  # "su" is a whole word, not a prefix
