@@ -143,6 +143,10 @@ def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text
         ("jeg kan høre at han slår hende lige nu, børnene græder", "violence_now", True),
         ("Jeg har besluttet at i dag er min sidste dag", "suicide", True),
         ("Vores datter på 2 har type 1 diabetes. Kan hun være i dagpleje?", "health", False),
+        ("min mor faldt lige om i stuen og er helt grå i ansigtet", "medical_emergency", True),
+        ("der er ild i carporten og det breder sig til huset", "medical_emergency", True),
+        ("Jeg vil flytte, uden at han kan se hvor jeg bor. Hvordan melder jeg det?", "violence", False),
+        ("min søn stjæler penge for at købe piller", "addiction", False),
     ],
 )
 def test_matters_told_in_everyday_words(detector, text, category, urgent):
@@ -184,6 +188,18 @@ def test_a_gap_at_the_start_of_a_term_is_a_problem(kdir):
 
 def test_a_last_day_at_work_is_no_emergency(detector):
     assert detector.match_terms("fredag er min sidste dag på arbejdet, hvad så med min pension?") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "min far faldt om sidste år og bruger nu rollator, kan han stemme hjemme?",  # a fall long ago
+        "må jeg brænde haveaffald i min have?",  # burning garden waste is no fire
+    ],
+)
+def test_a_fall_long_ago_or_burning_garden_waste_is_no_emergency(detector, text):
+    found = detector.match_terms(text)
+    assert found is None or not found.urgent, found
 
 
 def test_unsure_nlu_with_a_close_sensitive_intent_escalates_only_with_a_case(detector):
