@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.case_matter import CaseReader
-from bot.chat.conversation import Assistant, Turn
-from bot.chat.reading import KeywordRules, Lemmatiser
-from bot.chat.sensitive import SensitiveDetector
+from bot.chat.conversation import Turn
 from bot.knowledge.model import CASE_CATEGORY
-from bot.settings import Settings
+from tests.support.assistants import guarded_assistant
 from tests.support.turns import turn
 
 
 @pytest.fixture(scope="module")
 def assistant(knowledge):
-    spacy = Settings.load({}).spacy_path
-    return Assistant(
-        knowledge,
-        None,
-        "glostrup",
-        detector=SensitiveDetector(knowledge.sensitive, spacy, (*knowledge.topics, "needs_assistance")),
-        rules=KeywordRules(knowledge.topics, Lemmatiser(spacy), knowledge.barrier_keywords),
-        case_reader=CaseReader(knowledge.case_signals, spacy),
-    )
+    return guarded_assistant(knowledge)
 
 
 def handler(intent, knowledge):

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.case_matter import CaseReader
 from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
-from bot.chat.sensitive import SensitiveDetector
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.problems import KnowledgeError
 from bot.knowledge.store import open_knowledge
 from bot.settings import Settings
+from tests.support.assistants import guarded_assistant
 from tests.support.knowledge_copy import edit
 from tests.support.turns import turn
 
@@ -33,15 +32,7 @@ def assistant(knowledge, rules):
 @pytest.fixture(scope="module")
 def guarded(knowledge, rules):
     """With the sensitive detector and the case reading, as the action server runs it."""
-    spacy = Settings.load({}).spacy_path
-    return Assistant(
-        knowledge,
-        None,
-        "glostrup",
-        detector=SensitiveDetector(knowledge.sensitive, spacy, (*knowledge.topics, "needs_assistance")),
-        rules=rules,
-        case_reader=CaseReader(knowledge.case_signals, spacy),
-    )
+    return guarded_assistant(knowledge, rules)
 
 
 def test_the_subjects_survive_the_build(knowledge, tmp_path):
