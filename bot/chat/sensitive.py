@@ -159,6 +159,9 @@ class Detection:
     label: str
     urgent: bool
     source: str  # "terms", "nlu" or "redaction" ("case_matter" in `kommunebot eval`'s older-set detection)
+    # Every category the terms found, the deciding one first: a divorce
+    # told together with violence is both.
+    found: tuple[str, ...] = ()
 
 
 def detected(category: str, source: str) -> Detection:
@@ -177,32 +180,55 @@ class SensitiveDetector:
         # "roeg" for "røg" or "spritkoersel" (the seventh sealed set's
         # misses), and the lemma table knows only the Danish spelling, so
         # such a word stays as written and matches its term folded.
+        self.terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         # A term written with "..." between words ("min hustru ... er død")
-        # is its pieces, each a lemma sequence, with up to GAP_WORDS other
-        # words between them, as in a situation keyword.
-        self.terms: dict[str, list[tuple[tuple[tuple[str, ...], ...], str]]] = {}
+        # is its pieces, matched on the words as written (folded, without
+        # punctuation), with up to GAP_WORDS other words between them. As
+        # written, not as lemmas: "min søns mobil er død" and "min søn har
+        # et dødt batteri" are no death, and the lemmas ("søn", "død") made
+        # them one (the review of 2026-12-06).
+        self.gapped: dict[str, list[tuple[tuple[tuple[str, ...], ...], str]]] = {}
         for category in categories.values():
             for term in category.terms:
                 if term == PLACEHOLDER.lower():
                     continue
-                pieces = tuple(self._lemmas(piece) for piece in _GAP_MARK.split(term))
-                if all(pieces):
-                    self.terms.setdefault(pieces[0][0], []).append((pieces, category.key))
+                if _GAP_MARK.search(term):
+                    pieces = tuple(self._written(piece) for piece in _GAP_MARK.split(term))
+                    if all(pieces):
+                        self.gapped.setdefault(pieces[0][0], []).append((pieces, category.key))
+                    continue
+                lemmas = self._lemmas(term)
+                if lemmas:
+                    self.terms.setdefault(lemmas[0], []).append((lemmas, category.key))
 
     def _lemmas(self, text: str) -> tuple[str, ...]:
         return tuple(fold_letters(lemma) for _, lemma in self.table.lemmas(_normalise(text)))
 
+    def _written(self, text: str) -> tuple[str, ...]:
+        return tuple(fold_letters(token) for token, _ in self.table.lemmas(_normalise(text)) if _WORD.search(token))
+
     def match_terms(self, text: str) -> SensitiveCategory | None:
-        lemmas = self._lemmas(text)
-        found = []
-        for start, lemma in enumerate(lemmas):
-            for pieces, key in self.terms.get(lemma, ()):
-                if _pieces_at(lemmas, start, pieces):
-                    found.append(self.categories[key])
+        found = self.all_terms(text)
         if not found:
             return None
         # An urgent category wins over any other; else the first in the text.
         return next((c for c in found if c.urgent), found[0])
+
+    def all_terms(self, text: str) -> list[SensitiveCategory]:
+        """Every category a term finds, in the order of the text (gapped terms last)."""
+        lemmas = self._lemmas(text)
+        found = []
+        for start, lemma in enumerate(lemmas):
+            for term, key in self.terms.get(lemma, ()):
+                if lemmas[start : start + len(term)] == term:
+                    found.append(self.categories[key])
+        if self.gapped:
+            words = self._written(text)
+            for start, word in enumerate(words):
+                for pieces, key in self.gapped.get(word, ()):
+                    if _pieces_at(words, start, pieces):
+                        found.append(self.categories[key])
+        return found
 
     def detect(
         self,
@@ -232,9 +258,11 @@ class SensitiveDetector:
             confidence, unsure = INTENT_THRESHOLD, True
         elif intent == SENSITIVE_INTENT and UNSURE_THRESHOLD <= confidence < SURE_THRESHOLD:
             confidence, unsure = INTENT_THRESHOLD, True
-        term = self.match_terms(text or "")
+        found = self.all_terms(text or "")
+        term = next((c for c in found if c.urgent), found[0]) if found else None
+        keys = tuple(dict.fromkeys([term.key] + [c.key for c in found])) if term is not None else ()
         if term is not None and term.urgent:
-            return Detection(term.key, term.label, True, "terms")
+            return Detection(term.key, term.label, True, "terms", keys)
         lowered = (text or "").lower()
         # An unsure urgent guess escalates a message about someone, and the
         # NLU's own urgent intent a statement too: a danger told without
@@ -252,7 +280,7 @@ class SensitiveDetector:
             # is how the errand works, not the citizen's matter (issue 25).
             term = None
         if term is not None:
-            return Detection(term.key, term.label, False, "terms")
+            return Detection(term.key, term.label, False, "terms", keys)
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection(CPR_CATEGORY, cpr.label if cpr else DETECTOR_CATEGORIES[CPR_CATEGORY], False, "redaction")
@@ -283,18 +311,20 @@ class SensitiveDetector:
 
 
 _GAP_MARK = re.compile(r"\s*(?:\.\.\.|…)\s*")
+# A token that is a word or a number, not punctuation: the gap counts words.
+_WORD = re.compile(r"\w")
 
 
-def _pieces_at(lemmas: tuple[str, ...], start: int, pieces: tuple[tuple[str, ...], ...]) -> bool:
+def _pieces_at(words: tuple[str, ...], start: int, pieces: tuple[tuple[str, ...], ...]) -> bool:
     """Whether the term's pieces match from ``start``, up to GAP_WORDS words between two."""
     first = pieces[0]
-    if lemmas[start : start + len(first)] != first:
+    if words[start : start + len(first)] != first:
         return False
     if len(pieces) == 1:
         return True
     after = start + len(first)
     return any(
-        _pieces_at(lemmas, after + skip, pieces[1:]) for skip in range(GAP_WORDS + 1) if after + skip < len(lemmas)
+        _pieces_at(words, after + skip, pieces[1:]) for skip in range(GAP_WORDS + 1) if after + skip < len(words)
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from bot.chat.message import MessageReading
 from bot.chat.reading import ANSWER_THRESHOLD, BARRIER_ERRANDS, SITUATION_THRESHOLD, WORDED
+from bot.chat.sensitive import SENSITIVE_SCORE_THRESHOLD
 from bot.chat.turn import NEEDS_ASSISTANCE, Turn
 from bot.knowledge.model import Topic
 
@@ -243,7 +244,7 @@ class Thread:
         return (
             open_topic is not None
             and turn.intent == open_topic.key
-            and not reading.new_subject
+            and not (reading.new_subject or reading.wish)
             and reading.worded(open_topic.key)
         )
 
@@ -257,6 +258,7 @@ class Thread:
         stayed in the move this way."""
         return (
             reading.question
+            and turn.intent in reading.named_topics
             and turn.confidence >= SWITCH_CONFIDENCE
             and reading.situation(turn.intent, SITUATION_THRESHOLD).source in WORDED
         )
@@ -325,13 +327,19 @@ class Thread:
         return self._situation_worded(turn, reading)
 
     def outside_context(self, handler: str, turn: Turn, reading: MessageReading) -> bool:
-        """A sensitive term of OUTSIDE_CONTEXT_CATEGORIES in a question
-        about a subject outside the errands, with no case of the citizen's
-        own and nothing in the message that says an errand (``outside``)."""
+        """A question about a subject outside the errands whose every
+        sensitive term is of OUTSIDE_CONTEXT_CATEGORIES, with no case of the
+        citizen's own, the sensitive model not sure of a matter, and nothing
+        in the message that says an errand (``outside``). Every term, not
+        the deciding one: "Vi skal skilles og han truer mig. Hvordan søger
+        jeg skilsmisse?" is violence too (the review of 2026-12-06)."""
         detection = reading.detection
         if detection is None or detection.source != "terms" or detection.urgent or reading.case_matter.case:
             return False
-        return detection.category in OUTSIDE_CONTEXT_CATEGORIES and self.outside(handler, turn, reading)
+        if not reading.question or (turn.sensitive_score or 0.0) >= SENSITIVE_SCORE_THRESHOLD:
+            return False
+        found = set(detection.found or (detection.category,))
+        return found <= OUTSIDE_CONTEXT_CATEGORIES and self.outside(handler, turn, reading)
 
     def _situation_worded(self, turn: Turn, reading: MessageReading) -> bool:
         """The NLU's errand or the open one finds one of its situations in

@@ -141,17 +141,29 @@ def test_a_family_or_health_matter_about_a_subject_outside_gets_where_to_go(guar
         ("Min mand slår mig. Hvordan søger jeg om skilsmisse?", "personal_matter"),
         ("Min mand er lige død, og nu skal jeg have hjemmehjælp", "personal_matter"),
         ("Kommunen har givet min mor afslag på hjemmehjælp, og det vil vi klage over", "personal_matter"),
+        # Also when the divorce comes first: every term counts, not the first.
+        ("Vi skal skilles og han truer mig. Hvordan søger jeg skilsmisse?", "personal_matter"),
+        ("Jeg skal skilles fra min mand, han drikker hver dag. Hvor søger man om skilsmisse?", "personal_matter"),
         # The NLU's personal guess alone: it also catches violence told in
         # words no term knows, so it is not set aside for a subject outside.
         ("My husband hit me last month. My residence permit depends on him. What can I do?", "personal_matter"),
-        # A divorce told with an errand names the errand: not the scope reply.
-        ("Jeg skal skilles, hvad sker der så med min boligstøtte?", "boligstoette"),
     ],
 )
-def test_other_matters_with_a_subject_outside_still_reach_a_caseworker(guarded, knowledge, text, intent):
-    handler = "answer_errand" if intent in knowledge.topics else "sensitive_intent"
-    reply = guarded.handle(handler, turn(text, intent, 0.75)).reply
-    assert reply.channel != "out_of_scope", reply
+def test_other_matters_with_a_subject_outside_still_reach_a_caseworker(guarded, text, intent):
+    reply = guarded.handle("sensitive_intent", turn(text, intent, 0.75)).reply
+    assert reply.channel in ("callback", "urgent"), reply
+
+
+def test_a_divorce_told_not_asked_or_with_an_errand_is_not_set_aside(guarded):
+    # Told, not asked: the scope reply answers a question.
+    t = turn("Jeg skal skilles og er helt knust. Familieretshuset har indkaldt os til møde.", "personal_matter", 0.75)
+    assert guarded.handle("sensitive_intent", t).reply.channel == "callback"
+    # A divorce told with an errand names the errand: not the scope reply.
+    t = turn("Jeg skal skilles, hvad sker der så med min boligstøtte?", "boligstoette", 0.75)
+    assert guarded.handle("answer_errand", t).reply.channel != "out_of_scope"
+    # The sensitive model sure of a matter keeps it.
+    t = turn("Jeg skal skilles. Hvor søger man om skilsmisse?", "personal_matter", 0.75, sensitive_score=0.9)
+    assert guarded.handle("sensitive_intent", t).reply.channel == "callback"
 
 
 def test_help_without_the_digital_solutions_is_not_overruled(assistant):
