@@ -59,7 +59,7 @@ SHORT_REPLY_WORDS = 12
 GAP_WORDS = 3
 # The gap marker inside a lemmatised keyword: no word folds to it.
 GAP: tuple[str, ...] = ("\x00gap",)
-_GAP_MARK = re.compile(r"\s*(?:\.\.\.|…)\s*")
+GAP_MARK = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 # Where a situation reading came from; the one list of the values produced
 # (weigh_situation, SituationReading.above, KeywordRules.match) and
@@ -232,7 +232,7 @@ def barriers_for(topic: str | None, found: set[str]) -> set[str]:
 def keyword_parts(lemmatiser: Lemmatiser, keyword: str) -> tuple[tuple[str, ...], ...]:
     """The keyword's words as lemma forms, with GAP where the editor wrote
     "..." between two of them; empty when it has no words."""
-    pieces = [lemmatiser.tokens(piece) for piece in _GAP_MARK.split(keyword.strip())]
+    pieces = [lemmatiser.tokens(piece) for piece in GAP_MARK.split(keyword.strip())]
     pieces = [piece for piece in pieces if piece]
     parts: list[tuple[str, ...]] = []
     for piece in pieces:

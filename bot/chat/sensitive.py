@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.chat.case_matter import NO_CASE, CaseReading
 from bot.chat.lemmas import load_table
-from bot.chat.reading import GAP_WORDS, is_question
+from bot.chat.reading import GAP_MARK, GAP_WORDS, is_question
 from bot.chat.situation_model import fold_letters, two_class_examples
 from bot.knowledge.model import CPR_CATEGORY, PERSONAL_CATEGORY, URGENT_CATEGORY, SensitiveCategory
 from bot.privacy.redaction import PLACEHOLDER
@@ -192,8 +192,8 @@ class SensitiveDetector:
             for term in category.terms:
                 if term == PLACEHOLDER.lower():
                     continue
-                if _GAP_MARK.search(term):
-                    pieces = tuple(self._written(piece) for piece in _GAP_MARK.split(term))
+                if GAP_MARK.search(term):
+                    pieces = tuple(self._written(piece) for piece in GAP_MARK.split(term))
                     if all(pieces):
                         self.gapped.setdefault(pieces[0][0], []).append((pieces, category.key))
                     continue
@@ -205,25 +205,23 @@ class SensitiveDetector:
         return tuple(fold_letters(lemma) for _, lemma in self.table.lemmas(_normalise(text)))
 
     def _written(self, text: str) -> tuple[str, ...]:
-        return tuple(fold_letters(token) for token, _ in self.table.lemmas(_normalise(text)) if _WORD.search(token))
+        return _written(self.table.lemmas(_normalise(text)))
 
     def match_terms(self, text: str) -> SensitiveCategory | None:
-        found = self.all_terms(text)
-        if not found:
-            return None
-        # An urgent category wins over any other; else the first in the text.
-        return next((c for c in found if c.urgent), found[0])
+        return _deciding(self.all_terms(text))
 
     def all_terms(self, text: str) -> list[SensitiveCategory]:
         """Every category a term finds, in the order of the text (gapped terms last)."""
-        lemmas = self._lemmas(text)
+        # One tokenisation for both: lemmas for the terms, written words for the gapped ones.
+        tokens = self.table.lemmas(_normalise(text))
+        lemmas = tuple(fold_letters(lemma) for _, lemma in tokens)
         found = []
         for start, lemma in enumerate(lemmas):
             for term, key in self.terms.get(lemma, ()):
                 if lemmas[start : start + len(term)] == term:
                     found.append(self.categories[key])
         if self.gapped:
-            words = self._written(text)
+            words = _written(tokens)
             for start, word in enumerate(words):
                 for pieces, key in self.gapped.get(word, ()):
                     if _pieces_at(words, start, pieces):
@@ -259,7 +257,7 @@ class SensitiveDetector:
         elif intent == SENSITIVE_INTENT and UNSURE_THRESHOLD <= confidence < SURE_THRESHOLD:
             confidence, unsure = INTENT_THRESHOLD, True
         found = self.all_terms(text or "")
-        term = next((c for c in found if c.urgent), found[0]) if found else None
+        term = _deciding(found)
         keys = tuple(dict.fromkeys([term.key] + [c.key for c in found])) if term is not None else ()
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms", keys)
@@ -310,9 +308,17 @@ class SensitiveDetector:
         return None
 
 
-_GAP_MARK = re.compile(r"\s*(?:\.\.\.|…)\s*")
 # A token that is a word or a number, not punctuation: the gap counts words.
 _WORD = re.compile(r"\w")
+
+
+def _written(tokens: list[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(fold_letters(token) for token, _ in tokens if _WORD.search(token))
+
+
+def _deciding(found: list[SensitiveCategory]) -> SensitiveCategory | None:
+    """An urgent category wins over any other; else the first in the text."""
+    return next((c for c in found if c.urgent), found[0]) if found else None
 
 
 def _pieces_at(words: tuple[str, ...], start: int, pieces: tuple[tuple[str, ...], ...]) -> bool:
