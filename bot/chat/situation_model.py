@@ -88,7 +88,14 @@ def _vectoriser():
 def _classifier(features, labels: list[str], seed: int, c: float):
     from sklearn.linear_model import LogisticRegression
 
-    classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
+    # newton-cg, not the default lbfgs: the regularised loss is strictly
+    # convex, so both reach the same model (intent model, 6,116 examples,
+    # 32 intents: largest probability difference 0.0002 on the training set,
+    # every prediction the same; open held-out figures the same to 0.001),
+    # but newton-cg needs 21 iterations where lbfgs needs 165. Training the
+    # intent model took 38 s instead of 47 s, the situation model 7 s
+    # instead of 13 s (issue 24, 2026-12-06). saga took 66 s.
+    classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed, solver="newton-cg")
     return classifier.fit(features, labels)
 
 
