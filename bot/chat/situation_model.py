@@ -26,7 +26,7 @@ GENERAL = ""
 MIN_EXAMPLES = 8
 # The per-topic situation models are independent fits, run this many at a
 # time. Two, the cores of the machines these targets are set for: training
-# the twenty topics took 48 s one at a time (lbfgs over 59,000 n-gram
+# the twenty topics took 48 s one at a time (then lbfgs over 59,000 n-gram
 # columns, `rasa train --debug`, 2026-12-06, with other work beside it);
 # the fits are deterministic, so the models are the same either way (the
 # coefficients agreed to 1e-11 of their size).
