@@ -202,7 +202,7 @@ class SensitiveDetector:
                     self.terms.setdefault(lemmas[0], []).append((lemmas, category.key))
 
     def _lemmas(self, text: str) -> tuple[str, ...]:
-        return tuple(fold_letters(lemma) for _, lemma in self.table.lemmas(_normalise(text)))
+        return _folded_lemmas(self.table.lemmas(_normalise(text)))
 
     def _written(self, text: str) -> tuple[str, ...]:
         return _written(self.table.lemmas(_normalise(text)))
@@ -214,7 +214,7 @@ class SensitiveDetector:
         """Every category a term finds, in the order of the text (gapped terms last)."""
         # One tokenisation for both: lemmas for the terms, written words for the gapped ones.
         tokens = self.table.lemmas(_normalise(text))
-        lemmas = tuple(fold_letters(lemma) for _, lemma in tokens)
+        lemmas = _folded_lemmas(tokens)
         found = []
         for start, lemma in enumerate(lemmas):
             for term, key in self.terms.get(lemma, ()):
@@ -310,6 +310,10 @@ class SensitiveDetector:
 
 # A token that is a word or a number, not punctuation: the gap counts words.
 _WORD = re.compile(r"\w")
+
+
+def _folded_lemmas(tokens: list[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(fold_letters(lemma) for _, lemma in tokens)
 
 
 def _written(tokens: list[tuple[str, str]]) -> tuple[str, ...]:

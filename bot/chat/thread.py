@@ -338,8 +338,8 @@ class Thread:
             return False
         if not reading.question or (turn.sensitive_score or 0.0) >= SENSITIVE_SCORE_THRESHOLD:
             return False
-        found = set(detection.found or (detection.category,))
-        return found <= OUTSIDE_CONTEXT_CATEGORIES and self.outside(handler, turn, reading)
+        # A term detection carries every category it found (Detection.found).
+        return set(detection.found) <= OUTSIDE_CONTEXT_CATEGORIES and self.outside(handler, turn, reading)
 
     def _situation_worded(self, turn: Turn, reading: MessageReading) -> bool:
         """The NLU's errand or the open one finds one of its situations in

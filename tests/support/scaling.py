@@ -42,6 +42,8 @@ def scaling(work: Callable[[str], object], text_of: Callable[[int], str], size: 
     short, long = text_of(size), text_of(FACTOR * size)
     work(short)  # compiled patterns and caches warm before either is timed
     repeat = 1
-    while cpu_seconds(lambda: work(short), repeat) < MIN_SECONDS:
+    short_seconds = cpu_seconds(lambda: work(short), repeat)
+    while short_seconds < MIN_SECONDS:
         repeat *= 2
-    return cpu_seconds(lambda: work(long), repeat) / cpu_seconds(lambda: work(short), repeat)
+        short_seconds = cpu_seconds(lambda: work(short), repeat)
+    return cpu_seconds(lambda: work(long), repeat) / short_seconds
