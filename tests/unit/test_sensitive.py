@@ -371,3 +371,19 @@ def test_an_own_matter_or_violence_asked_in_general_still_escalates(detector, ca
 def test_hopelessness_and_a_gas_leak_get_112(detector, text, category):
     found = detector.detect(text, "mitid", 0.9)
     assert found is not None and found.urgent and found.category == category
+
+
+@pytest.mark.parametrize(
+    "text,escalates",
+    [
+        ("Kan man få hemmelig adresse? Jeg vil ikke sige hvorfor, men det er ikke for sjov.", True),
+        ("Can I get a secret address? I'd rather not say why.", True),
+        # Asked in general, with a reason that is no secret: how the errand works.
+        ("Kan man få hemmelig adresse, og hvad koster det?", False),
+    ],
+)
+def test_a_protected_address_with_the_reason_withheld_escalates(detector, case_reader, text, escalates):
+    """The twelfth sealed set: someone who asks for a protected address and
+    will not say why in chat is the person it protects."""
+    found = detector.detect(text, "flytning", 0.9, reading=case_reader.read(text))
+    assert (found is not None and found.category == "address_protection") is escalates
