@@ -96,21 +96,46 @@ def reply_intent(got: dict) -> str:
     return channel or "none"
 
 
-def evaluate_replies(converse: Converse, items: list[dict], scored: tuple[str, ...]) -> dict:
+def evaluate_replies(
+    converse: Converse,
+    items: list[dict],
+    scored: tuple[str, ...],
+    callback_situations: dict[str, set[str]] | None = None,
+) -> dict:
     """The held-out messages as the citizen meets them (issue 26): each in a
     fresh conversation through the real servers, scored by what the first
     reply does (``reply_intent``), not by the NLU's intent. The thread's
     routing, the barrier phrases, answer-first and the search all count
-    here, for better or worse."""
+    here, for better or worse.
+
+    ``reply_intent`` reads a callback about the right errand as that errand,
+    so an errand question refused as a case or a sensitive matter would
+    pass unseen; ``callback_situations`` (per errand, the situations whose
+    own answer is the callback) lets the report count those escalations:
+    errand messages whose first reply escalated (``escalated``), unless
+    their label names a callback situation. A few older messages tell of a
+    case without such a label, so the count is an upper bound."""
     counter = iter(range(1_000_000))
+    replies: dict[str, dict] = {}
 
     def parse(text: str) -> dict:
         got = converse(f"message-{next(counter)}", text)
+        replies[text] = got
         return {"intent": {"name": reply_intent(got), "confidence": 1.0}, "text": text}
 
     report = evaluate_messages(parse, items, scored)
     for key in ("gold", "predicted"):
         report.pop(key)
+    if callback_situations is not None:
+        errand_items = [m for m in items if m.get("intent") in callback_situations and m["text"] in replies]
+        refused = [
+            (m["text"], m["intent"], escalated(replies[m["text"]]))
+            for m in errand_items
+            if m.get("situation") not in callback_situations[m["intent"]] and escalated(replies[m["text"]])
+        ]
+        report["errand_escalations"] = refused
+        report["errand_messages"] = len(errand_items)
+        report["errand_escalated"] = round(len(refused) / max(len(errand_items), 1), 4)
     return report
 
 
@@ -127,6 +152,14 @@ def format_replies(report: dict) -> str:
     real = report["per_voice"].get("real")
     if real:
         lines.append(f"real questions answered as their intent: {real['accuracy']:.1%} ({real['n']})")
+    if "errand_escalations" in report:
+        lines.append(
+            f"errand messages escalated (a callback as a case or sensitive matter, or 112): "
+            f"{len(report['errand_escalations'])} of {report['errand_messages']} ({report['errand_escalated']:.1%})"
+        )
+        lines += [
+            f"  escalated ({intent}, got {channel}): {text!r}" for text, intent, channel in report["errand_escalations"]
+        ]
     lines.append(f"accuracy {report['accuracy']:.3f}; macro-F1 {report['macro_f1']:.3f}")
     for miss in report["misclassified"]:
         lines.append(f"  miss: {miss['text']!r}: {miss['gold']} -> {miss['predicted']}")

@@ -243,7 +243,12 @@ def evaluate_set(
         )
         texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
         if converse is not None:
-            replies = evaluation.evaluate_replies(converse, items, evaluation.scored_intents(root))
+            knowledge = load_knowledge(root / "knowledge")
+            callback_situations = {
+                key: {s.key for s in topic.situations if s.channel == "callback"}
+                for key, topic in knowledge.topics.items()
+            }
+            replies = evaluation.evaluate_replies(converse, items, evaluation.scored_intents(root), callback_situations)
             section(
                 "replies",
                 f"The same messages by the assistant's first reply ({label}, {replies['examples']}; "

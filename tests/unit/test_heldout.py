@@ -255,3 +255,35 @@ def test_messages_scored_by_the_reply_the_citizen_got():
     assert report["per_intent"]["out_of_scope"]["recall"] == 0.5
     assert report["per_voice"]["real"]["accuracy"] == 1.0
     assert "  miss: 'min søn vil have pas': pas -> callback" in format_replies(report)
+
+
+def test_errand_messages_escalated_by_the_first_reply_are_counted():
+    """A callback about the right errand reads as that errand, so an errand
+    question refused as a case would pass unseen: the report counts errand
+    messages whose reply escalated, unless their label names a situation
+    whose own answer is the callback."""
+    from bot.content.evaluation import evaluate_replies, format_replies
+
+    replies = {
+        "hvordan fornyer jeg mit pas": {"channel": "booking", "topic": "pas"},
+        "jeg startede i nyt job og er blevet syg": {"channel": "callback", "topic": "sygemelding", "escalated": "case"},
+        "jeg vil klage over afslaget på pas": {"channel": "callback", "topic": "pas", "escalated": "case"},
+        "kan min far stemme hjemme": {"channel": "callback", "topic": "valg"},
+        "vejret i morgen": {"channel": "out_of_scope"},
+    }
+    items = [
+        {"text": "hvordan fornyer jeg mit pas", "intent": "pas"},
+        {"text": "jeg startede i nyt job og er blevet syg", "intent": "sygemelding"},
+        {"text": "jeg vil klage over afslaget på pas", "intent": "pas", "situation": "klage"},
+        {"text": "kan min far stemme hjemme", "intent": "valg", "situation": "hjemme"},
+        {"text": "vejret i morgen", "intent": "out_of_scope"},
+    ]
+    callbacks = {"pas": {"klage"}, "sygemelding": set(), "valg": {"hjemme"}}
+    report = evaluate_replies(
+        lambda conversation, text: replies[text], items, ("pas", "sygemelding", "valg", "out_of_scope"), callbacks
+    )
+    assert report["errand_escalations"] == [("jeg startede i nyt job og er blevet syg", "sygemelding", "callback")]
+    assert report["errand_messages"] == 4 and report["errand_escalated"] == 0.25
+    assert "errand messages escalated (a callback as a case or sensitive matter, or 112): 1 of 4 (25.0%)" in (
+        format_replies(report)
+    )
