@@ -283,3 +283,19 @@ def _yaml(path):
     import yaml
 
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text,case",
+    [
+        # Done to the citizen without asking: their case.
+        ("I har flyttet mig til en anden læge uden at spørge, jeg vil have min gamle tilbage", True),
+        ("Hvorfor har I skiftet min læge uden at spørge?", True),
+        ("I've been moved to health insurance group 2 without asking for it. Why?", True),
+        # Asking what one may do oneself without asking: how the errand works.
+        ("Maa jeg saette et drivhus op taet paa skellet til naboen uden at spoerge kommunen?", False),
+        ("Can I build a garden shed without asking the municipality?", False),
+    ],
+)
+def test_without_asking_is_a_case_only_when_something_was_done_to_the_citizen(reader, text, case):
+    assert reader.read(text, score=0.01).case is case
