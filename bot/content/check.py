@@ -321,6 +321,30 @@ def situation_values_resolve(content: Content) -> Iterable[Problem]:
         )
 
 
+def block_situations_resolve(content: Content) -> Iterable[Problem]:
+    """A block's `metadata: {situation: <key>}` must name a situation of its
+    own errand, or its examples would teach the situation model nothing
+    (glue/situation_classifier.py leaves an unknown one unlabelled)."""
+    if content.knowledge is None:
+        return
+    seen: set[tuple[str, str, str]] = set()
+    for example in content.data.examples:
+        if example.situation is None or (example.file, example.intent, example.situation) in seen:
+            continue
+        seen.add((example.file, example.intent, example.situation))
+        topic = content.knowledge.topics.get(example.intent)
+        if topic is not None and normalise_situation(topic, example.situation):
+            continue
+        known = ", ".join(s.key for s in topic.situations) if topic is not None else ""
+        yield Problem(
+            example.file,
+            f"{example.intent}.metadata.situation",
+            f"{example.situation!r} is not a situation of {example.intent!r}"
+            + (f" (knowledge/national/{topic.key}.yml: {known})" if topic is not None else " (not an errand)"),
+            example.line,
+        )
+
+
 def situations_have_examples(content: Content) -> Iterable[Problem]:
     """The situation model learns a situation from its examples; with too
     few it cannot, and the citizen gets the general answer instead."""
@@ -334,6 +358,11 @@ def situations_have_examples(content: Content) -> Iterable[Problem]:
             continue
         value = block.get(synonym.value.lower(), synonym.value)
         found = normalise_situation(topic, value)
+        if found:
+            counts[(topic.key, found)] = counts.get((topic.key, found), 0) + 1
+    for example in content.data.examples:
+        topic = content.knowledge.topics.get(example.intent)
+        found = normalise_situation(topic, example.situation) if topic is not None and example.situation else None
         if found:
             counts[(topic.key, found)] = counts.get((topic.key, found), 0) + 1
     for topic in content.knowledge.topics.values():
@@ -508,6 +537,7 @@ CHECKS: tuple[Callable[[Content], Iterable[Problem]], ...] = (
     entities_and_slots_in_domain,
     synonyms_consistent,
     situation_values_resolve,
+    block_situations_resolve,
     situations_have_examples,
     first_replies_give_link_and_channel,
     links_are_deep,

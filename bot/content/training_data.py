@@ -17,6 +17,11 @@ MARKS = {
     "case": "examples of citizens' own cases",
     "sensitive": "sensitive matters told inside an errand question",
 }
+# An intent block's metadata may instead name the situation every example
+# in it tells (`metadata: {situation: raadhus}`): whole sentences for the
+# situation model (glue/situation_classifier.py) without an entity span,
+# for stories that tell a situation without a keyword to annotate.
+SITUATION_MARK = "situation"
 # `<mark>: true` as YAML 1.2 (Rasa's reader) spells a true boolean.
 _TRUE = re.compile(rf"^\s*({'|'.join(MARKS)}):\s*(true|True|TRUE)\s*(#.*)?$")
 # [text](entity), [text](entity:value) or [text]{"entity": "name", "value": ...}
@@ -36,6 +41,9 @@ class Example:
     # Marked `metadata: {sensitive: true}`: a sensitive matter told inside
     # an errand question.
     sensitive: bool = False
+    # The situation the block's metadata names (SITUATION_MARK), if any;
+    # `kommunebot check` resolves it against the errand's situations.
+    situation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,15 +141,37 @@ def _examples(item, display: str, data: TrainingData, source: list[str]) -> None
     if lines is None:
         return
     data.intent_lines.setdefault(intent, (display, line_of(item, "intent")))
-    marks = _marks(item, display, data, source)
+    situation = _situation(item)
+    marks = frozenset() if situation else _marks(item, display, data, source)
     for line, annotated in lines:
         text, entities = plain_text(annotated)
         data.examples.append(
-            Example(intent, text, display, line, entities, case="case" in marks, sensitive="sensitive" in marks)
+            Example(
+                intent,
+                text,
+                display,
+                line,
+                entities,
+                case="case" in marks,
+                sensitive="sensitive" in marks,
+                situation=situation,
+            )
         )
         data.synonyms.extend(
             Synonym(word, value, display, line, intent, entity) for word, entity, value in annotations(annotated)
         )
+
+
+def _situation(item) -> str | None:
+    """The situation key the block's metadata names (`situation: <key>`), if
+    that is all it says; whether the errand knows it is `kommunebot check`'s
+    part, which knows the errands."""
+    metadata = item.get("metadata")
+    if isinstance(metadata, dict) and len(metadata) == 1:
+        value = metadata.get(SITUATION_MARK)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def _marks(item, display: str, data: TrainingData, source: list[str]) -> frozenset[str]:
@@ -160,7 +190,10 @@ def _marks(item, display: str, data: TrainingData, source: list[str]) -> frozens
         written = source[line - 1] if line and line <= len(source) else ""
         if mark in MARKS and value is True and (found := _TRUE.match(written)) and found.group(1) == mark:
             return frozenset({mark})
-    expected = " or ".join(f"'{mark}: true' ({what})" for mark, what in MARKS.items())
+    expected = " or ".join(
+        [f"'{mark}: true' ({what})" for mark, what in MARKS.items()]
+        + [f"'{SITUATION_MARK}: <key>' (every example tells that situation)"]
+    )
     data.problems.append(
         Problem(
             display,

@@ -312,6 +312,29 @@ def test_a_situation_value_its_topic_does_not_know(root):
     ) in problems(root)
 
 
+def test_a_block_situation_its_errand_does_not_know(root):
+    """`metadata: {situation: <key>}` names the situation of every example in
+    the block; a key the errand lacks would teach the situation model nothing."""
+    path = root / "data" / "nlu" / "pas.yml"
+    append(
+        path,
+        "- intent: pas\n  metadata:\n    situation: fornyelse\n  examples: |\n"
+        "    - vi skal til Thailand til februar og datterens pas udløber i januar\n"
+        "- intent: pas\n  metadata:\n    situation: ødelagt\n  examples: |\n"
+        "    - passet har været i vaskemaskinen\n",
+    )
+    found = problems(root)
+    line = line_of(path, "passet har været i vaskemaskinen")
+    assert any(
+        p.startswith(
+            f"data/nlu/pas.yml:{line}: pas.metadata.situation: 'ødelagt' is not a situation of 'pas' "
+            "(knowledge/national/pas.yml: fornyelse, "
+        )
+        for p in found
+    ), found
+    assert not any("'fornyelse' is not a situation" in p or "pas.metadata: expected" in p for p in found), found
+
+
 def test_too_few_own_cases_and_a_mistyped_case_mark(root):
     cases = root / "data" / "nlu" / "cases.yml"
     text = cases.read_text(encoding="utf-8")

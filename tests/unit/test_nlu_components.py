@@ -64,6 +64,33 @@ def test_situation_classifier_trains_persists_and_reads_paraphrases(tmp_path, tr
     assert "affald" not in message.get(SITUATIONS)  # no situations annotated there
 
 
+def test_a_block_that_names_its_situation_teaches_it_without_spans(tmp_path):
+    """Stories that tell a situation without a keyword to annotate: the
+    block's `metadata: {situation: <key>}` labels every example in it."""
+    path = tmp_path / "nlu.yml"
+    path.write_text(
+        NLU
+        + "- intent: pas\n  metadata:\n    situation: bortkommet\n  examples: |\n"
+        + "".join(
+            f"    - {text}\n"
+            for text in (
+                "tasken med alle papirerne blev taget på stranden",
+                "jeg kan ikke finde den lille røde bog nogen steder efter flytningen",
+                "lommetyven tog hele tasken i metroen",
+                "den blev taget fra hotelværelset",
+            )
+        ),
+        encoding="utf-8",
+    )
+    model_storage = storage(tmp_path)
+    resource = Resource("situations")
+    config = {**SituationClassifier.get_default_config(), "knowledge": str(KNOWLEDGE_DIR)}
+    SituationClassifier.create(config, model_storage, resource, None).train(load_data(str(path)))
+    loaded = SituationClassifier.load(config, model_storage, resource, None)
+    (message,) = loaded.process([Message(data={"text": "tasken blev taget i toget"})])
+    assert message.get(SITUATIONS)["pas"][0]["name"] == "bortkommet"
+
+
 def test_situation_classifier_without_a_trained_model_adds_nothing(tmp_path):
     config = SituationClassifier.get_default_config()
     loaded = SituationClassifier.load(config, storage(tmp_path), Resource("never-trained"), None)
