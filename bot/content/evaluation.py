@@ -129,7 +129,7 @@ def evaluate_replies(
     if callback_situations is not None:
         errand_items = [m for m in items if m.get("intent") in callback_situations and m["text"] in replies]
         refused = [
-            (m["text"], m["intent"], escalated(replies[m["text"]]))
+            (m["text"], m["intent"], replies[m["text"]].get("escalated") or escalated(replies[m["text"]]))
             for m in errand_items
             if m.get("situation") not in callback_situations[m["intent"]] and escalated(replies[m["text"]])
         ]

@@ -282,7 +282,7 @@ def test_errand_messages_escalated_by_the_first_reply_are_counted():
     report = evaluate_replies(
         lambda conversation, text: replies[text], items, ("pas", "sygemelding", "valg", "out_of_scope"), callbacks
     )
-    assert report["errand_escalations"] == [("jeg startede i nyt job og er blevet syg", "sygemelding", "callback")]
+    assert report["errand_escalations"] == [("jeg startede i nyt job og er blevet syg", "sygemelding", "case")]
     assert report["errand_messages"] == 4 and report["errand_escalated"] == 0.25
     assert "errand messages escalated (a callback as a case or sensitive matter, or 112): 1 of 4 (25.0%)" in (
         format_replies(report)
