@@ -387,3 +387,10 @@ def test_a_protected_address_with_the_reason_withheld_escalates(detector, case_r
     will not say why in chat is the person it protects."""
     found = detector.detect(text, "flytning", 0.9, reading=case_reader.read(text))
     assert (found is not None and found.category == "address_protection") is escalates
+
+
+def test_a_misused_mitid_is_no_addiction(detector):
+    """ "misbruger" lemmatises to the verb, so the bare word read identity misuse as addiction."""
+    assert detector.match_terms("Hvad er tegn på, at mit MitID bliver misbrugt?") is None
+    found = detector.match_terms("min bror er misbruger og bor hos os")
+    assert found is not None and found.key == "addiction"
