@@ -299,3 +299,15 @@ def _yaml(path):
 )
 def test_without_asking_is_a_case_only_when_something_was_done_to_the_citizen(reader, text, case):
     assert reader.read(text, score=0.01).case is case
+
+
+@pytest.mark.parametrize(
+    "text,case",
+    [
+        ("Jeg har fået en regning på grundskyld, selvom huset blev solgt i marts.", True),
+        # Deferral until a future sale: how the tax works, no case.
+        ("Goddag. Jeg er 84 år og ejer mit hus. Kan jeg vente med at betale skatten, til huset bliver solgt?", False),
+    ],
+)
+def test_a_house_sold_is_a_case_only_once_it_was_sold(reader, text, case):
+    assert reader.read(text, score=0.01).case is case
