@@ -195,3 +195,17 @@ def test_a_subject_without_words_or_text_is_a_problem(kdir):
         load_knowledge(kdir)
     fields = {p.field for p in info.value.problems if p.file.endswith("outside.yml")}
     assert {"subjects.bank.text", "subjects.su.words"} <= fields, fields
+
+
+def test_an_own_case_the_nlu_reads_as_an_errand_or_held_against_the_jobcentre_reaches_a_caseworker(guarded):
+    t = turn("skat siger de har udbetalt min overskydende skat men der er ikke kommet noget", "nemkonto", 0.6)
+    assert guarded.handle("answer_errand", t).reply.channel == "callback"
+    # The case model sure of an own case (no phrase of case_signals.yml in it).
+    t = turn(
+        "Jobcentret har skrevet, at jeg har mistet retten til dagpenge, hvorfor?", "nlu_fallback", 0.3, case_score=0.9
+    )
+    assert guarded.handle("clarify", t).reply.channel == "callback"
+    t = turn(
+        "Min a-kasse skriver, at jeg har mistet retten til dagpenge, hvorfor?", "nlu_fallback", 0.3, case_score=0.9
+    )
+    assert guarded.handle("clarify", t).reply.channel == "out_of_scope"
