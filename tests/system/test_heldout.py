@@ -57,6 +57,14 @@ FIRST_REPLY_CHANNEL_FLOOR = 0.92
 # 0.850, recall 0.879; by the NLU's intent alone 0.837 / 0.828.
 OUT_OF_SCOPE_FLOOR = 0.80
 MENU_CEILING = 0.03
+# Issue 25, plain questions stay plain: errand messages whose first reply
+# escalated (a callback as a case or sensitive matter, or 112) although no
+# callback situation labels them. Measured on the open set (2,944 errand
+# messages, 2026-12-06): 5.5 % before the training round of stories and
+# questions about relatives, 3.3 % after; an upper bound, since a few older
+# messages tell of a case without a callback label. The ceiling keeps that
+# round's gain.
+ERRAND_ESCALATION_CEILING = 0.05
 CASE_CALLBACK_FLOOR = 0.90
 CASE_SENSITIVE_RECALL = 1.0
 CASE_PLAIN_CEILING = 0.03
@@ -100,6 +108,11 @@ def test_out_of_scope_is_said_and_not_said_wrongly(report):
     scope = report["replies"]["per_intent"]["out_of_scope"]
     text = evaluation.format_replies(report["replies"])
     assert scope["precision"] >= OUT_OF_SCOPE_FLOOR and scope["recall"] >= OUT_OF_SCOPE_FLOOR, text
+
+
+def test_errand_questions_are_not_escalated(report):
+    replies = report["replies"]
+    assert replies["errand_escalated"] <= ERRAND_ESCALATION_CEILING, evaluation.format_replies(replies)
 
 
 def test_personal_versus_plain(report):
