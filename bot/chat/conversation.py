@@ -34,7 +34,6 @@ __all__ = ["HANDLERS", "NEEDS_ASSISTANCE", "SETUP_ERROR", "Assistant", "Result",
 
 log = logging.getLogger(__name__)
 
-# The turn handlers the Rasa actions may ask for, by name.
 # Case signal and hint groups (knowledge/case_signals.yml) that tell of an
 # authority's decision or an authority as the other side ("fik afslag på at
 # blive skrevet op på adressen", "they say my registration is rejected"):
@@ -48,6 +47,7 @@ _ADDRESSES_MUNICIPALITY = re.compile(
     r"municipality|council|caseworker|job ?cent\w*)\b",
     re.IGNORECASE,
 )
+# The turn handlers the Rasa actions may ask for, by name.
 HANDLERS = ("answer_errand", "clarify", "out_of_scope", "small_talk", "sensitive_intent")
 
 
