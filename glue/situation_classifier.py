@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.chat.situation_model import GENERAL, Example, SituationModel
 from bot.chat.situations import normalise_situation
-from bot.content.training_data import SITUATION_MARK
+from bot.content.training_data import block_situation
 from bot.knowledge.loader import load_knowledge
 from glue.pickled_component import PickledComponent
 
@@ -30,12 +30,10 @@ log = logging.getLogger(__name__)
 SITUATIONS = "situations"
 
 
-def block_situation(message: Message) -> str | None:
+def _block_situation(message: Message) -> str | None:
     """The situation the example's intent block names in its metadata."""
     metadata = message.get(METADATA) or {}
-    block = metadata.get(METADATA_INTENT) if isinstance(metadata, dict) else None
-    value = block.get(SITUATION_MARK) if isinstance(block, dict) else None
-    return value if isinstance(value, str) and value.strip() else None
+    return block_situation(metadata.get(METADATA_INTENT) if isinstance(metadata, dict) else None)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -69,7 +67,7 @@ class SituationClassifier(PickledComponent):
                 # No span: the block's metadata may name the situation of
                 # every example in it (bot/content/training_data.py
                 # SITUATION_MARK; `kommunebot check` resolves the key).
-                named = block_situation(message)
+                named = _block_situation(message)
                 situation = (normalise_situation(topic, named) if named else None) or GENERAL
             examples.append(Example(topic.key, message.get(TEXT), situation))
         self.model = SituationModel.fit(examples, seed=self.config["random_seed"])

@@ -13,7 +13,6 @@ failure into a Danish reply.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 
 from bot.chat.answering import Answering, UnknownMunicipality
@@ -34,19 +33,6 @@ __all__ = ["HANDLERS", "NEEDS_ASSISTANCE", "SETUP_ERROR", "Assistant", "Result",
 
 log = logging.getLogger(__name__)
 
-# Case signal and hint groups (knowledge/case_signals.yml) that tell of an
-# authority's decision or an authority as the other side ("fik afslag på at
-# blive skrevet op på adressen", "they say my registration is rejected"):
-# such a case is the municipality's, though a landlord is named in it (two
-# open case matters about the CPR address were lost without this).
-_AN_AUTHORITYS_DECISION = frozenset({"afslag", "myndighed"})
-# The message holds its case against the municipality itself: its own
-# caseworker takes it, whatever the subject.
-_ADDRESSES_MUNICIPALITY = re.compile(
-    r"\b(kommune\w*|jer|jeres|sagsbehandler\w*|jobcent\w*|borgerservice|ydelseskontor\w*|"
-    r"municipality|council|caseworker|job ?cent\w*)\b",
-    re.IGNORECASE,
-)
 # The turn handlers the Rasa actions may ask for, by name.
 HANDLERS = ("answer_errand", "clarify", "out_of_scope", "small_talk", "sensitive_intent")
 
@@ -99,25 +85,9 @@ class Assistant:
             self.answering.note_correction(turn, reading)
             detection = reading.detection
             if reading.case_matter.case and (detection is None or detection.category == "personal"):
-                if (
-                    turn.intent not in self.thread.topics
-                    and self.thread.outside(handler, turn, reading)
-                    and not _ADDRESSES_MUNICIPALITY.search(turn.text or "")
-                    and not _AN_AUTHORITYS_DECISION & {reading.case_matter.signal, *reading.case_matter.hints}
-                ):
-                    # A case with a subject the assistant does not cover and
-                    # no errand in it ("min årsopgørelse siger jeg skal
-                    # betale 4000 kr tilbage", a landlord's rent rise): the
-                    # municipality's caseworker cannot take it, the subject's
-                    # own authority can, and the scope reply says which. Five
-                    # of the twelfth sealed set's near misses were offered a
-                    # callback about an errand they were not about. A case
-                    # the message holds against the municipality ("Kommunen
-                    # har givet min mor afslag på hjemmehjælp") is its own
-                    # and still reaches a caseworker, and so does one the NLU
-                    # reads as an errand ("skat siger de har udbetalt min
-                    # overskydende skat, men der er ikke kommet noget" is the
-                    # NemKonto's): six open case matters were lost without it.
+                if self.thread.outside_case(handler, turn, reading):
+                    # A case about a subject the assistant does not cover:
+                    # its own authority, not the municipality, can take it.
                     return self.answering.out_of_scope(turn, reading)
                 # The citizen's own case: the callback about its errand, also
                 # when the NLU alone took it for a personal matter.

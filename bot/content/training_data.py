@@ -163,10 +163,15 @@ def _examples(item, display: str, data: TrainingData, source: list[str]) -> None
 
 
 def _situation(item) -> str | None:
-    """The situation key the block's metadata names (`situation: <key>`), if
-    that is all it says; whether the errand knows it is `kommunebot check`'s
-    part, which knows the errands."""
-    metadata = item.get("metadata")
+    """The situation key the block's metadata names; whether the errand
+    knows it is `kommunebot check`'s part, which knows the errands."""
+    return block_situation(item.get("metadata"))
+
+
+def block_situation(metadata) -> str | None:
+    """The situation key an intent block's metadata names
+    (`situation: <key>`), if that is all it says; Rasa's reader hands the
+    same dict to glue/situation_classifier.py."""
     if isinstance(metadata, dict) and len(metadata) == 1:
         value = metadata.get(SITUATION_MARK)
         if isinstance(value, str) and value.strip():

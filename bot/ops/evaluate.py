@@ -226,6 +226,7 @@ def evaluate_set(
         texts.extend([f"== {heading} ==", text])
 
     trained = evaluation.training_texts(root)
+    knowledge = load_knowledge(root / "knowledge")
     if "messages" in parts:
         items, skipped = evaluation.unseen(heldout.load_messages(folder), trained)
         ours = evaluation.evaluate_messages(parse, items, evaluation.scored_intents(root), barrier_reader(root))
@@ -243,7 +244,6 @@ def evaluate_set(
         )
         texts.append(f"macro-F1 (errands, needs_assistance, out_of_scope): {ours['macro_f1']:.3f}")
         if converse is not None:
-            knowledge = load_knowledge(root / "knowledge")
             callback_situations = {
                 key: {s.key for s in topic.situations if s.channel == "callback"}
                 for key, topic in knowledge.topics.items()
@@ -295,11 +295,11 @@ def evaluate_set(
                 evaluation.format_detection(report),
             )
     if "conversations" in parts:
-        topics = set(load_knowledge(root / "knowledge").topics)
+        topics = set(knowledge.topics)
         report = evaluation.evaluate_conversations(converse, heldout.load_conversations(folder, topics))
         section("conversations", f"Held-out conversations ({label})", report, evaluation.format_conversations(report))
     if "cases" in parts:
-        errands = set(load_knowledge(root / "knowledge").topics)
+        errands = set(knowledge.topics)
         report = evaluation.evaluate_cases(converse, heldout.load_cases(folder, errands))
         section(
             "cases",
