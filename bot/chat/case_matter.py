@@ -98,6 +98,17 @@ CASE_NEUTRAL_INTENTS = frozenset({"personal_matter", "urgent_danger", "callback_
 # addressing the municipality (Danish "I", you); lower-case "i" is the
 # Danish preposition, so it is not among the person words in knowledge.
 _CAPITAL_I = re.compile(r"(?<![\w'’])I(?![\w'’])")
+# A yes/no question: a sentence that opens with a verb and ends with a
+# question mark ("Kan et dødsbo søge byggetilladelse, før huset er solgt?",
+# "Does a widow get a higher pension?"). About nobody, it asks how the errand
+# works as a question word does; the thirteenth sealed set's plain questions
+# about an estate were read as cases without it (2026-12-06, after its run).
+_YES_NO = re.compile(
+    r"(?:^|[.!?:;]\s+)(?:(?:goddag|hej|hello|hi)[,.!]?\s+)?"
+    r"(?:kan|skal|må|maa|får|faar|er|bliver|har|gælder|gaelder|vil|bør|findes|"
+    r"can|could|does|do|is|are|will|would|should|may|must)\b[^.!?]*\?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -222,7 +233,7 @@ class CaseReader:
 
         own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons)
         general = any(found(p) for p in self.general)
-        question = any(found(p) for p in self.questions)
+        question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
         signal = next(((group, phrase) for group, phrase, p in self.signals if found(p)), None)
         hints = tuple(dict.fromkeys(group for group, _, p in self.hints if found(p)))
         return CaseReading(

@@ -271,7 +271,8 @@ class SensitiveDetector:
         weighed = not unsure or about_someone(text or "") or (not ranked and not is_question(text or ""))
         if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed:
             return detected(URGENT_CATEGORY, "nlu")
-        if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and reading.general and not reading.own:
+        asked = reading.general or (reading.question and not about_someone(text or ""))
+        if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and asked and not reading.own:
             # "Hvad sker der med pensionstillægget, hvis man bliver skilt?",
             # "kan man blive viet på et hospice, hvis den ene er meget syg?":
             # a divorce, an illness, money or a death asked about in general

@@ -311,3 +311,20 @@ def test_without_asking_is_a_case_only_when_something_was_done_to_the_citizen(re
 )
 def test_a_house_sold_is_a_case_only_once_it_was_sold(reader, text, case):
     assert reader.read(text, score=0.01).case is case
+
+
+@pytest.mark.parametrize(
+    "text,case",
+    [
+        # A yes/no question about nobody asks how the errand works.
+        ("Kan et dødsbo søge byggetilladelse, før huset er solgt?", False),
+        ("Does an estate get a refund when the house was sold?", False),
+        # The same question from the writer: their case.
+        ("Kan I forklare, hvorfor jeg skal betale, når huset er solgt?", True),
+        # A statement that names nobody is no question: still a case.
+        ("Fået afslag på boligstøtte igen.", True),
+    ],
+)
+def test_a_yes_no_question_about_nobody_is_asked_in_general(reader, text, case):
+    reading = reader.read(text, score=0.01)
+    assert reading.case is case

@@ -336,6 +336,8 @@ def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, tex
         ("Kan man blive viet på et hospice, hvis den ene er meget syg?", "vielse"),
         ("Kan man få sygedagpenge, hvis man har angstanfald?", "sygemelding"),
         ("Is Digital Post mandatory for people with dementia?", "digital_post"),
+        # A question about nobody in particular asks how the errand works too.
+        ("Who pays the property tax when the owner has died and the estate isn't settled yet?", "ejendomsskat"),
     ],
 )
 def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_reader, text, intent):
@@ -352,6 +354,8 @@ def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_r
         ("jeg er ved at blive skilt, hvad sker der med min pension?", "family"),
         # Violence and a child at risk escalate even asked in general.
         ("hvordan melder man flytning, hvis man bor på et krisecenter?", "violence"),
+        # A question about someone in particular, though it names no "jeg".
+        ("Far er død i nat. Hvad sker der nu med hans folkepension?", "bereavement"),
     ],
 )
 def test_an_own_matter_or_violence_asked_in_general_still_escalates(detector, case_reader, text, category):
