@@ -398,3 +398,24 @@ def test_a_misused_mitid_is_no_addiction(detector):
     assert detector.match_terms("Hvad er tegn på, at mit MitID bliver misbrugt?") is None
     found = detector.match_terms("min bror er misbruger og bor hos os")
     assert found is not None and found.key == "addiction"
+
+
+@pytest.mark.parametrize(
+    "learned,escalates",
+    [
+        (0.13, False),  # the weather, read by the sensitive model as nothing sensitive
+        (0.71, True),  # a danger is a sensitive matter to the model too
+        (None, True),  # no sensitive model: the NLU's guess decides, as before
+    ],
+)
+def test_an_unsure_urgent_statement_about_nobody_needs_the_sensitive_model_not_to_deny_it(detector, learned, escalates):
+    text = "vejret i morgen"
+    ranking = [{"name": "urgent_danger", "confidence": 0.56}]
+    found = detector.detect(text, "urgent_danger", 0.56, ranking=ranking, learned=learned)
+    assert (found is not None and found.urgent) is escalates, found
+
+
+def test_a_neighbour_forced_to_cut_a_tree_is_no_worry_for_a_child(detector):
+    assert detector.match_terms("Naboens træ skygger for alt. Kan kommunen tvinge ham til at fælde det?") is None
+    found = detector.match_terms("Min datter på 19 skal giftes med en hun aldrig har mødt, familien tvinger hende.")
+    assert found is not None and found.key == "child_worry"
