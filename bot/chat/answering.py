@@ -312,7 +312,7 @@ class Answering:
         municipality's contact: a question about another authority's service
         that shares words with an errand gets no errand offered."""
         municipality = self.municipality(turn.municipality)
-        if reading.outside is not None and not reading.named_topics:
+        if reading.outside is not None and (reading.outside_party or not reading.named_topics):
             # A subject the knowledge base names as not covered: where to go
             # instead, and no "Mente du …?" errand, which would be the wrong answer.
             reply = self.responder.out_of_scope(municipality, reading.language, reading.outside)

@@ -71,6 +71,8 @@ class MessageReading:
     # The first subject outside the errands whose words the message has
     # (knowledge/outside.yml); the thread decides whether it applies.
     outside: str | None
+    # That subject's words name who the matter is with (``other_party``).
+    outside_party: bool
     # "barn" or "voksen" when the message says who the errand is for.
     person: str | None
     # The barriers the message names, in BARRIERS order and before any
@@ -180,6 +182,7 @@ def read_message(
     correction = is_correction(text)
     said = tuple(b for b in BARRIERS if b in found)
     named = frozenset(rules.named_topics(text)) if rules is not None else frozenset()
+    outside = None if payload or rules is None else rules.outside(text)
     open_topic = turn.topic if turn.topic in topics else None
     own_case = case_reader.read(text, turn.case_score) if case_reader is not None and not payload else NO_CASE
     if own_case.learned and _ordinary(turn, topics, said, named, open_topic, weigh, correction):
@@ -210,7 +213,8 @@ def read_message(
         wish=states_a_wish(text),
         asks_online=not payload and asks_online(text),
         named_topics=named,
-        outside=None if payload or rules is None else rules.outside(text),
+        outside=outside,
+        outside_party=rules is not None and outside in rules.other_parties,
         person=read_person(text, turn.entity_values("person")),
         said_barriers=said,
         carried_barriers=tuple(b for b in BARRIERS if b in carried),

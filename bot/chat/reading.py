@@ -146,6 +146,7 @@ class KeywordRules:
                 parts = keyword_parts(lemmatiser, phrase)
                 if parts:
                     self.barrier_rules.append((barrier, parts))
+        self.other_parties = frozenset(subject.key for subject in outside if subject.other_party)
         self.outside_rules: list[tuple[str, tuple[tuple[str, ...], ...]]] = [
             (subject.key, parts)
             for subject in outside

@@ -208,12 +208,17 @@ class Thread:
         issue 26 item 3 is about."""
         if (
             reading.outside is None
-            or reading.named_topics
+            or (reading.named_topics and not reading.outside_party)
             or handler not in _MAY_BE_OUTSIDE
             or turn.intent == NEEDS_ASSISTANCE
         ):
             return False
-        return not self._situation_worded(turn, reading)
+        # A subject that names the other party (a private parking company)
+        # applies though the errand's words ("kontrolafgift", "beboerlicens")
+        # are there too: the fee is the company's. Six open out-of-scope
+        # messages about a private company's fee got the residents' parking
+        # answer (2026-12-06).
+        return reading.outside_party or not self._situation_worded(turn, reading)
 
     def _stays(self, turn: Turn, reading: MessageReading, open_topic: Topic) -> bool:
         """The NLU names another errand: is this still the open one?"""
@@ -366,11 +371,13 @@ class Thread:
         mor afslag på hjemmehjælp") is its own and still reaches a
         caseworker, and so does one the NLU reads as an errand ("skat siger
         de har udbetalt min overskydende skat, men der er ikke kommet noget"
-        is the NemKonto's): six open case matters were lost without it."""
+        is the NemKonto's): six open case matters were lost without it. A
+        subject that names the other party (a private parking company's
+        fee) is outside whatever errand the NLU reads."""
         case = reading.case_matter
         return (
             case.case
-            and turn.intent not in self.topics
+            and (turn.intent not in self.topics or reading.outside_party)
             and self.outside(handler, turn, reading)
             and not _ADDRESSES_MUNICIPALITY.search(turn.text or "")
             and not _AN_AUTHORITYS_DECISION & {case.signal, *case.hints}

@@ -20,9 +20,10 @@ from bot.knowledge.search import write_index
 
 # 6: the callback_guidance table (knowledge/callback_guidance.yml, issue 28).
 # 7: the outside table (knowledge/outside.yml, issue 26).
+# 8: the outside table's other_party column.
 # A database of an older version is refused with "rebuild it": run
 # `kommunebot build` (make knowledge) after updating the code.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -184,11 +185,12 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                 "words": json.dumps(list(s.words), ensure_ascii=False),
                 "text": s.text,
                 "text_en": s.text_en,
+                "other_party": int(s.other_party),
             }
             for i, s in enumerate(knowledge.outside)
         ),
         pk="position",
-        columns={"position": int, "key": str, "words": str, "text": str, "text_en": str},
+        columns={"position": int, "key": str, "words": str, "text": str, "text_en": str, "other_party": int},
     )
     db["build_info"].insert_all(
         [

@@ -716,7 +716,8 @@ def _read_outside(data: Any, f: Fields) -> tuple[OutsideSubject, ...]:
         if not isinstance(item, dict):
             f.problem(table, key, path, "expected a mapping with words and text")
             continue
-        f.unknown_keys(item, ["words", "text", "en"], path)
+        f.unknown_keys(item, ["words", "text", "en", "other_party"], path)
+        other_party = f.get(item, "other_party", f"{path}.other_party", "bool", required=False, default=False)
         words = _read_words(item, f, f"{path}.words")
         if not words:
             if not item.get("words"):
@@ -728,9 +729,8 @@ def _read_outside(data: Any, f: Fields) -> tuple[OutsideSubject, ...]:
             if line and len(" ".join(line.split())) > MAX_OUTSIDE_CHARS:
                 f.problem(item, "text", where, f"too long ({len(line)} characters, at most {MAX_OUTSIDE_CHARS})")
         if text:
-            found.append(
-                OutsideSubject(key, words, " ".join(text.split()), " ".join(english.split()) if english else None)
-            )
+            english = " ".join(english.split()) if english else None
+            found.append(OutsideSubject(key, words, " ".join(text.split()), english, bool(other_party)))
     return tuple(found)
 
 

@@ -181,6 +181,10 @@ class OutsideSubject:
     words: tuple[str, ...]
     text: str
     text_en: str | None = None
+    # The words name who the matter is with (a private parking company), so
+    # the subject applies though an errand's words or situation words are in
+    # the message too ("kontrolafgift", "beboerlicens").
+    other_party: bool = False
 
 
 @dataclass(frozen=True)

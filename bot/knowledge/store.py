@@ -144,7 +144,9 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
         table = guidance.categories if row["kind"] == "category" else guidance.errands
         table[row["key"]] = (*table.get(row["key"], ()), row["text"])
     outside = tuple(
-        OutsideSubject(row["key"], tuple(json.loads(row["words"])), row["text"], row["text_en"])
+        OutsideSubject(
+            row["key"], tuple(json.loads(row["words"])), row["text"], row["text_en"], bool(row["other_party"])
+        )
         for row in db["outside"].rows_where(order_by="position")
     )
     return Knowledge(

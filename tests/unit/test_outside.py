@@ -178,6 +178,12 @@ def test_help_without_the_digital_solutions_is_not_overruled(assistant):
         ("  bank:\n    words: [", "  bank:\n    words: [pas, ", "subjects.bank.words", "names the errand 'pas'"),
         ("    text: Betalingskort", "    tekst: Betalingskort", "subjects.bank.tekst", "unknown field"),
         ("  bank:\n    words: [", "  bank:\n    words: [... kort, ", "subjects.bank.words[0]", "gap"),
+        (
+            "  bank:\n    words: [",
+            "  bank:\n    other_party: ja\n    words: [",
+            "subjects.bank.other_party",
+            "true or false",
+        ),
     ],
 )
 def test_outside_problems_name_file_and_field(kdir, old, new, field, message):
@@ -209,3 +215,41 @@ def test_an_own_case_the_nlu_reads_as_an_errand_or_held_against_the_jobcentre_re
         "Min a-kasse skriver, at jeg har mistet retten til dagpenge, hvorfor?", "nlu_fallback", 0.3, case_score=0.9
     )
     assert guarded.handle("clarify", t).reply.channel == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg har fået en kontrolafgift fra et privat parkeringsfirma ved supermarkedet. Hvordan betaler jeg den?",
+        "I got a fine from a private parking company at the shopping centre, what now?",
+    ],
+)
+def test_a_subject_that_names_the_other_party_wins_over_a_situation_word(assistant, text):
+    """privat_parkering has ``other_party: true``: "kontrolafgift" is a
+    situation keyword of residents' parking, but the company named is who
+    the fee is with."""
+    reply = assistant.handle("answer_errand", turn(text, "beboerparkering", 0.95)).reply
+    assert reply.channel == "out_of_scope" and reply.topic is None, reply
+    assert "parkeringsklagenaevnet.dk" in reply.text.splitlines()[0]
+
+
+def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_the_errands(assistant):
+    company = "Jeg har beboerlicens, men fik en kontrolafgift fra et privat parkeringsfirma i min egen gård"
+    reply = assistant.handle("answer_errand", turn(company, "beboerparkering", 0.95)).reply
+    assert reply.channel == "out_of_scope" and "parkeringsklagenaevnet.dk" in reply.text, reply
+    own = "Jeg har fået en kontrolafgift, selvom min beboerlicens lå i forruden"
+    reply = assistant.handle("answer_errand", turn(own, "beboerparkering", 0.95)).reply
+    assert reply.topic == "beboerparkering" and reply.channel != "out_of_scope", reply
+
+
+def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
+    marked = {s.key for s in knowledge.outside if s.other_party}
+    assert marked == {"privat_parkering"}
+
+
+def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
+    """A fee disputed with a private parking company is the company's,
+    though the NLU reads residents' parking and the message tells of a case."""
+    text = "Jeg har fået en p-afgift fra et privat parkeringsfirma på supermarkedets plads. Hvordan klager jeg over den?"
+    reply = guarded.handle("answer_errand", turn(text, "beboerparkering", 0.95)).reply
+    assert reply.channel == "out_of_scope" and "parkeringsklagenaevnet.dk" in reply.text, reply
