@@ -244,7 +244,7 @@ def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_
 
 def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
     marked = {s.key for s in knowledge.outside if s.other_party}
-    assert marked == {"privat_parkering"}
+    assert marked == {"privat_parkering", "postnord"}
 
 
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
@@ -253,3 +253,9 @@ def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
     text = "Jeg har fået en p-afgift fra et privat parkeringsfirma på supermarkedets plads. Hvordan klager jeg over den?"
     reply = guarded.handle("answer_errand", turn(text, "beboerparkering", 0.95)).reply
     assert reply.channel == "out_of_scope" and "parkeringsklagenaevnet.dk" in reply.text, reply
+
+
+def test_forwarding_of_post_after_a_move_is_postnords(assistant):
+    text = "Vi flytter om tre uger. Hvordan får jeg PostNord til at sende vores breve videre?"
+    reply = assistant.handle("answer_errand", turn(text, "flytning", 0.9)).reply
+    assert reply.channel == "out_of_scope" and "postnord.dk" in reply.text.splitlines()[0], reply
