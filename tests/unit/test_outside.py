@@ -250,7 +250,7 @@ def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
     """A fee disputed with a private parking company is the company's,
     though the NLU reads residents' parking and the message tells of a case."""
-    text = "Jeg har fået en p-afgift fra et privat parkeringsfirma på supermarkedets plads. Hvordan klager jeg over den?"
+    text = "Jeg har fået en p-afgift fra et privat parkeringsfirma ved supermarkedet. Hvordan klager jeg over den?"
     reply = guarded.handle("answer_errand", turn(text, "beboerparkering", 0.95)).reply
     assert reply.channel == "out_of_scope" and "parkeringsklagenaevnet.dk" in reply.text, reply
 
