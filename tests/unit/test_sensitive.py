@@ -419,3 +419,26 @@ def test_a_neighbour_forced_to_cut_a_tree_is_no_worry_for_a_child(detector):
     assert detector.match_terms("Naboens træ skygger for alt. Kan kommunen tvinge ham til at fælde det?") is None
     found = detector.match_terms("Min datter på 19 skal giftes med en hun aldrig har mødt, familien tvinger hende.")
     assert found is not None and found.key == "child_worry"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Min kone har lige fået hængende mundvig. Skal vi komme ned til jer?",
+        "My dad's face is drooping and he has slurred speech, what do I do?",
+        "Min nabo på 90 har ikke åbnet, og det lugter helt forfærdeligt fra hendes dør.",
+        "Vi har ikke set ham i fem dage, og avisen ligger stadig på måtten.",
+    ],
+)
+def test_a_stroke_told_by_its_signs_or_a_neighbour_not_seen_for_days_gets_112(detector, text):
+    found = detector.detect(text, "affald", 0.9)
+    assert found is not None and found.urgent, found
+
+
+def test_a_lasting_palsy_or_a_child_learning_danish_is_no_emergency(detector):
+    for text in (
+        "Kan en med skæv mund efter en gammel lammelse forny kørekort?",
+        "Min søn kan ikke tale ordentligt dansk endnu",
+    ):
+        found = detector.match_terms(text)
+        assert found is None or not found.urgent, (text, found)
