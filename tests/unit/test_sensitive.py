@@ -442,3 +442,28 @@ def test_a_lasting_palsy_or_a_child_learning_danish_is_no_emergency(detector):
     ):
         found = detector.match_terms(text)
         assert found is None or not found.urgent, (text, found)
+
+
+def test_an_unsure_urgent_guess_beside_a_case_phrase_is_the_case(detector, case_reader):
+    text = "Den nye vurdering er jo helt hen i vejret, 800.000 mere end sidst. Det vil jeg klage over."
+    ranking = [{"name": "urgent_danger", "confidence": 0.35}]
+    found = detector.detect(text, "urgent_danger", 0.35, ranking=ranking, reading=case_reader.read(text))
+    assert found is None or not found.urgent, found
+    # A sure urgent guess, or an urgent term, still gets 112 beside a case phrase.
+    sure = detector.detect(text, "urgent_danger", 0.9, ranking=ranking, reading=case_reader.read(text))
+    assert sure is not None and sure.urgent
+    fire = "Det brænder i opgangen, og jeg vil klage over at alarmen ikke virker"
+    found = detector.detect(fire, "affald", 0.9, reading=case_reader.read(fire))
+    assert found is not None and found.urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Det ryger kraftigt ud af containeren, og der er flammer op langs muren",
+        "The bin shed is on fire and people are still inside",
+    ],
+)
+def test_flames_and_heavy_smoke_get_112(detector, text):
+    found = detector.detect(text, "affald", 0.9)
+    assert found is not None and found.urgent, found
