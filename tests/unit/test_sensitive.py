@@ -393,11 +393,23 @@ def test_a_protected_address_with_the_reason_withheld_escalates(detector, case_r
     assert (found is not None and found.category == "address_protection") is escalates
 
 
-def test_a_misused_mitid_is_no_addiction(detector):
-    """ "misbruger" lemmatises to the verb, so the bare word read identity misuse as addiction."""
-    assert detector.match_terms("Hvad er tegn på, at mit MitID bliver misbrugt?") is None
-    found = detector.match_terms("min bror er misbruger og bor hos os")
-    assert found is not None and found.key == "addiction"
+@pytest.mark.parametrize(
+    "plain,matter,key",
+    [
+        # "misbruger" lemmatises to the verb, so the bare word read identity misuse as addiction.
+        ("Hvad er tegn på, at mit MitID bliver misbrugt?", "min bror er misbruger og bor hos os", "addiction"),
+        # "tvinger ham" alone read a neighbour forced to cut a tree as a forced marriage.
+        (
+            "Naboens træ skygger for alt. Kan kommunen tvinge ham til at fælde det?",
+            "Min datter på 19 skal giftes med en hun aldrig har mødt, familien tvinger hende.",
+            "child_worry",
+        ),
+    ],
+)
+def test_a_term_narrowed_to_its_matter_still_finds_it(detector, plain, matter, key):
+    assert detector.match_terms(plain) is None
+    found = detector.match_terms(matter)
+    assert found is not None and found.key == key
 
 
 @pytest.mark.parametrize(
@@ -415,12 +427,6 @@ def test_an_unsure_urgent_statement_about_nobody_needs_the_sensitive_model_not_t
     assert (found is not None and found.urgent) is escalates, found
 
 
-def test_a_neighbour_forced_to_cut_a_tree_is_no_worry_for_a_child(detector):
-    assert detector.match_terms("Naboens træ skygger for alt. Kan kommunen tvinge ham til at fælde det?") is None
-    found = detector.match_terms("Min datter på 19 skal giftes med en hun aldrig har mødt, familien tvinger hende.")
-    assert found is not None and found.key == "child_worry"
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -428,9 +434,12 @@ def test_a_neighbour_forced_to_cut_a_tree_is_no_worry_for_a_child(detector):
         "My dad's face is drooping and he has slurred speech, what do I do?",
         "Min nabo på 90 har ikke åbnet, og det lugter helt forfærdeligt fra hendes dør.",
         "Vi har ikke set ham i fem dage, og avisen ligger stadig på måtten.",
+        # Flames and heavy smoke told without "det brænder".
+        "Det ryger kraftigt ud af containeren, og der er flammer op langs muren",
+        "The bin shed is on fire and people are still inside",
     ],
 )
-def test_a_stroke_told_by_its_signs_or_a_neighbour_not_seen_for_days_gets_112(detector, text):
+def test_a_stroke_by_its_signs_a_neighbour_not_seen_for_days_or_flames_get_112(detector, text):
     found = detector.detect(text, "affald", 0.9)
     assert found is not None and found.urgent, found
 
@@ -455,15 +464,3 @@ def test_an_unsure_urgent_guess_beside_a_case_phrase_is_the_case(detector, case_
     fire = "Det brænder i opgangen, og jeg vil klage over at alarmen ikke virker"
     found = detector.detect(fire, "affald", 0.9, reading=case_reader.read(fire))
     assert found is not None and found.urgent
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Det ryger kraftigt ud af containeren, og der er flammer op langs muren",
-        "The bin shed is on fire and people are still inside",
-    ],
-)
-def test_flames_and_heavy_smoke_get_112(detector, text):
-    found = detector.detect(text, "affald", 0.9)
-    assert found is not None and found.urgent, found
