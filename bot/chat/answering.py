@@ -312,10 +312,10 @@ class Answering:
         municipality's contact: a question about another authority's service
         that shares words with an errand gets no errand offered."""
         municipality = self.municipality(turn.municipality)
-        if reading.outside is not None and (reading.outside_party or not reading.named_topics):
+        if reading.outside_subject is not None:
             # A subject the knowledge base names as not covered: where to go
             # instead, and no "Mente du …?" errand, which would be the wrong answer.
-            reply = self.responder.out_of_scope(municipality, reading.language, reading.outside)
+            reply = self.responder.out_of_scope(municipality, reading.language, reading.outside_subject)
             return self._finish(reply, municipality, turn)
         best = reading.best_errand
         near = best is not None and best[1] >= OUT_OF_SCOPE_NEAR_CONFIDENCE

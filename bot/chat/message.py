@@ -152,6 +152,15 @@ class MessageReading:
     def best_errand(self) -> tuple[str, float] | None:
         return self.errands[0] if self.errands else None
 
+    @property
+    def outside_subject(self) -> str | None:
+        """The subject outside the errands, unless the message names an
+        errand by its own words; a subject that names the other party
+        (``outside_party``) stands though it does."""
+        if self.named_topics and not self.outside_party:
+            return None
+        return self.outside
+
 
 def read_message(
     turn: Turn,

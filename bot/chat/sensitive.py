@@ -268,6 +268,7 @@ class SensitiveDetector:
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms", keys)
         lowered = (text or "").lower()
+        someone = about_someone(text or "")
         # An unsure urgent guess escalates a message about someone, and the
         # NLU's own urgent intent a statement too: a danger told without
         # anyone in it ("det brænder i opgangen", 0.39) is still a danger,
@@ -278,16 +279,14 @@ class SensitiveDetector:
         # deny it: "vejret i morgen" (the weather) shares "vejret" with
         # "trækker ikke vejret" and scored urgent 0.56, sensitive 0.13.
         stated = not ranked and not is_question(text or "") and (learned is None or learned >= UNSURE_DANGER_SCORE)
-        weighed = not unsure or about_someone(text or "") or stated
         # An unsure urgent guess beside a case phrase is the case: "Den er
         # jo helt hen i vejret ... Det vil jeg klage over" (a valuation, urgent
         # 0.35) got 112 in the fourteenth sealed set. No open urgent matter
         # the NLU alone caught unsure had a case phrase (2026-12-06).
-        if unsure and reading.signal is not None:
-            weighed = False
+        weighed = not unsure or ((someone or stated) and reading.signal is None)
         if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed:
             return detected(URGENT_CATEGORY, "nlu")
-        asked = reading.general or (reading.question and not about_someone(text or ""))
+        asked = reading.general or (reading.question and not someone)
         if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and asked and not reading.own:
             # "Hvad sker der med pensionstillægget, hvis man bliver skilt?",
             # "kan man blive viet på et hospice, hvis den ene er meget syg?":
@@ -302,13 +301,13 @@ class SensitiveDetector:
         if (
             learned is not None
             and learned >= SENSITIVE_SCORE_THRESHOLD
-            and about_someone(text or "")
+            and someone
             and (reading.own or not reading.general)
         ):
             # Told of someone in particular, not asked in general: "kan man
             # brevstemme, hvis man er bag tremmer?" names nobody and stays plain.
             return detected(PERSONAL_CATEGORY, "model")
-        if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and about_someone(text or ""):
+        if intent == SENSITIVE_INTENT and confidence >= SURE_THRESHOLD and someone:
             errand_nearby = any(
                 r.get("name") in self.errands and (r.get("confidence") or 0) >= ERRAND_NEARBY for r in ranking or []
             )

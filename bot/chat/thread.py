@@ -206,12 +206,7 @@ class Thread:
         situation in it ("jeg er på dagpenge og er blevet syg" is sick
         leave). An errand's answer there is the confident wrong answer
         issue 26 item 3 is about."""
-        if (
-            reading.outside is None
-            or (reading.named_topics and not reading.outside_party)
-            or handler not in _MAY_BE_OUTSIDE
-            or turn.intent == NEEDS_ASSISTANCE
-        ):
+        if reading.outside_subject is None or handler not in _MAY_BE_OUTSIDE or turn.intent == NEEDS_ASSISTANCE:
             return False
         # A subject that names the other party (a private parking company)
         # applies though the errand's words ("kontrolafgift", "beboerlicens")
