@@ -110,6 +110,27 @@ _YES_NO = re.compile(
     re.IGNORECASE,
 )
 
+# A Danish statement may drop its subject, and then the writer is the one
+# who acted ("Søgte om boligstøtte i august og har stadig ikke hørt noget",
+# "Har ventet i fire måneder"): a sentence that opens with a past-tense verb,
+# or with "har"/"havde" and a participle, and goes on without a subject of
+# its own speaks of the writer. The fourteenth sealed set's case matter
+# about a housing benefit "under behandling" for months named no person and
+# asked "hvor lang tid skal det tage?", so its waiting-time phrase did not
+# count (read after its run, 2026-12-07).
+_SENTENCE = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:(?:goddag|hej|hi|hello)[,.!]?\s+)?([^.!?\n]+)", re.IGNORECASE)
+# Past tenses the lookup table reads as another word's form but that do not
+# end as regular past tenses do; "kom" and "så" are left out, as they open
+# imperatives and clauses ("kom forbi", "så kan jeg").
+_IRREGULAR_PAST = frozenset({"fik", "blev", "gav", "tog", "skrev", "gik", "fandt", "bad", "fløj"})
+_AUXILIARIES = frozenset({"har", "havde"})
+# A word after the verb that is its subject makes the sentence inverted or a
+# question ("Fik du mit brev?", "Søgte man før i tiden ...?"), not one with
+# the writer's subject dropped. Lower-case "i" is left out: it is mostly the
+# preposition ("har ventet i fire måneder"), and a capital "I" already counts
+# as a person.
+_SUBJECTS = frozenset({"jeg", "du", "han", "hun", "den", "det", "vi", "de", "man", "der", "nogen", "ingen"})
+
 
 @dataclass(frozen=True)
 class CaseReading:
@@ -220,6 +241,26 @@ class CaseReader:
             if not is_punct(token) and fold(token)
         ]
 
+    def _dropped_subject(self, text: str) -> bool:
+        """Some sentence opens with a past-tense verb (or "har"/"havde" and
+        a participle) and no subject follows it: the writer is its subject."""
+        for sentence in _SENTENCE.finditer(text):
+            tokens = self.table.lemmas(sentence.group(1))
+            words = [(fold(t), fold(lemma or t)) for t, lemma in tokens if not is_punct(t)][:3]
+            if len(words) < 2:
+                continue
+            (first, first_lemma), (second, second_lemma) = words[0], words[1]
+            if first in _AUXILIARIES:
+                verb, lemma, after = second, second_lemma, words[2][0] if len(words) > 2 else ""
+                participle = verb != lemma and verb.endswith("t")
+                if participle and after not in _SUBJECTS:
+                    return True
+                continue
+            regular = first != first_lemma and first_lemma.endswith("e") and first.endswith(("te", "de"))
+            if (regular or first in _IRREGULAR_PAST) and second not in _SUBJECTS:
+                return True
+        return False
+
     def read(self, text: str, score: float | None = None) -> CaseReading:
         """The message's case reading; ``score`` is the case model's
         confidence from the NLU's parse, when it gave one."""
@@ -231,7 +272,7 @@ class CaseReader:
         def found(phrase: _Phrase) -> bool:
             return _may_match(index, phrase) and _find(words, phrase)
 
-        own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons)
+        own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons) or self._dropped_subject(text)
         general = any(found(p) for p in self.general)
         question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
         signal = next(((group, phrase) for group, phrase, p in self.signals if found(p)), None)

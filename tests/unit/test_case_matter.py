@@ -328,3 +328,57 @@ def test_a_house_sold_is_a_case_only_once_it_was_sold(reader, text, case):
 def test_a_yes_no_question_about_nobody_is_asked_in_general(reader, text, case):
     reading = reader.read(text, score=0.01)
     assert reading.case is case
+
+
+@pytest.mark.parametrize(
+    "text,own",
+    [
+        # A past tense or "har" with a participle, no subject after it: the writer.
+        ("Ansøgte om boligsikring i maj. Hvornår hører man noget?", True),
+        ("Har ventet på svar om carporten siden foråret, hvad sker der?", True),
+        ("Hej. Fik et girokort om affald, som ikke er vores.", True),
+        # A subject after the verb: inverted or a question, not the writer.
+        ("Fik du nogensinde svar?", False),
+        ("Har man ret til tilskud som studerende?", False),
+        ("Blev det besluttet på mødet?", False),
+        # A present tense or a modal past is no dropped subject.
+        ("Søger tilskud til tandlæge, hvad gælder?", False),
+        ("Kunne det tænkes, at reglerne ændres?", False),
+    ],
+)
+def test_a_dropped_subject_in_the_past_tense_is_the_writer(reader, text, own):
+    assert reader.read(text).own is own
+
+
+def test_a_waiting_time_told_with_a_dropped_subject_is_a_case_though_it_asks(reader):
+    reading = reader.read("Søgte om friplads i juni og har stadig ikke hørt noget. Hvor længe tager det?", score=0.01)
+    assert reading.case and reading.signal == "ventetid"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An objection asked as a question, beside a change or a letter.
+        "Min grundværdi er steget 30 procent, mens genboens er uændret. Hvordan hænger det sammen?",
+        "Ifølge brevet skal vi flytte barnet til en anden institution. Hvordan kan de bestemme det?",
+        # A sum worked out from old figures, objected to.
+        "Min pension er beregnet ud fra en formue, jeg ikke har mere. Hvorfor skal jeg betale for meget skat af den?",
+        # Two people's details swapped, to be put right.
+        "Vores to sygesikringskort er byttet om, så jeg har hans. Kan I rette det?",
+    ],
+)
+def test_objections_asked_as_questions_are_hints(reader, text):
+    assert reader.read(text, score=0.01).case
+
+
+@pytest.mark.parametrize(
+    "text,case",
+    [
+        ("Ved valget fik jeg ikke lov at tage min hjælper med ind.", True),
+        ("De har lukket min sag, og ingen har talt med mig om det.", True),
+        # The same words about nobody, asked in general: how the errand works.
+        ("Hvad gør man, hvis man ikke får lov at stemme?", False),
+    ],
+)
+def test_a_refusal_told_inverted_and_a_decision_without_hearing_are_cases(reader, text, case):
+    assert reader.read(text, score=0.01).case is case

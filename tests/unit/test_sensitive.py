@@ -338,6 +338,9 @@ def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, tex
         ("Is Digital Post mandatory for people with dementia?", "digital_post"),
         # A question about nobody in particular asks how the errand works too.
         ("Who pays the property tax when the owner has died and the estate isn't settled yet?", "ejendomsskat"),
+        # A prison or a sentence asked about in general, now that the bare words are terms.
+        ("Kan man melde flytning fra et fængsel?", "flytning"),
+        ("Må man få pas med en betinget dom?", "pas"),
     ],
 )
 def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_reader, text, intent):
@@ -464,3 +467,20 @@ def test_an_unsure_urgent_guess_beside_a_case_phrase_is_the_case(detector, case_
     fire = "Det brænder i opgangen, og jeg vil klage over at alarmen ikke virker"
     found = detector.detect(fire, "affald", 0.9, reading=case_reader.read(fire))
     assert found is not None and found.urgent
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # A relative in a named prison, a suspended sentence of a grandchild.
+        ("Kan min søster stemme? Hun sidder i Vestre til efter nytår.", "criminal"),
+        ("Vores barnebarn har fået en betinget dom. Kan han få et pas til sit job?", "criminal"),
+        # A child kept from school to mind the younger ones, or hurt at home,
+        # told inside an errand question.
+        ("Skoleindskrivning? Pigen ved siden af passer sine små søskende i stedet for at gå i skole.", "child_worry"),
+        ("Kan min nevø få eget sundhedskort? Hans stedmor gør ham fortræd.", "child_worry"),
+    ],
+)
+def test_a_relatives_prison_or_sentence_and_a_child_kept_from_school_escalate(detector, case_reader, text, category):
+    found = detector.detect(text, "sundhedskort", 0.9, reading=case_reader.read(text))
+    assert found is not None and found.category == category
