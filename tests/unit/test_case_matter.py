@@ -382,3 +382,33 @@ def test_objections_asked_as_questions_are_hints(reader, text):
 )
 def test_a_refusal_told_inverted_and_a_decision_without_hearing_are_cases(reader, text, case):
     assert reader.read(text, score=0.01).case is case
+
+
+@pytest.mark.parametrize(
+    "text,group",
+    [
+        ("They sent me a tax bill for a plot we sold two years ago.", "solgt"),
+        ("Min søn fik ikke plads på skolen ved siden af os.", "afslag"),
+        ("Ifølge jer opfylder jeg ikke kravet om bopæl.", "afslag"),
+        ("Lønkontoret siger, at det er kommunens skyld, at refusionen mangler.", "fejl"),
+        ("Der er kommet forkert fødselsdato på mit nye pas.", "fejl"),
+        ("Vi har fået dagplejepladsen opsagt uden varsel.", "ophoert"),
+        ("Min byggesag ligger stadig hos jer efter et halvt år.", "ventetid"),
+        ("Vi har fået et påbud om at lovliggøre vores udestue.", "sag"),
+    ],
+)
+def test_the_fourteenth_sets_case_phrases_are_signals(reader, text, group):
+    assert reader.read(text, score=0.01).signal == group
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The citizen giving notice, or asking in general: no case.
+        "Jeg har allerede en plads, jeg skal bare have den opsagt.",
+        "Hvor lang tid har man til at lovliggøre et skur?",
+        "Der står forkert adresse på mit sygesikringskort, hvordan ændrer jeg den?",
+    ],
+)
+def test_the_fourteenth_sets_case_phrases_leave_plain_messages_alone(reader, text):
+    assert not reader.read(text, score=0.01).case
