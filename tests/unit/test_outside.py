@@ -244,7 +244,21 @@ def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_
 
 def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
     marked = {s.key for s in knowledge.outside if s.other_party}
-    assert marked == {"privat_parkering", "postnord"}
+    assert marked == {"privat_parkering", "postnord", "loenseddel", "lufthavnsparkering"}
+
+
+@pytest.mark.parametrize(
+    "text,intent,where",
+    [
+        # The employer's payslip, though e-Boks is Digital Post's word.
+        ("Min lønseddel for oktober er aldrig dukket op i e-Boks", "digital_post", "arbejdsgiver"),
+        # The airport's parking, though parking is the residents' errand's word.
+        ("Can I book parking at the airport for a week while we travel?", "beboerparkering", "cph.dk"),
+    ],
+)
+def test_a_payslip_and_airport_parking_name_the_other_party(assistant, text, intent, where):
+    reply = assistant.handle("answer_errand", turn(text, intent, 0.9)).reply
+    assert reply.channel == "out_of_scope" and where in reply.text, reply
 
 
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
