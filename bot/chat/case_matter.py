@@ -143,6 +143,12 @@ class CaseReading:
     hints: tuple[str, ...] = ()
     # The writer speaks of themselves or someone they act for.
     own: bool = False
+    # No person word, but a sentence drops its subject in the past tense
+    # ("Søgte om boligstøtte i august"): the writer, for the case phrases.
+    # The case model alone still needs a named person (``learned``): "har
+    # skiftet bank og vil have pengene ind på den nye konto" (case model
+    # 0.58) is a plain change in the fifteenth sealed set (2026-12-07).
+    implied: bool = False
     # The message asks in general ("kan man", "findes der").
     general: bool = False
     # The message asks with a question word ("hvordan", "what").
@@ -180,15 +186,16 @@ class CaseReading:
         """The message tells of the citizen's own case."""
         if self.learned:
             return True
+        writer = self.own or self.implied
         if self.signal is not None:
-            return self.own or not (self.general or self.question)
-        return len(self.hints) >= HINT_GROUPS and self.own and not self.general
+            return writer or not (self.general or self.question)
+        return len(self.hints) >= HINT_GROUPS and writer and not self.general
 
     @property
     def plain(self) -> bool:
         """A general question about how an errand works: no case, and either
         asked in general or about nobody in particular."""
-        return not self.case and (self.general or not self.own)
+        return not self.case and (self.general or not (self.own or self.implied))
 
     @property
     def found(self) -> str | None:
@@ -272,7 +279,8 @@ class CaseReader:
         def found(phrase: _Phrase) -> bool:
             return _may_match(index, phrase) and _find(words, phrase)
 
-        own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons) or self._dropped_subject(text)
+        own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons)
+        implied = not own and self._dropped_subject(text)
         general = any(found(p) for p in self.general)
         question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
         signal = next(((group, phrase) for group, phrase, p in self.signals if found(p)), None)
@@ -282,6 +290,7 @@ class CaseReader:
             phrase=signal[1] if signal else None,
             hints=hints,
             own=own,
+            implied=implied,
             general=general,
             question=question,
             score=score,

@@ -9,6 +9,7 @@ import pytest
 
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.reading import KeywordRules, Lemmatiser
+from bot.chat.thread import WHOM_REPLY_WORDS
 from bot.settings import Settings
 from tests.support.turns import turn
 
@@ -285,6 +286,21 @@ def test_the_sensitive_models_word_alone_on_a_short_answer_answers_the_open_erra
     case = "det er til min dreng, han er 14 og anbragt uden for hjemmet"
     told = Turn(intent="mitid", confidence=0.6, text=case, sensitive_score=0.91, topic="mitid", asked="situation")
     assert screened.handle("answer_errand", told).reply.channel == "callback"
+
+
+def test_a_longer_reply_that_says_whom_the_errand_is_for_answers_the_open_errand(screened):
+    text = "Nej, det er slet ikke til mig, det er til min datter, som lige er fyldt 15"
+    assert 12 < len(text.split()) <= WHOM_REPLY_WORDS
+    result = screened.handle("sensitive_intent", turn(text, "urgent_danger", 0.45, topic="mitid"))
+    assert result.reply.channel != "urgent" and result.slots["topic"] == "mitid"
+    # Without an open errand the guess stands; longer than WHOM_REPLY_WORDS, too.
+    assert screened.handle("sensitive_intent", turn(text, "urgent_danger", 0.45)).reply.channel == "urgent"
+    longer = text + " og hun har brug for det til sin nye konto i banken her i byen"
+    assert len(longer.split()) > WHOM_REPLY_WORDS
+    assert (
+        screened.handle("sensitive_intent", turn(longer, "urgent_danger", 0.45, topic="mitid")).reply.channel
+        == "urgent"
+    )
 
 
 def test_a_real_emergency_in_an_open_errand_still_gets_112(screened):
