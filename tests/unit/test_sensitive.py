@@ -484,3 +484,24 @@ def test_an_unsure_urgent_guess_beside_a_case_phrase_is_the_case(detector, case_
 def test_a_relatives_prison_or_sentence_and_a_child_kept_from_school_escalate(detector, case_reader, text, category):
     found = detector.detect(text, "sundhedskort", 0.9, reading=case_reader.read(text))
     assert found is not None and found.category == category
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        ("A boy in my class says he is scared of his stepdad. How do I report a concern?", "child_worry"),
+        ("Min nevø bor hos os, for der er for meget uro derhjemme. Kan han få sundhedskort her?", "child_worry"),
+        ("Jeg bor hos min søster, fordi jeg ikke tør være hjemme. Skal jeg melde flytning?", "violence"),
+        ("Far vil have mig gift med en fra landsbyen. Kan I vie os uden at jeg siger ja?", "child_worry"),
+        ("I'm starting rehab next month. Do I tell my employer I'm sick?", "addiction"),
+        ("Jeg er i kemo og kan ikke møde op. Kan jeg forny mit pas senere?", "health"),
+    ],
+)
+def test_the_fifteenth_sets_matters_are_terms(detector, case_reader, text, category):
+    found = detector.detect(text, "flytning", 0.9, reading=case_reader.read(text))
+    assert found is not None and category in found.found, found
+
+
+def test_a_numb_arm_and_garbled_words_get_112(detector):
+    found = detector.detect("nu kan jeg ikke mærke min højre arm og ordene kommer forkert ud", "koerekort", 0.9)
+    assert found is not None and found.urgent
