@@ -472,23 +472,16 @@ def test_an_unsure_urgent_guess_beside_a_case_phrase_is_the_case(detector, case_
 @pytest.mark.parametrize(
     "text,category",
     [
-        # A relative in a named prison, a suspended sentence of a grandchild.
+        # The fourteenth sealed set's: a relative in a named prison, a
+        # suspended sentence of a grandchild.
         ("Kan min søster stemme? Hun sidder i Vestre til efter nytår.", "criminal"),
         ("Vores barnebarn har fået en betinget dom. Kan han få et pas til sit job?", "criminal"),
         # A child kept from school to mind the younger ones, or hurt at home,
         # told inside an errand question.
         ("Skoleindskrivning? Pigen ved siden af passer sine små søskende i stedet for at gå i skole.", "child_worry"),
         ("Kan min nevø få eget sundhedskort? Hans stedmor gør ham fortræd.", "child_worry"),
-    ],
-)
-def test_a_relatives_prison_or_sentence_and_a_child_kept_from_school_escalate(detector, case_reader, text, category):
-    found = detector.detect(text, "sundhedskort", 0.9, reading=case_reader.read(text))
-    assert found is not None and found.category == category
-
-
-@pytest.mark.parametrize(
-    "text,category",
-    [
+        # The fifteenth set's: a child afraid at home, afraid to be at home, a
+        # forced marriage, rehab, the writer's chemotherapy.
         ("A boy in my class says he is scared of his stepdad. How do I report a concern?", "child_worry"),
         ("Min nevø bor hos os, for der er for meget uro derhjemme. Kan han få sundhedskort her?", "child_worry"),
         ("Jeg bor hos min søster, fordi jeg ikke tør være hjemme. Skal jeg melde flytning?", "violence"),
@@ -497,7 +490,7 @@ def test_a_relatives_prison_or_sentence_and_a_child_kept_from_school_escalate(de
         ("Jeg er i kemo og kan ikke møde op. Kan jeg forny mit pas senere?", "health"),
     ],
 )
-def test_the_fifteenth_sets_matters_are_terms(detector, case_reader, text, category):
+def test_matters_read_after_the_sealed_runs_are_terms(detector, case_reader, text, category):
     found = detector.detect(text, "flytning", 0.9, reading=case_reader.read(text))
     assert found is not None and category in found.found, found
 
