@@ -407,7 +407,7 @@ class Thread:
             # lige blevet 14" (14 words, MitID) and "Og min mors? Hun er 88 og
             # beder mig holde øje med den" (13 words, Digital Post) got 112 in
             # the fifteenth sealed set (read after its run, 2026-12-07).
-            return bool(reading.person) and len((turn.text or "").split()) <= WHOM_REPLY_WORDS
+            return bool(reading.person) and reading.words <= WHOM_REPLY_WORDS
         return bool(
             reading.person
             or reading.situation(open_topic.key, ANSWER_THRESHOLD).key
