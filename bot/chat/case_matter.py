@@ -182,20 +182,25 @@ class CaseReading:
         return self.score >= UNNAMED_CASE_THRESHOLD and not self.general and not asks
 
     @property
+    def writer(self) -> bool:
+        """The writer speaks of themselves or someone they act for, by a
+        person word or by a dropped subject: what the case phrases need."""
+        return self.own or self.implied
+
+    @property
     def case(self) -> bool:
         """The message tells of the citizen's own case."""
         if self.learned:
             return True
-        writer = self.own or self.implied
         if self.signal is not None:
-            return writer or not (self.general or self.question)
-        return len(self.hints) >= HINT_GROUPS and writer and not self.general
+            return self.writer or not (self.general or self.question)
+        return len(self.hints) >= HINT_GROUPS and self.writer and not self.general
 
     @property
     def plain(self) -> bool:
         """A general question about how an errand works: no case, and either
         asked in general or about nobody in particular."""
-        return not self.case and (self.general or not (self.own or self.implied))
+        return not self.case and (self.general or not self.writer)
 
     @property
     def found(self) -> str | None:
