@@ -21,6 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 
 FILE = "lemmas.sqlite"
+# Many type æ, ø and å as "ae", "oe" and "aa" ("jeg toer ikke"); the table
+# knows only the Danish spelling, so such a word is looked up spelt the
+# Danish way when it is not in the table as written.
+_DIGRAPHS = re.compile(r"aa|ae|oe")
+_DANISH = {"aa": "å", "ae": "æ", "oe": "ø"}
 TOKEN_PATTERN = re.compile(r"\w+(?:[-'’:.]\w+)*|[^\w\s]")
 
 
@@ -67,6 +72,17 @@ class LemmaTable:
     def lemmas(self, text: str) -> list[tuple[str, str]]:
         """(token, lemma) for every token, punctuation included."""
         return [(token, self.lemma(token)) for token in tokenise(text)]
+
+    def lemma_any_spelling(self, word: str) -> str:
+        """The word's lemma, also when it is written without æ, ø and å
+        ("toer" → "tø", as "tør"): the Danish spelling's lemma when the word
+        as written is not in the table and the Danish spelling is."""
+        lemma = self.lemma(word)
+        if lemma != word or not _DIGRAPHS.search(word):
+            return lemma
+        danish = _DIGRAPHS.sub(lambda m: _DANISH[m.group()], word)
+        found = self.lemma(danish)
+        return found if found != danish else lemma
 
 
 @lru_cache(maxsize=2)
