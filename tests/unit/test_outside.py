@@ -9,6 +9,7 @@ import pytest
 
 from bot.chat.conversation import Assistant
 from bot.chat.reading import KeywordRules, Lemmatiser
+from bot.chat.thread import OUTSIDE_VETO_CONFIDENCE
 from bot.knowledge.build import build_database
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.problems import KnowledgeError
@@ -256,7 +257,7 @@ def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_
 
 def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
     marked = {s.key for s in knowledge.outside if s.other_party}
-    assert marked == {"privat_parkering", "postnord", "loenseddel", "lufthavnsparkering"}
+    assert marked == {"privat_parkering", "postnord", "loenseddel", "lufthavnsparkering", "depositum"}
 
 
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
@@ -265,6 +266,33 @@ def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
     text = "Jeg har fået en p-afgift fra et privat parkeringsfirma ved supermarkedet. Hvordan klager jeg over den?"
     reply = guarded.handle("answer_errand", turn(text, "beboerparkering", 0.95)).reply
     assert reply.channel == "out_of_scope" and "parkeringsklagenaevnet.dk" in reply.text, reply
+
+
+def test_a_deposit_is_the_landlords_though_the_citizen_has_moved(assistant):
+    text = "Min udlejer vil ikke betale mit depositum tilbage, efter jeg er flyttet. Hvem kan hjælpe mig?"
+    reply = assistant.handle("answer_errand", turn(text, "flytning", 0.9)).reply
+    assert reply.channel == "out_of_scope" and "huslejenævnet" in reply.text.splitlines()[0], reply
+
+
+@pytest.mark.parametrize(
+    "text,intent,where",
+    [
+        # "udbetalt" is a keyword of the state pension's payments.
+        ("Hvornår kan jeg få udbetalt min ratepension?", "folkepension", "pensionsinfo.dk"),
+        # "gruppe 1" is a keyword of the health insurance groups.
+        ("Sygeforsikring danmark pris paa gruppe 1", "laegevalg", "sygeforsikring"),
+    ],
+)
+def test_a_common_keyword_keeps_an_outside_subject_in_the_errand_only_when_the_nlu_is_sure(
+    assistant, text, intent, where
+):
+    """A situation keyword of the NLU's errand outweighs the subject's word
+    only at OUTSIDE_VETO_CONFIDENCE or above: the keyword lists hold common
+    words, and a hesitant NLU is no second signal for the errand."""
+    hesitant = assistant.handle("answer_errand", turn(text, intent, OUTSIDE_VETO_CONFIDENCE - 0.1)).reply
+    assert hesitant.channel == "out_of_scope" and where in hesitant.text.splitlines()[0].lower(), hesitant
+    sure = assistant.handle("answer_errand", turn(text, intent, OUTSIDE_VETO_CONFIDENCE)).reply
+    assert sure.topic == intent, sure
 
 
 def test_forwarding_of_post_after_a_move_is_postnords(assistant):
