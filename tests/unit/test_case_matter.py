@@ -77,6 +77,8 @@ OWN_CASES = [
     ("fejl", "På mit nye kørekort er mit efternavn stavet forkert"),
     ("fejl", "our son's new passport has his name misspelt"),
     ("placering", "Vores søn er blevet placeret på en anden skole end sin storesøster"),
+    ("placering", "Vores dreng skal i stedet gå på skolen ude ved ringvejen, to kilometer væk"),
+    ("placering", "Min datter er blevet indskrevet på en skole, vi aldrig har søgt"),
 ]
 
 # Hints from two groups, from someone who speaks of themselves.
