@@ -84,6 +84,11 @@ class Assistant:
             self.answering.note_choice(turn, reading)
             self.answering.note_correction(turn, reading)
             detection = reading.detection
+            if self.thread.assistance_over_matter(turn, reading):
+                # Help without the digital solutions, told with why: the
+                # booked help at Borgerservice, not a caseworker.
+                handler, turn = self.thread.route("answer_errand", turn, reading)
+                return getattr(self.answering, handler)(turn, reading)
             if reading.case_matter.case and (detection is None or detection.category == "personal"):
                 if self.thread.outside_case(handler, turn, reading):
                     # A case about a subject the assistant does not cover:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.reading import KeywordRules, Lemmatiser
-from bot.chat.thread import WHOM_REPLY_WORDS
+from bot.chat.thread import ASSISTANCE_CONFIDENCE, WHOM_REPLY_WORDS
 from bot.settings import Settings
 from tests.support.turns import turn
 
@@ -487,3 +487,43 @@ def test_an_open_errands_phrase_counts_though_the_situation_model_outweighs_it(a
     general = {"boligstoette": [{"name": "general", "confidence": 0.95}]}
     t = turn("min kæreste er flyttet ind hos mig", "boligstoette", 0.7, topic="boligstoette", situation_scores=general)
     assert assistant.handle("answer_errand", t).reply.topic == "boligstoette"
+
+
+@pytest.fixture(scope="module")
+def guarded(knowledge):
+    from tests.support.assistants import guarded_assistant
+
+    return guarded_assistant(knowledge)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A death told as why: the one who did the digital things is gone.
+        "Goddag. Min mand ordnede altid alt det med computeren, men han er gået bort. Er der nogen, der kan vise mig"
+        " det?",
+        # Failing sight, the case model or the sensitive model alone.
+        "Mit syn er blevet for dårligt til at bruge en skærm. Hvem kan hjælpe mig med de ting, der skal klares"
+        " digitalt?",
+    ],
+)
+def test_help_without_the_digital_solutions_told_with_why_gets_the_booked_help(guarded, text):
+    result = guarded.handle("answer_errand", turn(text, "needs_assistance", ASSISTANCE_CONFIDENCE))
+    assert result.reply.channel == "assisted", result.reply
+    # The NLU unsure of the request: the matter it tells of reaches a caseworker.
+    unsure = guarded.handle("answer_errand", turn(text, "needs_assistance", ASSISTANCE_CONFIDENCE - 0.2))
+    assert unsure.reply.channel == "callback", unsure.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Violence is never only the reason.
+        "Min mand slår mig, og det er ham der har koden til computeren. Hvem kan hjælpe mig med det digitale?",
+        # A case phrase: the citizen's own decision.
+        "Jeg har fået afslag på fritagelse for digital post, men jeg kan ikke bruge en computer. Hvad gør jeg?",
+    ],
+)
+def test_help_without_the_digital_solutions_keeps_a_matter_beyond_the_reason(guarded, text):
+    result = guarded.handle("answer_errand", turn(text, "needs_assistance", 0.95))
+    assert result.reply.channel in ("callback", "urgent"), result.reply
