@@ -502,3 +502,11 @@ def test_matters_read_after_the_sealed_runs_are_terms(detector, case_reader, tex
 def test_a_numb_arm_and_garbled_words_get_112(detector):
     found = detector.detect("nu kan jeg ikke mærke min højre arm og ordene kommer forkert ud", "koerekort", 0.9)
     assert found is not None and found.urgent
+
+
+def test_a_door_in_a_wall_is_no_death_and_died_in_still_is(detector):
+    """ "dør" (a door) is "dø" (to die) as a lemma, so "døde i" is matched as written."""
+    assert detector.match_terms("Må jeg lave en dør i en bærende væg i mit rækkehus?") is None
+    for text in ("min mor døde pludselig i weekenden", "min far er død i nat", "hun døde for en uge siden"):
+        found = detector.match_terms(text)
+        assert found is not None and found.key == "bereavement", text
