@@ -510,3 +510,11 @@ def test_a_door_in_a_wall_is_no_death_and_died_in_still_is(detector):
     for text in ("min mor døde pludselig i weekenden", "min far er død i nat", "hun døde for en uge siden"):
         found = detector.match_terms(text)
         assert found is not None and found.key == "bereavement", text
+
+
+@pytest.mark.parametrize(
+    "text", ["I get out of prison in February and have no address", "my son got out of jail on Monday"]
+)
+def test_a_release_from_prison_in_english_is_criminal_in_any_form(detector, text):
+    found = detector.match_terms(text)
+    assert found is not None and found.key == "criminal", found
