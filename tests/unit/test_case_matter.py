@@ -78,6 +78,9 @@ OWN_CASES = [
     ("fejl", "our son's new passport has his name misspelt"),
     ("placering", "Vores søn er blevet placeret på en anden skole end sin storesøster"),
     ("placering", "Vores dreng skal i stedet gå på skolen ude ved ringvejen, to kilometer væk"),
+    ("sag", "Påbud om at fjerne hønsehuset?! Det har stået der siden 1990."),
+    ("sag", "ansøgning om beboerlicens afvist igen, nu for tredje gang"),
+    ("uden_samtykke", "Our daughter was given a new doctor and we weren't asked."),
     ("placering", "Min datter er blevet indskrevet på en skole, vi aldrig har søgt"),
 ]
 
@@ -98,6 +101,8 @@ HINTED_CASES = [
 
 # General questions and plain first-person questions: no own case.
 PLAIN = [
+    # What an order is, asked in general.
+    "Hvad er et påbud om at rydde fortovet, og hvem kan give det?",
     # The citizen giving notice, or the same words asked in general.
     "Jeg har allerede en plads, jeg skal bare have den opsagt.",
     "Hvor lang tid har man til at lovliggøre et skur?",
