@@ -28,10 +28,13 @@ WHOM_REPLY_WORDS = 20
 
 # The NLU this sure of a request for help without the digital solutions
 # keeps it one, when what else the message tells is only the reason it
-# cannot manage them (``Thread.assistance_over_matter``). Measured on the
-# open held-out needs_assistance messages (2026-12-07, with the spent
-# fifteenth set): 30 of 387 got a callback, 22 of them with the NLU at 0.6
-# or more for needs_assistance.
+# cannot manage them (``Thread.assistance_over_matter``). The same as the
+# NLU's own threshold for a personal or urgent guess (INTENT_THRESHOLD in
+# bot/chat/sensitive.py), so both guesses are weighed alike. On the open
+# held-out needs_assistance messages (2026-12-07, with the spent fifteenth
+# set) 33 of 387 got a callback or 112, 18 of them with the NLU at 0.6 or
+# more for needs_assistance; with the rule the first-reply F1 went from
+# 0.827 to 0.850 and no sensitive matter was lost.
 ASSISTANCE_CONFIDENCE = 0.6
 # The sensitive-term categories that can be that reason: failing sight, a
 # stroke or dementia, the death of the one who did it, no money for a phone.
@@ -242,12 +245,7 @@ class Thread:
         # are there too: the fee is the company's. Six open out-of-scope
         # messages about a private company's fee got the residents' parking
         # answer (2026-12-06).
-        if reading.outside_party:
-            return True
-        errands = {turn.topic} & self.topics.keys()
-        if turn.intent in self.topics and turn.confidence >= OUTSIDE_VETO_CONFIDENCE:
-            errands.add(turn.intent)
-        return not any(reading.situation(topic, SITUATION_THRESHOLD).source in WORDED for topic in errands)
+        return reading.outside_party or not self._situation_worded(turn, reading, OUTSIDE_VETO_CONFIDENCE)
 
     def _stays(self, turn: Turn, reading: MessageReading, open_topic: Topic) -> bool:
         """The NLU names another errand: is this still the open one?"""
@@ -412,10 +410,13 @@ class Thread:
             and not _AN_AUTHORITYS_DECISION & {case.signal, *case.hints}
         )
 
-    def _situation_worded(self, turn: Turn, reading: MessageReading) -> bool:
-        """The NLU's errand or the open one finds one of its situations in
-        the citizen's own words (an editor's keyword or an entity)."""
-        errands = {turn.intent, turn.topic} & self.topics.keys()
+    def _situation_worded(self, turn: Turn, reading: MessageReading, sure: float = 0.0) -> bool:
+        """The NLU's errand (when the NLU is at least ``sure`` of it) or the
+        open one finds one of its situations in the citizen's own words (an
+        editor's keyword or an entity)."""
+        errands = {turn.topic} & self.topics.keys()
+        if turn.intent in self.topics and turn.confidence >= sure:
+            errands.add(turn.intent)
         return any(reading.situation(topic, SITUATION_THRESHOLD).source in WORDED for topic in errands)
 
     def assistance_over_matter(self, turn: Turn, reading: MessageReading) -> bool:
