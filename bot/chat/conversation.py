@@ -87,9 +87,8 @@ class Assistant:
             if self.thread.assistance_over_matter(turn, reading):
                 # Help without the digital solutions, told with why: the
                 # booked help at Borgerservice, not a caseworker.
-                handler, turn = self.thread.route("answer_errand", turn, reading)
-                return getattr(self.answering, handler)(turn, reading)
-            if reading.case_matter.case and (detection is None or detection.category == "personal"):
+                handler = "answer_errand"
+            elif reading.case_matter.case and (detection is None or detection.category == "personal"):
                 if self.thread.outside_case(handler, turn, reading):
                     # A case about a subject the assistant does not cover:
                     # its own authority, not the municipality, can take it.
@@ -97,7 +96,7 @@ class Assistant:
                 # The citizen's own case: the callback about its errand, also
                 # when the NLU alone took it for a personal matter.
                 return self.answering.case_matter(turn, reading)
-            if detection is not None:
+            elif detection is not None:
                 # The NLU's and the sensitive model's word alone: a short
                 # answer in the open errand ("det er til min dreng, han er
                 # 14" about MitID) is who or what the errand is for.

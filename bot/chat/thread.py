@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from bot.chat.message import MessageReading
 from bot.chat.reading import ANSWER_THRESHOLD, BARRIER_ERRANDS, SITUATION_THRESHOLD, WORDED
-from bot.chat.sensitive import SENSITIVE_SCORE_THRESHOLD
+from bot.chat.sensitive import INTENT_THRESHOLD, SENSITIVE_SCORE_THRESHOLD
 from bot.chat.turn import NEEDS_ASSISTANCE, Turn
 from bot.knowledge.model import Topic
 
@@ -28,14 +28,14 @@ WHOM_REPLY_WORDS = 20
 
 # The NLU this sure of a request for help without the digital solutions
 # keeps it one, when what else the message tells is only the reason it
-# cannot manage them (``Thread.assistance_over_matter``). The same as the
-# NLU's own threshold for a personal or urgent guess (INTENT_THRESHOLD in
-# bot/chat/sensitive.py), so both guesses are weighed alike. On the open
+# cannot manage them (``Thread.assistance_over_matter``): the NLU's own
+# threshold for a personal or urgent guess (bot/chat/sensitive.py, 0.6), so
+# both guesses are weighed alike. On the open
 # held-out needs_assistance messages (2026-12-07, with the spent fifteenth
 # set) 33 of 387 got a callback or 112, 18 of them with the NLU at 0.6 or
 # more for needs_assistance; with the rule the first-reply F1 went from
 # 0.827 to 0.850 and no sensitive matter was lost.
-ASSISTANCE_CONFIDENCE = 0.6
+ASSISTANCE_CONFIDENCE = INTENT_THRESHOLD
 # The sensitive-term categories that can be that reason: failing sight, a
 # stroke or dementia, the death of the one who did it, no money for a phone.
 ASSISTANCE_REASON_CATEGORIES = frozenset({"health", "bereavement", "economy"})
