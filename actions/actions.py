@@ -86,7 +86,15 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, handler: str) ->
         # for lang="en", and for an answer its errand, for "Fik du svar?".
         json_message={"lang": reply.language, **({"answer": answer} if (answer := _answered(reply)) else {})},
     )
-    return [SlotSet(name, value) for name, value in result.slots.items() if name in SLOTS] + _then_listen(tracker)
+    # Only the slots that change: the tracker keeps a slot's value, and each
+    # unchanged SlotSet was an event stored, sent, validated and replayed on
+    # every later turn (ten a turn before, most of them unchanged).
+    changed = [
+        SlotSet(name, value)
+        for name, value in result.slots.items()
+        if name in SLOTS and value != tracker.get_slot(name)
+    ]
+    return changed + _then_listen(tracker)
 
 
 def _then_listen(tracker: Tracker) -> list[dict[str, Any]]:

@@ -45,5 +45,8 @@ def create_action_server(token: str) -> Sanic:
 
 
 def serve_actions(host: str, port: int, token: str) -> None:
+    from glue.blas import limit_serving_threads
+
+    limit_serving_threads()
     app = create_action_server(token)
     app.run(host=host, port=port, workers=1, access_log=False, motd=False)

@@ -14,6 +14,10 @@ import sys
 def serve_rasa(args: list[str], token: str) -> None:
     if not token:
         raise ValueError("the Rasa API needs a token (KOMMUNEBOT_API_TOKEN)")
+    from glue.blas import limit_serving_threads
+
+    # Before Rasa loads numpy, so its OpenBLAS starts with one thread.
+    limit_serving_threads()
     from rasa.__main__ import main as rasa_main
 
     from glue import action_endpoint, action_validation, speedups

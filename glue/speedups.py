@@ -1,6 +1,6 @@
-"""Three of Rasa 3.6's per-message costs that need not be paid per message.
+"""Four of Rasa 3.6's per-message costs that need not be paid per message.
 
-Both were found with py-spy under load (scripts/profile.py); each patch
+Each was found with py-spy under load (scripts/profile.py); each patch
 keeps Rasa's result and only stops recomputing it.
 
 - Event classes by name: every stored event's class is resolved by
@@ -21,10 +21,23 @@ keeps Rasa's result and only stops recomputing it.
   They are kept on the tracker for its events as they are (their number
   and the last one), and every caller gets its own copy, since the
   featurizer edits the last state in place.
+- Deep copies for debug logs: the processor and the two policies deep-copy
+  the events, slots and states of every turn only to pass the copies to a
+  ``structlogger.debug`` call, which drops them unless the server logs at
+  debug level (3 % of a full turn in-process: cProfile, canned messages,
+  2026-12-07). Their modules are given a ``copy`` whose ``deepcopy``
+  copies only when debug logging is on; tests/unit/test_glue.py checks
+  that every ``copy.`` in those modules is such a debug argument.
 """
 
 from __future__ import annotations
 
+import copy as _copy
+import logging
+
+import structlog
+from rasa.core import processor
+from rasa.core.policies import memoization, rule_policy
 from rasa.engine.graph import GraphSchema
 from rasa.shared.core import events
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -89,9 +102,35 @@ def past_states(
     return [{name: dict(sub) for name, sub in state.items()} for state in states]
 
 
+# The modules whose every use of ``copy`` is a debug log's argument.
+DEBUG_COPY_MODULES = (processor, memoization, rule_policy)
+# structlog's level filters (Rasa's configure_structlog sets one of them,
+# from the server's log level) that drop debug calls.
+_ABOVE_DEBUG = frozenset(
+    structlog.make_filtering_bound_logger(level)
+    for level in (logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL)
+)
+
+
+def debug_logged() -> bool:
+    return structlog.get_config()["wrapper_class"] not in _ABOVE_DEBUG
+
+
+class CopyForDebugLogs:
+    """``copy`` for modules that deep-copy only what they log at debug level."""
+
+    copy = staticmethod(_copy.copy)
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return _copy.deepcopy(value, memo) if debug_logged() else value
+
+
 def install() -> None:
     for function, digest in _PINNED:
         check(function, digest, __name__)
     events.Event.resolve_by_type = staticmethod(resolve_by_type)
     GraphSchema.minimal_graph_schema = minimal_graph_schema
     DialogueStateTracker.past_states = past_states
+    for module in DEBUG_COPY_MODULES:
+        module.copy = CopyForDebugLogs

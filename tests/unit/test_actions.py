@@ -31,7 +31,8 @@ def tracker(intent, entities=(), slots=None, ranking=None, metadata=None, text="
 def run(action, t):
     dispatcher = CollectingDispatcher()
     events = run_async(action.run(dispatcher, t, {}))
-    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    # The tracker's slots after the action: an action sets only those that change.
+    slots = {**t.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
     return dispatcher.messages, slots
 
 
@@ -221,3 +222,14 @@ def test_a_turn_action_ends_the_turn_unless_the_callback_form_is_open(runtime_en
     events = run_async(ActionAnswerErrand().run(CollectingDispatcher(), t, {}))
     followups = [e for e in events if e.get("event") == "followup"]
     assert followups == ([] if active_loop else [{"event": "followup", "timestamp": None, "name": "action_listen"}])
+
+
+def test_an_action_sets_only_the_slots_that_change(runtime_env):
+    """An unchanged slot is no event: the tracker keeps its value."""
+    _, first = run(ActionAnswerErrand(), tracker("koerekort", [("situation", "fornyelse")]))
+    dispatcher = CollectingDispatcher()
+    again = tracker("koerekort", [("situation", "fornyelse")], slots=first)
+    events = run_async(ActionAnswerErrand().run(dispatcher, again, {}))
+    changed = {e["name"] for e in events if e.get("event") == "slot"}
+    assert "topic" not in changed and "language" not in changed
+    assert all(first.get(e["name"]) != e["value"] for e in events if e.get("event") == "slot")

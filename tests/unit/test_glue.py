@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import gc
+import inspect
 import json
+import os
 
 import pytest
 from jsonschema import ValidationError
@@ -320,6 +323,120 @@ def test_past_states_are_rasas_computed_once_per_events_and_copied(monkeypatch):
     tracker.update(UserUttered("affald", {"name": "affald", "confidence": 1.0}))
     assert tracker.past_states(domain) == real(tracker, domain) != expected
     assert len(calls) == 3  # the events changed
+
+
+def _debug_arguments(module) -> tuple[list[ast.AST], set[int]]:
+    """Every ``copy.…`` expression in ``module``, and the ids of those that
+    are an argument of a ``structlogger.debug(...)`` call."""
+    tree = ast.parse(inspect.getsource(module))
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", None) == "copy"]
+    logged = set()
+    for call in ast.walk(tree):
+        func = getattr(call, "func", None)
+        if isinstance(call, ast.Call) and isinstance(func, ast.Attribute) and func.attr == "debug":
+            for argument in [*call.args, *(k.value for k in call.keywords)]:
+                if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute):
+                    logged.add(id(argument.func))
+    return uses, logged
+
+
+def test_every_copy_in_the_patched_modules_only_feeds_a_debug_log():
+    """The ground for skipping those copies when debug logging is off."""
+    from glue import speedups
+
+    for module in speedups.DEBUG_COPY_MODULES:
+        uses, logged = _debug_arguments(module)
+        assert uses, module.__name__
+        for use in uses:
+            assert use.attr == "deepcopy" and id(use) in logged, f"{module.__name__}:{use.lineno}"
+
+
+def test_debug_copies_are_made_only_when_debug_is_logged():
+    import logging
+
+    import structlog
+
+    from glue import speedups
+
+    speedups.install()
+    value = {"events": [{"event": "slot", "value": [1, 2]}]}
+    saved = structlog.get_config()
+    try:
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+        assert speedups.DEBUG_COPY_MODULES[0].copy.deepcopy(value) is value
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+        copied = speedups.DEBUG_COPY_MODULES[0].copy.deepcopy(value)
+        assert copied == value and copied is not value and copied["events"][0] is not value["events"][0]
+    finally:
+        structlog.configure(**saved)
+
+
+def test_the_action_server_is_sent_the_current_turn_only():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from glue import action_endpoint
+
+    domain = Domain.from_yaml(
+        'version: "3.1"\nintents: [pas, affald]\nslots:\n  topic: {type: text, mappings: [{type: custom}]}\n'
+        "actions: [action_answer_errand]\n"
+    )
+    turn = [UserUttered("affald", {"name": "affald", "confidence": 0.9}), SlotSet("topic", "affald")]
+    tracker = DialogueStateTracker.from_events(
+        "s",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("pas", {"name": "pas", "confidence": 0.9}),
+            ActionExecuted("action_answer_errand"),
+            SlotSet("topic", "pas"),
+            BotUttered("Pas"),
+            ActionExecuted("action_listen"),
+            *turn,
+        ],
+        domain.slots,
+    )
+    action = RemoteAction("action_answer_errand", None)
+    rasa = action_endpoint._rasa_call_format(action, tracker, domain)
+    action_endpoint.install()
+    call = action._action_call_format(tracker, domain)
+    assert [e["event"] for e in call["tracker"]["events"]] == ["user", "slot"]
+    assert call["tracker"]["events"] == rasa["tracker"]["events"][-2:]
+    # The rest of the request is Rasa's: the latest message and the slots.
+    assert {**call["tracker"], "events": None} == {**rasa["tracker"], "events": None}
+    assert call["tracker"]["latest_message"]["text"] == "affald" and call["tracker"]["slots"]["topic"] == "affald"
+    assert action_endpoint.current_turn([{"event": "action"}]) == [{"event": "action"}]
+
+
+def test_actions_never_read_a_trackers_events():
+    """They are sent the current turn's events only (glue/action_endpoint.py)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    reads = re.compile(
+        r"\.(events|applied_events|get_last_event_for|events_after_latest_restart|idx_after_latest_restart"
+        r"|last_executed_action_has|get_latest_input_channel)\b"
+    )
+    for folder in ("actions", "bot"):
+        for path in (root / folder).rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                assert not ("tracker" in line and reads.search(line)), f"{path}:{number}: {line.strip()}"
+
+
+def test_serving_processes_use_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from glue import blas
+
+    for name in blas.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    before = threadpool_limits(limits=None)  # remembers the limits, to restore them
+    try:
+        blas.limit_serving_threads()
+        assert all(os.environ[name] == "1" for name in blas.THREAD_VARIABLES)
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    finally:
+        before.restore_original_limits()
 
 
 def test_client_pseudonym_is_keyed_and_groups_an_ipv6_household():

@@ -39,7 +39,8 @@ def run(action, tracker: Tracker):
 
     dispatcher = CollectingDispatcher()
     events = run_async(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    # The slots after the action: it sets only those that change.
+    return dispatcher.messages, {**tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
 
 
 def recorded_reply(name: str) -> str:
