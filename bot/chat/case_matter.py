@@ -48,7 +48,7 @@ from pathlib import Path
 
 from bot.chat.lemmas import is_punct, load_table
 from bot.chat.situation_model import fold, two_class_examples
-from bot.knowledge.loader import CASE_GAP
+from bot.knowledge.loader import CASE_EXACT, CASE_GAP
 from bot.knowledge.model import CaseSignals
 
 # A phrase word this long also matches the start of a longer word, as the
@@ -239,10 +239,12 @@ class CaseReader:
             if part == CASE_GAP:
                 words.append(None)
                 continue
-            for token, lemma in self.table.lemmas(part):
+            # "=sag": this word as written only, though it is a dictionary form.
+            exact = as_written or (part.startswith(CASE_EXACT) and len(part) > 1)
+            for token, lemma in self.table.lemmas(part.removeprefix(CASE_EXACT) if exact else part):
                 if not is_punct(token):
                     # Written in its dictionary form: any form of it matches.
-                    words.append((fold(token), lemma == token and not as_written))
+                    words.append((fold(token), lemma == token and not exact))
         return tuple(words)
 
     def _words(self, text: str) -> list[tuple[str, str]]:

@@ -610,6 +610,8 @@ CASE_GROUPS = ("signals", "hints")
 CASE_LISTS = ("general", "questions", "persons")
 # The gap a case phrase may leave between two words (bot/chat/case_matter.py).
 CASE_GAP = "…"
+# Before a word of a case phrase: that word matches as written only.
+CASE_EXACT = "="
 
 
 def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
@@ -628,6 +630,9 @@ def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
         for i, phrase in enumerate(found):
             if not isinstance(phrase, str) or not phrase.strip():
                 f.problem(found, i, f"{path}[{i}]", "must be non-empty text")
+            elif CASE_EXACT in phrase.split():
+                where = f"{path}[{i}]"
+                f.problem(found, i, where, f'"{CASE_EXACT}" must stand right before a word ("{CASE_EXACT}sag")')
         clean = [
             " ".join(phrase.lower().replace(CASE_GAP, f" {CASE_GAP} ").split())
             for phrase in _gaps_between_words(found, f, path)

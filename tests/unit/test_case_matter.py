@@ -162,6 +162,13 @@ def test_an_inflected_word_never_matches_a_longer_word(reader):
     assert reader.read("hvor lang er ventetiden på mit pas").signal is None
 
 
+def test_a_word_marked_as_written_matches_that_form_only(reader):
+    # "min =sag": my case, not my affairs.
+    assert reader.read("Hvorfor er min sag ikke færdig endnu?").signal == "sag"
+    assert reader.read("Kan jeg få hjælp af en medarbejder til mine sager?").signal is None
+    assert reader.read("Hvordan hjælper jeg min far med hans sager hos kommunen?").signal is None
+
+
 def test_a_gap_stands_for_at_most_gap_words(reader):
     assert reader.read("Udbetaling Danmark kræver nu 4.000 kr. tilbage fra mig").signal == "tilbagebetaling"
     filler = " ".join(["meget"] * (GAP_WORDS + 1))

@@ -173,6 +173,7 @@ def test_case_signals_are_read(knowledge):
         ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - 42\n", "signals.afslag[0]", "non-empty text"),
         ("label: Egen sag\n", "label: Egen sag\nsignal:\n  x: [y]\n", "signal", "unknown field"),
         ("persons:\n", "persons: mig\npersons_old:\n", "persons", "must be a list"),
+        ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - fået = afslag\n", "signals.afslag[0]", "before a word"),
     ],
 )
 def test_case_signal_problems_name_file_field_and_line(kdir, old, new, field, message):

@@ -518,6 +518,21 @@ def test_help_without_the_digital_solutions_told_with_why_gets_the_booked_help(g
 @pytest.mark.parametrize(
     "text",
     [
+        # An errand's word as part of the why: the one who helped has moved.
+        "Jeg har ingen computer. Min søn hjalp mig altid, men han er flyttet til Norge, og han døde i sommer."
+        " Hvem kan hjælpe mig nu?",
+        # The citizen's affairs ("mine sager"), which are no case of theirs.
+        "Jeg er 83 og min hukommelse svigter. Kan en medarbejder hjælpe mig med mine sager på computeren?",
+    ],
+)
+def test_help_without_the_digital_solutions_is_not_stopped_by_an_errands_word_or_affairs(guarded, text):
+    result = guarded.handle("answer_errand", turn(text, "needs_assistance", ASSISTANCE_CONFIDENCE))
+    assert result.reply.channel == "assisted", result.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # Violence is never only the reason.
         "Min mand slår mig, og det er ham der har koden til computeren. Hvem kan hjælpe mig med det digitale?",
         # A case phrase: the citizen's own decision.
