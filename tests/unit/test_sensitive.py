@@ -62,6 +62,8 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("min kæreste kontrollerer mine penge og mit MitID", "violence"),
         ("vi skal skifte navn, fordi børnenes far har været voldelig", "violence"),
         ("kan jeg skjule min nye adresse for min voldelige ekskæreste", "violence"),
+        ("min bror er stofmisbruger og vil bruge min adresse", "addiction"),
+        ("jeg så en pædagog ryste en baby voldsomt i morges", "child_worry"),
         ("I need a new surname so my violent ex-husband cannot trace me", "violence"),
         ("naboens søn har ikke været i skole i over en måned", "child_worry"),
         ("vores dreng er anbragt på en institution, hvem søger hans pas", "child_worry"),
