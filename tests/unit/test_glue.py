@@ -286,27 +286,32 @@ def test_minimal_graph_schema_is_rasas_and_computed_once(monkeypatch):
     assert len(calls) == 2
 
 
-def test_past_states_are_rasas_computed_once_per_events_and_copied(monkeypatch):
-    from rasa.shared.core.domain import Domain
+def _after_a_passport_answer(slot: str, action: str, *then):
+    """A domain with a ``topic`` slot (its YAML) and ``action``, and a tracker
+    after one answered passport question, followed by ``then``."""
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    domain = Domain.from_yaml(f'version: "3.1"\nintents: [pas, affald]\nslots:\n  topic: {slot}\nactions: [{action}]\n')
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("pas", {"name": "pas", "confidence": 1.0}),
+        ActionExecuted(action),
+        SlotSet("topic", "pas"),
+        *then,
+    ]
+    return domain, DialogueStateTracker.from_events("s", events, domain.slots)
+
+
+def test_past_states_are_rasas_computed_once_per_events_and_copied(monkeypatch):
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
     from glue import speedups
 
-    domain = Domain.from_yaml(
-        'version: "3.1"\nintents: [pas, affald]\nslots:\n  topic: {type: categorical, values: [pas, affald],'
-        " mappings: [{type: custom}]}\nactions: [action_answer]\n"
-    )
-    tracker = DialogueStateTracker.from_events(
-        "s",
-        [
-            ActionExecuted("action_listen"),
-            UserUttered("pas", {"name": "pas", "confidence": 1.0}),
-            ActionExecuted("action_answer"),
-            SlotSet("topic", "pas"),
-            ActionExecuted("action_listen"),
-        ],
-        domain.slots,
+    domain, tracker = _after_a_passport_answer(
+        "{type: categorical, values: [pas, affald], mappings: [{type: custom}]}",
+        "action_answer",
+        ActionExecuted("action_listen"),
     )
     real = speedups._rasa_past_states
     expected = real(tracker, domain)
@@ -373,27 +378,16 @@ def test_debug_copies_are_made_only_when_debug_is_logged():
 
 def test_the_action_server_is_sent_the_current_turn_only():
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
 
     from glue import action_endpoint
 
-    domain = Domain.from_yaml(
-        'version: "3.1"\nintents: [pas, affald]\nslots:\n  topic: {type: text, mappings: [{type: custom}]}\n'
-        "actions: [action_answer_errand]\n"
-    )
     turn = [UserUttered("affald", {"name": "affald", "confidence": 0.9}), SlotSet("topic", "affald")]
-    tracker = DialogueStateTracker.from_events(
-        "s",
-        [
-            ActionExecuted("action_listen"),
-            UserUttered("pas", {"name": "pas", "confidence": 0.9}),
-            ActionExecuted("action_answer_errand"),
-            SlotSet("topic", "pas"),
-            BotUttered("Pas"),
-            ActionExecuted("action_listen"),
-            *turn,
-        ],
-        domain.slots,
+    domain, tracker = _after_a_passport_answer(
+        "{type: text, mappings: [{type: custom}]}",
+        "action_answer_errand",
+        BotUttered("Pas"),
+        ActionExecuted("action_listen"),
+        *turn,
     )
     action = RemoteAction("action_answer_errand", None)
     rasa = action_endpoint._rasa_call_format(action, tracker, domain)
