@@ -15,6 +15,7 @@ from bot.chat.answers import CALLBACK, FALLBACK, OUT_OF_SCOPE, SMALL_TALK, URGEN
 from bot.chat.message import MessageReading
 from bot.chat.sensitive import (
     PERSONAL_CATEGORY,
+    UNSURE_DANGER_SOURCE,
     URGENT_CATEGORY,
     URGENT_INTENT,
     Detection,
@@ -335,6 +336,9 @@ class Answering:
         if reading.cpr_removed:
             lines.append(say("sensitive_cpr"))
         lines.append(say("offer_callback"))
+        if detection.source == UNSURE_DANGER_SOURCE:
+            # The NLU thought of a danger but was unsure: 112 after the offer.
+            lines.append(say("urgent"))
         buttons = [button(say("button_callback_yes"), "callback_request"), button(say("button_no_thanks"), "deny")]
         reply = Reply(
             "\n".join(lines),

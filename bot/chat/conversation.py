@@ -20,7 +20,7 @@ from bot.chat.answers import Reply, Responder
 from bot.chat.case_matter import CaseReader
 from bot.chat.message import MessageReading, read_message
 from bot.chat.reading import KeywordRules
-from bot.chat.sensitive import Detection, SensitiveDetector
+from bot.chat.sensitive import MODEL_SOURCES, Detection, SensitiveDetector
 from bot.chat.thread import Thread
 from bot.chat.turn import NEEDS_ASSISTANCE, Result, Turn
 from bot.knowledge.model import Knowledge, Municipality
@@ -100,7 +100,7 @@ class Assistant:
                 # The NLU's and the sensitive model's word alone: a short
                 # answer in the open errand ("det er til min dreng, han er
                 # 14" about MitID) is who or what the errand is for.
-                explained = (detection.source in ("nlu", "model") and self.thread.explains(turn, reading)) or (
+                explained = (detection.source in MODEL_SOURCES and self.thread.explains(turn, reading)) or (
                     self.thread.errand_context(turn, reading)
                 )
                 if not explained and self.thread.outside_context(handler, turn, reading):

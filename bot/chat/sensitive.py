@@ -159,12 +159,22 @@ UNSURE_THRESHOLD = 0.3
 UNSURE_DANGER_SCORE = 0.3
 
 
+# The source of a personal detection made of an unsure urgent guess alone:
+# its callback reply ends with the 112 line (bot/chat/answering.py).
+UNSURE_DANGER_SOURCE = "nlu_unsure_danger"
+# The sources of a detection made of a model's word alone (the NLU's or the
+# sensitive model's), no term: the thread may explain them away.
+MODEL_SOURCES = frozenset({"nlu", "model", UNSURE_DANGER_SOURCE})
+
+
 @dataclass(frozen=True)
 class Detection:
     category: str  # a category key, or "personal" when only the NLU spoke
     label: str
     urgent: bool
-    source: str  # "terms", "nlu" or "redaction" ("case_matter" in `kommunebot eval`'s older-set detection)
+    # "terms", "nlu", UNSURE_DANGER_SOURCE or "redaction" ("case_matter" in
+    # `kommunebot eval`'s older-set detection)
+    source: str
     # Every category the terms found, the deciding one first: a divorce
     # told together with violence is both.
     found: tuple[str, ...] = ()
@@ -287,7 +297,13 @@ class SensitiveDetector:
         # 0.35) got 112 in the fourteenth sealed set. No open urgent matter
         # the NLU alone caught unsure had a case phrase (2026-12-06).
         weighed = not unsure or ((someone or stated) and reading.signal is None)
-        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed:
+        # An unsure urgent guess with no urgent term is a caseworker's
+        # callback, with the 112 line after it, not 112 first: alone it gave
+        # 112 to a lost passport, a limping dog and complaints about a slow
+        # laptop (the seventeenth sealed set) and a Lego wager (open), while
+        # the open urgent matters it alone found are terms now (2026-12-07).
+        unsure_danger = intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed and unsure
+        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed and not unsure:
             return detected(URGENT_CATEGORY, "nlu")
         asked = reading.general or (reading.question and not someone)
         if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and asked and not reading.own:
@@ -298,6 +314,8 @@ class SensitiveDetector:
             term = None
         if term is not None:
             return Detection(term.key, term.label, False, "terms", keys)
+        if unsure_danger:
+            return Detection(PERSONAL_CATEGORY, DETECTOR_CATEGORIES[PERSONAL_CATEGORY], False, UNSURE_DANGER_SOURCE)
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection(CPR_CATEGORY, cpr.label if cpr else DETECTOR_CATEGORIES[CPR_CATEGORY], False, "redaction")

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from bot.chat.message import MessageReading
 from bot.chat.reading import ANSWER_THRESHOLD, BARRIER_ERRANDS, SITUATION_THRESHOLD, WORDED
-from bot.chat.sensitive import INTENT_THRESHOLD, SENSITIVE_SCORE_THRESHOLD
+from bot.chat.sensitive import INTENT_THRESHOLD, MODEL_SOURCES, SENSITIVE_SCORE_THRESHOLD
 from bot.chat.turn import NEEDS_ASSISTANCE, Turn
 from bot.knowledge.model import Topic
 
@@ -445,7 +445,7 @@ class Thread:
             return False
         if detection.source == "terms":
             return set(detection.found) <= ASSISTANCE_REASON_CATEGORIES
-        return detection.source in ("model", "nlu")
+        return detection.source in MODEL_SOURCES
 
     def explains(self, turn: Turn, reading: MessageReading) -> bool:
         """A short reply in an open errand that the NLU or the sensitive

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.sensitive import SensitiveDetector, carries_case
+from bot.chat.sensitive import UNSURE_DANGER_SOURCE, SensitiveDetector, carries_case
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import SensitiveCategory
 from bot.knowledge.problems import KnowledgeError
@@ -239,8 +239,12 @@ def test_an_unsure_urgent_guess_is_weighed_by_the_detector(detector, text, inten
     ranking = [{"name": "nlu_fallback", "confidence": 0.5}] if intent == "nlu_fallback" else []
     ranking.append({"name": "urgent_danger", "confidence": ranked})
     found = detector.detect(text, intent, ranked if intent == "urgent_danger" else 0.5, ranking=ranking)
-    # No urgent term in these texts: the NLU's guess alone decides.
-    assert (found is not None and found.urgent and found.source == "nlu") is escalates, found
+    # No urgent term in these texts: the NLU's guess alone decides, and an
+    # unsure guess alone is a callback with the 112 line after it, not 112 first.
+    assert (found is not None and found.source == UNSURE_DANGER_SOURCE) is escalates, found
+    assert found is None or not found.urgent
+    sure = detector.detect(text, "urgent_danger", 0.9, ranking=[{"name": "urgent_danger", "confidence": 0.9}])
+    assert sure is not None and sure.urgent and sure.source == "nlu"
 
 
 @pytest.mark.parametrize(
@@ -435,7 +439,7 @@ def test_an_unsure_urgent_statement_about_nobody_needs_the_sensitive_model_not_t
     text = "vejret i morgen"
     ranking = [{"name": "urgent_danger", "confidence": 0.56}]
     found = detector.detect(text, "urgent_danger", 0.56, ranking=ranking, learned=learned)
-    assert (found is not None and found.urgent) is escalates, found
+    assert (found is not None and found.source == UNSURE_DANGER_SOURCE) is escalates, found
 
 
 @pytest.mark.parametrize(

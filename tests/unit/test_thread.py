@@ -293,13 +293,15 @@ def test_a_longer_reply_that_says_whom_the_errand_is_for_answers_the_open_errand
     assert 12 < len(text.split()) <= WHOM_REPLY_WORDS
     result = screened.handle("sensitive_intent", turn(text, "urgent_danger", 0.45, topic="mitid"))
     assert result.reply.channel != "urgent" and result.slots["topic"] == "mitid"
-    # Without an open errand the guess stands; longer than WHOM_REPLY_WORDS, too.
-    assert screened.handle("sensitive_intent", turn(text, "urgent_danger", 0.45)).reply.channel == "urgent"
+    # Without an open errand the guess stands; longer than WHOM_REPLY_WORDS,
+    # too: unsure, it is a callback with the 112 line after the offer.
+    alone = screened.handle("sensitive_intent", turn(text, "urgent_danger", 0.45)).reply
+    assert alone.channel == "callback" and alone.text.split("\n")[-1].endswith("ring 112 nu.")
     longer = text + " og hun har brug for det til sin nye konto i banken her i byen"
     assert len(longer.split()) > WHOM_REPLY_WORDS
     assert (
         screened.handle("sensitive_intent", turn(longer, "urgent_danger", 0.45, topic="mitid")).reply.channel
-        == "urgent"
+        == "callback"
     )
 
 
