@@ -240,8 +240,9 @@ class CaseReader:
                 words.append(None)
                 continue
             # "=sag": this word as written only, though it is a dictionary form.
-            exact = as_written or (part.startswith(CASE_EXACT) and len(part) > 1)
-            for token, lemma in self.table.lemmas(part.removeprefix(CASE_EXACT) if exact else part):
+            word = part.removeprefix(CASE_EXACT)
+            exact = as_written or word != part
+            for token, lemma in self.table.lemmas(word):
                 if not is_punct(token):
                     # Written in its dictionary form: any form of it matches.
                     words.append((fold(token), lemma == token and not exact))

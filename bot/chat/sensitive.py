@@ -302,8 +302,8 @@ class SensitiveDetector:
         # 112 to a lost passport, a limping dog and complaints about a slow
         # laptop (the seventeenth sealed set) and a Lego wager (open), while
         # the open urgent matters it alone found are terms now (2026-12-07).
-        unsure_danger = intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed and unsure
-        if intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed and not unsure:
+        urgent_guess = intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed
+        if urgent_guess and not unsure:
             return detected(URGENT_CATEGORY, "nlu")
         asked = reading.general or (reading.question and not someone)
         if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and asked and not reading.own:
@@ -314,8 +314,8 @@ class SensitiveDetector:
             term = None
         if term is not None:
             return Detection(term.key, term.label, False, "terms", keys)
-        if unsure_danger:
-            return Detection(PERSONAL_CATEGORY, DETECTOR_CATEGORIES[PERSONAL_CATEGORY], False, UNSURE_DANGER_SOURCE)
+        if urgent_guess:  # unsure, as a sure one returned above
+            return detected(PERSONAL_CATEGORY, UNSURE_DANGER_SOURCE)
         if (redacted and redacted.get("cpr")) or PLACEHOLDER.lower() in (text or "").lower():
             cpr = self.categories.get("cpr")
             return Detection(CPR_CATEGORY, cpr.label if cpr else DETECTOR_CATEGORIES[CPR_CATEGORY], False, "redaction")
