@@ -32,7 +32,8 @@ The decision (``CaseReading.case``):
 - a signal phrase alone tells of an own case, unless the message names
   nobody and asks in general or with a question word ("hvad sker der,
   hvis man har fået afslag?", "hvordan foregår tilbagebetaling af
-  boligstøtte?");
+  boligstøtte?") and the phrase is not in a sentence of its own that
+  tells ("Boligsikringen stoppede i oktober. Hvad sker der?");
 - hints count only in pairs from different groups (HINT_GROUPS: a letter
   and a change, a fee and an objection), and only when the writer speaks
   of themselves or someone they act for and does not ask in general; a
@@ -119,6 +120,9 @@ _YES_NO = re.compile(
 # asked "hvor lang tid skal det tage?", so its waiting-time phrase did not
 # count (read after its run, 2026-12-07).
 _SENTENCE = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:(?:goddag|hej|hi|hello)[,.!]?\s+)?([^.!?\n]+)", re.IGNORECASE)
+# A sentence and what ends it (a question mark, a full stop, a line break,
+# or nothing at the end of the message).
+_SENTENCES = re.compile(r"([^.!?\n]+)([.!?\n]+|$)")
 # Past tenses the lookup table reads as another word's form but that do not
 # end as regular past tenses do; "kom" and "så" are left out, as they open
 # imperatives and clauses ("kom forbi", "så kan jeg").
@@ -153,6 +157,11 @@ class CaseReading:
     general: bool = False
     # The message asks with a question word ("hvordan", "what").
     question: bool = False
+    # A signal phrase stands in a sentence that tells rather than asks: no
+    # question mark, no question or general word ("Pensionen er ikke kommet
+    # ind på kontoen. Hvad er der sket?"). Read only when the message names
+    # nobody and asks (the one case where it decides).
+    told: bool = False
     # The case model's confidence that the message tells of an own case;
     # None when no model read it (a button, or a model trained without
     # case examples).
@@ -193,7 +202,7 @@ class CaseReading:
         if self.learned:
             return True
         if self.signal is not None:
-            return self.writer or not (self.general or self.question)
+            return self.writer or self.told or not (self.general or self.question)
         return len(self.hints) >= HINT_GROUPS and self.writer and not self.general
 
     @property
@@ -276,6 +285,24 @@ class CaseReader:
                 return True
         return False
 
+    def _told(self, text: str) -> bool:
+        """Some sentence without a question mark, a question word or a
+        general word holds a signal phrase."""
+        for sentence in _SENTENCES.finditer(text):
+            if "?" in sentence.group(2):
+                continue
+            words = self._words(sentence.group(1))
+            index = _word_index(words)
+
+            def found(phrase: _Phrase, words=words, index=index) -> bool:
+                return _may_match(index, phrase) and _find(words, phrase)
+
+            if any(found(p) for p in self.questions) or any(found(p) for p in self.general):
+                continue
+            if any(found(p) for _, _, p in self.signals):
+                return True
+        return False
+
     def read(self, text: str, score: float | None = None) -> CaseReading:
         """The message's case reading; ``score`` is the case model's
         confidence from the NLU's parse, when it gave one."""
@@ -293,6 +320,7 @@ class CaseReader:
         question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
         signal = next(((group, phrase) for group, phrase, p in self.signals if found(p)), None)
         hints = tuple(dict.fromkeys(group for group, _, p in self.hints if found(p)))
+        told = signal is not None and not (own or implied) and (general or question) and self._told(text)
         return CaseReading(
             signal=signal[0] if signal else None,
             phrase=signal[1] if signal else None,
@@ -301,6 +329,7 @@ class CaseReader:
             implied=implied,
             general=general,
             question=question,
+            told=told,
             score=score,
         )
 

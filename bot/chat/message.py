@@ -25,6 +25,7 @@ from bot.chat.reading import (
     SituationReading,
     asks_online,
     barriers_for,
+    is_conditional,
     is_correction,
     is_follow_up,
     is_new_subject,
@@ -112,6 +113,9 @@ class MessageReading:
     # keyword for the answer, but the keyword still says which errand the
     # words belong to. Read on first use and kept, like ``weigh``.
     keyword: Callable[[str], SituationReading] = field(default=lambda topic: NO_SITUATION, repr=False, compare=False)
+    # "og hvis …": goes on from the open errand with a condition
+    # (bot/chat/reading.py ``is_conditional``).
+    conditional: bool = False
 
     def worded(self, topic: str) -> bool:
         """The message names one of the topic's situations in the citizen's
@@ -119,7 +123,13 @@ class MessageReading:
         of several words even where the model's reading of the whole
         sentence outweighed it ("min kæreste er flyttet ind" in housing
         benefit). One word alone ("hvornår") is not enough there."""
-        return self.weigh(topic).source in WORDED or self.keyword(topic).confidence >= PHRASE_CONFIDENCE
+        return self.weigh(topic).source in WORDED or self.phrased(topic)
+
+    def phrased(self, topic: str) -> bool:
+        """One of the topic's situation keywords of several words is in the
+        message ("flytter ind" in housing benefit): the citizen's own words,
+        not one word another errand shares ("flytter")."""
+        return self.keyword(topic).confidence >= PHRASE_CONFIDENCE
 
     def situation(self, topic: str, threshold: float) -> SituationReading:
         """The situation the message supports for the topic, or key None
@@ -238,6 +248,7 @@ def read_message(
         cpr_removed=bool((turn.redacted or {}).get("cpr")),
         weigh=weigh,
         keyword=keyword,
+        conditional=not payload and is_conditional(text),
     )
 
 

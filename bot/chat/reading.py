@@ -368,11 +368,19 @@ def _is_callback(topic: Topic, key: str) -> bool:
 
 
 _AGE = re.compile(r"\b(\d{1,3})\s*(?:-?\s*(?:år|aar|årig|aarig|årige|years?|yrs?|yo)\b)")
+# A relative named with an age: "min datter på 7", "min mor på 82".
 _AGE_AFTER_PERSON = re.compile(
-    r"\b(?:søn|soen|son|datter|daughter|barn|child|kid|dreng|pige|boy|girl)\w*\s+(?:på|paa|of|is|er)?\s*(\d{1,2})\b"
+    r"\b(?:(?:søn|soen|son|datter|daughter|barn|child|kid|dreng|pige|boy|girl)\w*|"
+    # Whole words only: "mor" begins "morgen", "mand" begins "mandag".
+    r"(?:mor|far|mormor|morfar|farmor|farfar|mother|father|mum|mom|dad|mand|kone|husband|wife|"
+    r"bror|søster|soester|brother|sister)(?:en|s)?\b)\s+(?:på|paa|of|is|er)?\s*(\d{1,3})\b"
+    r"(?!\s*(?:kr|kroner|dage|uger|timer|minutter|måneder|mdr|km|gange|procent|%))"
 )
+# An age stated, also as a correction: "han er faktisk kun 13", "hun blev
+# 15 i lørdags" (open held-out corrections that lost the thread, 2026-12-07).
 _AGE_STATED = re.compile(
-    r"\b(?:er|is|are|is only|er kun|er altså|er altsaa)\s+(\d{1,2})\b(?!\s*(?:kr|dage|uger|timer|%))"
+    r"\b(?:er|is|are|blev|bliver|turned|turns)\s+(?:(?:faktisk|kun|altså|altsaa|lige|først|only|actually|just)\s+)*"
+    r"(\d{1,2})\b(?!\s*(?:kr|kroner|dage|uger|timer|minutter|min\b|minutes|måneder|mdr|km|gange|procent|personer|%|[.,:]\d))"
 )
 _CHILD = re.compile(
     r"\b(barn|barnet|børn|børnene|boern|born|søn|sønnen|soen|datter|datteren|baby|babyen|dreng|drengen|pige|pigen|"
@@ -423,8 +431,9 @@ _QUESTION = re.compile(
 )
 _CORRECTION = re.compile(
     r"^\s*(nej|næh|nah|no|ikke|not|det er ikke|jeg mente|i meant|undskyld|sorry|rettelse|forkert|wrong|vent|wait|"
-    r"glem det|forget it)\b"
-    r"|\b(jeg mente|i meant|jeg mener|i mean|det er til|it is for|it's for|its for|mente)\b"
+    r"glem det|forget it|ups|oops|hov|altså ikke|altsaa ikke)\b"
+    r"|\b(jeg mente|i meant|jeg mener|i mean|det er til|it is for|it's for|its for|mente|"
+    r"det er ikke mig|ikke til mig|not for me|it's not me|it is not me)\b"
 )
 # Where a correction says which errand it meant: the word right after
 # ("jeg mente kørekortet", "det er mit kørekort der er væk", "I meant my
@@ -469,6 +478,18 @@ def asks_online(text: str) -> bool:
 def is_follow_up(text: str) -> bool:
     lowered = (text or "").lower()
     return len(lowered.split()) <= SHORT_REPLY_WORDS and bool(_FOLLOW_UP.search(lowered))
+
+
+# A question that goes on from the open errand's answer with a condition
+# ("og hvis min kæreste flytter ind til januar, skal jeg så sige det til
+# nogen?" after housing benefit): "og"/"men" before "hvis", or "hvad hvis".
+# A bare opening "hvis" is left out: it opens new questions as often.
+_CONDITIONAL = re.compile(r"^\W*(?:(?:og|men|and|but)\s+(?:hvad\s+)?(?:hvis|if)|hvad\s+hvis|what\s+if)\b")
+
+
+def is_conditional(text: str) -> bool:
+    """The message goes on from the open errand with a condition ("og hvis …")."""
+    return bool(_CONDITIONAL.search((text or "").lower()))
 
 
 _NEW_SUBJECT = re.compile(

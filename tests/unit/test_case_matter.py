@@ -397,3 +397,21 @@ def test_a_dropped_subject_counts_for_the_phrases_but_not_for_the_model_alone(re
 def test_a_waiting_time_told_with_a_dropped_subject_is_a_case_though_it_asks(reader):
     reading = reader.read("Søgte om friplads i juni og har stadig ikke hørt noget. Hvor længe tager det?", score=0.01)
     assert reading.case and reading.signal == "ventetid"
+
+
+@pytest.mark.parametrize(
+    ("text", "case"),
+    [
+        # The phrase told in a sentence of its own, then a question.
+        ("Udbetalingen er ikke kommet ind på kontoen denne måned. Hvad er der sket?", True),
+        ("Ansøgningen om carport blev afvist i sidste uge. Hvad nu?", True),
+        ("The application was rejected last week. What now?", True),
+        # The phrase inside the question, or beside a general word: how it works.
+        ("Hvad sker der, hvis ansøgningen er blevet afvist?", False),
+        ("Hvad sker der hvis ansøgningen er blevet afvist", False),
+        ("Man kan få afslag, hvis indkomsten er for høj. Hvornår gælder det?", False),
+    ],
+)
+def test_a_phrase_told_in_a_sentence_of_its_own_is_a_case_though_the_message_asks(reader, text, case):
+    reading = reader.read(text)
+    assert reading.case is case, reading

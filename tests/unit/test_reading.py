@@ -36,6 +36,15 @@ def rules(knowledge):
         ("passport for my daughter", "barn"),
         ("jeg skal have nyt pas", None),
         ("it's for me", "voksen"),
+        # A relative with an age, and an age stated as a correction.
+        ("det er min mor på 82, der skal afsted", "voksen"),
+        ("undskyld, han er faktisk kun 13 endnu", "barn"),
+        ("ups, hun blev faktisk 15 i lørdags", "barn"),
+        # Days, times and amounts are no ages, and "mor"/"mand" do not begin longer words.
+        ("vi kommer i morgen 8 personer", None),
+        ("på mandag 3. december", None),
+        ("bussen er 20 min forsinket", None),
+        ("klokken er 14.30", None),
     ],
 )
 def test_person_from_text(text, person):
@@ -63,6 +72,9 @@ def test_follow_up(text, expected):
         ("no, I meant my son", True),
         ("vent, jeg mener den i Ørbæk, ikke den i byen", True),
         ("glem det, det er faktisk til min søn", True),
+        ("Ups, det er ikke mig, det er min mor", True),
+        ("hov, hun blev 15 i lørdags", True),
+        ("it's not me, it's my father", True),
         ("jeg skal have pas", False),
         ("hvor længe skal jeg vente på mit pas?", False),
     ],

@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat.conversation import Assistant, Turn
 from bot.chat.reading import KeywordRules, Lemmatiser
-from bot.chat.thread import ASSISTANCE_CONFIDENCE, WHOM_REPLY_WORDS
+from bot.chat.thread import ASSISTANCE_CONFIDENCE, WHOM_CORRECTION_WORDS, WHOM_REPLY_WORDS
 from bot.settings import Settings
 from tests.support.turns import turn
 
@@ -305,6 +305,20 @@ def test_a_longer_reply_that_says_whom_the_errand_is_for_answers_the_open_errand
     )
 
 
+def test_a_correction_may_say_whom_the_errand_is_for_at_greater_length(screened):
+    text = "Rettelse: det bliver først 1. juni, og min mand bliver boende her lidt endnu, så det er kun mig og børnene"
+    assert WHOM_REPLY_WORDS < len(text.split()) <= WHOM_CORRECTION_WORDS
+    result = screened.handle("sensitive_intent", turn(text, "personal_matter", 0.76, topic="flytning"))
+    assert result.reply.channel == "selfservice" and result.slots["topic"] == "flytning"
+    # The same length without the correction's words is the model's matter.
+    told = (
+        "Det bliver først 1. juni, og min mand bliver boende her lidt endnu, så det er kun mig og børnene der flytter"
+    )
+    assert not told.lower().startswith(("rettelse", "nej")) and len(told.split()) > WHOM_REPLY_WORDS
+    reply = screened.handle("sensitive_intent", turn(told, "personal_matter", 0.76, topic="flytning")).reply
+    assert reply.channel == "callback"
+
+
 def test_a_real_emergency_in_an_open_errand_still_gets_112(screened):
     result = screened.handle(
         "sensitive_intent",
@@ -544,3 +558,42 @@ def test_help_without_the_digital_solutions_is_not_stopped_by_an_errands_word_or
 def test_help_without_the_digital_solutions_keeps_a_matter_beyond_the_reason(guarded, text):
     result = guarded.handle("answer_errand", turn(text, "needs_assistance", 0.95))
     assert result.reply.channel in ("callback", "urgent"), result.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("og hvis min kæreste flytter ind til januar, skal jeg så sige det til nogen?", None),
+        ("Men hvis min kaereste flytter ind om et halvt aar, skal jeg saa melde det?", None),
+        ("Min kæreste flytter ind hos mig efter nytår, skal det meldes et sted?", "situation"),
+    ],
+)
+def test_a_condition_on_the_open_errand_in_its_own_phrase_stays(assistant, text, asked):
+    # "flytter" names the move, the NLU reads the move; "flytter ind" is
+    # housing benefit's own phrase for a change in the household.
+    slots = dict(topic="boligstoette", situation=None if asked else "ansoeg", asked=asked)
+    reply = assistant.handle("answer_errand", turn(text, "flytning", 0.8, **slots)).reply
+    assert (reply.topic, reply.situation) == ("boligstoette", "aendring")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A condition in the move's own words, no phrase of housing benefit.
+        "og hvis jeg flytter til Aarhus, hvordan melder jeg så flytning?",
+        # Housing benefit's phrase, but neither a condition nor an answer to our question.
+        "min kæreste flytter ind hos mig efter nytår, hvordan melder hun flytning?",
+        # A new subject announced.
+        "en anden ting: og hvis min kæreste flytter ind, skal hun så melde flytning?",
+    ],
+)
+def test_a_question_in_the_other_errands_words_still_switches(assistant, text):
+    slots = dict(topic="boligstoette", situation="ansoeg")
+    assert assistant.handle("answer_errand", turn(text, "flytning", 0.9, **slots)).reply.topic == "flytning"
+
+
+def test_a_sure_question_about_the_other_errand_in_its_words_switches_though_the_open_phrase_is_there(assistant):
+    # "den nye adresse" is the move's phrase, the NLU is sure of the health card.
+    text = "skal jeg også selv bestille et nyt sundhedskort med den nye adresse?"
+    t = turn(text, "sundhedskort", 1.0, topic="flytning", asked="situation")
+    assert assistant.handle("answer_errand", t).reply.topic == "sundhedskort"
