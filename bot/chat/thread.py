@@ -118,6 +118,16 @@ ERRAND_CONTEXT_CATEGORIES = frozenset({"family"})
 # permit subject, got the scope reply when the guess counted here). Not a
 # death, violence, a child at risk, addiction or crime either.
 OUTSIDE_CONTEXT_CATEGORIES = frozenset({"family", "health"})
+# Errands where an illness is the ground of the municipality's decision
+# itself, not only why the self-service is hard: a driving licence's health
+# requirements, and the exemption from Digital Post, which the municipality
+# grants (``Thread._barrier_over_matter``). On the open held-out cases,
+# failing sight told with these was a health matter for a caseworker.
+HEALTH_DECIDES = frozenset({"koerekort", "digital_post"})
+# What says the barrier is the screen, the computer or the online way.
+_SCREEN = re.compile(
+    r"\b(skærm\w*|skaerm\w*|screen|computer\w*|nettet|online|hjemmeside\w*|app\w*|website)\b", re.IGNORECASE
+)
 # Case signal and hint groups (knowledge/case_signals.yml) that tell of an
 # authority's decision or an authority as the other side ("fik afslag på at
 # blive skrevet op på adressen", "they say my registration is rejected"):
@@ -459,7 +469,7 @@ class Thread:
         (open held-out needs_assistance first replies: F1 0.847 -> 0.854,
         sensitive and case recall unchanged, 2026-12-07)."""
         if turn.intent != NEEDS_ASSISTANCE or turn.confidence < ASSISTANCE_CONFIDENCE:
-            return False
+            return self._barrier_over_matter(turn, reading)
         if reading.case_matter.signal is not None:
             return False
         detection = reading.detection
@@ -470,6 +480,37 @@ class Thread:
         if detection.source == "terms":
             return set(detection.found) <= ASSISTANCE_REASON_CATEGORIES
         return detection.source in MODEL_SOURCES
+
+    def _barrier_over_matter(self, turn: Turn, reading: MessageReading) -> bool:
+        """An errand asked with a barrier to its digital solution whose why
+        is an illness, a death or money, and nothing else sensitive: "mit syn
+        er blevet meget dårligt pga. grå stær, og jeg kan ikke se skærmen;
+        jeg skal have et nyt sundhedskort", "min far har demens og kan ikke
+        finde ud af MitID, han skal have ny adresse". The illness is why the
+        citizen cannot manage the self-service, and the booked help at
+        Borgerservice with the errand answers it. Only a barrier of the
+        citizen's own (writing for a relative is none: "jeg skriver for min
+        mor, hun har kræft og skal forny sit kørekort" is the relative's
+        matter), only terms of ASSISTANCE_REASON_CATEGORIES, never a case. Five
+        open held-out barrier conversations got a caseworker's callback
+        (2026-12-07)."""
+        errand = turn.intent if turn.intent in self.topics else turn.topic if turn.topic in self.topics else None
+        if errand is None and len(reading.named_topics - obstacles(reading)) == 1:
+            errand = next(iter(reading.named_topics - obstacles(reading)))
+        said = (set(reading.said_barriers) - {"paaroerende"}) & set(reading.barriers(errand) if errand else ())
+        if errand is None or errand in HEALTH_DECIDES or not said:
+            return False
+        if said <= {"blind"} and not _SCREEN.search(turn.text or ""):
+            # Failing sight alone is no barrier to the self-service: "blind
+            # på det ene øje, skal mit kørekort fornyes?" is the licence's
+            # health question.
+            return False
+        if reading.case_matter.case:
+            return False
+        detection = reading.detection
+        if detection is None or detection.urgent or detection.source != "terms":
+            return False
+        return set(detection.found) <= ASSISTANCE_REASON_CATEGORIES
 
     def explains(self, turn: Turn, reading: MessageReading) -> bool:
         """A short reply in an open errand that the NLU or the sensitive

@@ -443,6 +443,22 @@ def test_an_unsure_urgent_statement_about_nobody_needs_the_sensitive_model_not_t
 
 
 @pytest.mark.parametrize(
+    "text,confidence,learned,urgent",
+    [
+        ("vejret i morgen", 0.61, 0.01, False),  # just over the threshold, denied, about nobody
+        ("vejret i morgen", 0.75, 0.01, True),  # the NLU sure enough: its word stands
+        ("vejret i morgen", 0.61, None, True),  # no sensitive model: the NLU's guess decides
+        ("min far trækker ikke vejret ordentligt", 0.61, 0.01, True),  # about someone
+    ],
+)
+def test_a_weak_urgent_guess_about_nobody_that_the_sensitive_model_denies_is_weighed_as_unsure(
+    detector, text, confidence, learned, urgent
+):
+    found = detector.detect(text, "urgent_danger", confidence, learned=learned)
+    assert (found is not None and found.urgent) is urgent, found
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Min kone har lige fået hængende mundvig. Skal vi komme ned til jer?",

@@ -597,3 +597,22 @@ def test_a_sure_question_about_the_other_errand_in_its_words_switches_though_the
     text = "skal jeg også selv bestille et nyt sundhedskort med den nye adresse?"
     t = turn(text, "sundhedskort", 1.0, topic="flytning", asked="situation")
     assert assistant.handle("answer_errand", t).reply.topic == "sundhedskort"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "channel"),
+    [
+        # The illness is why the screen cannot be used: the booked help with the errand.
+        (
+            "mit syn er blevet meget dårligt efter en blodprop, og jeg kan ikke se skærmen. Jeg skal søge folkepension",
+            "folkepension",
+            "assisted",
+        ),
+        # Writing for a relative is no barrier of the citizen's own: the relative's illness is their matter.
+        ("jeg skriver for min mor, hun har kræft og skal forny sit kørekort", "koerekort", "callback"),
+        # A case told with the barrier stays a case.
+        ("jeg er blind efter en blodprop og har fået afslag på folkepension", "folkepension", "callback"),
+    ],
+)
+def test_an_illness_that_is_why_the_self_service_cannot_be_used_gets_the_booked_help(guarded, text, intent, channel):
+    assert guarded.handle("answer_errand", turn(text, intent, 0.9)).reply.channel == channel
