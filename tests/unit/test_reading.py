@@ -301,3 +301,17 @@ def test_the_quick_check_never_rules_out_a_keyword_that_matches(knowledge, text)
     matched = [parts for parts in every if _contains(words, parts)]
     assert matched, "the text should match at least one keyword"
     assert all(_may_contain(words, parts) for parts in matched)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # Each errand's card or book told by how it looks, as citizens write.
+        ("Det lyserøde kort, jeg kører bil på, udløber snart", "koerekort"),
+        ("Jeg har tabt det gule plastikkort, man viser hos lægen", "sundhedskort"),
+        ("den lille røde bog, jeg rejser på, er væk", "pas"),
+        ("kan jeg beholde min doktor, når jeg flytter?", "laegevalg"),
+    ],
+)
+def test_an_errands_thing_told_in_everyday_words_names_the_errand(rules, text, topic):
+    assert topic in rules.named_topics(text)
