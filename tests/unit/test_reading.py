@@ -311,6 +311,10 @@ def test_the_quick_check_never_rules_out_a_keyword_that_matches(knowledge, text)
         ("Jeg har tabt det gule plastikkort, man viser hos lægen", "sundhedskort"),
         ("den lille røde bog, jeg rejser på, er væk", "pas"),
         ("kan jeg beholde min doktor, når jeg flytter?", "laegevalg"),
+        ("min gamle mobil kan ikke køre den nye login-app", "mitid"),
+        ("hvor ser jeg, hvad staten mener vores rækkehus er værd?", "ejendomsskat"),
+        ("min udlejer siger, at jeg kan få tilskud til huslejen", "boligstoette"),
+        ("en medarbejder er syg i tredje uge, hvad skal firmaet gøre?", "sygemelding"),
     ],
 )
 def test_an_errands_thing_told_in_everyday_words_names_the_errand(rules, text, topic):
