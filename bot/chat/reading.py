@@ -419,7 +419,7 @@ def read_person(text: str, entity_values: list[str] = ()) -> str | None:
 _FOLLOW_UP = re.compile(
     r"\b(koste[rt]?|pris(en)?|gebyr|betale|hvor meget|how much|cost|price|fee|"
     r"online|nettet|digitalt|selv|hjemmefra|app(en)?|mobil(en)?|telefon(en)?|phone|"
-    r"hvor lang tid|hvornår|hvor hurtigt|how long|how fast|when|frist(en)?|deadline|"
+    r"hvor lang tid|hvor længe|hvor laenge|hvornår|hvor hurtigt|how long|how fast|when|frist(en)?|deadline|"
     r"hvor skal jeg|hvor kan jeg|hvor gør|hvor finder|hvad skal jeg (have )?med|medbringe|where|bring|documents?|"
     r"dokumenter|papirer|skal jeg møde op|møde op|in person|book|appointment|bestille tid|tid hos|"
     r"automatisk|automatically|"

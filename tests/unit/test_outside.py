@@ -235,6 +235,9 @@ def test_an_own_case_the_nlu_reads_as_an_errand_or_held_against_the_jobcentre_re
         ("Min lønseddel for oktober er aldrig dukket op i e-Boks", "digital_post", "arbejdsgiver"),
         # The airport's parking, though parking is the residents' errand's word.
         ("Can I book parking at the airport for a week while we travel?", "beboerparkering", "cph.dk"),
+        # A pet's passport is the vet's, though "pas" is the passport errand's word.
+        ("Hvor får jeg pas til min hund? Vi skal til Sverige", "pas", "dyrlæge"),
+        ("Does my cat need a pet passport for a holiday in France?", "pas", "vet"),
     ],
 )
 def test_a_subject_that_names_the_other_party_wins_over_a_situation_word(assistant, text, intent, where):
@@ -244,6 +247,11 @@ def test_a_subject_that_names_the_other_party_wins_over_a_situation_word(assista
     reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
     assert reply.channel == "out_of_scope" and reply.topic is None, reply
     assert where in reply.text.splitlines()[0]
+
+
+def test_a_passport_for_the_children_and_the_dog_is_still_the_passport_errand(assistant):
+    reply = assistant.handle("answer_errand", turn("Skal vi have pas til børnene og hunden?", "pas", 0.95)).reply
+    assert reply.topic == "pas" and reply.channel == "booking", reply
 
 
 def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_the_errands(assistant):
@@ -257,7 +265,7 @@ def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_
 
 def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
     marked = {s.key for s in knowledge.outside if s.other_party}
-    assert marked == {"privat_parkering", "postnord", "loenseddel", "lufthavnsparkering", "depositum"}
+    assert marked == {"privat_parkering", "postnord", "loenseddel", "lufthavnsparkering", "depositum", "dyrepas"}
 
 
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):

@@ -58,6 +58,7 @@ def test_person_from_text(text, person):
         ("kan jeg gøre det online?", True),
         ("hvor lang tid tager det?", True),
         ("how much is it", True),
+        ("og hvor længe går der, før det ligger klar?", True),
         ("jeg har mistet mit pas", False),
     ],
 )
@@ -315,6 +316,8 @@ def test_the_quick_check_never_rules_out_a_keyword_that_matches(knowledge, text)
         ("hvor ser jeg, hvad staten mener vores rækkehus er værd?", "ejendomsskat"),
         ("min udlejer siger, at jeg kan få tilskud til huslejen", "boligstoette"),
         ("en medarbejder er syg i tredje uge, hvad skal firmaet gøre?", "sygemelding"),
+        ("er så træt af min huslæge, kan jeg få en anden?", "laegevalg"),
+        ("kan han også få plads i fritidsordningen?", "skoleindskrivning"),
     ],
 )
 def test_an_errands_thing_told_in_everyday_words_names_the_errand(rules, text, topic):
