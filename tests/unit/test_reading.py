@@ -322,3 +322,17 @@ def test_the_quick_check_never_rules_out_a_keyword_that_matches(knowledge, text)
 )
 def test_an_errands_thing_told_in_everyday_words_names_the_errand(rules, text, topic):
     assert topic in rules.named_topics(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("My fiancée is Danish and I'm Australian. What do we need to get married here?", "udland"),
+        ("I'm a British citizen and my partner is Danish, can we marry at the town hall?", "udland"),
+        # Both Danish citizens: no foreigner in it.
+        ("We are both Danish citizens, how do we book the town hall?", None),
+    ],
+)
+def test_a_foreign_partner_at_a_wedding_is_read_in_english(knowledge, rules, text, situation):
+    reading = read_situation(knowledge.topics["vielse"], [], rules, text, None)
+    assert (reading.key if reading.key == "udland" else None) == situation
