@@ -33,7 +33,7 @@ The decision (``CaseReading.case``):
   nobody and asks in general or with a question word ("hvad sker der,
   hvis man har fået afslag?", "hvordan foregår tilbagebetaling af
   boligstøtte?") and the phrase is not in a sentence of its own that
-  tells ("Boligsikringen stoppede i oktober. Hvad sker der?");
+  tells ("Ansøgningen blev afvist i sidste uge. Hvad nu?");
 - hints count only in pairs from different groups (HINT_GROUPS: a letter
   and a change, a fee and an objection), and only when the writer speaks
   of themselves or someone they act for and does not ask in general; a
@@ -123,6 +123,14 @@ _SENTENCE = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:(?:goddag|hej|hi|hello)[,.!]?\s
 # A sentence and what ends it (a question mark, a full stop, a line break,
 # or nothing at the end of the message).
 _SENTENCES = re.compile(r"([^.!?\n]+)([.!?\n]+|$)")
+# A told sentence has one of these finite verbs (what is or has happened)
+# and no modal verb (what may or must happen); folded as the reader folds.
+_TOLD_VERBS = frozenset({"er", "har", "blev", "fik", "var", "havde"}) | frozenset(
+    {"is", "was", "has", "have", "had", "were", "got", "been"}
+)
+_MODALS = frozenset({"kan", "kunne", "skal", "skulle", "maa", "vil", "ville", "boer"}) | frozenset(
+    {"can", "could", "may", "might", "will", "would", "should", "must"}
+)
 # Past tenses the lookup table reads as another word's form but that do not
 # end as regular past tenses do; "kom" and "så" are left out, as they open
 # imperatives and clauses ("kom forbi", "så kan jeg").
@@ -298,6 +306,11 @@ class CaseReader:
                 return _may_match(index, phrase) and _find(words, phrase)
 
             if any(found(p) for p in self.questions) or any(found(p) for p in self.general):
+                continue
+            forms = {form for _, form in words}
+            # A heading ("Tilbagebetaling af boligstøtte.") or what may happen
+            # ("Ansøgninger kan blive afvist.") tells nothing that happened.
+            if not forms & _TOLD_VERBS or forms & _MODALS:
                 continue
             if any(found(p) for _, _, p in self.signals):
                 return True

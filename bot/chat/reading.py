@@ -370,17 +370,24 @@ def _is_callback(topic: Topic, key: str) -> bool:
 _AGE = re.compile(r"\b(\d{1,3})\s*(?:-?\s*(?:år|aar|årig|aarig|årige|years?|yrs?|yo)\b)")
 # A relative named with an age: "min datter på 7", "min mor på 82".
 _AGE_AFTER_PERSON = re.compile(
-    r"\b(?:(?:søn|soen|son|datter|daughter|barn|child|kid|dreng|pige|boy|girl)\w*|"
-    # Whole words only: "mor" begins "morgen", "mand" begins "mandag".
+    r"\b(?:(?:søn|soen|son|datter|daughter|barn|child|kid|dreng|pige|boy|girl)\w*\s+(?:på|paa|of|is|er)?|"
+    # An adult relative only with "på"/"er" before the age: "my dad 3 weeks
+    # ago", "min mor 3. juni" and "mother of 3" are no ages. Whole words:
+    # "mor" begins "morgen", "mand" begins "mandag".
     r"(?:mor|far|mormor|morfar|farmor|farfar|mother|father|mum|mom|dad|mand|kone|husband|wife|"
-    r"bror|søster|soester|brother|sister)(?:en|s)?\b)\s+(?:på|paa|of|is|er)?\s*(\d{1,3})\b"
-    r"(?!\s*(?:kr|kroner|dage|uger|timer|minutter|måneder|mdr|km|gange|procent|%))"
+    r"bror|søster|soester|brother|sister)(?:en|s)?\s+(?:på|paa|is|er))\s*(\d{1,3})\b"
+    r"(?!\s*(?:kr|kroner|dage?|uger?|timer?|minutter|måned(?:er)?|mdr|km|gange|procent|%|"
+    r"days?|weeks?|months?|hours?|\.\s*(?:jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)))"
 )
 # An age stated, also as a correction: "han er faktisk kun 13", "hun blev
 # 15 i lørdags" (open held-out corrections that lost the thread, 2026-12-07).
 _AGE_STATED = re.compile(
+    # Not after "vi", "det", "der", "it": "vi bliver 3 i lejligheden", "det
+    # bliver 12 til 14 dage" count, they are no ages.
+    r"(?<!\bvi )(?<!\bdet )(?<!\bder )(?<!\bit )"
     r"\b(?:er|is|are|blev|bliver|turned|turns)\s+(?:(?:faktisk|kun|altså|altsaa|lige|først|only|actually|just)\s+)*"
-    r"(\d{1,2})\b(?!\s*(?:kr|kroner|dage|uger|timer|minutter|min\b|minutes|måneder|mdr|km|gange|procent|personer|%|[.,:]\d))"
+    r"(\d{1,2})\b(?!\s*(?:kr|kroner|dage?|uger?|timer?|minutter|min\b|minutes|måned(?:er)?|mdr|km|gange|procent|"
+    r"personer|til|days?|weeks?|months?|hours?|%|[.,:]\d))"
 )
 _CHILD = re.compile(
     r"\b(barn|barnet|børn|børnene|boern|born|søn|sønnen|soen|datter|datteren|baby|babyen|dreng|drengen|pige|pigen|"

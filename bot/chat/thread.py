@@ -124,9 +124,17 @@ OUTSIDE_CONTEXT_CATEGORIES = frozenset({"family", "health"})
 # grants (``Thread._barrier_over_matter``). On the open held-out cases,
 # failing sight told with these was a health matter for a caseworker.
 HEALTH_DECIDES = frozenset({"koerekort", "digital_post"})
+# A relative named as someone's own ("min far", "my wife"): the illness in
+# the message may be theirs (``Thread._barrier_over_matter``).
+_RELATIVE = re.compile(
+    r"\b(?:min|mit|mine|vores|hans|hendes|my|our|his|her)\s+(?:far|mor|mand|kone|søn|datter|bror|søster|"
+    r"svigermor|svigerfar|forældre|kæreste|father|mother|dad|mum|mom|husband|wife|son|daughter|brother|sister|"
+    r"parents|partner)\b",
+    re.IGNORECASE,
+)
 # What says the barrier is the screen, the computer or the online way.
 _SCREEN = re.compile(
-    r"\b(skærm\w*|skaerm\w*|screen|computer\w*|nettet|online|hjemmeside\w*|app\w*|website)\b", re.IGNORECASE
+    r"\b(skærm\w*|skaerm\w*|screen|computer\w*|nettet|online|hjemmeside\w*|app|appen|apps|website)\b", re.IGNORECASE
 )
 # Case signal and hint groups (knowledge/case_signals.yml) that tell of an
 # authority's decision or an authority as the other side ("fik afslag på at
@@ -283,6 +291,7 @@ class Thread:
             (reading.conditional or turn.asked == "situation")
             and not (reading.new_subject or reading.wish)
             and reading.phrased(open_topic.key)
+            and len(named - {open_topic.key}) <= 1
             and not self._sure_of_the_other(turn, reading)
         ):
             # "og hvis min kæreste flytter ind til januar, skal jeg så sige
@@ -293,7 +302,9 @@ class Thread:
             # names the move. Six open held-out conversations went to the
             # move this way (2026-12-07). A question the NLU is sure is about
             # the other errand, in that errand's words, still goes there ("skal
-            # jeg også bestille et nyt sundhedskort med den nye adresse?").
+            # jeg også bestille et nyt sundhedskort med den nye adresse?"), and
+            # so does one that names a second errand beside the word the
+            # phrase shares ("og hvis hun flytter ind, skal hun så skifte læge?").
             return True
         if turn.intent in named and open_topic.key not in named:
             return False  # the message names the new errand
@@ -485,19 +496,23 @@ class Thread:
         """An errand asked with a barrier to its digital solution whose why
         is an illness, a death or money, and nothing else sensitive: "mit syn
         er blevet meget dårligt pga. grå stær, og jeg kan ikke se skærmen;
-        jeg skal have et nyt sundhedskort", "min far har demens og kan ikke
-        finde ud af MitID, han skal have ny adresse". The illness is why the
-        citizen cannot manage the self-service, and the booked help at
-        Borgerservice with the errand answers it. Only a barrier of the
-        citizen's own (writing for a relative is none: "jeg skriver for min
-        mor, hun har kræft og skal forny sit kørekort" is the relative's
-        matter), only terms of ASSISTANCE_REASON_CATEGORIES, never a case. Five
+        jeg skal have et nyt sundhedskort". The illness is why the citizen
+        cannot manage the self-service, and the booked help at Borgerservice
+        with the errand answers it. Only the citizen's own illness and
+        barrier: a relative named in the message may be the one who is ill
+        ("min far har demens og kan ikke bruge computeren, han skal have ny
+        adresse" is his matter for a caseworker), and writing for a relative
+        is no barrier of one's own. Only terms of ASSISTANCE_REASON_CATEGORIES,
+        never a case. Five
         open held-out barrier conversations got a caseworker's callback; this
         gives two of them the booked help (failing sight with a new health
         card and with the state pension, 2026-12-07)."""
+        # The NLU's errand or the open one: the handler answers that errand
+        # with the booked help (a named errand alone would leave the turn's
+        # intent a personal guess, and the reply the general help).
         errand = turn.intent if turn.intent in self.topics else turn.topic if turn.topic in self.topics else None
-        if errand is None and len(reading.named_topics - obstacles(reading)) == 1:
-            errand = next(iter(reading.named_topics - obstacles(reading)))
+        if _RELATIVE.search(turn.text or ""):
+            return False
         said = (set(reading.said_barriers) - {"paaroerende"}) & set(reading.barriers(errand) if errand else ())
         if errand is None or errand in HEALTH_DECIDES or not said:
             return False

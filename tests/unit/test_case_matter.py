@@ -415,3 +415,20 @@ def test_a_waiting_time_told_with_a_dropped_subject_is_a_case_though_it_asks(rea
 def test_a_phrase_told_in_a_sentence_of_its_own_is_a_case_though_the_message_asks(reader, text, case):
     reading = reader.read(text)
     assert reading.case is case, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A heading and what may happen tell nothing that happened.
+        "Tilbagebetaling af boligstøtte. Hvordan foregår det?",
+        "Ansøgninger kan blive afvist. Hvornår sker det?",
+        # Opening hours, an app removed by the citizen, a fee asked about in general.
+        "Har I lukket mellem jul og nytår?",
+        "Jeg har fjernet MitID-appen ved en fejl, hvordan får jeg den igen?",
+        "Betaler jeg ikke mindre for pas som pensionist?",
+    ],
+)
+def test_a_heading_a_possibility_or_an_ordinary_question_is_no_case(reader, text):
+    reading = reader.read(text)
+    assert not reading.case, reading

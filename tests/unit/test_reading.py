@@ -336,3 +336,21 @@ def test_an_errands_thing_told_in_everyday_words_names_the_errand(rules, text, t
 def test_a_foreign_partner_at_a_wedding_is_read_in_english(knowledge, rules, text, situation):
     reading = read_situation(knowledge.topics["vielse"], [], rules, text, None)
     assert (reading.key if reading.key == "udland" else None) == situation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I applied for my dad 3 weeks ago",
+        "Passet skal være til min mor 3. juni",
+        "I am a mother of 3 and need a passport",
+        "vi bliver 3 i lejligheden, når min kæreste flytter ind",
+        "det bliver 12 til 14 dage",
+    ],
+)
+def test_counts_dates_and_durations_beside_a_relative_are_no_childs_age(text):
+    assert read_person(text) != "barn"
+
+
+def test_a_maiden_name_names_the_name_change(rules):
+    assert "navneaendring" in rules.named_topics("Vi skal skilles, kan jeg få mit pigenavn tilbage?")

@@ -448,7 +448,7 @@ def test_an_unsure_urgent_statement_about_nobody_needs_the_sensitive_model_not_t
         ("vejret i morgen", 0.61, 0.01, False),  # just over the threshold, denied, about nobody
         ("vejret i morgen", 0.75, 0.01, True),  # the NLU sure enough: its word stands
         ("vejret i morgen", 0.61, None, True),  # no sensitive model: the NLU's guess decides
-        ("min far trækker ikke vejret ordentligt", 0.61, 0.01, True),  # about someone
+        ("min bror skriver mærkelige ting til mig i aften", 0.61, 0.01, True),  # about someone, no term
     ],
 )
 def test_a_weak_urgent_guess_about_nobody_that_the_sensitive_model_denies_is_weighed_as_unsure(
@@ -542,3 +542,17 @@ def test_a_door_in_a_wall_is_no_death_and_died_in_still_is(detector):
 def test_a_release_from_prison_in_english_is_criminal_in_any_form(detector, text):
     found = detector.match_terms(text)
     assert found is not None and found.key == "criminal", found
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Han har truet med at gøre det værre, hvis jeg skifter koden", "violence"),
+        ("jeg er sygemeldt pga alkohol og skal udfylde skemaet", "addiction"),
+        # Outpatient treatment for something else is no addiction.
+        ("Jeg er i ambulant behandling for kræft og skal sygemeldes", None),
+    ],
+)
+def test_threats_by_a_person_and_alcohol_as_the_reason_are_terms_outpatient_treatment_is_not(detector, text, category):
+    found = detector.match_terms(text)
+    assert (found.key if found else None) == category, found

@@ -592,6 +592,14 @@ def test_a_question_in_the_other_errands_words_still_switches(assistant, text):
     assert assistant.handle("answer_errand", turn(text, "flytning", 0.9, **slots)).reply.topic == "flytning"
 
 
+def test_a_condition_that_names_a_second_errand_beside_the_shared_word_switches_to_it(assistant):
+    # "flytter ind" is housing benefit's phrase and "flytter" the move's
+    # word, but "skifte læge" names a third errand: the NLU's.
+    text = "og hvis min kæreste flytter ind, skal hun så skifte læge?"
+    slots = dict(topic="boligstoette", situation="ansoeg")
+    assert assistant.handle("answer_errand", turn(text, "laegevalg", 0.85, **slots)).reply.topic == "laegevalg"
+
+
 def test_a_sure_question_about_the_other_errand_in_its_words_switches_though_the_open_phrase_is_there(assistant):
     # "den nye adresse" is the move's phrase, the NLU is sure of the health card.
     text = "skal jeg også selv bestille et nyt sundhedskort med den nye adresse?"
@@ -608,8 +616,8 @@ def test_a_sure_question_about_the_other_errand_in_its_words_switches_though_the
             "folkepension",
             "assisted",
         ),
-        # Writing for a relative is no barrier of the citizen's own: the relative's illness is their matter.
-        ("jeg skriver for min mor, hun har kræft og skal forny sit kørekort", "koerekort", "callback"),
+        # A relative's illness is their matter for a caseworker, though the barrier is there.
+        ("min mor har kræft og kan ikke bruge computeren, hun skal have nyt sundhedskort", "sundhedskort", "callback"),
         # A case told with the barrier stays a case.
         ("jeg er blind efter en blodprop og har fået afslag på folkepension", "folkepension", "callback"),
     ],
