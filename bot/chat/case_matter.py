@@ -44,6 +44,7 @@ The decision (``CaseReading.case``):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,17 +301,13 @@ class CaseReader:
             if "?" in sentence.group(2):
                 continue
             words = self._words(sentence.group(1))
-            index = _word_index(words)
-
-            def found(phrase: _Phrase, words=words, index=index) -> bool:
-                return _may_match(index, phrase) and _find(words, phrase)
-
-            if any(found(p) for p in self.questions) or any(found(p) for p in self.general):
-                continue
             forms = {form for _, form in words}
             # A heading ("Tilbagebetaling af boligstøtte.") or what may happen
             # ("Ansøgninger kan blive afvist.") tells nothing that happened.
             if not forms & _TOLD_VERBS or forms & _MODALS:
+                continue
+            found = _finder(words)
+            if any(found(p) for p in self.questions) or any(found(p) for p in self.general):
                 continue
             if any(found(p) for _, _, p in self.signals):
                 return True
@@ -322,11 +319,7 @@ class CaseReader:
         if not text or text.startswith("/"):
             return NO_CASE
         words = self._words(text)
-        index = _word_index(words)
-
-        def found(phrase: _Phrase) -> bool:
-            return _may_match(index, phrase) and _find(words, phrase)
-
+        found = _finder(words)
         own = bool(_CAPITAL_I.search(text)) or any(found(p) for p in self.persons)
         implied = not own and self._dropped_subject(text)
         general = any(found(p) for p in self.general)
@@ -352,6 +345,13 @@ def case_examples(examples: list[tuple[str | None, str | None, bool]]) -> tuple[
     each (text, intent, marked as a case): the marked ones tell of an own
     case, the others of no case, and CASE_NEUTRAL_INTENTS teach neither."""
     return two_class_examples(examples, (CASE_LABEL, NOT_CASE_LABEL), CASE_NEUTRAL_INTENTS)
+
+
+def _finder(words: list[tuple[str, str]]) -> Callable[[_Phrase], bool]:
+    """Whether a phrase stands in ``words``, with the word index built once
+    to rule most phrases out before the search."""
+    index = _word_index(words)
+    return lambda phrase: _may_match(index, phrase) and _find(words, phrase)
 
 
 def _word_matches(word: tuple[str, str], part: tuple[str, bool]) -> bool:

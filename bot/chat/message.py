@@ -31,6 +31,8 @@ from bot.chat.reading import (
     is_new_subject,
     is_question,
     meant_errand,
+    names_relative,
+    names_screen,
     read_person,
     states_a_wish,
     weigh_situation,
@@ -116,6 +118,10 @@ class MessageReading:
     # "og hvis …": goes on from the open errand with a condition
     # (bot/chat/reading.py ``is_conditional``).
     conditional: bool = False
+    # A relative named as someone's own ("min far"), and the screen, the
+    # computer or the online way named (bot/chat/reading.py).
+    relative: bool = False
+    screen: bool = False
 
     def worded(self, topic: str) -> bool:
         """The message names one of the topic's situations in the citizen's
@@ -249,6 +255,8 @@ def read_message(
         weigh=weigh,
         keyword=keyword,
         conditional=not payload and is_conditional(text),
+        relative=names_relative(text),
+        screen=names_screen(text),
     )
 
 

@@ -422,6 +422,30 @@ def read_person(text: str, entity_values: list[str] = ()) -> str | None:
     return None
 
 
+# A relative named as someone's own ("min far", "my wife"): an illness in the
+# message may be theirs (bot/chat/thread.py ``Thread._barrier_over_matter``).
+_RELATIVE = re.compile(
+    r"\b(?:min|mit|mine|vores|hans|hendes|my|our|his|her)\s+(?:far|mor|mand|kone|søn|datter|bror|søster|"
+    r"svigermor|svigerfar|forældre|kæreste|father|mother|dad|mum|mom|husband|wife|son|daughter|brother|sister|"
+    r"parents|partner)\b",
+    re.IGNORECASE,
+)
+# What says a barrier is the screen, the computer or the online way.
+_SCREEN = re.compile(
+    r"\b(skærm\w*|skaerm\w*|screen|computer\w*|nettet|online|hjemmeside\w*|app|appen|apps|website)\b", re.IGNORECASE
+)
+
+
+def names_relative(text: str) -> bool:
+    """The text names a relative as someone's own ("min far", "my wife")."""
+    return bool(_RELATIVE.search(text or ""))
+
+
+def names_screen(text: str) -> bool:
+    """The text names the screen, the computer or the online way."""
+    return bool(_SCREEN.search(text or ""))
+
+
 # What a follow-up on the open errand asks, in Danish and English.
 _FOLLOW_UP = re.compile(
     r"\b(koste[rt]?|pris(en)?|gebyr|betale|hvor meget|how much|cost|price|fee|"

@@ -166,11 +166,6 @@ UNSURE_DANGER_SCORE = 0.3
 WEAK_URGENT_CONFIDENCE = 0.7
 
 
-def _denied_about_nobody(text: str | None, learned: float | None) -> bool:
-    """The message names nobody and the sensitive model denies a matter."""
-    return learned is not None and learned < UNSURE_DANGER_SCORE and not about_someone(text or "")
-
-
 # The source of a personal detection made of an unsure urgent guess alone:
 # its callback reply ends with the 112 line (bot/chat/answering.py).
 UNSURE_DANGER_SOURCE = "nlu_unsure_danger"
@@ -276,6 +271,8 @@ class SensitiveDetector:
         ``learned`` is the sensitive model's confidence, when the parse
         gave one."""
         unsure = ranked = False
+        someone = about_someone(text or "")
+        denied = learned is not None and learned < UNSURE_DANGER_SCORE
         if intent == "nlu_fallback":
             # The real candidates are in the ranking; take the best sensitive one.
             candidates = [r for r in ranking or [] if r.get("name") in (SENSITIVE_INTENT, URGENT_INTENT)]
@@ -284,7 +281,7 @@ class SensitiveDetector:
                 intent, confidence, unsure, ranked = best["name"], INTENT_THRESHOLD, True, True
         elif intent == URGENT_INTENT and (
             UNSURE_THRESHOLD <= confidence < INTENT_THRESHOLD
-            or (confidence < WEAK_URGENT_CONFIDENCE and _denied_about_nobody(text, learned))
+            or (confidence < WEAK_URGENT_CONFIDENCE and denied and not someone)
         ):
             # Just above the fallback threshold: as unsure as a fallback.
             confidence, unsure = INTENT_THRESHOLD, True
@@ -296,7 +293,6 @@ class SensitiveDetector:
         if term is not None and term.urgent:
             return Detection(term.key, term.label, True, "terms", keys)
         lowered = (text or "").lower()
-        someone = about_someone(text or "")
         # An unsure urgent guess escalates a message about someone, and the
         # NLU's own urgent intent a statement too: a danger told without
         # anyone in it ("det brænder i opgangen", 0.39) is still a danger,

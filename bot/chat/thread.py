@@ -124,18 +124,6 @@ OUTSIDE_CONTEXT_CATEGORIES = frozenset({"family", "health"})
 # grants (``Thread._barrier_over_matter``). On the open held-out cases,
 # failing sight told with these was a health matter for a caseworker.
 HEALTH_DECIDES = frozenset({"koerekort", "digital_post"})
-# A relative named as someone's own ("min far", "my wife"): the illness in
-# the message may be theirs (``Thread._barrier_over_matter``).
-_RELATIVE = re.compile(
-    r"\b(?:min|mit|mine|vores|hans|hendes|my|our|his|her)\s+(?:far|mor|mand|kone|søn|datter|bror|søster|"
-    r"svigermor|svigerfar|forældre|kæreste|father|mother|dad|mum|mom|husband|wife|son|daughter|brother|sister|"
-    r"parents|partner)\b",
-    re.IGNORECASE,
-)
-# What says the barrier is the screen, the computer or the online way.
-_SCREEN = re.compile(
-    r"\b(skærm\w*|skaerm\w*|screen|computer\w*|nettet|online|hjemmeside\w*|app|appen|apps|website)\b", re.IGNORECASE
-)
 # Case signal and hint groups (knowledge/case_signals.yml) that tell of an
 # authority's decision or an authority as the other side ("fik afslag på at
 # blive skrevet op på adressen", "they say my registration is rejected"):
@@ -511,12 +499,12 @@ class Thread:
         # with the booked help (a named errand alone would leave the turn's
         # intent a personal guess, and the reply the general help).
         errand = turn.intent if turn.intent in self.topics else turn.topic if turn.topic in self.topics else None
-        if _RELATIVE.search(turn.text or ""):
+        if errand is None or errand in HEALTH_DECIDES or reading.relative:
             return False
-        said = (set(reading.said_barriers) - {"paaroerende"}) & set(reading.barriers(errand) if errand else ())
-        if errand is None or errand in HEALTH_DECIDES or not said:
+        said = (set(reading.said_barriers) - {"paaroerende"}) & set(reading.barriers(errand))
+        if not said:
             return False
-        if said <= {"blind"} and not _SCREEN.search(turn.text or ""):
+        if said <= {"blind"} and not reading.screen:
             # Failing sight alone is no barrier to the self-service: "blind
             # på det ene øje, skal mit kørekort fornyes?" is the licence's
             # health question.
