@@ -21,9 +21,10 @@ from bot.knowledge.search import write_index
 # 6: the callback_guidance table (knowledge/callback_guidance.yml, issue 28).
 # 7: the outside table (knowledge/outside.yml, issue 26).
 # 8: the outside table's other_party column.
+# 9: the situations table's own_matter column.
 # A database of an older version is refused with "rebuild it": run
 # `kommunebot build` (make knowledge) after updating the code.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def build_database(knowledge: Knowledge, target: Path) -> Path:
@@ -67,6 +68,7 @@ def _write(knowledge: Knowledge, db: sqlite_utils.Database) -> None:
                     "keywords": json.dumps(list(situation.keywords), ensure_ascii=False),
                     "en_label": situation.en_label,
                     "channel": situation.channel,
+                    "own_matter": situation.own_matter,
                     "position": s_pos,
                 }
             )

@@ -302,7 +302,7 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
     situations: list[Situation] = []
     for i, item in enumerate(f.get(data, "situations", "situations", "list", default=[])):
         path = f"situations[{i}]"
-        f.unknown_keys(item, ["key", "label", "channel", "ask_person", "keywords", "en"], path)
+        f.unknown_keys(item, ["key", "label", "channel", "ask_person", "own_matter", "keywords", "en"], path)
         en_label = _read_english(item, f, path, ["label"]).get("label")
         s_key = f.get(item, "key", f"{path}.key", "key")
         label = f.get(item, "label", f"{path}.label", "str")
@@ -317,13 +317,16 @@ def _read_topic(data: Any, f: Fields, expected_key: str) -> Topic | None:
             f.problem(item, "channel", f"{path}.channel", f"must be one of {', '.join(CHANNELS)}, got {channel!r}")
         if channel == "callback" and ask_person:
             f.problem(item, "ask_person", f"{path}.ask_person", "a callback situation does not ask for the person")
+        own_matter = f.get(item, "own_matter", f"{path}.own_matter", "bool", required=False, default=False)
+        if channel == "callback" and own_matter:
+            f.problem(item, "own_matter", f"{path}.own_matter", "a callback situation is a case already")
         if s_key in {s.key for s in situations}:
             f.problem(item, "key", f"{path}.key", f"situation {s_key!r} is listed twice")
         if ask_person and not person_question:
             f.problem(item, "ask_person", f"{path}.ask_person", "needs a person_question on the topic")
         if s_key and label and channel in CHANNELS:
             situations.append(
-                Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords), en_label, channel)
+                Situation(s_key, label, ask_person, tuple(k.lower() for k in keywords), en_label, channel, own_matter)
             )
     if not situations:
         f.problem(data, "situations", "situations", "at least one situation is required")

@@ -38,6 +38,11 @@ class Situation:
     keywords: tuple[str, ...] = ()
     en_label: str | None = None
     channel: str = "selfservice"
+    # The citizen's own matter of this kind is what the situation's
+    # self-service handles (a missed collection reported with the form, a
+    # lost card ordered anew): telling of one's own is no case for a
+    # caseworker unless a case phrase says so (bot/chat/message.py).
+    own_matter: bool = False
 
 
 @dataclass(frozen=True)

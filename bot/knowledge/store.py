@@ -66,6 +66,7 @@ def _read(db: sqlite_utils.Database) -> Knowledge:
                 tuple(json.loads(row["keywords"])),
                 row["en_label"],
                 row["channel"],
+                bool(row["own_matter"]),
             )
         )
     answers: dict[str, list[Answer]] = {}

@@ -101,6 +101,28 @@ def test_a_wrong_or_missing_channel_names_file_and_field(tmp_path, situation, me
     assert "klage.yml" in str(raised.value) and message in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "situation, message",
+    [
+        ("    channel: callback\n    own_matter: true", "own_matter: a callback situation is a case already"),
+        ("    channel: selfservice\n    own_matter: ja", "situations[0].own_matter"),
+    ],
+)
+def test_own_matter_is_a_flag_of_a_situation_that_is_no_case(tmp_path, situation, message):
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(_topic_file(tmp_path, situation, "link: https://www.borger.dk"))
+    assert "klage.yml" in str(raised.value) and message in str(raised.value)
+
+
+def test_own_matter_survives_the_build(tmp_path):
+    from bot.knowledge.build import build_database
+    from bot.knowledge.store import open_knowledge
+
+    built = open_knowledge(build_database(load_knowledge(KNOWLEDGE_DIR), tmp_path / "knowledge.db"))
+    assert built.topics["affald"].situation("manglende_toemning").own_matter
+    assert not built.topics["affald"].situation("sortering").own_matter
+
+
 def test_a_callback_answer_needs_no_link_but_others_do(tmp_path):
     topic = load_knowledge(_topic_file(tmp_path, "    channel: callback", "")).topics["klage"]
     assert topic.situations[0].channel == "callback" and topic.answers[0].link is None
