@@ -371,6 +371,8 @@ def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_r
         ("hvordan melder man flytning, hvis man bor på et krisecenter?", "violence"),
         # A question about someone in particular, though it names no "jeg".
         ("Far er død i nat. Hvad sker der nu med hans folkepension?", "bereavement"),
+        # A sentence that drops its subject in the past tense tells of the writer.
+        ("Fik en angstdiagnose i foråret og kan ikke klare mange mennesker. Kan det ordnes anderledes?", "health"),
     ],
 )
 def test_an_own_matter_or_violence_asked_in_general_still_escalates(detector, case_reader, text, category):
