@@ -265,7 +265,37 @@ def test_the_other_party_wins_over_the_errands_own_word_and_a_fee_without_it_is_
 
 def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
     marked = {s.key for s in knowledge.outside if s.other_party}
-    assert marked == {"privat_parkering", "postnord", "loenseddel", "lufthavnsparkering", "depositum", "dyrepas"}
+    assert marked == {
+        "privat_parkering",
+        "postnord",
+        "loenseddel",
+        "lufthavnsparkering",
+        "depositum",
+        "dyrepas",
+        "cvr",
+        "attester",
+        "sociale_medier",
+    }
+
+
+@pytest.mark.parametrize(
+    "text,intent,where",
+    [
+        # "skifte navn" is the name change's keyword, "adresse" the move's.
+        ("Vores lille firma skal skifte navn. Hvordan retter jeg det i CVR?", "navneaendring", "virk.dk"),
+        ("Hvordan ændrer jeg firmaets adresse, nu hvor vi er flyttet til nye lokaler?", "flytning", "virk.dk"),
+        # A job in a kindergarten brings up the childcare errand's words.
+        (
+            "Jeg skal arbejde i en vuggestue og skal vise en straffeattest. Hvor får jeg den?",
+            "pladsanvisning",
+            "politi.dk",
+        ),
+        ("Hvordan skifter jeg navn på min Facebook-profil?", "navneaendring", "tjenesten selv"),
+    ],
+)
+def test_the_companies_register_the_police_and_a_social_medium_are_other_parties(assistant, text, intent, where):
+    reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
+    assert reply.channel == "out_of_scope" and where in reply.text, reply
 
 
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):
