@@ -30,6 +30,7 @@ from bot.chat.reading import (
     is_follow_up,
     is_new_subject,
     is_question,
+    is_thanks,
     meant_errand,
     names_relative,
     names_screen,
@@ -122,6 +123,8 @@ class MessageReading:
     # computer or the online way named (bot/chat/reading.py).
     relative: bool = False
     screen: bool = False
+    # Only thanks and acknowledgements in a few words ("ok tak", "cheers").
+    thanks: bool = False
 
     def worded(self, topic: str) -> bool:
         """The message names one of the topic's situations in the citizen's
@@ -257,6 +260,7 @@ def read_message(
         conditional=not payload and is_conditional(text),
         relative=names_relative(text),
         screen=names_screen(text),
+        thanks=not payload and is_thanks(text),
     )
 
 

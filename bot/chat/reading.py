@@ -511,6 +511,29 @@ def is_follow_up(text: str) -> bool:
     return len(lowered.split()) <= SHORT_REPLY_WORDS and bool(_FOLLOW_UP.search(lowered))
 
 
+# A thank-you in a few words, made only of thanks and acknowledgements ("ok
+# tak", "cheers, that helps"): the NLU, which learnt "tak" and "ok" apart,
+# was unsure of "ok tak" and took "cheers" for out of scope, so the open
+# held-out conversations' thanks got "Det kan jeg ikke hjælpe med" (three of
+# them, 2026-12-07). Every word must be one of these, and one a thanks.
+_THANKS_WORDS = frozenset("tak takk takker tack mange tusind tusinde 1000 thanks thank thx ty cheers".split())
+_ACKNOWLEDGING_WORDS = _THANKS_WORDS | frozenset(
+    "ok okay okey oki okidoki fint fedt super perfekt godt dejligt glimrende flot nå na så sa det for dig "
+    "svaret svar hjælpen hjaelpen hjalp hjælper hjaelper skal du have you very much so great good perfect nice "
+    "lovely alright that helps helped helpful mate a lot".split()
+)
+THANKS_WORDS = 6
+
+
+def is_thanks(text: str) -> bool:
+    words = re.findall(r"\w+", (text or "").lower())
+    return (
+        0 < len(words) <= THANKS_WORDS
+        and all(w in _ACKNOWLEDGING_WORDS for w in words)
+        and any(w in _THANKS_WORDS for w in words)
+    )
+
+
 # A question that goes on from the open errand's answer with a condition
 # ("og hvis min kæreste flytter ind til januar, skal jeg så sige det til
 # nogen?" after housing benefit): "og"/"men" before "hvis", or "hvad hvis".

@@ -85,6 +85,7 @@ CLARIFY_ERRAND_CONFIDENCE = 0.3
 CLARIFY_SITUATION_CONFIDENCE = 0.8
 # Small talk that may also answer the open question ("nej, til min datter").
 _THREAD_SMALL_TALK = ("affirm", "deny")
+THANKS_INTENT = "thanks"
 # A correction of at least this many words says what it corrects ("nej vent,
 # det er ikke udløbet, det er stjålet"), unlike a bare "nej tak" (2) or
 # "nej, det er forkert" (4): it is read against the open errand (issue 26
@@ -194,6 +195,17 @@ class Thread:
                 if errand is not None:
                     return handler, replace(turn, topic=errand, situation=None, person=None)
             return handler, turn
+        if reading.thanks and handler in ("clarify", "out_of_scope"):
+            # "ok tak", "cheers": a thank-you the NLU was unsure of.
+            return "small_talk", replace(turn, intent=THANKS_INTENT)
+        if handler == "sensitive_intent" and open_topic is not None and not (named - {open_topic.key}):
+            # An urgent or personal guess the detector did not confirm (a
+            # confirmed one never reaches the routing), in a short question
+            # that follows up on the open errand ("og hvor længe går der, før
+            # det ligger klar?" after the passport, urgent 0.59: two open
+            # held-out conversations got the scope reply).
+            if reading.short and reading.follow_up and not reading.new_subject:
+                return "answer_errand", replace(turn, intent=open_topic.key)
         if handler == "small_talk" and turn.intent not in _THREAD_SMALL_TALK:
             return handler, turn
         if handler not in _UNPLACED:

@@ -282,7 +282,7 @@ def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
     "text,intent,where",
     [
         # "skifte navn" is the name change's keyword, "adresse" the move's.
-        ("Vores lille firma skal skifte navn. Hvordan retter jeg det i CVR?", "navneaendring", "virk.dk"),
+        ("Vores lille firma skal skifte navn. Hvordan retter jeg det i CVR-registret?", "navneaendring", "virk.dk"),
         ("Hvordan ændrer jeg firmaets adresse, nu hvor vi er flyttet til nye lokaler?", "flytning", "virk.dk"),
         # A job in a kindergarten brings up the childcare errand's words.
         (
@@ -296,6 +296,12 @@ def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
 def test_the_companies_register_the_police_and_a_social_medium_are_other_parties(assistant, text, intent, where):
     reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
     assert reply.channel == "out_of_scope" and where in reply.text, reply
+
+
+def test_the_self_employed_reporting_sick_with_their_cvr_number_get_the_errand(assistant):
+    text = "Jeg er selvstændig med eget CVR-nummer og er blevet syg. Hvordan sygemelder jeg mig?"
+    reply = assistant.handle("answer_errand", turn(text, "sygemelding", 0.95)).reply
+    assert reply.topic == "sygemelding" and reply.channel == "selfservice", reply
 
 
 def test_an_own_case_with_the_other_party_gets_where_to_go(guarded):

@@ -636,3 +636,31 @@ def test_a_sure_question_about_the_other_errand_in_its_words_switches_though_the
 )
 def test_an_illness_that_is_why_the_self_service_cannot_be_used_gets_the_booked_help(guarded, text, intent, channel):
     assert guarded.handle("answer_errand", turn(text, intent, 0.9)).reply.channel == channel
+
+
+@pytest.fixture(scope="module")
+def guarded(knowledge):
+    from tests.support.assistants import guarded_assistant
+
+    return guarded_assistant(knowledge)
+
+
+@pytest.mark.parametrize("intent,confidence", [("urgent_danger", 0.59), ("personal_matter", 0.5)])
+def test_a_follow_up_the_detector_did_not_confirm_as_sensitive_stays_in_the_open_errand(guarded, intent, confidence):
+    text = "og hvor længe går der så, før det ligger klar?"
+    follow_up = turn(text, intent, confidence, topic="pas", situation="fornyelse")
+    result = guarded.handle("sensitive_intent", follow_up)
+    assert result.reply.topic == "pas" and result.reply.channel == "booking", result.reply
+    # Without an open errand it is no errand's.
+    assert guarded.handle("sensitive_intent", turn(text, intent, confidence)).reply.topic is None
+
+
+@pytest.mark.parametrize("text", ["ok tak", "cheers", "cheers, that helps", "super, tusind tak for svaret"])
+@pytest.mark.parametrize("handler,intent", [("clarify", "nlu_fallback"), ("out_of_scope", "out_of_scope")])
+def test_a_thank_you_the_nlu_was_unsure_of_is_small_talk(guarded, text, handler, intent):
+    result = guarded.handle(handler, turn(text, intent, 0.5, topic="mitid", situation="ny"))
+    assert result.reply.channel == "small_talk", result.reply
+    # "ja tak" is a yes, and a question after the thanks is a question.
+    assert guarded.handle("clarify", turn("ja tak", "nlu_fallback", 0.3)).reply.channel != "small_talk"
+    asks = guarded.handle("clarify", turn("tak, men hvad med mit pas?", "nlu_fallback", 0.3))
+    assert asks.reply.channel != "small_talk"
