@@ -516,11 +516,59 @@ def is_follow_up(text: str) -> bool:
 # was unsure of "ok tak" and took "cheers" for out of scope, so the open
 # held-out conversations' thanks got "Det kan jeg ikke hjælpe med" (three of
 # them, 2026-12-07). Every word must be one of these, and one a thanks.
-_THANKS_WORDS = frozenset("tak takk takker tack mange tusind tusinde 1000 thanks thank thx ty cheers".split())
+_THANKS_WORDS = frozenset(
+    {"tak", "takk", "takker", "tack", "mange", "tusind", "tusinde", "1000", "thanks", "thank", "thx", "ty", "cheers"}
+)
 _ACKNOWLEDGING_WORDS = _THANKS_WORDS | frozenset(
-    "ok okay okey oki okidoki fint fedt super perfekt godt dejligt glimrende flot nå na så sa det for dig "
-    "svaret svar hjælpen hjaelpen hjalp hjælper hjaelper skal du have you very much so great good perfect nice "
-    "lovely alright that helps helped helpful mate a lot".split()
+    {
+        "ok",
+        "okay",
+        "okey",
+        "oki",
+        "okidoki",
+        "fint",
+        "fedt",
+        "super",
+        "perfekt",
+        "godt",
+        "dejligt",
+        "glimrende",
+        "flot",
+        "nå",
+        "na",
+        "så",
+        "sa",
+        "det",
+        "for",
+        "dig",
+        "svaret",
+        "svar",
+        "hjælpen",
+        "hjaelpen",
+        "hjalp",
+        "hjælper",
+        "hjaelper",
+        "skal",
+        "du",
+        "have",
+        "you",
+        "very",
+        "much",
+        "so",
+        "great",
+        "good",
+        "perfect",
+        "nice",
+        "lovely",
+        "alright",
+        "that",
+        "helps",
+        "helped",
+        "helpful",
+        "mate",
+        "a",
+        "lot",
+    }
 )
 THANKS_WORDS = 6
 

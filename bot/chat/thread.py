@@ -198,14 +198,20 @@ class Thread:
         if reading.thanks and handler in ("clarify", "out_of_scope"):
             # "ok tak", "cheers": a thank-you the NLU was unsure of.
             return "small_talk", replace(turn, intent=THANKS_INTENT)
-        if handler == "sensitive_intent" and open_topic is not None and not (named - {open_topic.key}):
+        if (
+            handler == "sensitive_intent"
+            and open_topic is not None
+            and not (named - {open_topic.key})
+            and reading.short
+            and reading.follow_up
+            and not reading.new_subject
+        ):
             # An urgent or personal guess the detector did not confirm (a
             # confirmed one never reaches the routing), in a short question
             # that follows up on the open errand ("og hvor længe går der, før
             # det ligger klar?" after the passport, urgent 0.59: two open
             # held-out conversations got the scope reply).
-            if reading.short and reading.follow_up and not reading.new_subject:
-                return "answer_errand", replace(turn, intent=open_topic.key)
+            return "answer_errand", replace(turn, intent=open_topic.key)
         if handler == "small_talk" and turn.intent not in _THREAD_SMALL_TALK:
             return handler, turn
         if handler not in _UNPLACED:

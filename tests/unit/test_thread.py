@@ -638,13 +638,6 @@ def test_an_illness_that_is_why_the_self_service_cannot_be_used_gets_the_booked_
     assert guarded.handle("answer_errand", turn(text, intent, 0.9)).reply.channel == channel
 
 
-@pytest.fixture(scope="module")
-def guarded(knowledge):
-    from tests.support.assistants import guarded_assistant
-
-    return guarded_assistant(knowledge)
-
-
 @pytest.mark.parametrize("intent,confidence", [("urgent_danger", 0.59), ("personal_matter", 0.5)])
 def test_a_follow_up_the_detector_did_not_confirm_as_sensitive_stays_in_the_open_errand(guarded, intent, confidence):
     text = "og hvor længe går der så, før det ligger klar?"
