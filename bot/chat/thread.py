@@ -406,7 +406,19 @@ class Thread:
         if handler == "out_of_scope" and turn.confidence >= SWITCH_CONFIDENCE and not reading.follow_up:
             return False
         if not short:
-            return handler == "clarify" and reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
+            if handler == "clarify":
+                return reading.situation(open_topic.key, SITUATION_THRESHOLD).key is not None
+            # A longer question on the open errand in its own situation words
+            # ("Okay. Hvor meget får man så udbetalt, og hvilken dag i måneden
+            # kommer pengene?" after the state pension), which the NLU took
+            # for out of scope. Up to WHOM_REPLY_WORDS: a long message may
+            # tell a new matter.
+            return (
+                handler == "out_of_scope"
+                and reading.words <= WHOM_REPLY_WORDS
+                and not reading.new_subject
+                and reading.situation(open_topic.key, ANSWER_THRESHOLD).source in WORDED
+            )
         return reading.follow_up or reading.correction or reading.question
 
     def errand_context(self, turn: Turn, reading: MessageReading) -> bool:

@@ -657,3 +657,13 @@ def test_a_thank_you_the_nlu_was_unsure_of_is_small_talk(guarded, text, handler,
     assert guarded.handle("clarify", turn("ja tak", "nlu_fallback", 0.3)).reply.channel != "small_talk"
     asks = guarded.handle("clarify", turn("tak, men hvad med mit pas?", "nlu_fallback", 0.3))
     assert asks.reply.channel != "small_talk"
+
+
+def test_a_longer_question_in_the_open_errands_situation_words_stays_in_it(assistant):
+    text = "Okay. Hvor meget kan man så få udbetalt, og hvilken dag i måneden kommer pengene ind?"
+    follow_up = turn(text, "out_of_scope", 0.55, topic="folkepension", situation="ansoeg")
+    reply = assistant.handle("out_of_scope", follow_up).reply
+    assert reply.topic == "folkepension" and reply.situation == "udbetaling", reply
+    # Without the errand's words it is a new question.
+    other = "Okay. Ved du også, hvornår svømmehallen har åbent i weekenden og hvad det koster?"
+    assert assistant.handle("out_of_scope", turn(other, "out_of_scope", 0.55, topic="folkepension")).reply.topic is None
