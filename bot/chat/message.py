@@ -291,10 +291,10 @@ def _ordinary(
     if errand is not None and not own_case.hints:
         # The errand's situation is the citizen's own matter, handled by its
         # self-service (knowledge ``own_matter``: "skraldebilen kom aldrig i
-        # dag", four open held-out conversations the case model sent to a
-        # caseworker). Not when a hint tells more ("tre gange", "skrevet til
-        # jer"): a missed collection reported again and again is a case (two
-        # open held-out case matters). Measured on the open held-out sets:
+        # dag", three open held-out conversations the case model sent to a
+        # caseworker). Not when a hint tells more ("tre gange", "to gange"):
+        # a missed collection reported again and again is a case (two open
+        # held-out case matters). Measured on the open held-out sets:
         # the flag on the voting card, the lost passport and licence and the
         # sick-leave form lost 15 case matters for no conversation.
         told = topics[errand].situation(weigh(errand).above(ANSWER_THRESHOLD).key)

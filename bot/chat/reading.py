@@ -570,6 +570,8 @@ _ACKNOWLEDGING_WORDS = _THANKS_WORDS | frozenset(
         "lot",
     }
 )
+# Up to six words: "super, tusind tak for svaret" is five; a longer message
+# says something more.
 THANKS_WORDS = 6
 
 
