@@ -58,6 +58,12 @@ OWN_CASES = [
     ("nedsat", "Min boligydelse er sat ned med flere hundrede kroner."),
     ("nedsat", "Hvorfor er mine sygedagpenge blevet stoppet?"),
     ("nedsat", "My state pension was reduced from January."),
+    # An error in a register or a bill, told without a word of complaint
+    # (the nineteenth sealed set's misses, read after its run).
+    ("fejl", "They charge me for a garden waste service we never ordered."),
+    ("fejl", "Vi har fået en forkert takst for SFO på regningen."),
+    ("fejl", "Der står en læge på mit kort, som jeg aldrig har valgt."),
+    ("fejl", "Jeg står ikke på valglisten, selvom jeg har boet her i mange år."),
     ("tilbagebetaling", "Nu kræver de 6.000 kr. tilbage i boligstøtte fra mig."),
     ("tilbagebetaling", "jeg har fået krav om tilbagebetaling af sygedagpenge"),
     ("gebyr", "I har sendt mig en regning for en ekstra spand, som jeg aldrig har bestilt."),
@@ -127,6 +133,9 @@ PLAIN = [
     "Min far har diabetes, skal han have lægeattest til kørekortet?",
     "Hvad gør man, hvis navnet er stavet forkert i passet?",
     "Hvad gør man, hvis pensionen ikke er kommet ind på kontoen?",
+    "Hvad gør man, hvis man ikke står på valglisten?",
+    "Jeg har aldrig bestilt storskrald før, hvordan gør man?",
+    "Jeg har aldrig valgt en læge selv, hvordan gør jeg?",
 ]
 
 
