@@ -278,9 +278,10 @@ def _ordinary(
     took for an own case: a barrier to the digital solution ("min forlovede
     har ikke MitID, og vi har ingen computer"), which the assisted channel
     answers, a situation whose self-service is for the citizen's own matter
-    (a missed collection, a lost card), or an answer to our own question about the open errand's
-    situation that names one of its situations ("de har ikke tømt min spand
-    i dag" after "Hvad drejer det sig om?"), or corrects our reading of it
+    (a missed collection, a lost card), or an answer to our own question
+    about the open errand's situation that names one of its situations ("de
+    har ikke tømt min spand i dag" after "Hvad drejer det sig om?"), or
+    corrects our reading of it
     in the open errand's words ("nej jeg mener, den skulle være tømt i går
     men det blev den ikke", an open held-out conversation the case model
     sent to a caseworker). A signal phrase ("har fået afslag") is a case
@@ -297,8 +298,8 @@ def _ordinary(
         # held-out case matters). Measured on the open held-out sets:
         # the flag on the voting card, the lost passport and licence and the
         # sick-leave form lost 15 case matters for no conversation.
-        told = topics[errand].situation(weigh(errand).above(ANSWER_THRESHOLD).key)
-        if told is not None and told.own_matter:
+        situation = topics[errand].situation(weigh(errand).above(ANSWER_THRESHOLD).key)
+        if situation is not None and situation.own_matter:
             return True
     if open_topic is None or (turn.asked != "situation" and not correction):
         return False

@@ -576,6 +576,7 @@ THANKS_WORDS = 6
 
 
 def is_thanks(text: str) -> bool:
+    """Only thanks and acknowledgements, one of them a thanks, in a few words."""
     words = re.findall(r"\w+", (text or "").lower())
     return (
         0 < len(words) <= THANKS_WORDS

@@ -63,7 +63,7 @@ OWN_CASES = [
     ("fejl", "They charge me for a garden waste service we never ordered."),
     ("fejl", "Vi har fået en forkert takst for SFO på regningen."),
     ("fejl", "Der står en læge på mit kort, som jeg aldrig har valgt."),
-    ("fejl", "Jeg står ikke på valglisten, selvom jeg har boet her i mange år."),
+    ("fejl", "Min kone og jeg står ikke på valglisten til næste valg."),
     ("tilbagebetaling", "Nu kræver de 6.000 kr. tilbage i boligstøtte fra mig."),
     ("tilbagebetaling", "jeg har fået krav om tilbagebetaling af sygedagpenge"),
     ("gebyr", "I har sendt mig en regning for en ekstra spand, som jeg aldrig har bestilt."),

@@ -640,7 +640,7 @@ def test_an_illness_that_is_why_the_self_service_cannot_be_used_gets_the_booked_
 
 @pytest.mark.parametrize("intent,confidence", [("urgent_danger", 0.59), ("personal_matter", 0.5)])
 def test_a_follow_up_the_detector_did_not_confirm_as_sensitive_stays_in_the_open_errand(guarded, intent, confidence):
-    text = "og hvor længe går der så, før det ligger klar?"
+    text = "og hvor længe tager det så, før det er klar til afhentning?"
     follow_up = turn(text, intent, confidence, topic="pas", situation="fornyelse")
     result = guarded.handle("sensitive_intent", follow_up)
     assert result.reply.topic == "pas" and result.reply.channel == "booking", result.reply
@@ -648,7 +648,7 @@ def test_a_follow_up_the_detector_did_not_confirm_as_sensitive_stays_in_the_open
     assert guarded.handle("sensitive_intent", turn(text, intent, confidence)).reply.topic is None
 
 
-@pytest.mark.parametrize("text", ["ok tak", "cheers", "cheers, that helps", "super, tusind tak for svaret"])
+@pytest.mark.parametrize("text", ["okay tak", "cheers", "cheers, that helped", "super, tusind tak for svaret"])
 @pytest.mark.parametrize("handler,intent", [("clarify", "nlu_fallback"), ("out_of_scope", "out_of_scope")])
 def test_a_thank_you_the_nlu_was_unsure_of_is_small_talk(guarded, text, handler, intent):
     result = guarded.handle(handler, turn(text, intent, 0.5, topic="mitid", situation="ny"))
@@ -660,7 +660,7 @@ def test_a_thank_you_the_nlu_was_unsure_of_is_small_talk(guarded, text, handler,
 
 
 def test_a_longer_question_in_the_open_errands_situation_words_stays_in_it(assistant):
-    text = "Okay. Hvor meget kan man så få udbetalt, og hvilken dag i måneden kommer pengene ind?"
+    text = "Fint. Hvor stort et beløb bliver udbetalt, og på hvilken dato står det på kontoen?"
     follow_up = turn(text, "out_of_scope", 0.55, topic="folkepension", situation="ansoeg")
     reply = assistant.handle("out_of_scope", follow_up).reply
     assert reply.topic == "folkepension" and reply.situation == "udbetaling", reply
