@@ -154,6 +154,13 @@ def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text
         ("min mor faldt lige om i stuen og er helt grå i ansigtet", "medical_emergency", True),
         ("Jeg vil flytte, uden at han kan se min nye adresse. Hvordan melder jeg det?", "violence", False),
         ("min søn stjæler penge for at købe piller", "addiction", False),
+        # A possessive or hyphenated diagnosis is a word of its own to the
+        # tokenizer; a death told gently; cannabis named as what is smoked.
+        ("Min far har Parkinsons og kan ikke skrive under selv", "health", False),
+        ("Jeg fik konstateret type 2-diabetes i foråret", "health", False),
+        ("Min mor sov stille ind på plejehjemmet i nat", "bereavement", False),
+        ("Vores datter ryger joints hver dag og kommer ikke i skole", "addiction", False),
+        ("Min voksne søn stjæler penge fra min pung hver uge", "addiction", False),
     ],
 )
 def test_matters_told_in_everyday_words(detector, text, category, urgent):
