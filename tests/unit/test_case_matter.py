@@ -29,6 +29,13 @@ def reader(case_reader):
 
 # (kind, message): each an own case, in Danish with and without æøå, misspelt, and English.
 OWN_CASES = [
+    # Phrases after the nineteenth sealed set joined the open set.
+    ("fejl", "Min kodeviser blev spærret ved en fejl, da jeg var i Borgerservice."),
+    ("fejl", "Lønnen fra kommunen er gået ind på min gamle konto, som banken har lukket."),
+    ("fejl", "Vi har meldt det fem gange, og der sker intet med den knækkede spand."),
+    ("fejl", "Hver gang jeg melder det, lover de at komme, men ingen kommer."),
+    ("fejl", "Jeg står hos en læge i en anden by, men jeg har aldrig valgt hende."),
+    ("aflyst", "Navneceremonien blev aflyst af kommunen en uge før."),
     # Phrases from the fourteenth sealed set's misses (read after its run).
     ("afslag", "Ved valget fik jeg ikke lov at tage min hjælper med ind."),
     ("uden_samtykke", "Jobcentret har besluttet det, og ingen har talt med mig om det."),
@@ -92,6 +99,10 @@ OWN_CASES = [
 
 # Hints from two groups, from someone who speaks of themselves.
 HINTED_CASES = [
+    # Disagreement said outright beside what the municipality says.
+    "Vi er ikke enige i det, kommunen siger om vores skel.",
+    # A card said to be invalid, beside what the writer was told.
+    "Jeg fik at vide ved skranken, at mit gule kort er ugyldigt.",
     # Objections asked as questions, beside a change, a letter, a sum worked
     # out from old figures, or two people's details swapped.
     "Min grundværdi er steget 30 procent, mens genboens er uændret. Hvordan hænger det sammen?",
@@ -136,6 +147,12 @@ PLAIN = [
     "Hvad gør man, hvis man ikke står på valglisten?",
     "Jeg har aldrig bestilt storskrald før, hvordan gør man?",
     "Jeg har aldrig valgt en læge selv, hvordan gør jeg?",
+    # An account closed by the writer's own choice, told as a change.
+    "Min gamle konto bliver lukket om en uge, skal jeg gøre noget ved min NemKonto?",
+    "Pensionen skal ind på en ny konto, fordi min bank er lukket.",
+    "Kommer pengene ind på min gamle konto, hvis den er lukket?",
+    # A quarrel at home is no disagreement with a decision.
+    "Hvilken spand skal mælkekartoner i? Vi er uenige om det herhjemme.",
 ]
 
 
