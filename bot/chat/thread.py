@@ -172,6 +172,10 @@ class Thread:
                 target = next(iter(others)) if len(others) == 1 else (open_topic.key if open_topic else None)
                 if target and target != "mitid":
                     return handler, replace(turn, intent=target)
+            if open_topic and nlu_topic and nlu_topic != open_topic.key and open_topic.key in reading.denied:
+                # "Nej vent, det var ikke lægen … Jeg har tabt det gule kort":
+                # the correction says the open errand was not meant.
+                return handler, turn
             if open_topic and nlu_topic and nlu_topic != open_topic.key and self._stays(turn, reading, open_topic):
                 return handler, replace(turn, intent=open_topic.key)
             if nlu_topic and nlu_topic not in named and len(named) == 1 and not self._agrees_in_open(turn, reading):
@@ -320,6 +324,19 @@ class Thread:
             return True
         if reading.new_subject:
             return False  # "en anden ting, ..."
+        if (
+            not named
+            and reading.refers_back
+            and (reading.question or reading.correction)
+            and reading.words <= (WHOM_CORRECTION_WORDS if reading.correction else WHOM_REPLY_WORDS)
+            and turn.confidence < SWITCH_CONFIDENCE
+            and not reading.wish
+        ):
+            # A longer question or correction that names no errand and
+            # points back to the open one or its person ("Kan vi gøre det før
+            # vi rejser …?" after moving abroad): the NLU's unsure guess at
+            # another errand does not take it away.
+            return True
         if not reading.short:
             return False
         if reading.follow_up or reading.correction or turn.confidence < SWITCH_CONFIDENCE:

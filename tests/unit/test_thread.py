@@ -667,3 +667,66 @@ def test_a_longer_question_in_the_open_errands_situation_words_stays_in_it(assis
     # Without the errand's words it is a new question.
     other = "Okay. Ved du også, hvornår svømmehallen har åbent i weekenden og hvad det koster?"
     assert assistant.handle("out_of_scope", turn(other, "out_of_scope", 0.55, topic="folkepension")).reply.topic is None
+
+
+@pytest.mark.parametrize(
+    ("topic", "situation", "text", "intent", "confidence"),
+    [
+        # Longer than a short follow-up, naming no errand, pointing back.
+        (
+            "flytning",
+            "udlandet",
+            "Skal vi gøre det inden vi tager af sted, eller kan det klares når vi er derovre?",
+            "vielse",
+            0.4,
+        ),
+        (
+            "mitid",
+            "unge",
+            "Hov, hun er faktisk kun 12 endnu og fylder først til sommer. Gælder det samme for hende?",
+            "navneaendring",
+            0.35,
+        ),
+        (
+            "pas",
+            "fornyelse",
+            "Does the same apply if he only stays for a few months and comes back in the spring?",
+            "flytning",
+            0.5,
+        ),
+    ],
+)
+def test_a_longer_question_pointing_back_stays_with_the_open_errand(
+    assistant, topic, situation, text, intent, confidence
+):
+    reply = assistant.handle("answer_errand", turn(text, intent, confidence, topic=topic, situation=situation)).reply
+    assert reply.topic == topic, reply
+    # The NLU sure of the other errand, or the other errand named, takes it there.
+    sure = assistant.handle("answer_errand", turn(text, intent, 0.95, topic=topic, situation=situation)).reply
+    assert sure.topic == intent, sure
+
+
+def test_a_question_that_points_nowhere_goes_where_the_nlu_says():
+    from bot.chat.reading import refers_back
+
+    assert refers_back("Gælder det samme for børn?") and refers_back("can he do it online?")
+    assert not refers_back("Hvordan søger man om hjælp til huslejen?")
+
+
+def test_a_correction_that_denies_the_open_errand_leaves_it(assistant):
+    text = "Nej vent, det var ikke lægen, jeg ville spørge om. Mit gule kort er blevet væk i toget."
+    reply = assistant.handle("answer_errand", turn(text, "sundhedskort", 0.97, topic="laegevalg")).reply
+    assert reply.topic == "sundhedskort", reply
+    # Without the denial, a statement naming the doctor keeps the open errand.
+    kept = "Jeg tænkte på lægen. Mit gule kort er blevet væk i toget."
+    assert (
+        assistant.handle("answer_errand", turn(kept, "sundhedskort", 0.97, topic="laegevalg")).reply.topic
+        == "laegevalg"
+    )
+
+
+def test_a_denied_errand_is_never_the_one_meant():
+    from bot.chat.reading import _MEANT
+
+    assert _MEANT.search("det var ikke passet") is None
+    assert _MEANT.search("det var passet").group(1) == "passet"
