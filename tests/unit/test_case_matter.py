@@ -36,6 +36,11 @@ OWN_CASES = [
     ("fejl", "Hver gang jeg melder det, lover de at komme, men ingen kommer."),
     ("fejl", "Jeg står hos en læge i en anden by, men jeg har aldrig valgt hende."),
     ("aflyst", "Navneceremonien blev aflyst af kommunen en uge før."),
+    # Phrases after the twentieth sealed set's one run.
+    ("fejl", "Fik en afgift i går trods gyldig licens i ruden."),
+    ("fejl", "Rykker på grundskylden, den er betalt til tiden."),
+    ("fejl", "I mit nye kørekort står der forkert fødested."),
+    ("fejl", "Jeg står ikke på listen på valgstedet, selvom jeg har boet her i ti år."),
     # Phrases from the fourteenth sealed set's misses (read after its run).
     ("afslag", "Ved valget fik jeg ikke lov at tage min hjælper med ind."),
     ("uden_samtykke", "Jobcentret har besluttet det, og ingen har talt med mig om det."),

@@ -161,6 +161,10 @@ def test_a_forced_marriage_is_a_worry_for_the_child_not_addiction(detector, text
         ("Min mor sov stille ind på plejehjemmet i nat", "bereavement", False),
         ("Vores datter ryger joints hver dag og kommer ikke i skole", "addiction", False),
         ("Min voksne søn stjæler penge fra min pung hver uge", "addiction", False),
+        ("Min mor har fået en demensdiagnose og skal forny sit kørekort", "health", False),
+        ("Drengen er ikke mødt i skole siden efterårsferien", "child_worry", False),
+        ("My brother was convicted of drink driving last year", "criminal", False),
+        ("Jeg er ved at blive blind og kan snart ikke læse mine breve", "health", False),
     ],
 )
 def test_matters_told_in_everyday_words(detector, text, category, urgent):
