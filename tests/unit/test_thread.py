@@ -706,7 +706,7 @@ def test_a_longer_question_pointing_back_stays_with_the_open_errand(
     assert sure.topic == intent, sure
 
 
-def test_a_question_that_points_nowhere_goes_where_the_nlu_says():
+def test_words_that_point_back_are_read_and_a_plain_question_has_none():
     from bot.chat.reading import refers_back
 
     assert refers_back("Gælder det samme for børn?") and refers_back("can he do it online?")
