@@ -469,16 +469,19 @@ _CORRECTION = re.compile(
 # Where a correction says which errand it meant: the word right after
 # ("jeg mente kørekortet", "det er mit kørekort der er væk", "I meant my
 # driving licence"), an owner word allowed between.
+_OWNER = r"mit|min|mine|vores|hans|hendes|the|my|our|his|her"
+# The word or two that name the errand, after an optional owner word.
+_SAID_ERRAND = r"([\wæøå-]+(?:\s+[\wæøå-]+)?)"
 _MEANT = re.compile(
     r"\b(?:jeg mente|jeg mener|i meant|i mean|det er|det var|it's|it is|it was)\s+(?!ikke\b|ik\b|not\b)"
-    r"(?:(?:mit|min|mine|vores|hans|hendes|the|my|our|his|her)\s+)?([\wæøå-]+(?:\s+[\wæøå-]+)?)"
+    rf"(?:(?:{_OWNER})\s+)?{_SAID_ERRAND}"
 )
 # What a correction says it did NOT mean: "det var ikke lægen, jeg ville
 # skrive om" (an open held-out correction that stayed with the doctor though
 # the NLU was sure of the health card, 2026-12-07).
 _DENIED = re.compile(
     r"\b(?:det er|det var|det handler|it's|it is|it was|i don't mean|i didn't mean)\s+(?:ikke|not)\s+"
-    r"(?:(?:om\s+)?(?:mit|min|mine|vores|hans|hendes|the|my|our|his|her|about)\s+)?([\wæøå-]+(?:\s+[\wæøå-]+)?)"
+    rf"(?:(?:om\s+)?(?:{_OWNER}|about)\s+)?{_SAID_ERRAND}"
 )
 
 
