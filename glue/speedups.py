@@ -1,4 +1,4 @@
-"""Four of Rasa 3.6's per-message costs that need not be paid per message.
+"""Five of Rasa 3.6's per-message costs that need not be paid per message.
 
 Each was found with py-spy under load (scripts/profile.py); each patch
 keeps Rasa's result and only stops recomputing it.
@@ -28,6 +28,20 @@ keeps Rasa's result and only stops recomputing it.
   2026-12-07). Their modules are given a ``copy`` whose ``deepcopy``
   copies only when debug logging is on; tests/unit/test_glue.py checks
   that every ``copy.`` in those modules is such a debug argument.
+- The turn's first prediction: after a message, outside the callback
+  form, the policies ran the model graph (dask, RulePolicy and
+  MemoizationPolicy over the tracker's states) to choose the one action
+  that every rule and story puts after the message's intent (13 % of the
+  Rasa server with 10 users: py-spy, 2026-12-07). Nothing else of the
+  tracker can change that choice while no loop is active: no rule or
+  story puts two actions after one intent or reads a slot, and a turn
+  action hands the turn back with ``FollowupAction("action_listen")``
+  (actions/actions.py). tests/unit/test_glue.py checks that of
+  data/ and config.yml, and tests/system/test_tracker_window.py that the
+  server's choices are the policies'. So the policies' prediction is made
+  once per intent and loaded model, on the first such message, and each
+  later one gets a copy of it: the same action, policy, confidence and
+  events, so the stored tracker is what it was.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ import logging
 import structlog
 from rasa.core import processor
 from rasa.core.policies import memoization, rule_policy
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.graph import GraphSchema
 from rasa.shared.core import events
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -47,16 +62,19 @@ from glue.rasa_pin import check
 _rasa_resolve = events.Event.resolve_by_type
 _rasa_minimal = GraphSchema.minimal_graph_schema
 _rasa_past_states = DialogueStateTracker.past_states
-# Rasa's three functions, with the digest of the source the patches were
+_rasa_predict_next = processor.MessageProcessor._predict_next_with_tracker
+# Rasa's four functions, with the digest of the source the patches were
 # written against (glue/rasa_pin.py).
 _PINNED = (
     (_rasa_resolve, "b5cf570fa7f286c7"),
     (_rasa_minimal, "58dfb30335499fff"),
     (_rasa_past_states, "5463eefb5c69d27f"),
+    (_rasa_predict_next, "111a9023a5bcb32d"),
 )
 _found: dict[str, type] = {}
 _MINIMAL = "_kommunebot_minimal_schemas"
 _STATES = "_kommunebot_past_states"
+_FIRST = "_kommunebot_first_predictions"
 
 
 def resolve_by_type(type_name, default=None):
@@ -102,6 +120,34 @@ def past_states(
     return [{name: dict(sub) for name, sub in state.items()} for state in states]
 
 
+def message_intent(tracker: DialogueStateTracker) -> str | None:
+    """The intent of the message a turn's first prediction is for: the last
+    event is the message, or the slots Rasa extracted from it. None for any
+    later prediction of the turn."""
+    for event in reversed(tracker.events):
+        if isinstance(event, events.SlotSet):
+            continue
+        return event.intent_name if isinstance(event, events.UserUttered) else None
+    return None
+
+
+def predict_next_with_tracker(self: processor.MessageProcessor, tracker: DialogueStateTracker) -> PolicyPrediction:
+    intent = None if tracker.followup_action or tracker.active_loop_name else message_intent(tracker)
+    if not intent:
+        return _rasa_predict_next(self, tracker)
+    # Kept on the processor, which lives as long as its loaded model.
+    made = self.__dict__.setdefault(_FIRST, {})
+    prediction = made.get(intent)
+    if prediction is None:
+        prediction = made[intent] = _rasa_predict_next(self, tracker)
+    # The processor adds the prediction's events to the tracker: each turn
+    # gets its own lists.
+    kept = _copy.copy(prediction)
+    kept.events = list(prediction.events)
+    kept.optional_events = list(prediction.optional_events)
+    return kept
+
+
 # The modules whose every use of ``copy`` is a debug log's argument.
 DEBUG_COPY_MODULES = (processor, memoization, rule_policy)
 # structlog's level filters (Rasa's configure_structlog sets one of them,
@@ -132,5 +178,6 @@ def install() -> None:
     events.Event.resolve_by_type = staticmethod(resolve_by_type)
     GraphSchema.minimal_graph_schema = minimal_graph_schema
     DialogueStateTracker.past_states = past_states
+    processor.MessageProcessor._predict_next_with_tracker = predict_next_with_tracker
     for module in DEBUG_COPY_MODULES:
         module.copy = CopyForDebugLogs

@@ -15,6 +15,7 @@ from rasa.shared.core.domain import Domain
 
 from glue.action_validation import install, validate_action_result
 from glue.tracker_store import UrlSQLTrackerStore
+from tests.conftest import PROJECT_ROOT
 
 
 def test_validator_is_installed_and_still_validates():
@@ -328,6 +329,105 @@ def test_past_states_are_rasas_computed_once_per_events_and_copied(monkeypatch):
     tracker.update(UserUttered("affald", {"name": "affald", "confidence": 1.0}))
     assert tracker.past_states(domain) == real(tracker, domain) != expected
     assert len(calls) == 3  # the events changed
+
+
+def _first_prediction_setup(monkeypatch):
+    """The shortcut with Rasa's prediction replaced by a counted stand-in."""
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.shared.core.events import ActiveLoop
+
+    from glue import speedups
+
+    calls = []
+
+    def graph(processor, tracker):
+        calls.append(tracker.sender_id)
+        return PolicyPrediction([0.0, 1.0], "RulePolicy", policy_priority=6, events=[ActiveLoop(None)])
+
+    monkeypatch.setattr(speedups, "_rasa_predict_next", graph)
+
+    class Processor:
+        pass
+
+    return speedups.predict_next_with_tracker, Processor(), calls
+
+
+def _message(sender, intent, *after):
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker.from_events(
+        sender,
+        [ActionExecuted("action_listen"), UserUttered("x", {"name": intent, "confidence": 0.9}), *after],
+        slots=[],
+    )
+
+
+def test_the_turns_first_prediction_is_made_once_per_intent_and_copied(monkeypatch):
+    from rasa.shared.core.events import SlotSet
+
+    predict, processor, calls = _first_prediction_setup(monkeypatch)
+    first = predict(processor, _message("a", "pas"))
+    again = predict(processor, _message("b", "pas", SlotSet("topic", "pas")))  # slots extracted from it
+    assert calls == ["a"]
+    made = (first.policy_name, first.probabilities, first.events)
+    assert (again.policy_name, again.probabilities, again.events) == made
+    again.events.append("added by the processor")
+    assert len(predict(processor, _message("c", "pas")).events) == 1
+    predict(processor, _message("d", "affald"))
+    assert calls == ["a", "d"]  # another intent is predicted by the policies
+    # Another loaded model has its own processor, and its own predictions.
+    predict(type(processor)(), _message("e", "pas"))
+    assert calls == ["a", "d", "e"]
+
+
+def test_every_other_prediction_is_the_policies(monkeypatch):
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered
+
+    predict, processor, calls = _first_prediction_setup(monkeypatch)
+    predict(processor, _message("after an action", "pas", ActionExecuted("action_answer_errand"), BotUttered("hej")))
+    predict(processor, _message("in the form", "deny", ActiveLoop("callback_form")))
+    with_followup = _message("followup", "pas")
+    with_followup.trigger_followup_action("action_small_talk")
+    predict(processor, with_followup)
+    predict(processor, _message("in the form", "deny", ActiveLoop("callback_form")))
+    assert calls == ["after an action", "in the form", "followup", "in the form"]
+
+
+def _intent_steps(steps: list[dict]) -> list[tuple[str, str, list[dict]]]:
+    """(intent, the action after it, the steps before them) of a rule's or story's steps."""
+    return [
+        (a["intent"], b["action"], steps[:i])
+        for i, (a, b) in enumerate(zip(steps, steps[1:], strict=False))
+        if "intent" in a and "action" in b
+    ]
+
+
+def test_outside_a_loop_one_action_follows_each_intent_whatever_came_before():
+    """The ground of the first-prediction shortcut (glue/speedups.py): the
+    policies read nothing but the message's intent to choose the turn's
+    action while no loop is active."""
+    import yaml
+
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    assert {p["name"] for p in config["policies"]} <= {"MemoizationPolicy", "RulePolicy"}, "check what they read"
+    after: dict[str, set[str]] = {}
+    for folder, key in (("rules", "rules"), ("stories", "stories")):
+        for path in sorted((PROJECT_ROOT / "data" / folder).glob("*.yml")):
+            for item in yaml.safe_load(path.read_text(encoding="utf-8")).get(key) or []:
+                steps = item["steps"]
+                where = f"{path.name}: {item.get('rule') or item.get('story')}"
+                conditions = item.get("condition") or []
+                assert all("active_loop" in c for c in conditions), f"{where}: a condition on a slot"
+                assert not any(s.get("user") for s in steps), f"{where}: a text step"
+                if conditions:
+                    continue  # the shortcut leaves a turn inside a loop to the policies
+                for intent, action, before in _intent_steps(steps):
+                    # A loop or a slot before the message would make the action depend on them.
+                    assert not any("active_loop" in s or "slot_was_set" in s for s in before), where
+                    after.setdefault(intent, set()).add(action)
+    assert {intent: actions for intent, actions in after.items() if len(actions) > 1} == {}
+    assert len(after) >= 20
 
 
 def _debug_arguments(module) -> tuple[list[ast.AST], set[int]]:
