@@ -41,6 +41,10 @@ OWN_CASES = [
     ("fejl", "Rykker på grundskylden, den er betalt til tiden."),
     ("fejl", "I mit nye kørekort står der forkert fødested."),
     ("fejl", "Jeg står ikke på listen på valgstedet, selvom jeg har boet her i ti år."),
+    # Phrases after the twenty-first sealed set's one run.
+    ("udbetaling", "Boligstøtten skulle komme den første, men der er intet kommet ind hos os."),
+    ("udbetaling", "Syg i seks uger og endnu ingen sygedagpenge udbetalt."),
+    ("udbetaling", "My refund has been stuck since the summer."),
     # Phrases from the fourteenth sealed set's misses (read after its run).
     ("afslag", "Ved valget fik jeg ikke lov at tage min hjælper med ind."),
     ("uden_samtykke", "Jobcentret har besluttet det, og ingen har talt med mig om det."),
@@ -118,6 +122,8 @@ HINTED_CASES = [
     "min datter står på venteliste og kan først starte efter sommerferien, jeg skal arbejde",
     "Jeg har fået et brev om, at min fritagelse for digital post er annulleret.",
     "De siger, at min ansøgning mangler papirer, men jeg har sendt dem flere gange.",
+    # The same fault after a second order (the twenty-first sealed set).
+    "Jeg har bestilt det nye kort to gange, og det kommer stadig med forkert navn.",
     "Our property tax bill is double this year and we think the valuation is wrong.",
 ]
 
@@ -158,6 +164,7 @@ PLAIN = [
     "Kommer pengene ind på min gamle konto, hvis den er lukket?",
     # A quarrel at home is no disagreement with a decision.
     "Hvilken spand skal mælkekartoner i? Vi er uenige om det herhjemme.",
+    "Hvad gør man, hvis der intet er kommet ind på kontoen på udbetalingsdagen?",
 ]
 
 

@@ -82,6 +82,11 @@ def test_generic_question_classified_personal_is_not_escalated_without_a_person(
         ("my son was picked up by police last night, can he still get his passport", "criminal"),
         ("my flatmate is using a lot of cocaine and needs help", "addiction"),
         ("jeg er i misbrugsbehandling, skal jeg sige det når jeg sygemelder mig", "addiction"),
+        # Terms after the twenty-first sealed set's one run.
+        ("min mor spiller alle sine penge op, kan jeg få hendes udbetaling", "addiction"),
+        ("hans far drikker hver eneste dag, kan drengen bo hos os og gå i skole her", "addiction"),
+        ("jeg går i dialyse og skal bruge en læge tæt på sygehuset", "health"),
+        ("After a spinal injury (rygmarvsskade) I need a doctor with a lift", "health"),
     ],
 )
 def test_terms_catch_third_person_and_errand_touching_matters_whatever_the_intent(detector, text, category):
@@ -367,6 +372,7 @@ def test_urgent_danger_in_other_word_orders_and_of_others_gets_112(detector, tex
         # A relative without a pronoun or possessive is anybody's.
         ("Skal begge forældre skrive under på et barns pas, når de er blevet skilt?", "pas"),
         ("Hvem skriver et barn op til skole, når forældrene er gået fra hinanden?", "skoleindskrivning"),
+        ("Dækker det blå sygesikringskort dialyse, hvis man rejser i EU?", "sundhedskort"),
     ],
 )
 def test_a_family_or_health_matter_asked_in_general_stays_plain(detector, case_reader, text, intent):
