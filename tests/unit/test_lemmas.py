@@ -31,3 +31,9 @@ def test_a_word_without_the_danish_letters_finds_its_lemma(table, word, lemma):
 def test_the_plain_lookup_keeps_the_word_as_written(table):
     """Only lemma_any_spelling unfolds; the NLU tokenizer's features stay as trained."""
     assert table.lemma("toer") == "toer"
+
+
+def test_the_passport_is_not_the_verb_passe(table):
+    """LEMMA_OVERRIDES in bot/ops/spacy_pipeline.py."""
+    assert (table.lemma("pas"), table.lemma("passet")) == ("pas", "pas")
+    assert (table.lemma("passer"), table.lemma("passe")) == ("passe", "passe")

@@ -274,6 +274,21 @@ def test_asks_online(text, expected):
     assert asks_online(text) is expected
 
 
+@pytest.mark.parametrize(
+    "text,named",
+    [
+        ("Jeg har lungebetændelse og kan ikke passe mit arbejde i to uger", set()),
+        ("det passer ikke, jeg har betalt", set()),
+        ("hun passer vores børn om eftermiddagen", set()),
+        ("mit pas er udløbet", {"pas"}),
+        ("passet er væk", {"pas"}),
+    ],
+)
+def test_the_verb_passe_does_not_name_the_passport(rules, text, named):
+    """The lookup table gave the noun "pas" the verb's lemma (bot/ops/spacy_pipeline.py LEMMA_OVERRIDES)."""
+    assert rules.named_topics(text) == named
+
+
 def test_care_for_a_child_names_the_daycare_errand_but_not_for_a_dog(rules):
     assert rules.named_topics("hvordan søger jeg om pasning til min søn på 1 år") == {"pladsanvisning"}
     assert rules.named_topics("har I pasning af hunde") == set()
