@@ -292,8 +292,8 @@ def _ordinary(
     har ikke tømt min spand i dag" after "Hvad drejer det sig om?"), or
     corrects our reading of it in the open errand's words ("nej jeg mener,
     den skulle være tømt i går men det blev den ikke", an open held-out
-    conversation the case model sent to a caseworker). A signal phrase ("har fået afslag") is a case
-    whatever else the message says."""
+    conversation the case model sent to a caseworker). A signal phrase
+    ("har fået afslag") is a case whatever else the message says."""
     errand = turn.intent if turn.intent in topics else open_topic
     if barriers_for(errand, set(said)):
         return True
