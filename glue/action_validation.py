@@ -16,8 +16,23 @@ here:
   Each event is therefore checked against its own branch (with the
   schema's common part) first.
 
+- Even one branch costs about 30 microseconds an event, and a response
+  carries a SlotSet for each slot it changes and a FollowupAction: about
+  half a millisecond a turn (557 microseconds for a nine-event response,
+  2026-12-07), 3-6 % of the Rasa server with 10 users (py-spy). The
+  branches only use ``type``, ``properties``, ``required`` and ``const``,
+  and no ``additionalProperties``, so whether an event is valid depends
+  only on its keys, on the JSON type of the values whose schema is a
+  ``type``, and on the values whose schema is a ``const``: a slot's value
+  is not constrained at all. An event's *shape* keeps exactly that (never
+  a slot's value, so no citizen's name or number is kept), and a shape
+  that was found valid once is valid for every event that has it. Valid
+  shapes are kept (a few dozen in practice; at most ``MAX_SHAPES``). A
+  branch that uses any other keyword, or a value the shape cannot stand
+  for, is checked every time.
+
 A response that passes the per-event check is valid under Rasa's schema
-by the argument above. Anything else, an unknown event name included, is
+by the arguments above. Anything else, an unknown event name included, is
 validated by the whole schema exactly as before, so an invalid response
 raises the same ``ValidationError`` with the same message as in Rasa.
 """
@@ -71,6 +86,87 @@ def _fast() -> tuple[Any, dict[str, Any]]:
     return _build(outer), by_name
 
 
+# Keywords the shape argument (module docstring) covers, in the schema
+# common to all events and in each event's branch.
+_SHAPE_KEYWORDS = frozenset({"type", "properties", "required", "const"})
+# A bound on the valid shapes kept: the slots of the domain times the
+# event kinds the actions return, with room for JSON types; beyond it new
+# shapes are still validated, only not kept.
+MAX_SHAPES = 512
+_valid_shapes: set[tuple] = set()
+_ANY, _TYPE, _VALUE = "any", "type", "value"
+
+
+@lru_cache(maxsize=1)
+def _shape_rules() -> dict[str, dict[str, str]]:
+    """Per event name whose schema the shape argument covers: how each
+    named property enters the shape (a property not named is unconstrained)."""
+    events = RemoteAction.action_response_format_spec()["properties"]["events"]["items"]
+    common = {key: value for key, value in events.items() if key != "oneOf"}
+    rules = {}
+    for branch in events["oneOf"]:
+        if not set(common) | set(branch) <= _SHAPE_KEYWORDS:
+            continue
+        merged: dict[str, list[dict]] = {}
+        for part in (common, branch):
+            for name, sub in part.get("properties", {}).items():
+                merged.setdefault(name, []).append(sub)
+        rule = {}
+        for name, subs in merged.items():
+            keywords = set().union(*subs)
+            if not keywords:
+                rule[name] = _ANY
+            elif keywords == {"type"}:
+                rule[name] = _TYPE
+            elif keywords <= {"type", "const"}:
+                rule[name] = _VALUE
+            else:
+                break
+        else:
+            rules[branch["properties"]["event"]["const"]] = rule
+    return rules
+
+
+def _json_type(value: Any) -> str | None:
+    """The JSON type as jsonschema tells types apart; an integral float is
+    its own type, since ``integer`` accepts it and ``number`` too."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integral float" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return None
+
+
+def _shape(name: str, event: dict) -> tuple | None:
+    """What the event's validity depends on, or None when that is more
+    than the shape can stand for."""
+    rule = _shape_rules().get(name)
+    if rule is None:
+        return None
+    parts = []
+    for key, value in event.items():
+        how = rule.get(key, _ANY) if isinstance(key, str) else None
+        if how == _ANY:
+            parts.append((key, _ANY))
+        elif how == _TYPE and (kind := _json_type(value)) is not None:
+            parts.append((key, kind))
+        elif how == _VALUE and isinstance(value, (str, int, float, bool, type(None))):
+            parts.append((key, _json_type(value), value))
+        else:
+            return None
+    return (name, tuple(sorted(parts, key=lambda part: part[0])))
+
+
 def _valid_by_event_name(result: Any) -> bool:
     """True only when Rasa's schema accepts ``result`` (see the module)."""
     outer, by_name = _fast()
@@ -79,8 +175,15 @@ def _valid_by_event_name(result: Any) -> bool:
     for event in result.get("events", ()) if isinstance(result, dict) else ():
         name = event.get("event") if isinstance(event, dict) else None
         validator = by_name.get(name) if isinstance(name, str) else None
-        if validator is None or not validator.is_valid(event):
+        if validator is None:
             return False
+        shape = _shape(name, event)
+        if shape is not None and shape in _valid_shapes:
+            continue
+        if not validator.is_valid(event):
+            return False
+        if shape is not None and len(_valid_shapes) < MAX_SHAPES:
+            _valid_shapes.add(shape)
     return True
 
 

@@ -95,7 +95,9 @@ def test_validation_accepts_and_refuses_exactly_as_rasa():
 
     action = RemoteAction("action_answer_errand", None)
     accepted = refused = 0
-    for response in _responses():
+    action_validation._valid_shapes.clear()
+    # Twice: the second pass meets the valid shapes the first one kept.
+    for response in _responses() + _responses():
         try:
             expected = action_validation._rasa_validate(action, response)
         except ValidationError as error:
@@ -111,6 +113,26 @@ def test_validation_accepts_and_refuses_exactly_as_rasa():
             refused += 1
             assert not action_validation._valid_by_event_name(response), response
     assert accepted >= 30 and refused >= 30  # both sides of the argument are exercised
+    assert action_validation._valid_shapes  # and the kept shapes were used
+
+
+def test_an_event_shape_keeps_types_and_constants_but_never_a_slot_value():
+    from glue import action_validation
+
+    phone = {"event": "slot", "name": "cb_phone", "value": "12345678", "timestamp": 1.5}
+    shape = action_validation._shape("slot", phone)
+    assert "12345678" not in repr(shape) and "cb_phone" not in repr(shape)
+    assert shape == action_validation._shape("slot", {**phone, "name": "topic", "value": {"any": ["thing"]}})
+    # What the schema constrains tells shapes apart: a type, a constant, a key.
+    assert shape != action_validation._shape("slot", {**phone, "name": 3})
+    assert shape != action_validation._shape("slot", {**phone, "timestamp": "now"})
+    assert shape != action_validation._shape("slot", {**phone, "timestamp": 2.0})
+    assert shape != action_validation._shape("slot", {"event": "slot", "name": "cb_phone"})
+    assert action_validation._shape("slot", {**phone, "metadata": {"a": 1}}) != action_validation._shape(
+        "slot", {**phone, "metadata": []}
+    )
+    # An event whose schema goes deeper than types and constants is checked every time.
+    assert action_validation._shape("user", {"event": "user", "parse_data": {}}) is None
 
 
 def test_shims_refuse_to_start_on_another_rasa(monkeypatch):
@@ -329,6 +351,90 @@ def test_past_states_are_rasas_computed_once_per_events_and_copied(monkeypatch):
     tracker.update(UserUttered("affald", {"name": "affald", "confidence": 1.0}))
     assert tracker.past_states(domain) == real(tracker, domain) != expected
     assert len(calls) == 3  # the events changed
+
+
+def _copy_cases():
+    """Trackers after every prefix of the recorded trackers' events and of
+    a conversation through every kind of event that changes a tracker's
+    state, with the project's domain."""
+    from pathlib import Path
+
+    from rasa.shared.core import events as ev
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    histories = [
+        ev.deserialise_events(json.loads(path.read_text(encoding="utf-8"))["events"])
+        for path in sorted((Path(__file__).resolve().parent.parent / "data" / "trackers").glob("*.json"))
+    ]
+    histories.append(
+        [
+            ev.ActionExecuted("action_session_start"),
+            ev.SessionStarted(),
+            ev.ActionExecuted("action_listen"),
+            ev.UserUttered("pas", {"name": "pas", "confidence": 0.9}),
+            ev.SlotSet("topic", "pas"),
+            ev.SlotSet("barriers", ["mitid"]),
+            ev.BotUttered("hej", {"buttons": []}),
+            ev.FollowupAction("action_listen"),
+            ev.ActiveLoop("callback_form"),
+            ev.SlotSet("requested_slot", "cb_name"),
+            ev.ActionExecutionRejected("callback_form"),
+            ev.LoopInterrupted(True),
+            ev.ConversationPaused(),
+            ev.ConversationResumed(),
+            ev.UserUtteranceReverted(),
+            ev.ActionReverted(),
+            ev.AllSlotsReset(),
+            ev.ActiveLoop(None),
+            ev.Restarted(),
+            ev.SlotSet("topic", "affald"),
+        ]
+    )
+    for events in histories:
+        for end in range(len(events) + 1):
+            yield domain, DialogueStateTracker.from_events("s", events[:end], domain.slots)
+
+
+def test_a_copied_tracker_is_what_rasas_replay_gives():
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import EventVerbosity
+
+    from glue import speedups
+
+    checked = 0
+    for domain, tracker in _copy_cases():
+        tracker.sender_source, tracker.model_id = "rest", "model"
+        mine, rasas = speedups.copy_tracker(tracker), speedups._rasa_copy(tracker)
+        assert mine.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
+        assert {n: vars(s) for n, s in mine.slots.items()} == {n: vars(s) for n, s in rasas.slots.items()}
+        assert vars(mine).keys() == vars(rasas).keys()
+        for name in vars(rasas):
+            if name not in ("slots", "events"):
+                assert getattr(mine, name) == getattr(rasas, name), name
+        assert list(mine.events) == list(rasas.events)
+        assert mine.past_states(domain) == rasas.past_states(domain)
+        # The copy is the copy's: the original does not change with it.
+        before = tracker.current_state(EventVerbosity.ALL)
+        mine.update(SlotSet("topic", "vielse"))
+        if mine.active_loop is not None:
+            mine.active_loop.rejected = not mine.active_loop.rejected
+        mine.latest_action["action_name"] = "edited"
+        assert tracker.current_state(EventVerbosity.ALL) == before
+        checked += 1
+    assert checked > 150
+
+
+def test_a_capped_tracker_is_copied_by_rasa(monkeypatch):
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from glue import speedups
+
+    calls = []
+    monkeypatch.setattr(speedups, "_rasa_copy", lambda tracker: calls.append(tracker) or tracker)
+    capped = DialogueStateTracker.from_events("s", [ActionExecuted("action_listen")], [], max_event_history=5)
+    assert speedups.copy_tracker(capped) is capped and calls == [capped]
 
 
 def _first_prediction_setup(monkeypatch):
