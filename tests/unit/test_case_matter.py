@@ -470,3 +470,20 @@ def test_a_phrase_told_in_a_sentence_of_its_own_is_a_case_though_the_message_ask
 def test_a_heading_a_possibility_or_an_ordinary_question_is_no_case(reader, text):
     reading = reader.read(text)
     assert not reading.case, reading
+
+
+def test_a_note_without_a_finite_verb_tells_by_its_participle(reader):
+    # No person and a question: the signal counts only in a sentence that
+    # tells, and a note tells by its participle ("udbetalt", "betalt").
+    assert reader.read("Arbejdsløs, syg siden maj, ingen dagpenge udbetalt endnu. Hvad nu?", score=0.01).case
+    assert reader.read("pas bestilt og betalt i marts, stadig intet pas. hvad gør jeg nu?", score=0.01).case
+    # A heading with the same words asks; a short adjective is no participle.
+    assert not reader.read("Ingen dagpenge udbetalt? Hvad gør man så?", score=0.01).case
+    assert not reader.read("Nyt sundhedskort stadig intet. Hvor lang tid tager det normalt?", score=0.01).case
+
+
+def test_still_nothing_needs_what_was_applied_for(reader):
+    assert reader.read("Søgte vuggestueplads i april og har stadig ingen plads", score=0.01).case
+    assert reader.read("We applied in June and still no decision on the housing benefit", score=0.01).case
+    # "Still none" alone is also a plain need.
+    assert not reader.read("Har stadig ingen læge efter flytningen, hvordan vælger jeg en?", score=0.01).case
