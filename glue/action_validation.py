@@ -68,6 +68,13 @@ def _validator():
     return _build(RemoteAction.action_response_format_spec())
 
 
+def _event_schema() -> tuple[dict, list[dict]]:
+    """Rasa's schema of one event: the part common to all events, and the
+    ``oneOf`` branches, one per event name."""
+    items = RemoteAction.action_response_format_spec()["properties"]["events"]["items"]
+    return {key: value for key, value in items.items() if key != "oneOf"}, items["oneOf"]
+
+
 @lru_cache(maxsize=1)
 def _fast() -> tuple[Any, dict[str, Any]]:
     """A validator of the response with its events only required to be an
@@ -75,10 +82,10 @@ def _fast() -> tuple[Any, dict[str, Any]]:
     ``oneOf``, and with the one branch whose ``event`` constant is that name."""
     spec = RemoteAction.action_response_format_spec()
     events = spec["properties"]["events"]
-    common = {key: value for key, value in events["items"].items() if key != "oneOf"}
+    common, branches = _event_schema()
     outer = {**spec, "properties": {**spec["properties"], "events": {k: v for k, v in events.items() if k != "items"}}}
     by_name = {}
-    for branch in events["items"]["oneOf"]:
+    for branch in branches:
         name = branch["properties"]["event"]["const"]
         if name in by_name:  # the argument in the module docstring needs distinct names
             raise ValueError(f"two event schemas for {name!r}")
@@ -101,10 +108,9 @@ _ANY, _TYPE, _VALUE = "any", "type", "value"
 def _shape_rules() -> dict[str, dict[str, str]]:
     """Per event name whose schema the shape argument covers: how each
     named property enters the shape (a property not named is unconstrained)."""
-    events = RemoteAction.action_response_format_spec()["properties"]["events"]["items"]
-    common = {key: value for key, value in events.items() if key != "oneOf"}
+    common, branches = _event_schema()
     rules = {}
-    for branch in events["oneOf"]:
+    for branch in branches:
         if not set(common) | set(branch) <= _SHAPE_KEYWORDS:
             continue
         merged: dict[str, list[dict]] = {}

@@ -129,18 +129,17 @@ _SENTENCES = re.compile(r"([^.!?\n]+)([.!?\n]+|$)")
 _TOLD_VERBS = frozenset({"er", "har", "blev", "fik", "var", "havde"}) | frozenset(
     {"is", "was", "has", "have", "had", "were", "got", "been"}
 )
-# A note drops the finite verb too and keeps the participle ("Arbejdsløs,
-# syg siden maj, ingen dagpenge udbetalt endnu. Hvad nu?"; such a case
-# matter of the twenty-first sealed set was missed, read after its run,
-# 2026-12-07):
-# a word of at least this many letters, ending in -t, whose lemma is
-# another word ending in -e (udbetalt, afvist, stoppet, opkrævet), tells
-# as a finite verb does. Shorter words are mostly adjectives the table
-# reads as verbs ("nyt" as "nytte").
-PARTICIPLE_MIN = 5
 _MODALS = frozenset({"kan", "kunne", "skal", "skulle", "maa", "vil", "ville", "boer"}) | frozenset(
     {"can", "could", "may", "might", "will", "would", "should", "must"}
 )
+# A note drops the finite verb too and keeps the participle ("Arbejdsløs,
+# syg siden maj, ingen dagpenge udbetalt endnu. Hvad nu?"; such a case
+# matter of the twenty-first sealed set was missed, read after its run,
+# 2026-12-07): a word of at least this many letters, ending in -t, whose
+# lemma is another word ending in -e (udbetalt, afvist, stoppet,
+# opkrævet), tells as a finite verb does. Shorter words are mostly adjectives the table
+# reads as verbs ("nyt" as "nytte").
+PARTICIPLE_MIN = 5
 # Past tenses the lookup table reads as another word's form but that do not
 # end as regular past tenses do; "kom" and "så" are left out, as they open
 # imperatives and clauses ("kom forbi", "så kan jeg").

@@ -27,19 +27,21 @@ def test_validator_is_installed_and_still_validates():
         action._validate_action_result({"events": "not a list"})
 
 
+def _recorded_events() -> list[list[dict]]:
+    """Each recorded tracker's stored events (tests/data/trackers/)."""
+    from pathlib import Path
+
+    trackers = Path(__file__).resolve().parent.parent / "data" / "trackers"
+    return [json.loads(path.read_text(encoding="utf-8"))["events"] for path in sorted(trackers.glob("*.json"))]
+
+
 def _responses() -> list:
     """Action-server responses, valid and not: every event the recorded
     trackers hold (tests/data/trackers/), every kind of event Rasa knows,
     and each broken in the ways Rasa's schema refuses."""
-    from pathlib import Path
-
     from rasa.shared.core import events as ev
 
-    stored = [
-        event
-        for path in sorted((Path(__file__).resolve().parent.parent / "data" / "trackers").glob("*.json"))
-        for event in json.loads(path.read_text(encoding="utf-8"))["events"]
-    ]
+    stored = [event for events in _recorded_events() for event in events]
     made = [
         e.as_dict()
         for e in (
@@ -357,16 +359,11 @@ def _copy_cases():
     """Trackers after every prefix of the recorded trackers' events and of
     a conversation through every kind of event that changes a tracker's
     state, with the project's domain."""
-    from pathlib import Path
-
     from rasa.shared.core import events as ev
     from rasa.shared.core.trackers import DialogueStateTracker
 
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    histories = [
-        ev.deserialise_events(json.loads(path.read_text(encoding="utf-8"))["events"])
-        for path in sorted((Path(__file__).resolve().parent.parent / "data" / "trackers").glob("*.json"))
-    ]
+    histories = [ev.deserialise_events(events) for events in _recorded_events()]
     histories.append(
         [
             ev.ActionExecuted("action_session_start"),
