@@ -58,7 +58,7 @@ def test_the_subjects_survive_the_build(knowledge, tmp_path):
         ("Hvor søger man om skilsmisse?", "familieret"),
         ("Jeg har fået en afgift fra et privat parkeringsselskab ved Netto", "privat_parkering"),
         ("pantautomaten er i stykker, hvor kan jeg ellers aflevere pantflasker", "pant"),
-        ("Skal vi søge om ESTA før vi rejser til New York?", "visum"),
+        ("Skal vi søge om ESTA før vi rejser til New York?", "esta"),
         ("Kan I anbefale et festlokale til 60 personer?", "fest"),
         ("hvad er nummeret til lægevagten i weekenden", "sundhed"),
         ("Hvornår kommer fejemaskinen på vores vej?", "veje"),
@@ -238,6 +238,7 @@ def test_an_own_case_the_nlu_reads_as_an_errand_or_held_against_the_jobcentre_re
         # A pet's passport is the vet's, though "pas" is the passport errand's word.
         ("Hvor får jeg pas til min hund? Vi skal til Sverige", "pas", "dyrlæge"),
         ("Does my cat need a pet passport for a holiday in France?", "pas", "vet"),
+        ("Hunden skal have pas, før vi kører til Tyskland", "pas", "dyrlæge"),
     ],
 )
 def test_a_subject_that_names_the_other_party_wins_over_a_situation_word(assistant, text, intent, where):
@@ -275,6 +276,13 @@ def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
         "cvr",
         "attester",
         "sociale_medier",
+        "esta",
+        "tegn",
+        "baad",
+        "pensionsselskab",
+        "vejnavn",
+        "skolebestyrelse",
+        "aegtepagt",
     }
 
 
@@ -296,6 +304,43 @@ def test_only_subjects_marked_other_party_win_over_a_situation_word(knowledge):
 def test_the_companies_register_the_police_and_a_social_medium_are_other_parties(assistant, text, intent, where):
     reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
     assert reply.channel == "out_of_scope" and where in reply.text, reply
+
+
+@pytest.mark.parametrize(
+    "text,intent,where",
+    [
+        # Travel authorisation beside a valid passport.
+        ("Min datter har et gyldigt pas, men hvordan søger hun ESTA til Florida?", "pas", "esta.cbp.dhs.gov"),
+        # Another authority's licence compared with the driving licence.
+        ("Skal mit jagttegn fornyes på samme måde som kørekortet?", "koerekort", "fiskeogjagt.dk"),
+        ("Skal man have kørekort for at sejle en speedbåd?", "koerekort", "dma.dk"),
+        # The pension company beside the state pension.
+        ("Jeg får folkepension nu, men hvornår begynder PFA at udbetale?", "folkepension", "pensionsinfo.dk"),
+        # A road's name, though "nyt navn" is the name change's.
+        ("Vi vil gerne give vores nye vej et nyt navn. Hvem bestemmer vejnavne?", "navneaendring", "vejafdeling"),
+        ("Hvornår er der valg til skolebestyrelsen?", "valg", "Skolebestyrelsen"),
+        ("Skal vi lave en ægtepagt, før vi bliver gift?", "vielse", "tinglysning.dk"),
+    ],
+)
+def test_another_authoritys_thing_decides_beside_the_errands_word(assistant, text, intent, where):
+    """The subjects marked ``other_party`` that name what only another
+    authority or company handles (2026-12-08): an errand's word beside them
+    is context, not the question."""
+    reply = assistant.handle("answer_errand", turn(text, intent, 0.95)).reply
+    assert reply.channel == "out_of_scope" and reply.topic is None, reply
+    assert where in reply.text.splitlines()[0]
+
+
+def test_aula_is_not_an_other_party_so_the_after_school_care_keeps_its_errand(assistant):
+    """Aula alone is the school's everyday life; signing a child out of
+    after-school care there is the enrolment errand's question."""
+    reply = assistant.handle(
+        "answer_errand", turn("Hvor kan jeg se ugeplanen for min søns klasse?", "skoleindskrivning", 0.5)
+    ).reply
+    assert reply.channel == "out_of_scope" and "Aula" in reply.text.splitlines()[0], reply
+    sfo = "Skal man selv melde sit barn ud af SFO på Aula?"
+    reply = assistant.handle("answer_errand", turn(sfo, "skoleindskrivning", 0.95)).reply
+    assert reply.topic == "skoleindskrivning", reply
 
 
 def test_the_self_employed_reporting_sick_with_their_cvr_number_get_the_errand(assistant):
