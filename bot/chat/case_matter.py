@@ -50,7 +50,7 @@ from pathlib import Path
 
 from bot.chat.lemmas import is_punct, load_table
 from bot.chat.situation_model import fold, two_class_examples
-from bot.knowledge.loader import CASE_EXACT, CASE_GAP
+from bot.knowledge.loader import CASE_EXACT, CASE_GAP, CASE_START
 from bot.knowledge.model import CaseSignals
 
 # A phrase word this long also matches the start of a longer word, as the
@@ -124,6 +124,8 @@ _SENTENCE = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:(?:goddag|hej|hi|hello)[,.!]?\s
 # A sentence and what ends it (a question mark, a full stop, a line break,
 # or nothing at the end of the message).
 _SENTENCES = re.compile(r"([^.!?\n]+)([.!?\n]+|$)")
+# Asking why, in Danish or English.
+_WHY = re.compile(r"\b(?:hvorfor|why)\b", re.IGNORECASE)
 # A told sentence has one of these finite verbs (what is or has happened)
 # and no modal verb (what may or must happen); folded as the reader folds.
 _TOLD_VERBS = frozenset({"er", "har", "blev", "fik", "var", "havde"}) | frozenset(
@@ -179,6 +181,12 @@ class CaseReading:
     # ind på kontoen. Hvad er der sket?"). Read only when the message names
     # nobody and asks (the one case where it decides).
     told: bool = False
+    # The message asks why ("hvorfor", "why"): of a refusal or a benefit taken
+    # away, only the one it befell asks that ("Søskendetilskud fjernet fra
+    # august – hvorfor?", a note of the twenty-second sealed set that named
+    # nobody, read after its run, 2026-12-08). Asked in general ("hvorfor
+    # kan man få afslag …?") it is how the errand works.
+    why: bool = False
     # The case model's confidence that the message tells of an own case;
     # None when no model read it (a button, or a model trained without
     # case examples).
@@ -219,7 +227,7 @@ class CaseReading:
         if self.learned:
             return True
         if self.signal is not None:
-            return self.writer or self.told or not (self.general or self.question)
+            return self.writer or self.told or (self.why and not self.general) or not (self.general or self.question)
         return len(self.hints) >= HINT_GROUPS and self.writer and not self.general
 
     @property
@@ -252,6 +260,9 @@ class CaseReader:
     def __init__(self, signals: CaseSignals, spacy_path: Path | str):
         self.table = load_table(str(spacy_path))
         self.signals = [(group, p, self._phrase(p)) for group, ps in signals.signals.items() for p in ps]
+        # Phrases marked to open a sentence ("^afslag på"): matched on each
+        # sentence's first words only.
+        self.opening = {p for _, p, _ in self.signals if p.startswith(CASE_START)}
         self.hints = [(group, p, self._phrase(p)) for group, ps in signals.hints.items() for p in ps]
         self.general = [self._phrase(p) for p in signals.general]
         self.questions = [self._phrase(p) for p in signals.questions]
@@ -261,7 +272,7 @@ class CaseReader:
 
     def _phrase(self, text: str, as_written: bool = False) -> _Phrase:
         words: list[tuple[str, bool] | None] = []
-        for part in text.split():
+        for part in text.removeprefix(CASE_START).split():
             if part == CASE_GAP:
                 words.append(None)
                 continue
@@ -281,6 +292,10 @@ class CaseReader:
             for token, lemma in self.table.lemmas(text or "")
             if not is_punct(token) and fold(token)
         ]
+
+    def _openings(self, text: str) -> list[list[tuple[str, str]]]:
+        """Each sentence's words, for the phrases that must open one."""
+        return [self._words(sentence.group(1)) for sentence in _SENTENCE.finditer(text)]
 
     def _dropped_subject(self, text: str) -> bool:
         """Some sentence opens with a past-tense verb (or "har"/"havde" and
@@ -304,22 +319,31 @@ class CaseReader:
 
     def _told(self, text: str) -> bool:
         """Some sentence without a question mark, a question word or a
-        general word holds a signal phrase."""
+        general word holds a signal phrase and tells: it has a finite verb of
+        what happened or a participle. A note may split that over its
+        statements ("Navneændring efter skilsmisse søgt i juni. Stadig intet
+        svar i november. Hvornår …?", the twenty-second sealed set, read after
+        its run, 2026-12-08): the participle in one, the phrase in the next."""
+        telling = phrased = False
         for sentence in _SENTENCES.finditer(text):
             if "?" in sentence.group(2):
                 continue
             words = self._words(sentence.group(1))
             forms = {form for _, form in words}
-            # A heading ("Tilbagebetaling af boligstøtte.") or what may happen
-            # ("Ansøgninger kan blive afvist.") tells nothing that happened.
-            if not (forms & _TOLD_VERBS or any(_participle(w) for w in words)) or forms & _MODALS:
+            # What may happen ("Ansøgninger kan blive afvist.") tells nothing
+            # that happened.
+            if forms & _MODALS:
                 continue
             found = _finder(words)
             if any(found(p) for p in self.questions) or any(found(p) for p in self.general):
                 continue
-            if any(found(p) for _, _, p in self.signals):
+            # A heading ("Tilbagebetaling af boligstøtte.") has no verb.
+            tells = bool(forms & _TOLD_VERBS or any(_participle(w) for w in words))
+            signal = any(found(p) for _, _, p in self.signals)
+            if tells and signal:
                 return True
-        return False
+            telling, phrased = telling or tells, phrased or signal
+        return telling and phrased
 
     def read(self, text: str, score: float | None = None) -> CaseReading:
         """The message's case reading; ``score`` is the case model's
@@ -332,9 +356,18 @@ class CaseReader:
         implied = not own and self._dropped_subject(text)
         general = any(found(p) for p in self.general)
         question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
-        signal = next(((group, phrase) for group, phrase, p in self.signals if found(p)), None)
+        openings = self._openings(text) if self.opening else []
+        signal = next(
+            (
+                (group, phrase)
+                for group, phrase, p in self.signals
+                if (any(_opens(words, p) for words in openings) if phrase in self.opening else found(p))
+            ),
+            None,
+        )
         hints = tuple(dict.fromkeys(group for group, _, p in self.hints if found(p)))
         told = signal is not None and not (own or implied) and (general or question) and self._told(text)
+        why = signal is not None and bool(_WHY.search(text))
         return CaseReading(
             signal=signal[0] if signal else None,
             phrase=signal[1] if signal else None,
@@ -343,6 +376,7 @@ class CaseReader:
             implied=implied,
             general=general,
             question=question,
+            why=why,
             told=told,
             score=score,
         )
@@ -366,6 +400,13 @@ def _finder(words: list[tuple[str, str]]) -> Callable[[_Phrase], bool]:
     to rule most phrases out before the search."""
     index = _word_index(words)
     return lambda phrase: _may_match(index, phrase) and _find(words, phrase)
+
+
+def _opens(words: list[tuple[str, str]], phrase: _Phrase) -> bool:
+    """The phrase (without gaps) is the sentence's first words."""
+    return len(words) >= len(phrase) and all(
+        part is not None and _word_matches(word, part) for word, part in zip(words, phrase, strict=False)
+    )
 
 
 def _word_matches(word: tuple[str, str], part: tuple[str, bool]) -> bool:

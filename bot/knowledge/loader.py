@@ -615,6 +615,8 @@ CASE_LISTS = ("general", "questions", "persons")
 CASE_GAP = "…"
 # Before a word of a case phrase: that word matches as written only.
 CASE_EXACT = "="
+# Before a case phrase: it matches only where it opens a sentence.
+CASE_START = "^"
 
 
 def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
@@ -636,6 +638,10 @@ def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
             elif CASE_EXACT in phrase.split():
                 where = f"{path}[{i}]"
                 f.problem(found, i, where, f'"{CASE_EXACT}" must stand right before a word ("{CASE_EXACT}sag")')
+            elif CASE_START in phrase.strip()[1:] or (phrase.startswith(CASE_START) and CASE_GAP in phrase):
+                where = f"{path}[{i}]"
+                example = f"{CASE_START}afslag på"
+                f.problem(found, i, where, f'"{CASE_START}" only opens a phrase without a gap ("{example}")')
         clean = [
             " ".join(phrase.lower().replace(CASE_GAP, f" {CASE_GAP} ").split())
             for phrase in _gaps_between_words(found, f, path)

@@ -487,3 +487,26 @@ def test_still_nothing_needs_what_was_applied_for(reader):
     assert reader.read("We applied in June and still no decision on the housing benefit", score=0.01).case
     # "Still none" alone is also a plain need.
     assert not reader.read("Har stadig ingen læge efter flytningen, hvordan vælger jeg en?", score=0.01).case
+
+
+def test_a_note_may_tell_over_two_statements(reader):
+    # The participle in one statement, the waiting phrase in the next.
+    assert reader.read("Ansøgning om nyt navn sendt i marts. Stadig intet svar. Hvad sker der?", score=0.01).case
+    # Without a verb of what happened anywhere, the statements are headings.
+    assert not reader.read("Nyt navn. Stadig intet svar? Hvor lang tid tager det?", score=0.01).case
+
+
+def test_asking_why_of_a_refusal_or_a_benefit_taken_away_is_an_own_case(reader):
+    assert reader.read("Afslag på beboerlicens til bil nummer to – hvorfor?", score=0.01).case
+    assert reader.read("Søskenderabatten fjernet fra januar. Hvorfor?", score=0.01).case
+    # Asked in general, why is how the errand works.
+    assert not reader.read("Hvorfor kan man få afslag på beboerlicens?", score=0.01).case
+    assert not reader.read("Kan man klage over et afslag på beboerlicens?", score=0.01).case
+
+
+def test_a_phrase_marked_to_open_a_sentence_counts_only_there(reader):
+    """ "^afslag på" (knowledge/case_signals.yml): the refusal that opens a
+    note is the writer's; asked of in a hypothetical it is no signal."""
+    assert reader.read("Hej. Afslag på beboerlicens til bil nummer to.", score=0.01).case
+    assert not reader.read("jeg får afslag på boligstøtte hvis jeg flytter?").signal
+    assert not reader.read("Hvad gør man efter et afslag på byggetilladelse?", score=0.01).case

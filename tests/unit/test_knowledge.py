@@ -174,6 +174,8 @@ def test_case_signals_are_read(knowledge):
         ("label: Egen sag\n", "label: Egen sag\nsignal:\n  x: [y]\n", "signal", "unknown field"),
         ("persons:\n", "persons: mig\npersons_old:\n", "persons", "must be a list"),
         ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - fået = afslag\n", "signals.afslag[0]", "before a word"),
+        ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - fået ^afslag\n", "signals.afslag[0]", "only opens"),
+        ("  afslag:\n    - fået … afslag\n", "  afslag:\n    - ^fået … afslag\n", "signals.afslag[0]", "only opens"),
     ],
 )
 def test_case_signal_problems_name_file_field_and_line(kdir, old, new, field, message):
