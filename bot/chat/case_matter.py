@@ -293,6 +293,19 @@ class CaseReader:
             if not is_punct(token) and fold(token)
         ]
 
+    def _has(
+        self,
+        phrase: str,
+        parts: _Phrase,
+        found: Callable[[_Phrase], bool],
+        openings: list[list[tuple[str, str]]],
+    ) -> bool:
+        """The signal stands in the text: anywhere, or for a phrase marked
+        to open a sentence, at the start of one of ``openings``."""
+        if phrase in self.opening:
+            return any(_opens(words, parts) for words in openings)
+        return found(parts)
+
     def _openings(self, text: str) -> list[list[tuple[str, str]]]:
         """Each sentence's words, for the phrases that must open one."""
         return [self._words(sentence.group(1)) for sentence in _SENTENCE.finditer(text)]
@@ -339,7 +352,7 @@ class CaseReader:
                 continue
             # A heading ("Tilbagebetaling af boligstøtte.") has no verb.
             tells = bool(forms & _TOLD_VERBS or any(_participle(w) for w in words))
-            signal = any(found(p) for _, _, p in self.signals)
+            signal = any(self._has(phrase, p, found, [words]) for _, phrase, p in self.signals)
             if tells and signal:
                 return True
             telling, phrased = telling or tells, phrased or signal
@@ -358,11 +371,7 @@ class CaseReader:
         question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
         openings = self._openings(text) if self.opening else []
         signal = next(
-            (
-                (group, phrase)
-                for group, phrase, p in self.signals
-                if (any(_opens(words, p) for words in openings) if phrase in self.opening else found(p))
-            ),
+            ((group, phrase) for group, phrase, p in self.signals if self._has(phrase, p, found, openings)),
             None,
         )
         hints = tuple(dict.fromkeys(group for group, _, p in self.hints if found(p)))

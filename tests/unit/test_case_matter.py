@@ -510,3 +510,10 @@ def test_a_phrase_marked_to_open_a_sentence_counts_only_there(reader):
     assert reader.read("Hej. Afslag på beboerlicens til bil nummer to.", score=0.01).case
     assert not reader.read("jeg får afslag på boligstøtte hvis jeg flytter?").signal
     assert not reader.read("Hvad gør man efter et afslag på byggetilladelse?", score=0.01).case
+
+
+def test_a_phrase_marked_to_open_a_sentence_tells_only_there_too(reader):
+    """The sentence that tells is read with the same rule as the message:
+    "^afslag på" in the middle of a sentence is no phrase there either."""
+    assert reader._told("Afslag på boligstøtte er kommet i dag. Hvad nu?")
+    assert not reader._told("Det er vist et afslag på boligstøtte. Hvad betyder det?")
