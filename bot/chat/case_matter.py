@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from bot.chat.lemmas import is_punct, load_table
@@ -298,13 +299,15 @@ class CaseReader:
         phrase: str,
         parts: _Phrase,
         found: Callable[[_Phrase], bool],
-        openings: list[list[tuple[str, str]]],
+        sentences: Callable[[], list[list[tuple[str, str]]]],
     ) -> bool:
         """The signal stands in the text: anywhere, or for a phrase marked
-        to open a sentence, at the start of one of ``openings``."""
-        if phrase in self.opening:
-            return any(_opens(words, parts) for words in openings)
-        return found(parts)
+        to open a sentence, at the start of one of ``sentences()``. Standing
+        anywhere comes first: the word index rules most messages out, so the
+        sentences are looked up only for the few that have the phrase."""
+        if not found(parts):
+            return False
+        return phrase not in self.opening or any(_opens(words, parts) for words in sentences())
 
     def _openings(self, text: str) -> list[list[tuple[str, str]]]:
         """Each sentence's words, for the phrases that must open one."""
@@ -352,7 +355,8 @@ class CaseReader:
                 continue
             # A heading ("Tilbagebetaling af boligstøtte.") has no verb.
             tells = bool(forms & _TOLD_VERBS or any(_participle(w) for w in words))
-            signal = any(self._has(phrase, p, found, [words]) for _, phrase, p in self.signals)
+            this = [words]
+            signal = any(self._has(phrase, p, found, lambda this=this: this) for _, phrase, p in self.signals)
             if tells and signal:
                 return True
             telling, phrased = telling or tells, phrased or signal
@@ -369,14 +373,14 @@ class CaseReader:
         implied = not own and self._dropped_subject(text)
         general = any(found(p) for p in self.general)
         question = any(found(p) for p in self.questions) or bool(_YES_NO.search(text))
-        openings = self._openings(text) if self.opening else []
+        sentences = cache(lambda: self._openings(text))
         signal = next(
-            ((group, phrase) for group, phrase, p in self.signals if self._has(phrase, p, found, openings)),
+            ((group, phrase) for group, phrase, p in self.signals if self._has(phrase, p, found, sentences)),
             None,
         )
         hints = tuple(dict.fromkeys(group for group, _, p in self.hints if found(p)))
         told = signal is not None and not (own or implied) and (general or question) and self._told(text)
-        why = signal is not None and bool(_WHY.search(text))
+        why = bool(_WHY.search(text))
         return CaseReading(
             signal=signal[0] if signal else None,
             phrase=signal[1] if signal else None,

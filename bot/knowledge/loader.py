@@ -638,7 +638,7 @@ def _read_case_signals(data: Any, f: Fields) -> CaseSignals:
             elif CASE_EXACT in phrase.split():
                 where = f"{path}[{i}]"
                 f.problem(found, i, where, f'"{CASE_EXACT}" must stand right before a word ("{CASE_EXACT}sag")')
-            elif CASE_START in phrase.strip()[1:] or (phrase.startswith(CASE_START) and CASE_GAP in phrase):
+            elif CASE_START in phrase.strip()[1:] or (phrase.strip().startswith(CASE_START) and CASE_GAP in phrase):
                 where = f"{path}[{i}]"
                 example = f"{CASE_START}afslag på"
                 f.problem(found, i, where, f'"{CASE_START}" only opens a phrase without a gap ("{example}")')
